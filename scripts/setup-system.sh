@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what raphe needs beyond Node on a fresh Debian 12 (bookworm) machine:
+#   - lavapipe from Mesa 25 (bookworm-backports): a software Vulkan driver Dawn accepts (fast path)
+#   - chromium: SwiftShader Vulkan fallback for Node, and the browser for the demo's Playwright tests
+# Idempotent; needs root (or sudo). Safe to re-run.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+have_lavapipe25() {
+  dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -Eq '^(2[5-9]|[3-9][0-9])\.'
+}
+have_chromium() { [ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; }
+
+if have_lavapipe25 && have_chromium; then
+  echo "setup-system: lavapipe (Mesa 25+) and chromium already installed"
+  exit 0
+fi
+
+. /etc/os-release || true
+if [ "${ID:-}" != "debian" ]; then
+  echo "setup-system: not Debian (${ID:-unknown}); install a Vulkan driver (Mesa >= 25 lavapipe) and chromium yourself" >&2
+  exit 0
+fi
+codename="${VERSION_CODENAME:-bookworm}"
+
+# Add <codename>-backports by copying the system's own Debian source entry with the suite changed.
+if ! grep -rqs -- "${codename}-backports" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    # deb822: take the first stanza whose Suites line names the bare codename
+    awk -v c="$codename" 'BEGIN{RS=""; ORS="\n\n"} $0 ~ ("Suites:[^\n]*(^|[ ])" c "([ ]|\n|$)") && !done {
+        n=split($0, L, "\n"); out="";
+        for (i=1;i<=n;i++) { if (L[i] ~ /^Suites:/) L[i]="Suites: " c "-backports"; out=out L[i] "\n" }
+        printf "%s", out; done=1 }' /etc/apt/sources.list.d/debian.sources \
+      | $SUDO tee /etc/apt/sources.list.d/raphe-backports.sources >/dev/null
+  elif [ -f /etc/apt/sources.list ]; then
+    grep -E "^deb [^#]* ${codename} " /etc/apt/sources.list | head -n1 \
+      | sed -E "s/ ${codename} / ${codename}-backports /" \
+      | $SUDO tee /etc/apt/sources.list.d/raphe-backports.list >/dev/null
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+if ! have_lavapipe25; then
+  $SUDO apt-get install -y -qq -t "${codename}-backports" mesa-vulkan-drivers libvulkan1 >/dev/null || \
+    echo "setup-system: could not install lavapipe from ${codename}-backports; SwiftShader will be used" >&2
+fi
+if ! have_chromium; then
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+echo "setup-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none), chromium $(/usr/bin/chromium --version 2>/dev/null || echo none)"

@@ -1,0 +1,149 @@
+/**
+ * CPU neuron update for one grid step: receptor activations from the frozen local 5-HT, exact
+ * receptor filters, then `subSteps` LIF sub-steps with AHP and Poisson background drive.
+ * The twin of shaders/neurons.wgsl: same operations in the same order, every result rounded to
+ * float32 (Math.fround), so both engines agree bit for bit on IEEE-exact adapters.
+ *
+ *   C dV/dt = -gL (V-EL) - I_AHP - g1A s1A (V-EK) - g2B s2B (V-E2B) - g_bg (V-E_exc) + I_drive
+ *
+ * V uses exponential Euler with phi1(x) = (1 - e^-x)/x taken to its 3-term series (x = G dt/C < 0.02
+ * here, truncation < 1e-7 relative): V += dt/C * (1 - x/2 + x²/6) * (I - G V) -- only + and x, so it
+ * is exact in float32 on every adapter.
+ */
+import type { Constants } from '../../model/derive.js';
+import { mulhi32 } from '../../rng/philox.js';
+
+export interface NeuronState {
+  V: Float32Array;
+  gbg: Float32Array;
+  ahp1: Float32Array;
+  ahp2: Float32Array;
+  ahp3: Float32Array;
+  r1A: Float32Array;
+  s1A: Float32Array;
+  s2B: Float32Array;
+  ref: Uint32Array;
+}
+
+export interface NeuronInputs {
+  Idrive: Float32Array;
+  vox: Uint32Array;
+}
+
+/**
+ * Where spikes go. `spikeSub[i]` is set to the sub-step (0..subSteps-1) of cell i's spike this grid
+ * step or 255 (at most one spike per grid step: the refractory period is at least one grid step).
+ */
+export interface SpikeOut {
+  spikeSub: Uint8Array;
+}
+
+const f = Math.fround;
+const M0 = 0xd2511f53;
+const M1 = 0xcd9e8d57;
+const W0 = 0x9e3779b9;
+const W1 = 0xbb67ae85;
+
+/** Advance cells [i0, i1) by one grid step `step` against grid `c`. Returns the number of spikes. */
+export function stepNeurons(
+  k: Constants,
+  s: NeuronState,
+  cells: NeuronInputs,
+  c: Float32Array,
+  step: number,
+  i0: number,
+  i1: number,
+  out: SpikeOut,
+): number {
+  const { V: Va, gbg: Ga, ahp1: H1, ahp2: H2, ahp3: H3, r1A: R1, s1A: S1, s2B: S2, ref: REF } = s;
+  const { Idrive, vox } = cells;
+  const spikeSub = out.spikeSub;
+  const S = k.subSteps;
+  const invK1A = k.invK1A, num1A = k.num1A, den1A = k.den1A;
+  const invK2B = k.invK2B, num2B = k.num2B, den2B = k.den2B;
+  const e1D = k.e1Decay, e1R = k.e1Rise, c1X = k.c1Cross, e2B = k.e2B;
+  const g1A = k.g1A, g2B = k.g2B, gL = k.gL, gLEL = k.gLEL, EK = k.EK, E2B = k.E2B, Eexc = k.Eexc;
+  const eBg = k.eBg, bgStep = k.bgStep, eA1 = k.eAhp1, eA2 = k.eAhp2, eA3 = k.eAhp3;
+  const dA1 = k.dAhp1, dA2 = k.dAhp2, dA3 = k.dAhp3;
+  const dtC = k.dtC, c6 = k.c6, Vth = k.Vth, Vreset = k.Vreset, Vfloor = k.Vfloor, refSteps = k.refSteps;
+  const T1 = k.bgT1, T2 = k.bgT2, T3 = k.bgT3;
+  const seedLo = k.seedLo >>> 0, seedHi = k.seedHi >>> 0;
+  const stepU = step >>> 0;
+  let spikes = 0;
+  for (let i = i0; i < i1; i++) {
+    // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step ----
+    const cl = c[vox[i]];
+    const x1 = f(cl * invK1A);
+    const a1 = f(f(x1 + num1A) / f(den1A + x1));
+    const x2 = f(cl * invK2B);
+    const a2 = f(f(x2 + num2B) / f(den2B + x2));
+    const r1o = R1[i];
+    const s1 = f(f(a1 + f(f(S1[i] - a1) * e1D)) + f(f(r1o - a1) * c1X));
+    R1[i] = f(a1 + f(f(r1o - a1) * e1R));
+    const s2 = f(a2 + f(f(S2[i] - a2) * e2B));
+    S1[i] = s1;
+    S2[i] = s2;
+    const G1 = f(g1A * s1);
+    const G2 = f(g2B * s2);
+    const Gsyn = f(f(gL + G1) + G2);
+    const Isyn = f(f(f(gLEL + f(G1 * EK)) + f(G2 * E2B)) + Idrive[i]);
+
+    // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
+    let p0 = i, p1 = stepU, p2 = 0, p3 = 0, q0 = seedLo, q1 = seedHi;
+    for (let r = 0; r < 10; r++) {
+      const hi0 = mulhi32(M0, p0);
+      const lo0 = Math.imul(M0, p0) >>> 0;
+      const hi1 = mulhi32(M1, p2);
+      const lo1 = Math.imul(M1, p2) >>> 0;
+      p0 = (hi1 ^ p1 ^ q0) >>> 0;
+      p1 = lo1;
+      p2 = (hi0 ^ p3 ^ q1) >>> 0;
+      p3 = lo0;
+      q0 = (q0 + W0) >>> 0;
+      q1 = (q1 + W1) >>> 0;
+    }
+    // events this grid step: N ~ Poisson(rate dt_grid) by thresholds; each at a uniform sub-step
+    const nEv = (p0 < T1 ? 1 : 0) + (p0 < T2 ? 1 : 0) + (p0 < T3 ? 1 : 0);
+    const ev0 = nEv > 0 ? p1 % S : -1;
+    const ev1 = nEv > 1 ? p2 % S : -1;
+    const ev2 = nEv > 2 ? p3 % S : -1;
+
+    // ---- sub-steps ----
+    let V = Va[i], g = Ga[i], h1 = H1[i], h2 = H2[i], h3 = H3[i], ref = REF[i];
+    let sp = 255;
+    for (let j = 0; j < S; j++) {
+      const nj = (j === ev0 ? 1 : 0) + (j === ev1 ? 1 : 0) + (j === ev2 ? 1 : 0);
+      g = f(f(g * eBg) + f(bgStep * nj));
+      h1 = f(h1 * eA1);
+      h2 = f(h2 * eA2);
+      h3 = f(h3 * eA3);
+      if (ref > 0) {
+        ref--;
+      } else {
+        const G = f(Gsyn + g);
+        const I = f(f(f(Isyn + f(g * Eexc)) - f(f(h1 + h2) + h3)) - f(G * V));
+        const x = f(G * dtC);
+        const phi = f(1 - f(x * f(0.5 - f(x * c6))));
+        V = f(V + f(f(dtC * phi) * I));
+        if (V < Vfloor) V = Vfloor;
+        if (V >= Vth) {
+          V = Vreset;
+          ref = refSteps;
+          h1 = f(h1 + dA1);
+          h2 = f(h2 + dA2);
+          h3 = f(h3 + dA3);
+          sp = j;
+          spikes++;
+        }
+      }
+    }
+    Va[i] = V;
+    Ga[i] = g;
+    H1[i] = h1;
+    H2[i] = h2;
+    H3[i] = h3;
+    REF[i] = ref;
+    spikeSub[i] = sp;
+  }
+  return spikes;
+}

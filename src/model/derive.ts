@@ -1,0 +1,199 @@
+/**
+ * From the parameter schema to what the engines compute with: per-cell parameters, per-voxel SERT
+ * capacity, and one flat block of float32/u32 constants (decay factors, thresholds, drug terms) that the
+ * CPU engine reads directly and the WebGPU engine packs into its uniform buffer in UNIFORM_FIELDS order.
+ * No engine computes a model constant of its own: this file is the single place.
+ */
+import { HostStream, STREAM, seedKey } from '../rng/philox.js';
+import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Genotype } from './drugs.js';
+import { buildGeometry, placeCells, type Geometry } from './geometry.js';
+import type { Params } from './params.js';
+
+const AVOGADRO = 6.02214076e23;
+
+/** Field order and types of the constant block (= the WGSL `Consts` uniform struct). */
+export const UNIFORM_FIELDS = [
+  // sizes and RNG key
+  ['nCells', 'u32'],
+  ['nx', 'u32'],
+  ['ny', 'u32'],
+  ['nz', 'u32'],
+  ['seedLo', 'u32'],
+  ['seedHi', 'u32'],
+  ['subSteps', 'u32'],
+  ['refSteps', 'u32'],
+  ['bgT1', 'u32'],
+  ['bgT2', 'u32'],
+  ['bgT3', 'u32'],
+  // membrane
+  ['dtC', 'f32'],
+  ['c6', 'f32'],
+  ['gL', 'f32'],
+  ['gLEL', 'f32'],
+  ['EK', 'f32'],
+  ['E2B', 'f32'],
+  ['Eexc', 'f32'],
+  ['Vth', 'f32'],
+  ['Vreset', 'f32'],
+  ['Vfloor', 'f32'],
+  ['eAhp1', 'f32'],
+  ['eAhp2', 'f32'],
+  ['eAhp3', 'f32'],
+  ['dAhp1', 'f32'],
+  ['dAhp2', 'f32'],
+  ['dAhp3', 'f32'],
+  ['eBg', 'f32'],
+  ['bgStep', 'f32'],
+  // receptors
+  ['invK1A', 'f32'],
+  ['num1A', 'f32'],
+  ['den1A', 'f32'],
+  ['invK2B', 'f32'],
+  ['num2B', 'f32'],
+  ['den2B', 'f32'],
+  ['g1A', 'f32'],
+  ['g2B', 'f32'],
+  ['e1Rise', 'f32'],
+  ['e1Decay', 'f32'],
+  ['c1Cross', 'f32'],
+  ['e2B', 'f32'],
+  // grid
+  ['dCspike', 'f32'],
+  ['KmEff', 'f32'],
+  ['kClearDt', 'f32'],
+  ['lambdaDiff', 'f32'],
+] as const;
+
+export type ConstName = (typeof UNIFORM_FIELDS)[number][0];
+export type Constants = { [K in ConstName]: number };
+
+export interface Model {
+  params: Params;
+  genotype: Genotype;
+  nCells: number;
+  seed: number;
+  geometry: Geometry;
+  /** Tonic drive per cell, pA (float32). */
+  Idrive: Float32Array;
+  /** SERT density factor per cell (lognormal, mean 1). */
+  rho: Float64Array;
+  /** Box voxel of each cell. */
+  vox: Uint32Array;
+  /** Cell positions, µm, xyz interleaved. */
+  pos: Float32Array;
+  /** Per box voxel: SERT Vmax x dt_grid, nM per grid step (float32; 0 outside cells' voxels). */
+  vmaxDt: Float32Array;
+  /** Concentration step of one spike's release in its voxel, nM (float64; float32 copy in Constants). */
+  dCspike_nM: number;
+  dtGrid_s: number;
+  /** Extracellular volume of one voxel, litres. */
+  voxelVolume_L: number;
+}
+
+export function buildModel(params: Params, genotype: Genotype, nCells: number, seed: number): Model {
+  const geometry = buildGeometry(params);
+  const { vox, pos } = placeCells(geometry, nCells, seed);
+  const rng = new HostStream(seedKey(seed), STREAM.cellParams, 0);
+  const Idrive = new Float32Array(nCells);
+  const rho = new Float64Array(nCells);
+  // lognormal with mean 1: exp(sigma z - sigma²/2)
+  const s = params.rhoSd;
+  for (let c = 0; c < nCells; c++) {
+    Idrive[c] = params.IdriveMean_pA + params.IdriveSd_pA * rng.normal();
+    rho[c] = Math.exp(s * rng.normal() - (s * s) / 2);
+  }
+  const dtGrid_s = (params.dt_ms * params.subSteps) / 1000;
+  const nVox = geometry.inside.length;
+  const scale = params.refCells_n / nCells; // each cell stands for refCells/N real cells
+  // Vmax_i = rho_i * capacity * alpha * V_region / N (amount/s); per voxel in extracellular
+  // concentration units: rho_i * capacity * nVox / N.
+  const sertOn = GENOTYPES[genotype].sert;
+  const vmax = new Float64Array(geometry.nx * geometry.ny * geometry.nz);
+  for (let c = 0; c < nCells; c++) vmax[vox[c]] += (rho[c] * params.sertCapacity_nMps * nVox) / nCells;
+  const vmaxDt = new Float32Array(vmax.length);
+  for (let v = 0; v < vmax.length; v++) vmaxDt[v] = vmax[v] * dtGrid_s * sertOn;
+  const voxelVolume_L = params.alpha * (params.voxel_um * 1e-5) ** 3; // µm -> dm
+  const dCspike_nM = ((params.Q_molecules * scale) / AVOGADRO / voxelVolume_L) * 1e9;
+  return { params, genotype, nCells, seed, geometry, Idrive, rho, vox, pos, vmaxDt, dCspike_nM, dtGrid_s, voxelVolume_L };
+}
+
+/** P(N >= k) for N ~ Poisson(lam), as a u32 threshold on a uniform u32. */
+function poissonThreshold(lam: number, k: number): number {
+  let pmf = Math.exp(-lam);
+  let cdf = pmf;
+  for (let i = 1; i < k; i++) {
+    pmf *= lam / i;
+    cdf += pmf;
+  }
+  const tail = Math.max(0, 1 - cdf);
+  return Math.min(4294967295, Math.round(tail * 4294967296));
+}
+
+/** The constant block for one condition (genotype from the model, drug doses per phase). */
+export function deriveConstants(m: Model, doses: DrugDoses): Constants {
+  const p = m.params;
+  const f = Math.fround;
+  const g = GENOTYPES[m.genotype];
+  const dt = p.dt_ms;
+  const dtGrid_ms = dt * p.subSteps;
+  const t1a = receptorTerms('5ht1a', doses);
+  const t2b = receptorTerms('5ht2b', doses);
+  const tauR = p.tau1ARise_ms;
+  const tauD = p.tau1ADecay_ms;
+  const e1R = Math.exp(-dtGrid_ms / tauR);
+  const e1D = Math.exp(-dtGrid_ms / tauD);
+  // exact two-stage filter over one grid step with constant input a:
+  // s' = a + (s - a) e_D + (r - a) * tauR/(tauR - tauD) * (e_R - e_D)
+  const cross = Math.abs(tauR - tauD) < 1e-9 ? (dtGrid_ms / tauD) * e1D : (tauR / (tauR - tauD)) * (e1R - e1D);
+  const lamBg = (p.bgRate_Hz * dtGrid_ms) / 1000;
+  const Dstar_um2_per_ms = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda) / 1000;
+  const [seedLo, seedHi] = seedKey(m.seed);
+  const c: Constants = {
+    nCells: m.nCells,
+    nx: m.geometry.nx,
+    ny: m.geometry.ny,
+    nz: m.geometry.nz,
+    seedLo,
+    seedHi,
+    subSteps: p.subSteps,
+    refSteps: Math.round(p.tRef_ms / dt),
+    bgT1: poissonThreshold(lamBg, 1),
+    bgT2: poissonThreshold(lamBg, 2),
+    bgT3: poissonThreshold(lamBg, 3),
+    dtC: f(dt / p.C_pF),
+    c6: f(1 / 6),
+    gL: f(p.gL_nS),
+    gLEL: f(p.gL_nS * p.EL_mV),
+    EK: f(p.EK_mV),
+    E2B: f(p.E2B_mV),
+    Eexc: f(p.Eexc_mV),
+    Vth: f(p.Vth_mV),
+    Vreset: f(p.Vreset_mV),
+    Vfloor: f(p.Vfloor_mV),
+    eAhp1: f(Math.exp(-dt / p.tauAhp1_ms)),
+    eAhp2: f(Math.exp(-dt / p.tauAhp2_ms)),
+    eAhp3: f(Math.exp(-dt / p.tauAhp3_ms)),
+    dAhp1: f(p.dAhp1_pA),
+    dAhp2: f(p.dAhp2_pA),
+    dAhp3: f(p.dAhp3_pA),
+    eBg: f(Math.exp(-dt / p.tauBg_ms)),
+    bgStep: f(p.bgStep_nS),
+    invK1A: f(1 / p.K1A_nM),
+    num1A: f(t1a.num),
+    den1A: f(t1a.den),
+    invK2B: f(1 / p.K2B_nM),
+    num2B: f(t2b.num),
+    den2B: f(t2b.den),
+    g1A: f(p.g1A_nS * g.g1A),
+    g2B: f(p.g2B_nS * g.g2B),
+    e1Rise: f(e1R),
+    e1Decay: f(e1D),
+    c1Cross: f(cross),
+    e2B: f(Math.exp(-dtGrid_ms / p.tau2B_ms)),
+    dCspike: f(m.dCspike_nM),
+    KmEff: f(p.Km_nM * sertInhibitionFactor(doses)),
+    kClearDt: f((p.kClear_perH / 3600) * (dtGrid_ms / 1000)),
+    lambdaDiff: f((Dstar_um2_per_ms * dtGrid_ms) / (p.voxel_um * p.voxel_um)),
+  };
+  return c;
+}

@@ -1,0 +1,135 @@
+/**
+ * The one parameter schema of the model (MODEL.md §2-4). Every number the engines use comes from here:
+ * config validation reads `min`/`max`, the CPU engine and the WGSL uniform block read the constants
+ * that `derive.ts` computes from these values. Units are in the key names.
+ *
+ * `source` cites the model card's source; values the card marks as a **choice** carry `choice: true`
+ * and a one-line reason in `reason` (calibrated values say how they were found).
+ */
+export interface ParamSpec {
+  readonly value: number;
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+  readonly doc: string;
+  readonly source: string;
+  readonly choice?: boolean;
+  readonly reason?: string;
+  /** Must be an integer. */
+  readonly integer?: boolean;
+}
+
+const p = (
+  value: number,
+  unit: string,
+  min: number,
+  max: number,
+  doc: string,
+  source: string,
+  extra: Partial<Pick<ParamSpec, 'choice' | 'reason' | 'integer'>> = {},
+): ParamSpec => ({ value, unit, min, max, doc, source, ...extra });
+
+const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
+const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeling, VSERT.m)';
+const REFCAL = 'MODEL.md §6 reference calibration (Brian2, float64), kept after the float32 check';
+
+export const PARAM_SPECS = {
+  // ---- membrane (LIF) ----
+  C_pF: p(87.6, 'pF', 1, 1000, 'membrane capacitance', LYNN),
+  gL_nS: p(1.4, 'nS', 0.01, 100, 'leak conductance', LYNN),
+  EL_mV: p(-68.07, 'mV', -120, 0, 'leak reversal', LYNN),
+  Vth_mV: p(-52.33, 'mV', -100, 0, 'spike threshold', LYNN),
+  Vreset_mV: p(-70, 'mV', -120, 0, 'reset potential', LYNN),
+  tRef_ms: p(6.5, 'ms', 1, 50, 'absolute refractory period (>= 1 ms: at most one spike per grid step)', LYNN),
+  EK_mV: p(-90, 'mV', -120, 0, 'K+ reversal (GIRK)', LYNN),
+  Vfloor_mV: p(-89.99, 'mV', -120, 0, 'floor on V, just above EK', LYNN),
+  // ---- afterhyperpolarisation: three exponentials ----
+  tauAhp1_ms: p(3, 'ms', 0.1, 10000, 'AHP 1 time constant', LYNN + ' from Harkin et al. 2023 GIF fits'),
+  tauAhp2_ms: p(30, 'ms', 0.1, 10000, 'AHP 2 time constant', LYNN + ' from Harkin et al. 2023 GIF fits'),
+  tauAhp3_ms: p(300, 'ms', 0.1, 10000, 'AHP 3 time constant', LYNN + ' from Harkin et al. 2023 GIF fits'),
+  dAhp1_pA: p(28.1, 'pA', 0, 1000, 'AHP 1 increment per spike', LYNN),
+  dAhp2_pA: p(33.3, 'pA', 0, 1000, 'AHP 2 increment per spike', LYNN),
+  dAhp3_pA: p(21.0, 'pA', 0, 1000, 'AHP 3 increment per spike', LYNN),
+  // ---- background drive ----
+  bgRate_Hz: p(25, 'Hz', 0, 1000, 'Poisson background input rate', LYNN),
+  bgStep_nS: p(0.5, 'nS', 0, 100, 'background conductance step per event', LYNN),
+  tauBg_ms: p(20, 'ms', 0.1, 1000, 'background conductance decay', LYNN),
+  Eexc_mV: p(0, 'mV', -100, 100, 'background (excitatory) reversal', LYNN),
+  IdriveMean_pA: p(10, 'pA', -1000, 1000, 'tonic drive, mean over cells', LYNN),
+  IdriveSd_pA: p(5, 'pA', 0, 1000, 'tonic drive, SD over cells', LYNN),
+  // ---- 5-HT1A -> GIRK ----
+  g1A_nS: p(1.5, 'nS', 0, 100, 'max 5-HT1A GIRK conductance', REFCAL, {
+    choice: true,
+    reason: 'reference calibration; Lynn gives 0.01-0.1 nS per input x hundreds of inputs = a few nS',
+  }),
+  K1A_nM: p(20, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT1A', REFCAL, {
+    choice: true,
+    reason: 'reference calibration; must lie below K2B so 5-HT2B grows where 5-HT1A saturates (§6)',
+  }),
+  tau1ARise_ms: p(85.97, 'ms', 0.1, 1e6, '5-HT1A filter 1 (rise)', LYNN + ' fit of the 5-HT1A IPSC'),
+  tau1ADecay_ms: p(308.04, 'ms', 0.1, 1e6, '5-HT1A filter 2 (decay)', LYNN + ' fit of the 5-HT1A IPSC'),
+  // ---- 5-HT2B -> depolarising cation current ----
+  g2B_nS: p(0.75, 'nS', 0, 100, 'max 5-HT2B conductance', REFCAL, {
+    choice: true,
+    reason: 'reference calibration; saturated 2B drive must stay weaker than saturated 1A drive (§6)',
+  }),
+  K2B_nM: p(50, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT2B', REFCAL, {
+    choice: true,
+    reason: 'reference calibration; above K1A, else WT+SSRI runs away (bistable, §6)',
+  }),
+  tau2B_ms: p(1000, 'ms', 0.1, 1e7, '5-HT2B filter (Gq, slow)', 'MODEL.md §2', {
+    choice: true,
+    reason: 'card: about 1 s for a slow Gq cascade',
+  }),
+  E2B_mV: p(0, 'mV', -100, 100, '5-HT2B current reversal (non-selective cation)', 'MODEL.md §2', {
+    choice: true,
+    reason: 'non-selective cation current reverses near 0 mV',
+  }),
+  // ---- release and SERT uptake ----
+  Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {
+    choice: true,
+    reason: 'reference calibration: puts WT baseline probe 5-HT inside the 5-100 nM band (F1)',
+  }),
+  refCells_n: p(9000, 'cells', 1, 1e8, 'real 5-HT cells in the mouse DRN; Q and Vmax scale by refCells/N', 'Ishimura 1988', {
+    integer: true,
+  }),
+  Km_nM: p(60, 'nM', 0.001, 1e6, 'SERT Michaelis constant', BEST),
+  sertCapacity_nMps: p(250000 / 3600, 'nM/s', 0, 1e6, 'SERT tissue capacity (250 µM/h)', BEST),
+  rhoSd: p(0.3, '1', 0, 3, 'SD of log SERT density per cell (lognormal, mean 1)', 'MODEL.md §2', {
+    choice: true,
+    reason: 'card choice: moderate cell-to-cell SERT heterogeneity',
+  }),
+  kClear_perH: p(40, '1/h', 0, 1e6, 'non-specific clearance', BEST),
+  // ---- extracellular grid ----
+  D_cm2ps: p(6e-6, 'cm²/s', 0, 1e-3, '5-HT free diffusion coefficient', 'MODEL.md §3', {
+    choice: true,
+    reason: 'card range 5-8e-6 cm²/s, no primary source found yet: middle value',
+  }),
+  lambda: p(1.6, '1', 1, 5, 'tortuosity', 'Rusakov & Kullmann 1998 (1.40-1.57, upper bound 2.2)'),
+  alpha: p(0.2, '1', 0.01, 1, 'extracellular volume fraction', 'MODEL.md §3'),
+  voxel_um: p(20, 'µm', 1, 1000, 'voxel edge', 'MODEL.md §3'),
+  regionX_um: p(1000, 'µm', 10, 1e5, 'DRN ellipsoid extent, rostro-caudal', 'MODEL.md §3', {
+    choice: true,
+    reason: 'card: ellipsoid about 1.0 x 0.8 x 0.6 mm',
+  }),
+  regionY_um: p(800, 'µm', 10, 1e5, 'DRN ellipsoid extent, medio-lateral', 'MODEL.md §3', { choice: true, reason: 'card' }),
+  regionZ_um: p(600, 'µm', 10, 1e5, 'DRN ellipsoid extent, dorso-ventral', 'MODEL.md §3', { choice: true, reason: 'card' }),
+  probeRadius_um: p(120, 'µm', 1, 1e5, 'microdialysis probe radius (cylinder along dorso-ventral axis)', 'MODEL.md §5'),
+  // ---- numerics ----
+  dt_ms: p(0.1, 'ms', 0.001, 1, 'neuron time step', 'MODEL.md §4'),
+  subSteps: p(10, 'steps', 1, 100, 'neuron sub-steps per grid step (dt_grid = subSteps x dt)', 'MODEL.md §4', {
+    integer: true,
+    choice: true,
+    reason: 'card: grid at 1 ms',
+  }),
+} as const satisfies Record<string, ParamSpec>;
+
+export type ParamKey = keyof typeof PARAM_SPECS;
+export type Params = { [K in ParamKey]: number };
+export const PARAM_KEYS = Object.keys(PARAM_SPECS) as ParamKey[];
+
+export function defaultParams(): Params {
+  const out = {} as Params;
+  for (const k of PARAM_KEYS) out[k] = PARAM_SPECS[k].value;
+  return out;
+}

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    {
+      name: 'wgsl-text',
+      transform(_code: string, id: string) {
+        if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`, map: null };
+        return null;
+      },
+    },
+  ],
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
