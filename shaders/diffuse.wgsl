@@ -1,0 +1,32 @@
+// Diffusion of one grid step (twin of diffuse in src/engines/cpu/grid.ts): explicit 7-point stencil
+// over the region's voxels, zero flux at its surface, neighbours in the order -x, +x, -y, +y, -z, +z.
+// nbrMask holds one byte per box voxel, four to a u32.
+
+@group(0) @binding(0) var<uniform> k: Consts;
+@group(0) @binding(1) var<uniform> d: Dims;
+@group(0) @binding(3) var<storage, read> inside: array<u32>;
+@group(0) @binding(4) var<storage, read> nbrMask: array<u32>;
+@group(0) @binding(5) var<storage, read> cIn: array<f32>;
+@group(0) @binding(6) var<storage, read_write> cOut: array<f32>;
+
+@compute @workgroup_size(WG_GRID)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let m = flatWg(wid, nwg) * WG_GRID + lid;
+  if (m >= d.nInside) {
+    return;
+  }
+  let v = inside[m];
+  let bits = (nbrMask[v >> 2u] >> ((v & 3u) * 8u)) & 0xffu;
+  let nx = k.nx;
+  let nxy = k.nx * k.ny;
+  let cv = cIn[v];
+  var s = 0.0;
+  if ((bits & 1u) != 0u) { s = s + (cIn[v - 1u] - cv); }
+  if ((bits & 2u) != 0u) { s = s + (cIn[v + 1u] - cv); }
+  if ((bits & 4u) != 0u) { s = s + (cIn[v - nx] - cv); }
+  if ((bits & 8u) != 0u) { s = s + (cIn[v + nx] - cv); }
+  if ((bits & 16u) != 0u) { s = s + (cIn[v - nxy] - cv); }
+  if ((bits & 32u) != 0u) { s = s + (cIn[v + nxy] - cv); }
+  cOut[v] = cv + k.lambdaDiff * s;
+}

@@ -1,0 +1,158 @@
+// One grid step of every cell (twin of src/engines/cpu/neurons.ts): receptor activations from the
+// frozen local 5-HT, exact receptor filters, Philox background events, `subSteps` LIF sub-steps with
+// the cell's state in registers. A spike increments its voxel's u32 count (exact, order-free).
+// State: structure of arrays in one u32 buffer, field f of cell i at f * nCells + i
+// (V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B as f32 bits, ref as u32).
+
+@group(0) @binding(0) var<uniform> k: Consts;
+@group(0) @binding(1) var<uniform> d: Dims;
+@group(0) @binding(2) var<storage, read_write> ctl: Ctl;
+@group(0) @binding(3) var<storage, read_write> st: array<u32>;
+@group(0) @binding(4) var<storage, read> cellIn: array<u32>; // Idrive f32 bits [0, n), vox [n, 2n)
+@group(0) @binding(5) var<storage, read> conc: array<f32>;
+@group(0) @binding(6) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(7) var<storage, read_write> rec: array<u32>;
+
+const M0: u32 = 0xd2511f53u;
+const M1: u32 = 0xcd9e8d57u;
+const W0: u32 = 0x9e3779b9u;
+const W1: u32 = 0xbb67ae85u;
+
+var<workgroup> wgSpikes: atomic<u32>;
+
+fn mulhi32(a: u32, b: u32) -> u32 {
+  let aL = a & 0xffffu;
+  let aH = a >> 16u;
+  let bL = b & 0xffffu;
+  let bH = b >> 16u;
+  let ll = aL * bL;
+  let lh = aL * bH;
+  let hl = aH * bL;
+  let cross = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  return aH * bH + (lh >> 16u) + (hl >> 16u) + (cross >> 16u);
+}
+
+fn ldf(f: u32, n: u32, i: u32) -> f32 {
+  return bitcast<f32>(st[f * n + i]);
+}
+
+fn stf(f: u32, n: u32, i: u32, x: f32) {
+  st[f * n + i] = bitcast<u32>(x);
+}
+
+@compute @workgroup_size(WG_NEURONS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let n = k.nCells;
+  let i = flatWg(wid, nwg) * WG_NEURONS + lid;
+  if (lid == 0u) {
+    atomicStore(&wgSpikes, 0u);
+  }
+  workgroupBarrier();
+  if (i < n) {
+    let step = ctl.step;
+    let S = k.subSteps;
+    let vx = cellIn[n + i];
+    // ---- receptors ----
+    let cl = conc[vx];
+    let x1 = cl * k.invK1A;
+    let a1 = divRN(x1 + k.num1A, k.den1A + x1);
+    let x2 = cl * k.invK2B;
+    let a2 = divRN(x2 + k.num2B, k.den2B + x2);
+    let r1o = ldf(5u, n, i);
+    let s1 = (a1 + (ldf(6u, n, i) - a1) * k.e1Decay) + (r1o - a1) * k.c1Cross;
+    stf(5u, n, i, a1 + (r1o - a1) * k.e1Rise);
+    let s2 = a2 + (ldf(7u, n, i) - a2) * k.e2B;
+    stf(6u, n, i, s1);
+    stf(7u, n, i, s2);
+    let G1 = k.g1A * s1;
+    let G2 = k.g2B * s2;
+    let Gsyn = (k.gL + G1) + G2;
+    let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[i]);
+
+    // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
+    var p0 = i;
+    var p1 = step;
+    var p2 = 0u;
+    var p3 = 0u;
+    var q0 = k.seedLo;
+    var q1 = k.seedHi;
+    for (var r = 0u; r < 10u; r = r + 1u) {
+      let hi0 = mulhi32(M0, p0);
+      let lo0 = M0 * p0;
+      let hi1 = mulhi32(M1, p2);
+      let lo1 = M1 * p2;
+      p0 = hi1 ^ p1 ^ q0;
+      p1 = lo1;
+      p2 = hi0 ^ p3 ^ q1;
+      p3 = lo0;
+      q0 = q0 + W0;
+      q1 = q1 + W1;
+    }
+    let nEv = select(0u, 1u, p0 < k.bgT1) + select(0u, 1u, p0 < k.bgT2) + select(0u, 1u, p0 < k.bgT3);
+    let ev0 = select(0xffffffffu, p1 % S, nEv > 0u);
+    let ev1 = select(0xffffffffu, p2 % S, nEv > 1u);
+    let ev2 = select(0xffffffffu, p3 % S, nEv > 2u);
+
+    // ---- sub-steps ----
+    var V = ldf(0u, n, i);
+    var g = ldf(1u, n, i);
+    var h1 = ldf(2u, n, i);
+    var h2 = ldf(3u, n, i);
+    var h3 = ldf(4u, n, i);
+    var rf = st[8u * n + i];
+    var sp = 255u;
+    for (var j = 0u; j < S; j = j + 1u) {
+      let nj = select(0u, 1u, j == ev0) + select(0u, 1u, j == ev1) + select(0u, 1u, j == ev2);
+      g = g * k.eBg + k.bgStep * f32(nj);
+      h1 = h1 * k.eAhp1;
+      h2 = h2 * k.eAhp2;
+      h3 = h3 * k.eAhp3;
+      if (rf > 0u) {
+        rf = rf - 1u;
+      } else {
+        let G = Gsyn + g;
+        let I = ((Isyn + g * k.Eexc) - ((h1 + h2) + h3)) - G * V;
+        let x = G * k.dtC;
+        let phi = 1.0 - x * (0.5 - x * k.c6);
+        V = V + (k.dtC * phi) * I;
+        if (V < k.Vfloor) {
+          V = k.Vfloor;
+        }
+        if (V >= k.Vth) {
+          V = k.Vreset;
+          rf = k.refSteps;
+          h1 = h1 + k.dAhp1;
+          h2 = h2 + k.dAhp2;
+          h3 = h3 + k.dAhp3;
+          sp = j;
+        }
+      }
+    }
+    stf(0u, n, i, V);
+    stf(1u, n, i, g);
+    stf(2u, n, i, h1);
+    stf(3u, n, i, h2);
+    stf(4u, n, i, h3);
+    st[8u * n + i] = rf;
+    if (sp != 255u) {
+      atomicAdd(&counts[vx], 1u);
+      atomicAdd(&wgSpikes, 1u);
+      if (RECORD) {
+        let idx = atomicAdd(&ctl.recCount, 1u);
+        if (idx < d.recCap) {
+          rec[2u * idx] = i;
+          rec[2u * idx + 1u] = step * S + sp;
+        }
+      }
+    }
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    let ns = atomicLoad(&wgSpikes);
+    if (ns > 0u) {
+      atomicAdd(&ctl.windowSpikes, ns);
+      atomicAdd(&ctl.batchSpikes, ns);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The reduced model of MODEL.md §6, used to start a run near its steady state instead of waiting for
+ * the grid to fill: the open-loop firing rate r(c) of a sample of the model's own cells held at a
+ * uniform 5-HT level c (receptor filters at equilibrium), and the well-mixed balance
+ *     N r(c) dC_spike / nVox = <Vmax> c / (Km_eff + c) + k_clear c
+ * solved for c by bisection on log c. Common random numbers (same cells, same Philox stream for every c)
+ * keep r(c) smooth so the bisection is well behaved. That well-mixed estimate then starts a closed-loop
+ * run of a small patch of the same tissue (patchModel), whose settled mean 5-HT and rate are returned.
+ */
+import type { DrugDoses } from '../../model/drugs.js';
+import { GENOTYPES } from '../../model/drugs.js';
+import { deriveConstants, type Model } from '../../model/derive.js';
+import { NBR, type Geometry } from '../../model/geometry.js';
+import { HostStream, seedKey } from '../../rng/philox.js';
+import { initialState } from '../initial-state.js';
+import { CpuEngine } from './cpu-engine.js';
+import { stepNeurons } from './neurons.js';
+
+export interface SteadyStateEstimate {
+  c0_nM: number;
+  rate_Hz: number;
+}
+
+export interface EstimateOptions {
+  sampleCells?: number;
+  warmupSteps?: number;
+  measureSteps?: number;
+  iterations?: number;
+  /** Refine the well-mixed estimate on a patch of tissue (default true). */
+  localGrid?: boolean;
+  /** Edge of the tissue patch, voxels. */
+  patchVoxels?: number;
+  /** Biological time the patch runs, s (the last 40% are averaged). */
+  patchSeconds?: number;
+}
+
+/** Open-loop rate (Hz) of the first `cells` cells at uniform 5-HT c (nM). */
+export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOptions = {}): number {
+  const n = Math.min(m.nCells, o.sampleCells ?? 128);
+  const warm = o.warmupSteps ?? 400;
+  const meas = o.measureSteps ?? 1500;
+  const k = { ...deriveConstants(m, doses), nCells: n };
+  const s = initialState(m, k, c_nM, 1);
+  const grid = new Float32Array([c_nM]);
+  const cells = { Idrive: m.Idrive.subarray(0, n), vox: new Uint32Array(n) };
+  const out = { spikeSub: new Uint8Array(n) };
+  let spikes = 0;
+  for (let t = 0; t < warm + meas; t++) {
+    const sp = stepNeurons(k, s, cells, grid, t, 0, n, out);
+    if (t >= warm) spikes += sp;
+  }
+  return spikes / n / ((meas * m.dtGrid_s) || 1);
+}
+
+export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptions = {}): SteadyStateEstimate {
+  const k = deriveConstants(m, doses);
+  const nVox = m.geometry.inside.length;
+  let vmaxSum = 0;
+  for (const v of m.geometry.inside) vmaxSum += m.vmaxDt[v];
+  const vmaxMean = vmaxSum / m.dtGrid_s / nVox; // nM/s
+  const kclear = k.kClearDt / m.dtGrid_s; // 1/s
+  const releasePerHz = (m.nCells * m.dCspike_nM) / nVox; // nM/s per Hz of population rate
+  const cache = new Map<number, number>();
+  const rate = (c: number) => {
+    let r = cache.get(c);
+    if (r === undefined) cache.set(c, (r = openLoopRate(m, doses, c, o)));
+    return r;
+  };
+  const balance = (c: number) => releasePerHz * rate(c) - (vmaxMean * c) / (k.KmEff + c) - kclear * c;
+  let lo = Math.log(1e-3);
+  if (o.localGrid === false) return bisect();
+  // Refine with a patch of tissue (below): the well-mixed balance misses the local saturation of
+  // SERT by each spike's bump of 5-HT in its voxel, which matters when dC_spike is not << Km.
+  const wm = bisect();
+  const patch = patchModel(m, o.patchVoxels ?? 12);
+  const steps = Math.round((o.patchSeconds ?? 12) / m.dtGrid_s);
+  const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: steps });
+  eng.advanceSync(Math.round(steps * 0.6));
+  const b = eng.advanceSync(steps - Math.round(steps * 0.6));
+  const meanC = (b.mass.gridStart + b.mass.gridEnd) / 2 / patch.geometry.inside.length;
+  return { c0_nM: meanC, rate_Hz: b.spikeCount / patch.nCells / (b.steps * m.dtGrid_s) };
+
+  function bisect(): SteadyStateEstimate {
+  let hi = Math.log(1e6);
+  if (balance(Math.exp(lo)) <= 0) return { c0_nM: 0, rate_Hz: rate(Math.exp(lo)) };
+  for (let it = 0; it < (o.iterations ?? 12); it++) {
+    const mid = (lo + hi) / 2;
+    if (balance(Math.exp(mid)) > 0) lo = mid;
+    else hi = mid;
+  }
+  const c = Math.exp((lo + hi) / 2);
+  return { c0_nM: c, rate_Hz: rate(Math.exp(lo)) };
+  }
+}
+
+/**
+ * A cube of the same tissue (zero-flux faces): the model's cell density, the first cells' own drive
+ * and SERT, the same Q and Vmax per cell, so local saturation of SERT by each spike's bump of 5-HT and
+ * the receptor nonlinearity are as in the full run, at a small fraction of its cost.
+ */
+export function patchModel(m: Model, edge: number): Model {
+  const nv = edge * edge * edge;
+  const nbrMask = new Uint8Array(nv);
+  const inside = new Uint32Array(nv);
+  for (let z = 0; z < edge; z++)
+    for (let y = 0; y < edge; y++)
+      for (let x = 0; x < edge; x++) {
+        const v = x + edge * (y + edge * z);
+        let b: number = NBR.inside;
+        if (x > 0) b |= NBR.mx;
+        if (x < edge - 1) b |= NBR.px;
+        if (y > 0) b |= NBR.my;
+        if (y < edge - 1) b |= NBR.py;
+        if (z > 0) b |= NBR.mz;
+        if (z < edge - 1) b |= NBR.pz;
+        nbrMask[v] = b;
+        inside[v] = v;
+      }
+  const geometry: Geometry = { nx: edge, ny: edge, nz: edge, voxel_um: m.geometry.voxel_um, nbrMask, inside, probe: inside };
+  const nCells = Math.max(1, Math.min(m.nCells, Math.round((m.nCells * nv) / m.geometry.inside.length)));
+  const rng = new HostStream(seedKey(m.seed), 0x5eed0010, 0);
+  const vox = new Uint32Array(nCells);
+  const vmaxDt = new Float32Array(nv);
+  const sertOn = GENOTYPES[m.genotype].sert;
+  for (let i = 0; i < nCells; i++) {
+    vox[i] = Math.min(nv - 1, Math.floor(rng.uniform() * nv));
+    vmaxDt[vox[i]] += ((m.rho[i] * m.params.sertCapacity_nMps * m.geometry.inside.length) / m.nCells) * m.dtGrid_s * sertOn;
+  }
+  return {
+    ...m,
+    nCells,
+    geometry,
+    Idrive: m.Idrive.slice(0, nCells),
+    rho: m.rho.slice(0, nCells),
+    vox,
+    pos: new Float32Array(nCells * 3),
+    vmaxDt,
+  };
+}

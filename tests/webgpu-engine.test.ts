@@ -1,0 +1,305 @@
+/**
+ * WebGPU engine tests: bit-identical to the CPU reference (state, spikes), mass balance, statistics of
+ * a longer run, size limits. They skip without a WebGPU adapter, or fail when RAPHE_GPU_REQUIRED is set.
+ * Small models (software Vulkan is slow).
+ */
+import { describe, expect, test } from 'vitest';
+import { buildModel, type Model } from '../src/model/derive.js';
+import { defaultParams } from '../src/model/params.js';
+import type { DrugDoses, Genotype } from '../src/model/drugs.js';
+import type { EngineOptions, RecordBatch, StateSnapshot } from '../src/engines/engine.js';
+import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
+import { getGpu, type GpuContext } from '../src/engines/webgpu/gpu-context.js';
+import { wgslHeader } from '../src/engines/webgpu/wgsl-header.js';
+import { compileKernel, WebGpuEngine, type WebGpuEngineOptions } from '../src/engines/webgpu/webgpu-engine.js';
+/** Shared helpers of the WebGPU tests: the GPU context (skip, or fail under RAPHE_GPU_REQUIRED), small models. */
+
+export const gpuRequired = !!process.env.RAPHE_GPU_REQUIRED;
+
+/** The GPU context, or null (tests then skip). Throws when RAPHE_GPU_REQUIRED is set and none is found. */
+export async function gpuOrSkip(): Promise<GpuContext | null> {
+  const ctx = await getGpu();
+  if (!ctx && gpuRequired) {
+    throw new Error('RAPHE_GPU_REQUIRED is set but no WebGPU adapter was found (webgpu package / Vulkan ICD)');
+  }
+  return ctx;
+}
+
+export function smallModel(nCells = 500, seed = 7, genotype: Genotype = 'wt', over: Record<string, number> = {}): Model {
+  return buildModel(
+    { ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 200, voxel_um: 20, ...over },
+    genotype,
+    nCells,
+    seed,
+  );
+}
+
+export function engineOpts(model: Model, extra: Partial<EngineOptions> = {}): EngineOptions {
+  return { model, doses: {}, c0_nM: 30, rate0_Hz: 1, recordSpikes: true, sampleSteps: 10, ...extra };
+}
+
+export const SNAPSHOT_KEYS = ['V', 'gbg', 'ahp1', 'ahp2', 'ahp3', 'r1A', 's1A', 's2B', 'ref', 'grid'] as const;
+
+/** Per array: the number of elements whose bit patterns differ (and the first one). */
+export function bitDiff(a: StateSnapshot, b: StateSnapshot): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of SNAPSHOT_KEYS) {
+    const x = a[key];
+    const y = b[key];
+    const ux = new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const uy = new Uint32Array(y.buffer, y.byteOffset, y.length);
+    if (ux.length !== uy.length) {
+      out[key] = `length ${ux.length} vs ${uy.length}`;
+      continue;
+    }
+    let bad = 0;
+    let first = -1;
+    for (let i = 0; i < ux.length; i++) {
+      if (ux[i] !== uy[i]) {
+        bad++;
+        if (first < 0) first = i;
+      }
+    }
+    if (bad) out[key] = `${bad} differ, first at ${first}: ${x[first]} vs ${y[first]}`;
+  }
+  return out;
+}
+
+/** Mean rate (Hz), median ISI CV (cells with >= 3 spikes) from a spike list. */
+export function spikeStats(cells: Uint32Array, steps: Uint32Array, nCells: number, durationMs: number, dtMs: number) {
+  const last = new Float64Array(nCells).fill(-1);
+  const sum = new Float64Array(nCells);
+  const sum2 = new Float64Array(nCells);
+  const cnt = new Float64Array(nCells);
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i];
+    const t = steps[i] * dtMs;
+    if (last[c] >= 0) {
+      const isi = t - last[c];
+      sum[c] += isi;
+      sum2[c] += isi * isi;
+      cnt[c]++;
+    }
+    last[c] = t;
+  }
+  const cvs: number[] = [];
+  for (let c = 0; c < nCells; c++) {
+    if (cnt[c] >= 2) {
+      const m = sum[c] / cnt[c];
+      const v = Math.max(0, sum2[c] / cnt[c] - m * m);
+      cvs.push(Math.sqrt(v) / m);
+    }
+  }
+  cvs.sort((a, b) => a - b);
+  const median = cvs.length ? cvs[Math.floor(cvs.length / 2)] : NaN;
+  return { rateHz: cells.length / nCells / (durationMs / 1000), cvMedian: median, nCv: cvs.length };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const ctx = await gpuOrSkip();
+const d = ctx ? describe : describe.skip;
+
+if (!ctx) {
+  test('WebGPU adapter (skipped: none found; set RAPHE_GPU_REQUIRED=1 to fail instead)', () => {
+    expect(gpuRequired).toBe(false);
+  });
+}
+
+async function runBoth(model: Model, steps: number[], extra: Partial<WebGpuEngineOptions> = {}, phases: DrugDoses[] = [{}]) {
+  const opts = engineOpts(model, { doses: phases[0] });
+  const cpu = new CpuEngine(opts);
+  const gpu = await WebGpuEngine.create({ ...opts, ...extra }, ctx!);
+  const cb: RecordBatch[] = [];
+  const gb: RecordBatch[] = [];
+  for (let p = 0; p < steps.length; p++) {
+    if (p > 0 && phases[p]) {
+      cpu.setDoses(phases[p]);
+      gpu.setDoses(phases[p]);
+    }
+    cb.push(cpu.advanceSync(steps[p]));
+    gb.push(await gpu.advance(steps[p]));
+  }
+  const sc = await cpu.snapshot();
+  const sg = await gpu.snapshot();
+  gpu.dispose();
+  return { cb, gb, sc, sg };
+}
+
+function expectSameBatches(cb: RecordBatch[], gb: RecordBatch[]) {
+  for (let i = 0; i < cb.length; i++) {
+    expect(gb[i].firstStep).toBe(cb[i].firstStep);
+    expect(gb[i].spikeCount).toBe(cb[i].spikeCount);
+    expect(Array.from(gb[i].spikes!.cells)).toEqual(Array.from(cb[i].spikes!.cells));
+    expect(Array.from(gb[i].spikes!.steps)).toEqual(Array.from(cb[i].spikes!.steps));
+    expect(Array.from(gb[i].samples.step)).toEqual(Array.from(cb[i].samples.step));
+    expect(Array.from(gb[i].samples.spikes)).toEqual(Array.from(cb[i].samples.spikes));
+    // means are float32 tree sums on the GPU, float64 on the CPU
+    const n = cb[i].samples.probe.length;
+    for (let j = 0; j < n; j++) {
+      expect(gb[i].samples.probe[j]).toBeCloseTo(cb[i].samples.probe[j], 3);
+      expect(gb[i].samples.meanC[j]).toBeCloseTo(cb[i].samples.meanC[j], 3);
+      expect(gb[i].samples.s1A[j]).toBeCloseTo(cb[i].samples.s1A[j], 5);
+      expect(gb[i].samples.s2B[j]).toBeCloseTo(cb[i].samples.s2B[j], 5);
+    }
+  }
+}
+
+d('WebGPU engine against the CPU reference', () => {
+  test('adapter is reported', () => {
+    expect(ctx!.adapterName.length).toBeGreaterThan(0);
+  });
+
+  test('bit-identical state and spikes after 200 grid steps', async () => {
+    const m = smallModel(500, 7);
+    const { cb, gb, sc, sg } = await runBoth(m, [200]);
+    expect(cb[0].spikeCount).toBeGreaterThan(10);
+    expect(sg.step).toBe(200);
+    expect(bitDiff(sc, sg)).toEqual({});
+    expectSameBatches(cb, gb);
+  });
+
+  test('bit-identical with drugs and a dose change midway (fluoxetine + BW723C86, then 8-OH-DPAT)', async () => {
+    const m = smallModel(600, 11);
+    const { cb, gb, sc, sg } = await runBoth(m, [120, 130], {}, [{ fluoxetine: 10, bw723c86: 100 }, { '8-oh-dpat': 1 }]);
+    expect(bitDiff(sc, sg)).toEqual({});
+    expectSameBatches(cb, gb);
+  });
+
+  test('bit-identical with native WGSL division too (exactDivision: false) on this adapter', async () => {
+    const m = smallModel(400, 3);
+    const { sc, sg } = await runBoth(m, [150], { exactDivision: false }, [{ fluoxetine: 10 }]);
+    // a difference here means `/` is not correctly rounded on this adapter; the default path is exact
+    expect(bitDiff(sc, sg)).toEqual({});
+  });
+
+  test('bit-identical with 2-D workgroup grids, small command buffers and chunked spike draining', async () => {
+    // 500 cells = 8 workgroups of 64 -> 3 x 3; ~940 region voxels = 4 workgroups of 256 -> 2 x 2
+    const m = smallModel(500, 5);
+    const { cb, gb, sc, sg } = await runBoth(m, [90, 77], {
+      limits: { maxComputeWorkgroupsPerDimension: 3 },
+      stepsPerSubmit: 16,
+      spikeBufferBytes: 500 * 8 * 3, // room for 2 grid steps' worst case
+    });
+    expect(bitDiff(sc, sg)).toEqual({});
+    expectSameBatches(cb, gb);
+  });
+
+  test('mass balance on the GPU: |grid change - (released - uptaken - cleared)| / released < 1e-5', async () => {
+    const m = smallModel(800, 9);
+    const gpu = await WebGpuEngine.create({ ...engineOpts(m, { recordSpikes: false }) }, ctx!);
+    let rel = 0;
+    let net = 0;
+    let g0 = NaN;
+    let g1 = NaN;
+    for (let b = 0; b < 3; b++) {
+      if (b === 1) gpu.setDoses({ fluoxetine: 10 });
+      const r = await gpu.advance(400);
+      expect(r.spikes).toBeUndefined();
+      if (b === 0) g0 = r.mass.gridStart;
+      else expect(r.mass.gridStart).toBeCloseTo(g1, 6);
+      g1 = r.mass.gridEnd;
+      rel += r.mass.released;
+      net += r.mass.released - r.mass.uptaken - r.mass.cleared;
+      expect(r.mass.uptaken).toBeGreaterThan(0);
+      expect(r.mass.cleared).toBeGreaterThan(0);
+    }
+    gpu.dispose();
+    expect(rel).toBeGreaterThan(0);
+    expect(Math.abs(g1 - g0 - net) / rel).toBeLessThan(1e-5);
+  });
+
+  test('3 s at 2000 cells: rate, median ISI CV and probe mean within 2% of the CPU', async () => {
+    const m = smallModel(2000, 1);
+    const steps = 3000;
+    const opts = engineOpts(m, { sampleSteps: 50 });
+    const cpu = new CpuEngine(opts);
+    const gpu = await WebGpuEngine.create(opts, ctx!);
+    const a = cpu.advanceSync(steps);
+    const b = await gpu.advance(steps);
+    gpu.dispose();
+    const dt = m.params.dt_ms;
+    const sa = spikeStats(a.spikes!.cells, a.spikes!.steps, m.nCells, steps * m.params.dt_ms * m.params.subSteps, dt);
+    const sb = spikeStats(b.spikes!.cells, b.spikes!.steps, m.nCells, steps * m.params.dt_ms * m.params.subSteps, dt);
+    const probeMean = (r: RecordBatch) => r.samples.probe.reduce((s, x) => s + x, 0) / r.samples.probe.length;
+    expect(sa.rateHz).toBeGreaterThan(0.1);
+    expect(Math.abs(sb.rateHz / sa.rateHz - 1)).toBeLessThan(0.02);
+    expect(Math.abs(sb.cvMedian / sa.cvMedian - 1)).toBeLessThan(0.02);
+    expect(Math.abs(probeMean(b) / probeMean(a) - 1)).toBeLessThan(0.02);
+  });
+
+  test('a buffer over maxStorageBufferBindingSize is refused with an error naming the limit and sizes', async () => {
+    const m = smallModel(2000, 2);
+    await expect(
+      WebGpuEngine.create({ ...engineOpts(m), limits: { maxStorageBufferBindingSize: 32 * 1024 } }, ctx!),
+    ).rejects.toThrow(/cell state buffer needs 72000 bytes \(nCells 2000, grid 15x12x10\), over the adapter's maxStorageBufferBindingSize of 32768/);
+    await expect(
+      WebGpuEngine.create({ ...engineOpts(m), spikeBufferBytes: 1024 }, ctx!),
+    ).rejects.toThrow(/spike recording needs room for 4000 spikes per grid step/);
+    await expect(
+      WebGpuEngine.create({ ...engineOpts(m), limits: { maxComputeWorkgroupsPerDimension: 5 } }, ctx!),
+    ).rejects.toThrow(/2000 items need 32 workgroups, over maxComputeWorkgroupsPerDimension/);
+  });
+
+  test('divRN (shaders/common.wgsl) is the correctly rounded float32 quotient', async () => {
+    const dev = ctx!.device;
+    const header = wgslHeader({ wgNeurons: 64, wgGrid: 256, record: false, exactDiv: true });
+    const src = `
+@group(0) @binding(0) var<storage, read> ab: array<f32>;
+@group(0) @binding(1) var<storage, read_write> q: array<f32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i < arrayLength(&q)) { q[i] = divRN(ab[2u * i], ab[2u * i + 1u]); }
+}`;
+    const pipe = await compileKernel(dev, 'divrn-test.wgsl', src, header);
+    const n = 1 << 16;
+    const ab = new Float32Array(2 * n);
+    let x = 12345;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let i = 0; i < n; i++) {
+      // wide exponent range, both signs, plus quotients near 1 and exact ones
+      const ea = Math.floor(rnd() * 60) - 30;
+      const eb = Math.floor(rnd() * 60) - 30;
+      ab[2 * i] = (rnd() - 0.5) * 2 ** ea;
+      ab[2 * i + 1] = i % 7 === 0 ? ab[2 * i] * (1 + (rnd() - 0.5) * 1e-6) : (rnd() + 0.01) * 2 ** eb;
+      if (i % 13 === 0) ab[2 * i + 1] = 2 ** eb;
+      if (i % 17 === 0) ab[2 * i] = 0;
+    }
+    const bin = dev.createBuffer({ size: ab.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    dev.queue.writeBuffer(bin, 0, ab);
+    const bout = dev.createBuffer({ size: 4 * n, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const st = dev.createBuffer({ size: 4 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = dev.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipe);
+    pass.setBindGroup(0, dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [
+      { binding: 0, resource: { buffer: bin } }, { binding: 1, resource: { buffer: bout } }] }));
+    pass.dispatchWorkgroups(n / 64);
+    pass.end();
+    enc.copyBufferToBuffer(bout, 0, st, 0, 4 * n);
+    dev.queue.submit([enc.finish()]);
+    await st.mapAsync(GPUMapMode.READ);
+    const q = new Float32Array(st.getMappedRange().slice(0));
+    st.unmap();
+    [bin, bout, st].forEach((b) => b.destroy());
+    let bad = 0;
+    const expected = new Float32Array(1);
+    for (let i = 0; i < n; i++) {
+      expected[0] = ab[2 * i] / ab[2 * i + 1];
+      if (new Uint32Array(expected.buffer)[0] !== new Uint32Array(q.buffer)[i] && !(expected[0] === 0 && q[i] === 0)) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+
+  test('WGSL compile errors name the kernel file and line', async () => {
+    const header = wgslHeader({ wgNeurons: 64, wgGrid: 256, record: false, exactDiv: true });
+    const broken = '// line 1\n@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}\n';
+    await expect(compileKernel(ctx!.device, 'shaders/broken.wgsl', broken, header)).rejects.toThrow(/shaders\/broken\.wgsl:4:/);
+    const m = smallModel(100, 2);
+    const e = await WebGpuEngine.create(engineOpts(m), ctx!);
+    expect(e.info.engine).toBe('webgpu');
+    expect(e.info.adapter).toContain('WebGPU');
+    e.dispose();
+  });
+});
