@@ -1,0 +1,33 @@
+/** A progress bar on stderr, shown only for work that lasts more than a second. */
+export class Progress {
+  private readonly t0 = performance.now();
+  private lastDraw = 0;
+  private shown = false;
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly enabled = true,
+  ) {}
+
+  update(fraction: number): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    const elapsed = (now - this.t0) / 1000;
+    if (elapsed < 1) return;
+    const tty = this.stream.isTTY;
+    if (now - this.lastDraw < (tty ? 100 : 10000)) return;
+    this.lastDraw = now;
+    const f = Math.max(0, Math.min(1, fraction));
+    const eta = f > 0.01 ? (elapsed / f) * (1 - f) : NaN;
+    const width = 30;
+    const bar = '#'.repeat(Math.round(f * width)).padEnd(width, '-');
+    const line = `${this.label} [${bar}] ${(f * 100).toFixed(0).padStart(3)}%  ${elapsed.toFixed(0)} s elapsed${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}`;
+    if (tty) this.stream.write(`\r${line}\x1b[K`);
+    else this.stream.write(line + '\n');
+    this.shown = true;
+  }
+
+  done(): void {
+    if (this.shown && this.stream.isTTY) this.stream.write('\r\x1b[K');
+  }
+}
