@@ -35,6 +35,9 @@ type KernelName = keyof typeof KERNELS;
 
 const WG_NEURONS = 64;
 const WG_GRID = 256;
+const REL_PER_THREAD = 8;
+/** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
+const PROFILE_DISPATCHES = 2000;
 const STATE_FIELDS = 9; // V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B, ref
 
 /** Engine tuning and test hooks beyond EngineOptions. */
@@ -142,6 +145,8 @@ export class WebGpuEngine implements Engine {
   private recChunk = Infinity;
   private dCells!: Dispatch;
   private dVox!: Dispatch;
+  private dRel!: Dispatch;
+  private relThreads = 0;
   private dReduce!: Dispatch;
   private bgNeurons!: GPUBindGroup[];
   private bgRelease!: GPUBindGroup[];
@@ -152,6 +157,10 @@ export class WebGpuEngine implements Engine {
   private disposed = false;
   private lastKernelTimes: Record<string, number> = {};
   private readonly profile: boolean;
+  private querySet: GPUQuerySet | null = null;
+  private queryResolve: GPUBuffer | null = null;
+  /** Kernel of each timestamp pair written in the current chunk (profile mode). */
+  private queryKernels: KernelName[] = [];
   private busy = false;
 
   private constructor(opts: WebGpuEngineOptions, ctx: GpuContext) {
@@ -184,7 +193,11 @@ export class WebGpuEngine implements Engine {
     return this.k;
   }
 
-  /** GPU milliseconds per kernel over the last advance (empty unless `profile` and timestamp queries). */
+  /**
+   * Milliseconds per kernel over the last advance, from timestamp queries (option `profile`, adapter
+   * feature 'timestamp-query'; each dispatch then runs in its own compute pass, a little slower), plus
+   * `wall`: host wall time of the advance.
+   */
   kernelTimes(): Record<string, number> {
     return { ...this.lastKernelTimes };
   }
@@ -229,6 +242,8 @@ export class WebGpuEngine implements Engine {
 
     this.dCells = this.dispatchFor(n, WG_NEURONS);
     this.dVox = this.dispatchFor(g.inside.length, WG_GRID);
+    this.relThreads = Math.max(1, Math.ceil(g.inside.length / REL_PER_THREAD));
+    this.dRel = this.dispatchFor(this.relThreads, WG_GRID);
     this.dReduce = this.dispatchFor(Math.max(g.inside.length, g.probe.length, n), WG_GRID);
 
     // spike buffer: worst case nCells x (ceil(chunk x subSteps / refSteps) + 1) pairs per chunk
@@ -261,7 +276,7 @@ export class WebGpuEngine implements Engine {
     const probe = this.buffer('probe voxels', 4 * g.probe.length, S | CD);
     const vmax = this.buffer('SERT vmax', 4 * nBox, S | CD);
     const mask = this.buffer('neighbour mask', nBox, S | CD);
-    this.massAcc = this.buffer('mass accumulators', 32 * this.dVox.total, S | CD | CS);
+    this.massAcc = this.buffer('mass accumulators', 32 * this.relThreads, S | CD | CS);
     this.partials = this.buffer('partial sums', 16 * this.dReduce.total, S | CS);
 
     const q = dev.queue;
@@ -271,6 +286,7 @@ export class WebGpuEngine implements Engine {
     this.dims[2] = this.dReduce.total;
     this.dims[3] = this.recCap;
     this.dims[4] = 0;
+    this.dims[5] = this.relThreads;
     q.writeBuffer(this.uniD, 0, this.dims);
     q.writeBuffer(this.ctl, 0, new Uint32Array(CTL.bytes / 4));
     const s0 = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz);
@@ -296,7 +312,7 @@ export class WebGpuEngine implements Engine {
     enc.clearBuffer(this.massAcc);
     q.submit([enc.finish()]);
 
-    const hopts: HeaderOptions = { wgNeurons: WG_NEURONS, wgGrid: WG_GRID, record: this.recordSpikes, exactDiv };
+    const hopts: HeaderOptions = { wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: this.recordSpikes, exactDiv };
     const header = wgslHeader(hopts);
     const names = Object.keys(KERNELS) as KernelName[];
     const pipes = {} as Record<KernelName, GPUComputePipeline>;
@@ -323,6 +339,10 @@ export class WebGpuEngine implements Engine {
     this.bgReduce = [0, 1].map((c) =>
       bg('reduce', [[0, U], [1, D], [3, inside], [4, probe], [5, this.grids[c]], [6, this.state], [7, this.partials]]),
     );
+    if (this.profile) {
+      this.querySet = dev.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_DISPATCHES });
+      this.queryResolve = this.buffer('timestamps', 16 * PROFILE_DISPATCHES, GPUBufferUsage.QUERY_RESOLVE | CS, false);
+    }
     await this.checkErrors('set-up');
   }
 
@@ -366,18 +386,46 @@ export class WebGpuEngine implements Engine {
     pass.dispatchWorkgroups(d.x, d.y);
   }
 
+  /** One dispatch: into the shared pass, or (profile mode) into its own timed pass. */
+  private run(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
+    if (pass) return this.dispatch(pass, name, group, d);
+    const q = this.queryKernels.length;
+    this.queryKernels.push(name);
+    const p = enc.beginComputePass({
+      timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 },
+    });
+    this.dispatch(p, name, group, d);
+    p.end();
+  }
+
   /** Encode one grid step; `this.step` and `this.cur` follow the device. */
-  private encodeStep(pass: GPUComputePassEncoder): void {
+  private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
-    this.dispatch(pass, 'neurons', this.bgNeurons[c], this.dCells);
-    this.dispatch(pass, 'release', this.bgRelease[c], this.dVox);
-    this.dispatch(pass, 'diffuse', this.bgDiffuse[c], this.dVox);
+    this.run(enc, pass, 'neurons', this.bgNeurons[c], this.dCells);
+    this.run(enc, pass, 'release', this.bgRelease[c], this.dRel);
+    this.run(enc, pass, 'diffuse', this.bgDiffuse[c], this.dVox);
     this.cur = 1 - c;
     this.step++;
     if (this.step % this.sampleSteps === 0) {
-      this.dispatch(pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
-      this.dispatch(pass, 'finalize', this.bgFinalize!, { x: 1, y: 1, total: 1 });
+      this.run(enc, pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
+      this.run(enc, pass, 'finalize', this.bgFinalize!, { x: 1, y: 1, total: 1 });
     }
+  }
+
+  /** Profile mode: resolve the chunk's timestamps and add them to `times` (ms per kernel). */
+  private async collectTimes(times: Record<string, number>): Promise<void> {
+    const nq = 2 * this.queryKernels.length;
+    if (!nq) return;
+    const enc = this.dev.createCommandEncoder();
+    enc.resolveQuerySet(this.querySet!, 0, nq, this.queryResolve!, 0);
+    const st = this.staging(8 * nq);
+    enc.copyBufferToBuffer(this.queryResolve!, 0, st, 0, 8 * nq);
+    this.dev.queue.submit([enc.finish()]);
+    const ts = new BigUint64Array(await this.read(st));
+    this.queryKernels.forEach((name, i) => {
+      times[name] = (times[name] ?? 0) + Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
+    });
+    this.queryKernels = [];
   }
 
   private staging(bytes: number): GPUBuffer {
@@ -472,15 +520,17 @@ export class WebGpuEngine implements Engine {
     const spCells: number[][] = [];
     const spSteps: number[][] = [];
     const t0 = performance.now();
+    const times: Record<string, number> = {};
     let left = steps;
     while (left > 0) {
-      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk);
+      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profile ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
       enc = dev.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      for (let t = 0; t < chunk; t++) this.encodeStep(pass);
-      pass.end();
+      const pass = this.profile ? null : enc.beginComputePass();
+      for (let t = 0; t < chunk; t++) this.encodeStep(enc, pass);
+      pass?.end();
       q.submit([enc.finish()]);
       left -= chunk;
+      if (this.profile) await this.collectTimes(times);
       if (this.recordSpikes) await this.drainSpikes(spCells, spSteps);
     }
 
@@ -490,7 +540,7 @@ export class WebGpuEngine implements Engine {
     enc.copyBufferToBuffer(this.ctl, 0, stCtl, 0, CTL.bytes);
     const stSamples = nSamples > 0 ? this.staging(32 * nSamples) : null;
     if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples, 0, 32 * nSamples);
-    const massBytes = 32 * this.dVox.total;
+    const massBytes = 32 * this.relThreads;
     const stMass = this.staging(massBytes);
     enc.copyBufferToBuffer(this.massAcc, 0, stMass, 0, massBytes);
     q.submit([enc.finish()]);
@@ -501,7 +551,7 @@ export class WebGpuEngine implements Engine {
       stSamples ? this.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
       this.read(stMass),
     ]);
-    this.lastKernelTimes = { total: performance.now() - t0 };
+    this.lastKernelTimes = { ...times, wall: performance.now() - t0 };
 
     const ctl = new Uint32Array(bCtl);
     if (ctl[CTL.step / 4] !== this.step) {
@@ -532,7 +582,7 @@ export class WebGpuEngine implements Engine {
     let released = 0;
     let uptaken = 0;
     let cleared = 0;
-    for (let w = 0; w < this.dVox.total; w++) {
+    for (let w = 0; w < this.relThreads; w++) {
       const b = 8 * w;
       released += mf[b] - mf[b + 1];
       uptaken += mf[b + 2] - mf[b + 3];
@@ -613,6 +663,7 @@ export class WebGpuEngine implements Engine {
     this.disposed = true;
     for (const b of this.buffers) b.destroy();
     this.samples?.destroy();
+    this.querySet?.destroy();
     this.buffers.length = 0;
   }
 }

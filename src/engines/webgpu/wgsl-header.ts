@@ -8,8 +8,8 @@ import { UNIFORM_FIELDS, type Constants } from '../../model/derive.js';
 /** Byte size of the Consts uniform buffer: 4 bytes a field, padded to 16. */
 export const CONSTS_BYTES = Math.ceil((UNIFORM_FIELDS.length * 4) / 16) * 16;
 
-/** Engine sizes, not model constants: (nInside, nProbe, nPart, recCap, sampleCap, 3 x pad). */
-export const DIMS_FIELDS = ['nInside', 'nProbe', 'nPart', 'recCap', 'sampleCap', 'pad0', 'pad1', 'pad2'] as const;
+/** Engine sizes, not model constants (relStride: threads of the release kernel). */
+export const DIMS_FIELDS = ['nInside', 'nProbe', 'nPart', 'recCap', 'sampleCap', 'relStride', 'pad1', 'pad2'] as const;
 export const DIMS_BYTES = DIMS_FIELDS.length * 4;
 
 /** Device-side control block: step counter, spike counters, trace index. Byte offsets below. */
@@ -18,6 +18,8 @@ export const CTL = { step: 0, windowSpikes: 4, batchSpikes: 8, recCount: 12, sam
 export interface HeaderOptions {
   wgNeurons: number;
   wgGrid: number;
+  /** Region voxels per release-kernel thread. */
+  relPerThread: number;
   record: boolean;
   exactDiv: boolean;
 }
@@ -44,6 +46,7 @@ struct Ctl {
 }
 const WG_NEURONS: u32 = ${o.wgNeurons}u;
 const WG_GRID: u32 = ${o.wgGrid}u;
+const REL_PER_THREAD: u32 = ${o.relPerThread}u;
 const RECORD: bool = ${o.record};
 const EXACT_DIV: bool = ${o.exactDiv};
 // ---- end of generated header ----
