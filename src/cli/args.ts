@@ -14,7 +14,7 @@ export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; 
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     const m = /'(-{1,2}[^' ]+)/.exec(msg);
     throw new ConfigError(m ? m[1] : 'arguments', msg.replace(/\. To specify.*$/s, '').replace(/^Unknown option/, 'unknown option'));
   }

@@ -16,6 +16,7 @@ export interface MassAccumulator {
 }
 
 const f = Math.fround;
+const ALL = NBR.inside | NBR.mx | NBR.px | NBR.my | NBR.py | NBR.mz | NBR.pz;
 
 /** Steps 1 and 2, in place on c. `counts` holds spikes per box voxel and is zeroed here. */
 export function releaseUptake(
@@ -43,7 +44,9 @@ export function releaseUptake(
       rel += add;
       counts[v] = 0;
     }
-    const u = f(f(vmaxDt[v] * c1) / f(Km + c1));
+    // no SERT in this voxel: u = 0 * c1 / (Km + c1) = 0 exactly, skip the division
+    const vm = vmaxDt[v];
+    const u = vm === 0 ? 0 : f(f(vm * c1) / f(Km + c1));
     const kc = f(kcl * c1);
     const rem = f(u + kc);
     if (rem > c1) {
@@ -73,6 +76,12 @@ export function diffuse(k: Constants, g: Geometry, c: Float32Array, out: Float32
     const v = inside[m];
     const bits = mask[v];
     const cv = c[v];
+    if (bits === ALL) {
+      // interior voxel: same sums in the same order, without the branches
+      const s6 = f(f(f(f(f(f(c[v - 1] - cv) + f(c[v + 1] - cv)) + f(c[v - nx] - cv)) + f(c[v + nx] - cv)) + f(c[v - nxy] - cv)) + f(c[v + nxy] - cv));
+      out[v] = f(cv + f(lam * s6));
+      continue;
+    }
     let s = 0;
     if (bits & NBR.mx) s = f(s + f(c[v - 1] - cv));
     if (bits & NBR.px) s = f(s + f(c[v + 1] - cv));

@@ -11,7 +11,6 @@
  * is exact in float32 on every adapter.
  */
 import type { Constants } from '../../model/derive.js';
-import { mulhi32 } from '../../rng/philox.js';
 
 export interface NeuronState {
   V: Float32Array;
@@ -41,6 +40,10 @@ export interface SpikeOut {
 const f = Math.fround;
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
+// Philox multipliers split in 16-bit halves: hi32(M*a) = floor((a*MH + floor(a*ML / 2^16)) / 2^16),
+// every product below 2^49, so float64 computes it exactly (faster in JS than four 16x16 imuls).
+const M0H = M0 >>> 16, M0L = M0 & 0xffff;
+const M1H = M1 >>> 16, M1L = M1 & 0xffff;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
@@ -91,9 +94,9 @@ export function stepNeurons(
     // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
     let p0 = i, p1 = stepU, p2 = 0, p3 = 0, q0 = seedLo, q1 = seedHi;
     for (let r = 0; r < 10; r++) {
-      const hi0 = mulhi32(M0, p0);
+      const hi0 = Math.floor((p0 * M0H + Math.floor((p0 * M0L) / 65536)) / 65536);
       const lo0 = Math.imul(M0, p0) >>> 0;
-      const hi1 = mulhi32(M1, p2);
+      const hi1 = Math.floor((p2 * M1H + Math.floor((p2 * M1L) / 65536)) / 65536);
       const lo1 = Math.imul(M1, p2) >>> 0;
       p0 = (hi1 ^ p1 ^ q0) >>> 0;
       p1 = lo1;

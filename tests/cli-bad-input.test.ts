@@ -1,0 +1,183 @@
+/**
+ * The `raphe` command on bad input: exit code 2, exactly one line on stderr naming the field, nothing
+ * on stdout, nothing written (the --out folder is not created). Plus --out over earlier results without
+ * --force, and one good small run (JSON summary, files written).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'raphe.mjs');
+let tmp = '';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function raphe(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const ch = spawn(process.execPath, [BIN, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    ch.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    ch.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    ch.on('error', reject);
+    ch.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function writeJson(name: string, v: unknown): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, typeof v === 'string' ? v : JSON.stringify(v));
+  return p;
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-cli-'));
+  const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const phase = [{ name: 'baseline', durationS: 0.1 }];
+
+/** [label, args (scenario files written lazily), text the stderr line must contain]. */
+const CASES: [string, () => string[], RegExp][] = [
+  ['unknown genotype', () => ['run', '--genotype', 'martian'], /--genotype.*martian/],
+  ['unknown drug', () => ['run', '--drug', 'aspirin=10'], /--drug.*aspirin/],
+  ['negative concentration', () => ['run', '--drug', 'fluoxetine=-5'], /--drug fluoxetine/],
+  ['non-numeric concentration', () => ['run', '--drug', 'fluoxetine=abc'], /--drug fluoxetine.*number/],
+  ['drug without =', () => ['run', '--drug', 'fluoxetine'], /--drug/],
+  ['--neurons 0', () => ['run', '--neurons', '0'], /--neurons/],
+  ['--neurons -5', () => ['run', '--neurons', '-5'], /--neurons/],
+  ['--neurons=-5', () => ['run', '--neurons=-5'], /--neurons/],
+  ['--neurons 1.5', () => ['run', '--neurons', '1.5'], /--neurons.*integer/],
+  ['--duration 0', () => ['run', '--duration', '0'], /--duration/],
+  ['--duration -1', () => ['run', '--duration', '-1'], /--duration/],
+  ['--duration=-1', () => ['run', '--duration=-1'], /--duration/],
+  ['--duration abc', () => ['run', '--duration', 'abc'], /--duration/],
+  ['unknown option', () => ['run', '--frobnicate'], /--frobnicate/],
+  ['unknown experiment', () => ['experiment', 'nosuch'], /experiment.*nosuch/],
+  ['unknown command', () => ['fly'], /command.*fly/],
+  ['--engine bogus', () => ['run', '--engine', 'bogus'], /--engine.*bogus/],
+  ['missing scenario file', () => ['run', '--scenario', path.join(tmp, 'nope.json')], /--scenario/],
+  ['malformed scenario JSON', () => ['run', '--scenario', writeJson('bad.json', '{"protocol": [')], /--scenario.*JSON/],
+  ['scenario without protocol', () => ['run', '--scenario', writeJson('noproto.json', { neurons: 10 })], /protocol/],
+  ['scenario with an unknown field', () => ['run', '--scenario', writeJson('extra.json', { protocol: phase, colour: 'red' })], /colour/],
+  [
+    'scenario phase with an unknown field',
+    () => ['run', '--scenario', writeJson('phasefield.json', { protocol: [{ durationS: 1, dose: 3 }] })],
+    /protocol\[0\]\.dose/,
+  ],
+  [
+    'scenario with an unknown param',
+    () => ['run', '--scenario', writeJson('param.json', { protocol: phase, params: { warpFactor: 9 } })],
+    /params\.warpFactor/,
+  ],
+  [
+    'scenario param out of range (voxel_um 0.5 < min 1)',
+    () => ['run', '--scenario', writeJson('vox.json', { protocol: phase, params: { voxel_um: 0.5 } })],
+    /params\.voxel_um.*>= 1/,
+  ],
+  [
+    'scenario with an unstable grid',
+    // D* dt/dx² = (1e-4 cm²/s = 1e4 µm²/s / 2.56) x 1 ms / 1 µm² ≈ 3.9 > 1/6
+    () => ['run', '--scenario', writeJson('unstable.json', { protocol: phase, params: { voxel_um: 1, D_cm2ps: 1e-4 } })],
+    /params\.voxel_um.*stability bound.*1\/6/,
+  ],
+  [
+    'scenario with a negative phase duration',
+    () => ['run', '--scenario', writeJson('negdur.json', { protocol: [{ durationS: -1 }] })],
+    /protocol\[0\]\.durationS/,
+  ],
+  [
+    'scenario with a negative drug dose',
+    () => ['run', '--scenario', writeJson('negdose.json', { protocol: [{ durationS: 1, drugs: { fluoxetine: -1 } }] })],
+    /protocol\[0\]\.drugs\.fluoxetine/,
+  ],
+  ['scenario that is not an object', () => ['run', '--scenario', writeJson('arr.json', '[1, 2]')], /JSON object/],
+];
+
+describe.concurrent('bad input: exit 2, one line on stderr naming the field, nothing written', () => {
+  CASES.forEach(([label, args, field], idx) => {
+    it(label, async () => {
+      const out = path.join(tmp, `out-${idx}`);
+      const r = await raphe([...args(), '--out', out]);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.endsWith('\n')).toBe(true);
+      expect(r.stderr.trimEnd().split('\n'), `stderr: ${JSON.stringify(r.stderr)}`).toHaveLength(1);
+      expect(r.stderr).toMatch(field);
+      expect(r.code).toBe(2);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  });
+});
+
+describe.concurrent('runs', () => {
+  it('--force without --out: exit 2, one line naming --force', async () => {
+    const r = await raphe(['run', '--force', '--neurons', '20', '--duration', '0.01', '--engine', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--force.*--out/);
+  });
+
+  it('--out over earlier results without --force: exit 2, earlier files unchanged', async () => {
+    const out = path.join(tmp, 'earlier');
+    fs.mkdirSync(out);
+    const earlier = '{"earlier": true}\n';
+    fs.writeFileSync(path.join(out, 'summary.json'), earlier);
+    const r = await raphe(['run', '--neurons', '20', '--duration', '0.01', '--engine', 'cpu', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--out.*earlier results/);
+    expect(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).toBe(earlier);
+    expect(fs.readdirSync(out)).toEqual(['summary.json']);
+  });
+
+  it('a small good run prints one JSON object with the summary', async () => {
+    const r = await raphe(['run', '--neurons', '200', '--duration', '0.5', '--engine', 'cpu', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const o = JSON.parse(lines[0]) as Record<string, unknown>;
+    for (const key of ['engine', 'adapter', 'neurons', 'durationS', 'meanRateHz', 'medianCvIsi', 'probe5htNm', 'massBalanceRelError', 'wallSeconds']) {
+      expect(o, key).toHaveProperty(key);
+    }
+    expect(o.engine).toBe('cpu');
+    expect(typeof o.adapter).toBe('string');
+    expect(o.neurons).toBe(200);
+    expect(o.durationS).toBeCloseTo(0.5, 9);
+    expect(o.meanRateHz as number).toBeGreaterThan(0);
+    expect(o.meanRateHz as number).toBeLessThan(20);
+    expect(o.probe5htNm as number).toBeGreaterThan(0);
+    expect(o.massBalanceRelError as number).toBeLessThan(1e-4);
+    expect(o.wallSeconds as number).toBeGreaterThan(0);
+  });
+
+  it('--out DIR writes summary.json, spikes.csv, traces.csv, report.html', async () => {
+    const out = path.join(tmp, 'good-out');
+    const r = await raphe(['run', '--neurons', '200', '--duration', '0.5', '--engine', 'cpu', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rate/);
+    for (const f of ['summary.json', 'spikes.csv', 'traces.csv', 'report.html']) {
+      const p = path.join(out, f);
+      expect(fs.existsSync(p), f).toBe(true);
+      expect(fs.statSync(p).size, f).toBeGreaterThan(0);
+    }
+    const s = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(JSON.stringify(s)).toMatch(/"neurons":200/);
+    expect(fs.readFileSync(path.join(out, 'traces.csv'), 'utf8').trim().split('\n').length).toBeGreaterThan(10);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toMatch(/<html/i);
+  });
+});
