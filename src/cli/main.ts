@@ -9,7 +9,7 @@ import { ConfigError } from '../model/errors.js';
 import { totalDurationS } from '../model/scenario.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { OutputExistsError, earlierOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
-import { parseCli, parseEngine, parseIntOpt, scenarioFromFlags } from './args.js';
+import { parseCli, parseEngine, parseIntOpt, parsePositive, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -18,7 +18,7 @@ usage:
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
-            [--threads T] [--out DIR [--force]] [--json]
+            [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
 
 genotypes: wt, htr2b-ko, htr1a-ko, sert-ko
 drugs (free nM): fluoxetine, citalopram, escitalopram, paroxetine, sertraline, fluvoxamine,
@@ -91,6 +91,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     engine: { type: 'string' },
     threads: { type: 'string' },
+    'duration-scale': { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -102,6 +103,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, 1, 1e8);
   const seed = parseIntOpt('--seed', v.seed, 1, 0, 2 ** 53 - 1);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
+  const durationScale = parsePositive('--duration-scale', v['duration-scale'], v.quick ? QUICK.durationScale : 1, 0.01, 100, '');
   checkOut(v.out, v.force);
   const engine = await engineFor(v.engine, !!v.json);
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
@@ -109,7 +111,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     engine,
     neurons,
     seed,
-    durationScale: v.quick ? QUICK.durationScale : 1,
+    durationScale,
     threads: threads || undefined,
     onProgress: (f) => bar.update(f),
   });

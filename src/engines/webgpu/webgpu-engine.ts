@@ -162,6 +162,8 @@ export class WebGpuEngine implements Engine {
   /** Kernel of each timestamp pair written in the current chunk (profile mode). */
   private queryKernels: KernelName[] = [];
   private busy = false;
+  private lost: GPUDeviceLostInfo | null = null;
+  private fault: string | null = null;
 
   private constructor(opts: WebGpuEngineOptions, ctx: GpuContext) {
     this.ctx = ctx;
@@ -177,6 +179,9 @@ export class WebGpuEngine implements Engine {
     this.maxDim = Math.min(L.maxComputeWorkgroupsPerDimension, opts.limits?.maxComputeWorkgroupsPerDimension ?? Infinity);
     this.profile = !!opts.profile && ctx.features.includes('timestamp-query');
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
+    this.dev.lost.then((info) => {
+      this.lost = info;
+    });
   }
 
   /** Build an engine on `gpu` (default: the process-wide context of getGpu()). */
@@ -429,11 +434,31 @@ export class WebGpuEngine implements Engine {
   }
 
   private staging(bytes: number): GPUBuffer {
-    return this.dev.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.throwIfLost();
+    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
+    this.dev.pushErrorScope('out-of-memory');
+    const b = this.dev.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.dev.popErrorScope().then((e) => {
+      if (e) this.fault ??= `allocation of a ${size}-byte readback buffer failed: ${e.message}`;
+    });
+    return b;
+  }
+
+  /** A lost device or failed allocation ends the run with an error naming what was lost. */
+  private throwIfLost(): void {
+    if (this.lost) {
+      throw new Error(`webgpu: device lost (${this.lost.reason}: ${this.lost.message || 'no message'}) at grid step ${this.step}; state on the GPU is gone`);
+    }
+    if (this.fault) throw new Error(`webgpu: ${this.fault} at grid step ${this.step}`);
   }
 
   private async read(buf: GPUBuffer): Promise<ArrayBuffer> {
-    await buf.mapAsync(GPUMapMode.READ);
+    try {
+      await buf.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.throwIfLost();
+      throw new Error(`webgpu: reading results back failed at grid step ${this.step}: ${(e as Error).message}`);
+    }
     const out = buf.getMappedRange().slice(0);
     buf.unmap();
     buf.destroy();
@@ -492,6 +517,7 @@ export class WebGpuEngine implements Engine {
   async advance(steps: number): Promise<RecordBatch> {
     if (this.disposed) throw new Error('webgpu: engine disposed');
     if (this.busy) throw new Error('webgpu: advance() called while another advance() is running');
+    this.throwIfLost();
     this.busy = true;
     try {
       return await this.advanceInner(Math.max(0, Math.floor(steps)));
