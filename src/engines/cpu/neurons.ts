@@ -40,10 +40,14 @@ export interface SpikeOut {
 const f = Math.fround;
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
-// Philox multipliers split in 16-bit halves: hi32(M*a) = floor((a*MH + floor(a*ML / 2^16)) / 2^16),
-// every product below 2^49, so float64 computes it exactly (faster in JS than four 16x16 imuls).
-const M0H = M0 >>> 16, M0L = M0 & 0xffff;
-const M1H = M1 >>> 16, M1L = M1 & 0xffff;
+// Philox's 32x32 -> 64 products: lo32 = Math.imul (exact); hi32 = round((a*M - lo32) / 2^32). a*M < 2^64
+// is off by at most 2^10 in float64 and the subtraction adds at most 2^10 more, far below the 2^31 that
+// would change the rounding, so hi32 is exact (checked against BigInt over 2^22 edge and 5e6 random
+// values). One multiply and one round instead of two 16-bit halves, two divisions and two floors.
+const TWO_M32 = 2 ** -32;
+/** Philox round keys of the current seed (q0, q1 of rounds 0..9), filled once per stepNeurons call. */
+const KEYS0 = new Uint32Array(10);
+const KEYS1 = new Uint32Array(10);
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
@@ -72,6 +76,11 @@ export function stepNeurons(
   const T1 = k.bgT1, T2 = k.bgT2, T3 = k.bgT3;
   const seedLo = k.seedLo >>> 0, seedHi = k.seedHi >>> 0;
   const stepU = step >>> 0;
+  const K0 = KEYS0, K1 = KEYS1;
+  for (let r = 0, a = seedLo, b = seedHi; r < 10; r++, a = (a + W0) >>> 0, b = (b + W1) >>> 0) {
+    K0[r] = a;
+    K1[r] = b;
+  }
   let spikes = 0;
   for (let i = i0; i < i1; i++) {
     // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step ----
@@ -92,18 +101,19 @@ export function stepNeurons(
     const Isyn = f(f(f(gLEL + f(G1 * EK)) + f(G2 * E2B)) + Idrive[i]);
 
     // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
-    let p0 = i, p1 = stepU, p2 = 0, p3 = 0, q0 = seedLo, q1 = seedHi;
-    for (let r = 0; r < 10; r++) {
-      const hi0 = Math.floor((p0 * M0H + Math.floor((p0 * M0L) / 65536)) / 65536);
-      const lo0 = Math.imul(M0, p0) >>> 0;
-      const hi1 = Math.floor((p2 * M1H + Math.floor((p2 * M1L) / 65536)) / 65536);
+    // (round 0 has p2 = p3 = 0: its M1 product is 0; the round keys are precomputed above the loop)
+    let lo0 = Math.imul(M0, i) >>> 0;
+    let hi0 = Math.round((i * M0 - lo0) * TWO_M32);
+    let p0 = (stepU ^ K0[0]) >>> 0, p1 = 0, p2 = (hi0 ^ K1[0]) >>> 0, p3 = lo0;
+    for (let r = 1; r < 10; r++) {
+      lo0 = Math.imul(M0, p0) >>> 0;
+      hi0 = Math.round((p0 * M0 - lo0) * TWO_M32);
       const lo1 = Math.imul(M1, p2) >>> 0;
-      p0 = (hi1 ^ p1 ^ q0) >>> 0;
+      const hi1 = Math.round((p2 * M1 - lo1) * TWO_M32);
+      p0 = (hi1 ^ p1 ^ K0[r]) >>> 0;
       p1 = lo1;
-      p2 = (hi0 ^ p3 ^ q1) >>> 0;
+      p2 = (hi0 ^ p3 ^ K1[r]) >>> 0;
       p3 = lo0;
-      q0 = (q0 + W0) >>> 0;
-      q1 = (q1 + W1) >>> 0;
     }
     // events this grid step: N ~ Poisson(rate dt_grid) by thresholds; each at a uniform sub-step
     const nEv = (p0 < T1 ? 1 : 0) + (p0 < T2 ? 1 : 0) + (p0 < T3 ? 1 : 0);
@@ -115,8 +125,13 @@ export function stepNeurons(
     let V = Va[i], g = Ga[i], h1 = H1[i], h2 = H2[i], h3 = H3[i], ref = REF[i];
     let sp = 255;
     for (let j = 0; j < S; j++) {
-      const nj = (j === ev0 ? 1 : 0) + (j === ev1 ? 1 : 0) + (j === ev2 ? 1 : 0);
-      g = f(f(g * eBg) + f(bgStep * nj));
+      // g = f(f(g eBg) + f(bgStep nj)); with no event (97% of cells at 25 Hz x 1 ms) nj = 0 and the
+      // sum adds an exact +0 to g eBg >= 0: skipped, same bits
+      g = f(g * eBg);
+      if (nEv !== 0) {
+        const nj = (j === ev0 ? 1 : 0) + (j === ev1 ? 1 : 0) + (j === ev2 ? 1 : 0);
+        g = f(g + f(bgStep * nj));
+      }
       h1 = f(h1 * eA1);
       h2 = f(h2 * eA2);
       h3 = f(h3 * eA3);

@@ -30,15 +30,15 @@ export interface EstimateOptions {
   localGrid?: boolean;
   /** Edge of the tissue patch, voxels. */
   patchVoxels?: number;
-  /** Biological time the patch runs, s (the last 40% are averaged). */
+  /** Biological time the patch runs, s (the last 40% are averaged); default from the slowest relaxation. */
   patchSeconds?: number;
 }
 
 /** Open-loop rate (Hz) of the first `cells` cells at uniform 5-HT c (nM). */
 export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOptions = {}): number {
-  const n = Math.min(m.nCells, o.sampleCells ?? 128);
-  const warm = o.warmupSteps ?? 400;
-  const meas = o.measureSteps ?? 1500;
+  const n = Math.min(m.nCells, o.sampleCells ?? 64);
+  const warm = o.warmupSteps ?? 300;
+  const meas = o.measureSteps ?? 1000;
   const k = { ...deriveConstants(m, doses), nCells: n };
   const s = initialState(m, k, c_nM, 1);
   const grid = new Float32Array([c_nM]);
@@ -72,18 +72,27 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
   // Refine with a patch of tissue (below): the well-mixed balance misses the local saturation of
   // SERT by each spike's bump of 5-HT in its voxel, which matters when dC_spike is not << Km.
   const wm = bisect();
-  const patch = patchModel(m, o.patchVoxels ?? 12);
-  const steps = Math.round((o.patchSeconds ?? 12) / m.dtGrid_s);
-  const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: steps });
+  // Patch size: about 150 cells. Patch time: several times the slowest relaxation, diffusion-limited
+  // uptake by cells of radius ~voxel/2 at density n: 1 / (4 pi D* a n) (seconds at small N).
+  const nVoxM = m.geometry.inside.length;
+  const edge = o.patchVoxels ?? Math.max(8, Math.min(24, Math.round(Math.cbrt((150 * nVoxM) / m.nCells))));
+  const patch = patchModel(m, edge);
+  const p = m.params;
+  const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda); // µm²/s
+  const density = m.nCells / (nVoxM * p.voxel_um ** 3); // cells / µm³
+  const tauDiff = 1 / (4 * Math.PI * Dstar * (p.voxel_um / 2) * density);
+  const seconds = o.patchSeconds ?? Math.min(120, Math.max(8, 6 * tauDiff));
+  const steps = Math.round(seconds / m.dtGrid_s);
+  const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
   eng.advanceSync(Math.round(steps * 0.6));
   const b = eng.advanceSync(steps - Math.round(steps * 0.6));
-  const meanC = (b.mass.gridStart + b.mass.gridEnd) / 2 / patch.geometry.inside.length;
+  const meanC = b.samples.meanC.reduce((a, x) => a + x, 0) / Math.max(1, b.samples.meanC.length);
   return { c0_nM: meanC, rate_Hz: b.spikeCount / patch.nCells / (b.steps * m.dtGrid_s) };
 
   function bisect(): SteadyStateEstimate {
   let hi = Math.log(1e6);
   if (balance(Math.exp(lo)) <= 0) return { c0_nM: 0, rate_Hz: rate(Math.exp(lo)) };
-  for (let it = 0; it < (o.iterations ?? 12); it++) {
+  for (let it = 0; it < (o.iterations ?? 10); it++) {
     const mid = (lo + hi) / 2;
     if (balance(Math.exp(mid)) > 0) lo = mid;
     else hi = mid;

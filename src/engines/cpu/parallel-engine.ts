@@ -1,0 +1,332 @@
+/**
+ * The CPU engine on several threads: the same stepNeurons / releaseUptake / diffuse as CpuEngine, the worker
+ * threads (parallel-worker.ts) taking chunks of cells in turn and each owning a contiguous range of region
+ * voxels, the state in SharedArrayBuffers, Atomics barriers between the phases of each grid step, one
+ * message per advance().
+ *
+ * Results are bit-identical to CpuEngine: per cell and per voxel the same float32 operations in the same
+ * order; spike counts per voxel are integers (Atomics.add, order-free); trace samples are taken by thread 0
+ * over the whole state exactly as CpuEngine takes them; recorded spikes are merged per grid step in cell
+ * order. Only the batch's mass-balance sums (released, uptaken, cleared) are summed per thread
+ * and then combined in thread order, so they differ from CpuEngine's by float64 rounding (~1e-12 relative).
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DrugDoses } from '../../model/drugs.js';
+import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
+import type { Engine, EngineInfo, EngineOptions, RecordBatch, SampleBatch, StateSnapshot } from '../engine.js';
+import { initialState } from '../initial-state.js';
+import { sumOver } from './grid.js';
+import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
+
+/** Cells per chunk of the neuron phase (about 0.3 ms of work: small enough to balance, large enough to amortise). */
+export const CELL_CHUNK = 1024;
+
+export interface ParallelCpuOptions {
+  /** The worker entry (default: cpu-worker.mjs next to this bundle; from the TS sources, build/node/cpu-worker.mjs). */
+  workerUrl?: string | URL;
+  /** Cells per chunk of the neuron phase (default CELL_CHUNK; tests use small chunks). */
+  chunk?: number;
+}
+
+/** Where the bundled worker lives: next to the running bundle, or build/node/ when running the TS sources. */
+export function defaultCpuWorkerUrl(): URL {
+  const here = import.meta.url;
+  if (/\.ts$/.test(here)) return new URL('../../../build/node/cpu-worker.mjs', here);
+  return new URL('./cpu-worker.mjs', here);
+}
+
+function shared<T extends Float32Array | Uint32Array | Uint8Array | Int32Array>(
+  Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+  length: number,
+  from?: ArrayLike<number>,
+): T {
+  const a = new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
+  if (from) (a as unknown as { set(x: ArrayLike<number>): void }).set(from);
+  return a;
+}
+
+function split(total: number, parts: number, p: number): number {
+  return Math.floor((total * p) / parts);
+}
+
+export class ParallelCpuEngine implements Engine {
+  readonly info: EngineInfo;
+  private k: Constants;
+  private readonly m: Model;
+  private readonly threads: number;
+  private readonly workers: Worker[] = [];
+  private readonly sh: WorkerInit[] = [];
+  private readonly recordSpikes: boolean;
+  private readonly sampleSteps: number;
+  private step = 0;
+  private cur = 0;
+  private busy = false;
+  private disposed = false;
+  private failure: Error | null = null;
+  private pending: { resolve(d: DoneMsg[]): void; reject(e: Error): void; done: DoneMsg[] } | null = null;
+
+  private constructor(opts: EngineOptions, threads: number) {
+    this.m = opts.model;
+    this.k = deriveConstants(opts.model, opts.doses);
+    this.threads = threads;
+    this.recordSpikes = opts.recordSpikes;
+    this.sampleSteps = opts.sampleSteps;
+    this.info = { engine: 'cpu', adapter: `cpu (JavaScript, ${threads} worker thread${threads === 1 ? '' : 's'})` };
+  }
+
+  /** Start `threads` workers (default: all cores) on the initial state of `opts`. */
+  static async create(opts: EngineOptions & ParallelCpuOptions, threads: number = availableParallelism()): Promise<ParallelCpuEngine> {
+    if (!(opts.sampleSteps >= 1)) throw new Error(`cpu: sampleSteps must be >= 1, got ${opts.sampleSteps}`);
+    const T = Math.max(1, Math.floor(threads));
+    const e = new ParallelCpuEngine(opts, T);
+    const url = opts.workerUrl ?? defaultCpuWorkerUrl();
+    const path = typeof url === 'string' ? url : fileURLToPath(url);
+    if (!existsSync(path)) {
+      throw new Error(`cpu: the worker entry ${path} does not exist (build it: node esbuild.config.mjs --node-only)`);
+    }
+    await e.start(opts, path, Math.max(1, Math.floor(opts.chunk ?? CELL_CHUNK)));
+    return e;
+  }
+
+  private async start(opts: EngineOptions, path: string, chunk: number): Promise<void> {
+    const m = this.m;
+    const g = m.geometry;
+    const n = m.nCells;
+    const nBox = g.nx * g.ny * g.nz;
+    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz);
+    const base = {
+      threads: this.threads,
+      ctl: shared(Int32Array, CTL.slots),
+      V: shared(Float32Array, n, s.V),
+      gbg: shared(Float32Array, n, s.gbg),
+      ahp1: shared(Float32Array, n, s.ahp1),
+      ahp2: shared(Float32Array, n, s.ahp2),
+      ahp3: shared(Float32Array, n, s.ahp3),
+      r1A: shared(Float32Array, n, s.r1A),
+      s1A: shared(Float32Array, n, s.s1A),
+      s2B: shared(Float32Array, n, s.s2B),
+      ref: shared(Uint32Array, n, s.ref),
+      spikeSub: shared(Uint8Array, n),
+      Idrive: shared(Float32Array, n, m.Idrive),
+      vox: shared(Uint32Array, n, m.vox),
+      gridA: shared(Float32Array, nBox, s.grid),
+      gridB: shared(Float32Array, nBox),
+      counts: shared(Uint32Array, nBox),
+      vmaxDt: shared(Float32Array, nBox, m.vmaxDt),
+      nbrMask: shared(Uint8Array, nBox, g.nbrMask),
+      inside: shared(Uint32Array, g.inside.length, g.inside),
+      probe: shared(Uint32Array, g.probe.length, g.probe),
+      nx: g.nx,
+      ny: g.ny,
+      nz: g.nz,
+    };
+    const T = this.threads;
+    const ready: Promise<void>[] = [];
+    for (let id = 0; id < T; id++) {
+      const init: WorkerInit = {
+        ...base,
+        id,
+        chunk,
+        m0: split(g.inside.length, T, id),
+        m1: split(g.inside.length, T, id + 1),
+      };
+      this.sh.push(init);
+      const wk = new Worker(path, { workerData: init });
+      this.workers.push(wk);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onMsg = (msg: WorkerMsg) => {
+            if (msg.type === 'ready') {
+              wk.off('message', onMsg);
+              wk.off('error', reject);
+              resolve();
+            }
+          };
+          wk.on('message', onMsg);
+          wk.once('error', reject);
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+    for (const wk of this.workers) {
+      wk.on('message', (msg: WorkerMsg) => this.onMessage(msg));
+      wk.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
+      wk.on('exit', (code) => {
+        if (!this.disposed) this.fail(new Error(`cpu: a worker thread exited (code ${code})`));
+      });
+      wk.unref();
+    }
+  }
+
+  private onMessage(msg: WorkerMsg): void {
+    if (msg.type === 'error') return this.fail(new Error(`cpu worker ${msg.id}: ${msg.message}`));
+    if (msg.type !== 'done' || !this.pending) return;
+    this.pending.done[msg.id] = msg;
+    if (this.pending.done.filter(Boolean).length === this.threads) {
+      const p = this.pending;
+      this.pending = null;
+      p.resolve(p.done);
+    }
+  }
+
+  /** A worker failed: the others may wait at a barrier forever, so all are stopped and the engine is dead. */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    const p = this.pending;
+    this.pending = null;
+    this.dispose();
+    p?.reject(err);
+  }
+
+  get constants(): Constants {
+    return this.k;
+  }
+
+  setDoses(doses: DrugDoses): void {
+    this.k = deriveConstants(this.m, doses);
+  }
+
+  async advance(steps: number): Promise<RecordBatch> {
+    if (this.failure) throw this.failure;
+    if (this.disposed) throw new Error('cpu: engine disposed');
+    if (this.busy) throw new Error('cpu: advance() called while another advance() is running');
+    this.busy = true;
+    try {
+      return await this.advanceInner(Math.max(0, Math.floor(steps)));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async advanceInner(steps: number): Promise<RecordBatch> {
+    const g = this.m.geometry;
+    const firstStep = this.step;
+    const gridStart = sumOver(this.grid(), g.inside);
+    let done: DoneMsg[] = [];
+    if (steps > 0) {
+      const msg: AdvanceMsg = {
+        type: 'advance',
+        k: this.k,
+        firstStep,
+        steps,
+        cur: this.cur,
+        sampleSteps: this.sampleSteps,
+        recordSpikes: this.recordSpikes,
+      };
+      done = await new Promise<DoneMsg[]>((resolve, reject) => {
+        this.pending = { resolve, reject, done: [] };
+        for (const wk of this.workers) {
+          wk.ref();
+          wk.postMessage(msg);
+        }
+      }).finally(() => {
+        for (const wk of this.workers) wk.unref();
+      });
+      this.step += steps;
+      if (steps % 2) this.cur = 1 - this.cur;
+    }
+    const raw = done[0]?.samples ?? new Float64Array(0);
+    const nSamples = raw.length / 6;
+    const samples: SampleBatch = {
+      step: new Uint32Array(nSamples),
+      spikes: new Uint32Array(nSamples),
+      probe: new Float32Array(nSamples),
+      meanC: new Float32Array(nSamples),
+      s1A: new Float32Array(nSamples),
+      s2B: new Float32Array(nSamples),
+    };
+    for (let i = 0; i < nSamples; i++) {
+      samples.step[i] = raw[6 * i];
+      samples.spikes[i] = raw[6 * i + 1];
+      samples.probe[i] = raw[6 * i + 2];
+      samples.meanC[i] = raw[6 * i + 3];
+      samples.s1A[i] = raw[6 * i + 4];
+      samples.s2B[i] = raw[6 * i + 5];
+    }
+    let spikeCount = 0;
+    let released = 0;
+    let uptaken = 0;
+    let cleared = 0;
+    for (const d of done) {
+      spikeCount += d.spikeCount;
+      released += d.released;
+      uptaken += d.uptaken;
+      cleared += d.cleared;
+    }
+    const batch: RecordBatch = {
+      firstStep,
+      steps,
+      spikeCount,
+      samples,
+      mass: { released, uptaken, cleared, gridStart, gridEnd: sumOver(this.grid(), g.inside) },
+    };
+    if (this.recordSpikes) batch.spikes = mergeSpikes(done, steps, spikeCount);
+    return batch;
+  }
+
+  private grid(): Float32Array {
+    return this.cur === 0 ? this.sh[0].gridA : this.sh[0].gridB;
+  }
+
+  async snapshot(): Promise<StateSnapshot> {
+    if (this.busy) throw new Error('cpu: snapshot() while advance() is running');
+    const s = this.sh[0];
+    return {
+      step: this.step,
+      V: s.V.slice(),
+      gbg: s.gbg.slice(),
+      ahp1: s.ahp1.slice(),
+      ahp2: s.ahp2.slice(),
+      ahp3: s.ahp3.slice(),
+      r1A: s.r1A.slice(),
+      s1A: s.s1A.slice(),
+      s2B: s.s2B.slice(),
+      ref: s.ref.slice(),
+      grid: this.grid().slice(),
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const wk of this.workers) void wk.terminate();
+  }
+}
+
+/** Per grid step, the threads' lists (each ascending in cell) merged: ascending cells, CpuEngine's order. */
+function mergeSpikes(done: DoneMsg[], steps: number, total: number): { cells: Uint32Array; steps: Uint32Array } {
+  const cells = new Uint32Array(total);
+  const fine = new Uint32Array(total);
+  const T = done.length;
+  const off = new Array<number>(T).fill(0);
+  const end = new Array<number>(T).fill(0);
+  let o = 0;
+  for (let t = 0; t < steps; t++) {
+    for (let w = 0; w < T; w++) end[w] = off[w] + done[w].perStep![t];
+    for (;;) {
+      let best = -1;
+      let bestCell = Infinity;
+      for (let w = 0; w < T; w++) {
+        if (off[w] < end[w] && done[w].spikeCells![off[w]] < bestCell) {
+          best = w;
+          bestCell = done[w].spikeCells![off[w]];
+        }
+      }
+      if (best < 0) break;
+      cells[o] = bestCell;
+      fine[o] = done[best].spikeSteps![off[best]];
+      off[best]++;
+      o++;
+    }
+  }
+  return { cells, steps: fine };
+}

@@ -1,0 +1,118 @@
+/**
+ * Worker thread of ParallelCpuEngine (bundled as build/node/cpu-worker.mjs). Runs the CPU engine's own
+ * stepNeurons on chunks of cells and releaseUptake / diffuse on its region voxels, against state in
+ * SharedArrayBuffers, with a barrier after each phase of a grid step:
+ *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
+ *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
+ *   | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
+ *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
+ * One message per batch of grid steps in, one out.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Geometry } from '../../model/geometry.js';
+import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js';
+import { stepNeurons, type NeuronState } from './neurons.js';
+import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
+
+const w = workerData as WorkerInit;
+const port = parentPort!;
+const state: NeuronState = { V: w.V, gbg: w.gbg, ahp1: w.ahp1, ahp2: w.ahp2, ahp3: w.ahp3, r1A: w.r1A, s1A: w.s1A, s2B: w.s2B, ref: w.ref };
+const cells = { Idrive: w.Idrive, vox: w.vox };
+const out = { spikeSub: w.spikeSub };
+const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask: w.nbrMask, inside: w.inside, probe: w.probe };
+/** This thread's voxels: grid.ts loops over `inside`, so a sub-list is a sub-range. */
+const mine: Geometry = { ...full, inside: w.inside.subarray(w.m0, w.m1) };
+const grids = [w.gridA, w.gridB];
+
+function mean(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return a.length ? s / a.length : 0;
+}
+
+function run(msg: AdvanceMsg): DoneMsg {
+  const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
+  const { ctl, threads, vox, counts, spikeSub, chunk } = w;
+  const n = vox.length;
+  const nChunks = Math.ceil(n / chunk);
+  const S = k.subSteps;
+  let cur = msg.cur;
+  const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
+  let spikeCount = 0;
+  const spCells: number[] = [];
+  const spSteps: number[] = [];
+  const perStep = recordSpikes ? new Uint32Array(steps) : undefined;
+  const samples: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    const step = firstStep + t;
+    const c = grids[cur];
+    const cn = grids[1 - cur];
+    let nsp = 0;
+    for (;;) {
+      const q = Atomics.add(ctl, CTL.next, 1);
+      if (q >= nChunks) break;
+      const i0 = q * chunk;
+      const i1 = Math.min(n, i0 + chunk);
+      const sp = stepNeurons(k, state, cells, c, step, i0, i1, out);
+      if (sp === 0) continue;
+      nsp += sp;
+      for (let i = i0; i < i1; i++) {
+        if (spikeSub[i] !== 255) {
+          Atomics.add(counts, vox[i], 1);
+          if (recordSpikes) {
+            spCells.push(i);
+            spSteps.push(step * S + spikeSub[i]);
+          }
+        }
+      }
+    }
+    if (nsp > 0) {
+      Atomics.add(ctl, CTL.window, nsp);
+      spikeCount += nsp;
+      if (perStep) perStep[t] = nsp;
+    }
+    barrier(ctl, threads);
+    // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
+    if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
+    releaseUptake(k, mine, w.vmaxDt, counts, c, mass);
+    barrier(ctl, threads);
+    diffuse(k, mine, c, cn);
+    barrier(ctl, threads);
+    cur = 1 - cur;
+    if ((step + 1) % sampleSteps === 0) {
+      if (w.id === 0) {
+        const g = grids[cur];
+        samples.push(
+          step + 1,
+          Atomics.exchange(ctl, CTL.window, 0),
+          sumOver(g, full.probe) / full.probe.length,
+          sumOver(g, full.inside) / full.inside.length,
+          mean(state.s1A),
+          mean(state.s2B),
+        );
+      }
+      barrier(ctl, threads);
+    }
+  }
+  const done: DoneMsg = { type: 'done', id: w.id, spikeCount, ...mass };
+  if (perStep) {
+    done.spikeCells = Uint32Array.from(spCells);
+    done.spikeSteps = Uint32Array.from(spSteps);
+    done.perStep = perStep;
+  }
+  if (w.id === 0) done.samples = Float64Array.from(samples);
+  return done;
+}
+
+port.on('message', (msg: AdvanceMsg) => {
+  try {
+    const done = run(msg);
+    const transfer = [done.spikeCells?.buffer, done.spikeSteps?.buffer, done.perStep?.buffer, done.samples?.buffer].filter(
+      (b): b is ArrayBuffer => !!b,
+    );
+    port.postMessage(done, transfer);
+  } catch (e) {
+    port.postMessage({ type: 'error', id: w.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  }
+});
+port.postMessage({ type: 'ready', id: w.id });
