@@ -3,13 +3,14 @@
  * SwiftShader there). Builds dist/ and serves it like `npm run demo`, then:
  *  - with WebGPU: the WebGPU engine runs in the worker, every canvas is drawn, the page keeps drawing,
  *    the population rate settles in the F1 band (0.5-3 Hz), and fluoxetine 10 nM raises the probe
- *    5-HT in WT; saves a screenshot to docs/demo.png;
+ *    5-HT in WT; saves a screenshot to test-results/demo.png (docs/demo.png with RAPHE_UPDATE_SCREENSHOT=1);
  *  - with WebGPU disabled: the CPU engine runs, and the page says so.
  * Skips without Chromium, and without a WebGPU adapter in Chromium, unless RAPHE_GPU_REQUIRED is set:
  * then both fail.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error plain ESM script without types
 import { buildDemo, serveDemo } from '../scripts/serve-demo.mjs';
@@ -157,8 +158,9 @@ d('demo in Chromium', () => {
       // a little more of the rise for the screenshot
       await waitSim(page, tDrug + 3, 60_000);
       expectDrawn(await canvasInk(page));
-      mkdirSync('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/demo.png' });
+      const shot = process.env.RAPHE_UPDATE_SCREENSHOT ? 'docs/demo.png' : 'test-results/demo.png';
+      mkdirSync(dirname(shot), { recursive: true });
+      await page.screenshot({ path: shot });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
