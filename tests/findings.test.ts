@@ -3,6 +3,7 @@
  * at small size on the CPU engine (worker threads from the built bundle when present).
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { resolveEngine } from '../src/engines/create.js';
 import { runBelmer2018 } from '../src/experiment/belmer2018.js';
@@ -62,7 +63,7 @@ describe('evaluateFindings', () => {
 });
 
 test('F1-F7 pass at small size (1,000 neurons, half-length phases, CPU engine)', async () => {
-  const workerPath = 'build/node/condition-worker.mjs';
+  const workerPath = resolve('build/node/condition-worker.mjs');
   const res = await runBelmer2018({
     engine: await resolveEngine('cpu'),
     neurons: 1000,
