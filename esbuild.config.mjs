@@ -13,6 +13,7 @@ export async function buildNode() {
     entryPoints: {
       cli: 'src/cli/main.ts',
       'condition-worker': 'src/experiment/condition-worker.ts',
+      'cpu-worker': 'src/engines/cpu/parallel-worker.ts',
       ...(existsSync('src/worker/node-worker.ts') ? { 'sim-worker': 'src/worker/node-worker.ts' } : {}),
     },
     outdir: 'build/node',

@@ -136,6 +136,8 @@ export class ParallelCpuEngine implements Engine {
       this.sh.push(init);
       const wk = new Worker(path, { workerData: init });
       this.workers.push(wk);
+      // from the start, so that no 'error' event is ever unhandled (after set-up: the engine fails)
+      wk.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
       ready.push(
         new Promise<void>((resolve, reject) => {
           const onMsg = (msg: WorkerMsg) => {
@@ -147,18 +149,19 @@ export class ParallelCpuEngine implements Engine {
           };
           wk.on('message', onMsg);
           wk.once('error', reject);
+          wk.once('exit', (code) => reject(new Error(`cpu: a worker thread exited during start-up (code ${code})`)));
         }),
       );
     }
     try {
       await Promise.all(ready);
     } catch (err) {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
       this.dispose();
       throw err;
     }
     for (const wk of this.workers) {
       wk.on('message', (msg: WorkerMsg) => this.onMessage(msg));
-      wk.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
       wk.on('exit', (code) => {
         if (!this.disposed) this.fail(new Error(`cpu: a worker thread exited (code ${code})`));
       });
