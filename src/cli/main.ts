@@ -2,6 +2,9 @@
  * The `raphe` command line: run, experiment belmer2018, bench. Bad input -> one line on stderr naming
  * the field, exit code 2, nothing written.
  */
+import { availableParallelism } from 'node:os';
+import { ParallelCpuEngine } from '../engines/cpu/parallel-engine.js';
+import type { EngineOptions } from '../engines/engine.js';
 import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
 import { QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
@@ -31,11 +34,13 @@ function checkOut(out: string | undefined, force: boolean | undefined): void {
   if (!force && earlierOutputs(out).length) throw new OutputExistsError(out);
 }
 
-async function engineFor(choice: string | undefined, quiet: boolean): Promise<ResolvedEngine> {
-  return resolveEngine(parseEngine(choice), (msg) => {
-    void quiet;
-    process.stderr.write(msg + "\n");
-  });
+/** The engine; notices (e.g. the CPU fallback) go to stderr. `cpuThreads` > 1: multi-threaded CPU engine. */
+async function engineFor(choice: string | undefined, cpuThreads = 1): Promise<ResolvedEngine> {
+  const cpu =
+    cpuThreads > 1
+      ? { adapter: `JavaScript, ${cpuThreads} threads`, create: (o: EngineOptions) => ParallelCpuEngine.create(o, cpuThreads) }
+      : undefined;
+  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu });
 }
 
 async function cmdRun(argv: string[]): Promise<number> {
@@ -57,7 +62,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const sc = scenarioFromFlags(v);
   checkOut(v.out, v.force);
-  const engine = await engineFor(v.engine, !!v.json);
+  const engine = await engineFor(v.engine, availableParallelism());
   const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, { createEngine: engine.create, onProgress: (f) => bar.update(f) });
   bar.done();
@@ -105,7 +110,8 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const durationScale = parsePositive('--duration-scale', v['duration-scale'], v.quick ? QUICK.durationScale : 1, 0.01, 100, '');
   checkOut(v.out, v.force);
-  const engine = await engineFor(v.engine, !!v.json);
+  // one condition per core on the CPU engine: each condition single-threaded
+  const engine = await engineFor(v.engine);
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,

@@ -21,8 +21,17 @@ export interface ResolvedEngine {
   create(opts: EngineOptions): Promise<Engine>;
 }
 
-export async function resolveEngine(choice: EngineChoice, notice: (msg: string) => void = () => {}): Promise<ResolvedEngine> {
-  const cpu: ResolvedEngine = { kind: 'cpu', adapter: 'cpu (JavaScript)', create: async (o) => new CpuEngine(o) };
+export interface ResolveOptions {
+  /** Another CPU engine (e.g. the multi-threaded one, which is Node-only: the CLI injects it). */
+  cpu?: { adapter: string; create(opts: EngineOptions): Promise<Engine> };
+}
+
+export async function resolveEngine(
+  choice: EngineChoice,
+  notice: (msg: string) => void = () => {},
+  ro: ResolveOptions = {},
+): Promise<ResolvedEngine> {
+  const cpu: ResolvedEngine = { kind: 'cpu', ...(ro.cpu ?? { adapter: 'JavaScript', create: async (o) => new CpuEngine(o) }) };
   if (choice === 'cpu') return cpu;
   const { getGpu } = await import('./webgpu/gpu-context.js');
   const ctx = await getGpu();

@@ -10,7 +10,7 @@ import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js
 import { stepNeurons, type NeuronState } from './neurons.js';
 
 export class CpuEngine implements Engine {
-  readonly info: EngineInfo = { engine: 'cpu', adapter: 'cpu (JavaScript, 1 thread)' };
+  readonly info: EngineInfo = { engine: 'cpu', adapter: 'JavaScript, 1 thread' };
   private k: Constants;
   private readonly m: Model;
   private readonly state: NeuronState;

@@ -74,7 +74,7 @@ export class ParallelCpuEngine implements Engine {
     this.threads = threads;
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
-    this.info = { engine: 'cpu', adapter: `cpu (JavaScript, ${threads} worker thread${threads === 1 ? '' : 's'})` };
+    this.info = { engine: 'cpu', adapter: `JavaScript, ${threads} worker thread${threads === 1 ? '' : 's'}` };
   }
 
   /** Start `threads` workers (default: all cores) on the initial state of `opts`. */
