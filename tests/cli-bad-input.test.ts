@@ -146,7 +146,7 @@ describe.concurrent('runs', () => {
   });
 
   it('a small good run prints one JSON object with the summary', async () => {
-    const r = await raphe(['run', '--neurons', '200', '--duration', '0.5', '--engine', 'cpu', '--json']);
+    const r = await raphe(['run', '--neurons', '1000', '--duration', '0.5', '--engine', 'cpu', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
