@@ -156,7 +156,7 @@ describe.concurrent('runs', () => {
     }
     expect(o.engine).toBe('cpu');
     expect(typeof o.adapter).toBe('string');
-    expect(o.neurons).toBe(200);
+    expect(o.neurons).toBe(1000);
     expect(o.durationS).toBeCloseTo(0.5, 9);
     expect(o.meanRateHz as number).toBeGreaterThan(0);
     expect(o.meanRateHz as number).toBeLessThan(20);
