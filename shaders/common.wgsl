@@ -1,7 +1,7 @@
 // Helpers shared by the raphe kernels (prepended to each kernel after the generated header).
 
-// Flattened invocation index of a 1-D problem dispatched over a 2-D workgroup grid
-// (x up to maxComputeWorkgroupsPerDimension, y as many rows as needed).
+// Flattened workgroup index of a 1-D problem dispatched over a 2-D workgroup grid
+// (x up to maxComputeWorkgroupsPerDimension, y as many rows as needed); z is the sim of a batch.
 fn flatWg(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.y * nwg.x + wid.x;
 }

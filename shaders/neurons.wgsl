@@ -1,10 +1,14 @@
-// One grid step of every cell (twin of src/engines/cpu/neurons.ts): receptor activations from the
-// frozen local 5-HT, exact receptor filters, Philox background events, `subSteps` LIF sub-steps with
-// the cell's state in registers. A spike increments its voxel's u32 count (exact, order-free).
-// State: structure of arrays in one u32 buffer, field f of cell i at f * nCells + i
-// (V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B as f32 bits, ref as u32).
+// One grid step of every cell of every sim of the batch (twin of src/engines/cpu/neurons.ts): receptor
+// activations from the frozen local 5-HT, exact receptor filters, Philox background events, `subSteps`
+// LIF sub-steps with the cell's state in registers. A spike increments its voxel's u32 count (exact,
+// order-free). The dispatch's z coordinate is the sim s; its local cell li has the global id
+// s * nCells + li. The sims share the tissue (Idrive, voxel of each local cell) and differ in their
+// constants ks[s].
+// State: one block of 9 * nCells u32 per sim, structure of arrays inside it, field f of local cell li
+// at s * 9 * nCells + f * nCells + li (V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B as f32 bits, ref as u32).
+// Grids and counts: nBox voxels per sim, voxel v of sim s at s * nBox + v.
 
-@group(0) @binding(0) var<uniform> k: Consts;
+@group(0) @binding(0) var<uniform> ks: array<Consts, N_SIMS>;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read_write> ctl: Ctl;
 @group(0) @binding(3) var<storage, read_write> st: array<u32>;
@@ -30,42 +34,48 @@ fn mulhi32(a: u32, b: u32) -> u32 {
   return aH * bH + (lh >> 16u) + (hl >> 16u) + (cross >> 16u);
 }
 
-fn ldf(f: u32, n: u32, i: u32) -> f32 {
-  return bitcast<f32>(st[f * n + i]);
+// field f of the cell whose field 0 is at b (b = s * 9 * nCells + li)
+fn ldf(f: u32, n: u32, b: u32) -> f32 {
+  return bitcast<f32>(st[f * n + b]);
 }
 
-fn stf(f: u32, n: u32, i: u32, x: f32) {
-  st[f * n + i] = bitcast<u32>(x);
+fn stf(f: u32, n: u32, b: u32, x: f32) {
+  st[f * n + b] = bitcast<u32>(x);
 }
 
 @compute @workgroup_size(WG_NEURONS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let n = k.nCells;
-  let i = flatWg(wid, nwg) * WG_NEURONS + lid;
-  if (i < n) {
+  let n = d.nCells;
+  let li = flatWg(wid, nwg) * WG_NEURONS + lid;
+  if (li < n) {
+    let sim = wid.z;
+    let gi = sim * n + li;
+    let b = sim * 9u * n + li; // field 0 of this cell in the state buffer
+    let k = ks[sim];
     let step = ctl.step;
     let S = k.subSteps;
-    let vx = cellIn[n + i];
+    let vx = cellIn[n + li];
+    let gv = sim * d.nBox + vx;
     // ---- receptors ----
-    let cl = conc[vx];
+    let cl = conc[gv];
     let x1 = cl * k.invK1A;
     let a1 = divRN(x1 + k.num1A, k.den1A + x1);
     let x2 = cl * k.invK2B;
     let a2 = divRN(x2 + k.num2B, k.den2B + x2);
-    let r1o = ldf(5u, n, i);
-    let s1 = (a1 + (ldf(6u, n, i) - a1) * k.e1Decay) + (r1o - a1) * k.c1Cross;
-    stf(5u, n, i, a1 + (r1o - a1) * k.e1Rise);
-    let s2 = a2 + (ldf(7u, n, i) - a2) * k.e2B;
-    stf(6u, n, i, s1);
-    stf(7u, n, i, s2);
+    let r1o = ldf(5u, n, b);
+    let s1 = (a1 + (ldf(6u, n, b) - a1) * k.e1Decay) + (r1o - a1) * k.c1Cross;
+    stf(5u, n, b, a1 + (r1o - a1) * k.e1Rise);
+    let s2 = a2 + (ldf(7u, n, b) - a2) * k.e2B;
+    stf(6u, n, b, s1);
+    stf(7u, n, b, s2);
     let G1 = k.g1A * s1;
     let G2 = k.g2B * s2;
     let Gsyn = (k.gL + G1) + G2;
-    let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[i]);
+    let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[li]);
 
-    // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
-    var p0 = i;
+    // ---- background drive: Philox4x32-10 of (local cell, step, 0, 0) keyed by the seed ----
+    var p0 = li;
     var p1 = step;
     var p2 = 0u;
     var p3 = 0u;
@@ -89,12 +99,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let ev2 = select(0xffffffffu, p3 % S, nEv > 2u);
 
     // ---- sub-steps ----
-    var V = ldf(0u, n, i);
-    var g = ldf(1u, n, i);
-    var h1 = ldf(2u, n, i);
-    var h2 = ldf(3u, n, i);
-    var h3 = ldf(4u, n, i);
-    var rf = st[8u * n + i];
+    var V = ldf(0u, n, b);
+    var g = ldf(1u, n, b);
+    var h1 = ldf(2u, n, b);
+    var h2 = ldf(3u, n, b);
+    var h3 = ldf(4u, n, b);
+    var rf = st[8u * n + b];
     var sp = 255u;
     for (var j = 0u; j < S; j = j + 1u) {
       let nj = select(0u, 1u, j == ev0) + select(0u, 1u, j == ev1) + select(0u, 1u, j == ev2);
@@ -123,21 +133,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
       }
     }
-    stf(0u, n, i, V);
-    stf(1u, n, i, g);
-    stf(2u, n, i, h1);
-    stf(3u, n, i, h2);
-    stf(4u, n, i, h3);
-    st[8u * n + i] = rf;
+    stf(0u, n, b, V);
+    stf(1u, n, b, g);
+    stf(2u, n, b, h1);
+    stf(3u, n, b, h2);
+    stf(4u, n, b, h3);
+    st[8u * n + b] = rf;
     if (sp != 255u) {
-      atomicAdd(&counts[vx], 1u);
+      atomicAdd(&counts[gv], 1u);
       // spikes are rare (about 1 in 1000 cells a grid step): plain global atomics, no barrier
-      atomicAdd(&ctl.windowSpikes, 1u);
-      atomicAdd(&ctl.batchSpikes, 1u);
+      atomicAdd(&ctl.sims[sim].windowSpikes, 1u);
+      atomicAdd(&ctl.sims[sim].batchSpikes, 1u);
       if (RECORD) {
         let idx = atomicAdd(&ctl.recCount, 1u);
         if (idx < d.recCap) {
-          rec[2u * idx] = i;
+          rec[2u * idx] = gi; // global cell id: the host splits the record per sim
           rec[2u * idx + 1u] = step * S + sp;
         }
       }

@@ -2,8 +2,10 @@
 // src/engines/cpu/grid.ts), in place on c, and the mass accounting: each thread adds the released,
 // uptaken and cleared amounts of its voxels to its own Kahan-compensated f32 accumulators, which the
 // host reduces in float64 once per batch (independent of the grid total). Thread 0 advances the step.
+// The dispatch's z coordinate is the sim (grid and vmaxDt at sim * nBox, accumulators of its
+// relStride threads at sim * relStride * 8).
 
-@group(0) @binding(0) var<uniform> k: Consts;
+@group(0) @binding(0) var<uniform> ks: array<Consts, N_SIMS>;
 @group(0) @binding(2) var<storage, read_write> ctl: Ctl;
 @group(0) @binding(3) var<storage, read> inside: array<u32>;
 @group(0) @binding(4) var<storage, read> vmaxDt: array<f32>;
@@ -20,18 +22,25 @@ fn kahan(base: u32, x: f32) {
   acc[base] = t;
 }
 
-// Thread t handles region voxels t, t + T, ..., t + (REL_PER_THREAD - 1) T (T = d.relStride threads)
-// and keeps its own accumulators: no workgroup barrier (they are slow on CPU Vulkan drivers).
+// Thread t of a sim handles its region voxels t, t + T, ..., t + (REL_PER_THREAD - 1) T
+// (T = d.relStride threads a sim) and keeps its own accumulators: no workgroup barrier (they are slow
+// on CPU Vulkan drivers).
 @compute @workgroup_size(WG_GRID)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let t = flatWg(wid, nwg) * WG_GRID + lid;
-  if (t == 0u) {
+  let sim = wid.z;
+  if (t == 0u && sim == 0u) {
     ctl.step = ctl.step + 1u;
   }
   if (t >= d.relStride) {
     return;
   }
+  let gt = sim * d.relStride + t;
+  let base = sim * d.nBox;
+  let dCspike = ks[sim].dCspike;
+  let KmEff = ks[sim].KmEff;
+  let kClearDt = ks[sim].kClearDt;
   var rel = 0.0;
   var upt = 0.0;
   var clr = 0.0;
@@ -40,17 +49,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (m >= d.nInside) {
       break;
     }
-    let v = inside[m];
+    let v = base + inside[m];
     let nsp = counts[v];
     var c1 = conc[v];
     if (nsp != 0u) {
-      let add = f32(nsp) * k.dCspike;
+      let add = f32(nsp) * dCspike;
       c1 = c1 + add;
       rel = rel + add;
       counts[v] = 0u;
     }
-    let u = divRN(vmaxDt[v] * c1, k.KmEff + c1);
-    let kc = k.kClearDt * c1;
+    let u = divRN(vmaxDt[v] * c1, KmEff + c1);
+    let kc = kClearDt * c1;
     let rem = u + kc;
     if (rem > c1) {
       if (rem > 0.0) {
@@ -64,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       conc[v] = c1 - rem;
     }
   }
-  kahan(t * 8u, rel);
-  kahan(t * 8u + 2u, upt);
-  kahan(t * 8u + 4u, clr);
+  kahan(gt * 8u, rel);
+  kahan(gt * 8u + 2u, upt);
+  kahan(gt * 8u + 4u, clr);
 }

@@ -1,8 +1,8 @@
-// Second pass of a trace sample: one workgroup adds the partial sums of reduce_partial.wgsl and
-// writes sample ctl.sampleIdx of the device-side trace: (step, window spikes, probe mean, region
-// mean c, mean s1A, mean s2B, 0, 0) as 8 u32 words; then it resets the window spike count.
+// Second pass of a trace sample: workgroup (0, 0, sim) adds that sim's nPart partial sums of
+// reduce_partial.wgsl and writes its sample ctl.sims[sim].sampleIdx of the device-side trace
+// (at (sampleIdx * nSims + sim) * 8): (step, window spikes, probe mean, region mean c, mean s1A,
+// mean s2B, 0, 0) as 8 u32 words; then it resets the sim's window spike count.
 
-@group(0) @binding(0) var<uniform> k: Consts;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read_write> ctl: Ctl;
 @group(0) @binding(3) var<storage, read> partials: array<vec4<f32>>;
@@ -11,10 +11,13 @@
 var<workgroup> part: array<vec4<f32>, WG_GRID>;
 
 @compute @workgroup_size(WG_GRID)
-fn main(@builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let sim = wid.z;
+  let p0 = sim * d.nPart;
   var x = vec4<f32>(0.0);
   for (var p = lid; p < d.nPart; p = p + WG_GRID) {
-    x = x + partials[p];
+    x = x + partials[p0 + p];
   }
   part[lid] = x;
   workgroupBarrier();
@@ -26,17 +29,17 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   }
   if (lid == 0u) {
     let t = part[0];
-    let si = ctl.sampleIdx;
+    let si = ctl.sims[sim].sampleIdx;
     if (si < d.sampleCap) {
-      let b = si * 8u;
+      let b = (si * d.nSims + sim) * 8u;
       samples[b] = ctl.step;
-      samples[b + 1u] = atomicLoad(&ctl.windowSpikes);
+      samples[b + 1u] = atomicLoad(&ctl.sims[sim].windowSpikes);
       samples[b + 2u] = bitcast<u32>(t.y / f32(d.nProbe));
       samples[b + 3u] = bitcast<u32>(t.x / f32(d.nInside));
-      samples[b + 4u] = bitcast<u32>(t.z / f32(k.nCells));
-      samples[b + 5u] = bitcast<u32>(t.w / f32(k.nCells));
+      samples[b + 4u] = bitcast<u32>(t.z / f32(d.nCells));
+      samples[b + 5u] = bitcast<u32>(t.w / f32(d.nCells));
     }
-    ctl.sampleIdx = si + 1u;
-    atomicStore(&ctl.windowSpikes, 0u);
+    ctl.sims[sim].sampleIdx = si + 1u;
+    atomicStore(&ctl.sims[sim].windowSpikes, 0u);
   }
 }

@@ -23,19 +23,26 @@ export interface RunOptions {
 
 const AVOGADRO = 6.02214076e23;
 
-export async function runScenario(sc: Scenario, o: RunOptions): Promise<RunResult> {
-  const wall0 = performance.now();
+/** A scenario's model, starting steady state (estimated unless sc.c0_nM is given) and engine options. */
+export function prepareScenario(sc: Scenario): { model: Model; est: { c0_nM: number; rate_Hz: number }; opts: EngineOptions } {
   const model = buildModel(sc.params, sc.genotype, sc.neurons, sc.seed);
   const first = sc.phases[0];
   const est = sc.c0_nM === undefined ? estimateSteadyState(model, first.drugs) : { c0_nM: sc.c0_nM, rate_Hz: 1 };
-  const engine = await o.createEngine({
+  const opts: EngineOptions = {
     model,
     doses: first.drugs,
     c0_nM: est.c0_nM,
     rate0_Hz: est.rate_Hz,
     recordSpikes: sc.recording.spikes,
     sampleSteps: sc.recording.sampleSteps,
-  });
+  };
+  return { model, est, opts };
+}
+
+export async function runScenario(sc: Scenario, o: RunOptions): Promise<RunResult> {
+  const wall0 = performance.now();
+  const { model, est, opts } = prepareScenario(sc);
+  const engine = await o.createEngine(opts);
   const batches: RecordBatch[] = [];
   const phases: PhaseRecord[] = [];
   let error: string | undefined;
@@ -79,7 +86,7 @@ function concat<T extends Float32Array | Uint32Array>(parts: T[], ctor: new (n: 
 export function assembleResult(
   sc: Scenario,
   model: Model,
-  engine: Engine,
+  engine: Pick<Engine, 'info'>,
   est: { c0_nM: number; rate_Hz: number },
   batches: RecordBatch[],
   phases: PhaseRecord[],
