@@ -108,7 +108,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, 1, 1e8);
   const seed = parseIntOpt('--seed', v.seed, 1, 0, 2 ** 53 - 1);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
-  const durationScale = parsePositive('--duration-scale', v['duration-scale'], v.quick ? QUICK.durationScale : 1, 0.01, 100, '');
+  const durationScale = parsePositive('--duration-scale', v['duration-scale'], 1, 0.01, 100, '');
   checkOut(v.out, v.force);
   // one condition per core on the CPU engine: each condition single-threaded
   const engine = await engineFor(v.engine);
@@ -118,6 +118,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     neurons,
     seed,
     durationScale,
+    durations: v.quick ? QUICK.durations : undefined,
     threads: threads || undefined,
     onProgress: (f) => bar.update(f),
   });

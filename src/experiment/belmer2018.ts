@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedEngine } from '../engines/create.js';
-import { belmerConditions, evaluateFindings, type ConditionMeasure, type Finding } from '../model/findings.js';
+import { QUICK_DURATIONS_S, belmerConditions, evaluateFindings, type ConditionMeasure, type Finding, type PhaseDurations } from '../model/findings.js';
 import { defaultParams, type Params } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import type { RecordBatch } from '../engines/engine.js';
@@ -26,6 +26,8 @@ export interface ExperimentOptions {
   seed: number;
   /** Scale of every condition's duration (1 = the durations of model/findings.ts). */
   durationScale?: number;
+  /** Phase lengths (default DURATIONS_S of model/findings.ts; QUICK.durations for --quick). */
+  durations?: PhaseDurations;
   params?: Params;
   /** Worker threads for CPU conditions; 0 or 1 runs them in this thread. */
   threads?: number;
@@ -45,10 +47,10 @@ export interface ExperimentResult {
   adapter: string;
 }
 
-export const QUICK = { neurons: 2000, durationScale: 0.75 } as const;
+export const QUICK = { neurons: 2000, durations: QUICK_DURATIONS_S } as const;
 
-export function conditionScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed' | 'durationScale' | 'params'>): Scenario[] {
-  return belmerConditions(o.durationScale ?? 1).map((c) => ({
+export function conditionScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed' | 'durationScale' | 'durations' | 'params'>): Scenario[] {
+  return belmerConditions(o.durationScale ?? 1, o.durations).map((c) => ({
     name: c.id,
     genotype: c.genotype,
     neurons: o.neurons,

@@ -23,28 +23,41 @@ export const DOSES = {
   dpatWayDose_nM: 3,
 } as const;
 
-/** Settling times from §6: the SSRI conditions are slowest (Km_eff/Vmax ~ 10 s or more). */
-export const DURATIONS_S = { baseline: 12, ssri: 24, bw: 12, dpat: 8 } as const;
+export interface PhaseDurations {
+  baseline: number;
+  ssri: number;
+  bw: number;
+  dpat: number;
+}
 
-export function belmerConditions(scale = 1): Condition[] {
+/** Settling times from §6: the SSRI conditions are slowest (Km_eff/Vmax ~ 10 s or more). */
+export const DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 24, bw: 12, dpat: 8 };
+/**
+ * `--quick`: shorter phases where nothing slow is measured (BW723C86 and 8-OH-DPAT read rates, which
+ * follow the receptors in about a second), the baseline kept long enough for its drift to be read
+ * above the noise of a smaller population.
+ */
+export const QUICK_DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 18, bw: 6, dpat: 4 };
+
+export function belmerConditions(scale = 1, durations: PhaseDurations = DURATIONS_S): Condition[] {
   const d = (s: number) => Math.max(2, Math.round(s * scale));
   const out: Condition[] = [
-    { id: 'wt', genotype: 'wt', drugs: {}, durationS: d(DURATIONS_S.baseline) },
-    { id: 'ko', genotype: 'htr2b-ko', drugs: {}, durationS: d(DURATIONS_S.baseline) },
-    { id: 'wt+ssri', genotype: 'wt', drugs: DOSES.ssri, durationS: d(DURATIONS_S.ssri) },
-    { id: 'ko+ssri', genotype: 'htr2b-ko', drugs: DOSES.ssri, durationS: d(DURATIONS_S.ssri) },
-    { id: 'wt+bw', genotype: 'wt', drugs: DOSES.bw, durationS: d(DURATIONS_S.bw) },
-    { id: 'ko+bw', genotype: 'htr2b-ko', drugs: DOSES.bw, durationS: d(DURATIONS_S.bw) },
+    { id: 'wt', genotype: 'wt', drugs: {}, durationS: d(durations.baseline) },
+    { id: 'ko', genotype: 'htr2b-ko', drugs: {}, durationS: d(durations.baseline) },
+    { id: 'wt+ssri', genotype: 'wt', drugs: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'ko+ssri', genotype: 'htr2b-ko', drugs: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'wt+bw', genotype: 'wt', drugs: DOSES.bw, durationS: d(durations.bw) },
+    { id: 'ko+bw', genotype: 'htr2b-ko', drugs: DOSES.bw, durationS: d(durations.bw) },
   ];
   for (const dose of DOSES.dpat_nM) {
-    out.push({ id: `wt+dpat${dose}`, genotype: 'wt', drugs: { '8-oh-dpat': dose }, durationS: d(DURATIONS_S.dpat) });
-    out.push({ id: `wt+bw+dpat${dose}`, genotype: 'wt', drugs: { ...DOSES.bw, '8-oh-dpat': dose }, durationS: d(DURATIONS_S.dpat) });
+    out.push({ id: `wt+dpat${dose}`, genotype: 'wt', drugs: { '8-oh-dpat': dose }, durationS: d(durations.dpat) });
+    out.push({ id: `wt+bw+dpat${dose}`, genotype: 'wt', drugs: { ...DOSES.bw, '8-oh-dpat': dose }, durationS: d(durations.dpat) });
   }
   out.push({
     id: `wt+dpat${DOSES.dpatWayDose_nM}+way`,
     genotype: 'wt',
     drugs: { '8-oh-dpat': DOSES.dpatWayDose_nM, 'way-100635': DOSES.way_nM },
-    durationS: d(DURATIONS_S.dpat),
+    durationS: d(durations.dpat),
   });
   return out;
 }

@@ -31,13 +31,23 @@ export function releaseUptake(
   const Km = k.KmEff;
   const kcl = k.kClearDt;
   const inside = g.inside;
+  const clearOnly = kcl <= 1; // the fast path below is exact only while clearance cannot overshoot
   let rel = 0;
   let upt = 0;
   let clr = 0;
   for (let m = 0; m < inside.length; m++) {
     const v = inside[m];
     const n = counts[v];
+    const vm = vmaxDt[v];
     let c1 = c[v];
+    if (vm === 0 && n === 0 && clearOnly) {
+      // most voxels: no cell, no SERT, only clearance (kClearDt < 1, so never more than is there);
+      // u = 0 and rem = 0 + kc = kc exactly: the general path below gives the same bits
+      const kc0 = f(kcl * c1);
+      clr += kc0;
+      c[v] = f(c1 - kc0);
+      continue;
+    }
     if (n !== 0) {
       const add = f(n * dC);
       c1 = f(c1 + add);
@@ -45,7 +55,6 @@ export function releaseUptake(
       counts[v] = 0;
     }
     // no SERT in this voxel: u = 0 * c1 / (Km + c1) = 0 exactly, skip the division
-    const vm = vmaxDt[v];
     const u = vm === 0 ? 0 : f(f(vm * c1) / f(Km + c1));
     const kc = f(kcl * c1);
     const rem = f(u + kc);

@@ -72,10 +72,10 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
   // Refine with a patch of tissue (below): the well-mixed balance misses the local saturation of
   // SERT by each spike's bump of 5-HT in its voxel, which matters when dC_spike is not << Km.
   const wm = bisect();
-  // Patch size: about 150 cells. Patch time: several times the slowest relaxation: diffusion-limited
+  // Patch size: about 100 cells. Patch time: several times the slowest relaxation: diffusion-limited
   // uptake by cells of radius ~voxel/2 at density n, 1 / (4 pi D* a n) (seconds at small N) ...
   const nVoxM = m.geometry.inside.length;
-  const edge = o.patchVoxels ?? Math.max(8, Math.min(16, Math.round(Math.cbrt((150 * nVoxM) / m.nCells))));
+  const edge = o.patchVoxels ?? Math.max(8, Math.min(16, Math.round(Math.cbrt((100 * nVoxM) / m.nCells))));
   const patch = patchModel(m, edge);
   const p = m.params;
   const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda); // µm²/s
@@ -84,7 +84,7 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
   // ... and SERT uptake's own time constant near c0, (Km_eff + c)² / (Vmax Km_eff): ~1 s at baseline,
   // ~12 s under a strong SSRI block (MODEL.md §6).
   const tauUptake = vmaxMean > 0 ? (k.KmEff + wm.c0_nM) ** 2 / (vmaxMean * k.KmEff) : 0;
-  const seconds = o.patchSeconds ?? Math.min(90, Math.max(8, 6 * Math.max(tauDiff, tauUptake)));
+  const seconds = o.patchSeconds ?? Math.min(90, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
   const steps = Math.round(seconds / m.dtGrid_s);
   const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
   eng.advanceSync(Math.round(steps * 0.6));
