@@ -10,6 +10,7 @@ import type { RecordBatch } from '../src/engines/engine.js';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { bitDiff, engineOpts, gpuOrSkip, gpuRequired, smallModel, spikeStats } from './helpers/gpu.js';
 import { wgslHeader } from '../src/engines/webgpu/wgsl-header.js';
+import { nativeDivisionIsExact } from '../src/engines/webgpu/division-check.js';
 import { compileKernel, WebGpuEngine, type WebGpuEngineOptions } from '../src/engines/webgpu/webgpu-engine.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -83,11 +84,20 @@ d('WebGPU engine against the CPU reference', () => {
     expectSameBatches(cb, gb);
   });
 
-  test('bit-identical with native WGSL division too (exactDivision: false) on this adapter', async () => {
+  test('bit-identical with the exact integer division too (exactDivision: true, used where `/` is not exact)', async () => {
     const m = smallModel(400, 3);
-    const { sc, sg } = await runBoth(m, [150], { exactDivision: false }, [{ fluoxetine: 10 }]);
-    // a difference here means `/` is not correctly rounded on this adapter; the default path is exact
+    const { sc, sg } = await runBoth(m, [150], { exactDivision: true }, [{ fluoxetine: 10 }]);
     expect(bitDiff(sc, sg)).toEqual({});
+  });
+
+  test('division self-test: software Vulkan divides exactly, so the default is native `/`', async () => {
+    const exact = await nativeDivisionIsExact(ctx!.device, (d, file, src) =>
+      compileKernel(d, file, src, wgslHeader({ wgNeurons: 64, wgGrid: 256, relPerThread: 8, record: false, exactDiv: true })),
+    );
+    if (/llvmpipe|swiftshader/i.test(ctx!.adapterName)) expect(exact).toBe(true);
+    const e = await WebGpuEngine.create(engineOpts(smallModel(100, 2)), ctx!);
+    expect(e.divisionMode).toMatch(exact ? /native/ : /divRN/);
+    e.dispose();
   });
 
   test('bit-identical with 2-D workgroup grids, small command buffers and chunked spike draining', async () => {

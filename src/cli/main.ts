@@ -74,8 +74,12 @@ async function cmdRun(argv: string[]): Promise<number> {
     const lines = [
       `engine      ${s.engine} (${s.adapter})`,
       `neurons     ${s.neurons}, ${s.genotype}, seed ${s.seed}, ${s.durationS.toFixed(3)} s simulated in ${s.wallSeconds.toFixed(1)} s`,
-      `phases      ${r.phases.map((p) => `${p.name} ${p.startS}-${p.endS} s ${JSON.stringify(p.drugs)}`).join('; ')}`,
-      `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${s.medianCvIsi.toFixed(3)}`,
+      ...r.phases.map(
+        (p) =>
+          `phase       ${p.name} (${p.startS}-${p.endS} s, ${Object.entries(p.drugs).map(([d, c]) => `${d} ${c} nM`).join(', ') || 'no drug'}): ` +
+          `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${p.settled ? '' : ' (not settled)'}`,
+      ),
+      `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${Number.isFinite(s.medianCvIsi) ? s.medianCvIsi.toFixed(3) : 'n/a (spikes not recorded)'}`,
       `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${s.settled ? ' (settled)' : ' (not settled)'}`,
       `mass bal.   relative error ${s.massBalanceRelError.toExponential(2)}`,
     ];

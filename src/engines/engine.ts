@@ -67,9 +67,8 @@ export interface RecordBatch {
   mass: MassBatch;
 }
 
-/** The whole dynamic state, for checks (GPU against CPU) and restarts. */
-export interface StateSnapshot {
-  step: number;
+/** The per-cell dynamic state (float32 except the refractory counter). */
+export interface NeuronState {
   V: Float32Array;
   gbg: Float32Array;
   ahp1: Float32Array;
@@ -79,8 +78,41 @@ export interface StateSnapshot {
   s1A: Float32Array;
   s2B: Float32Array;
   ref: Uint32Array;
+}
+
+/** The whole dynamic state, for checks (GPU against CPU) and restarts. */
+export interface StateSnapshot extends NeuronState {
+  step: number;
   /** Box-sized grid, nM (0 outside the region). */
   grid: Float32Array;
+}
+
+/** A copy of the state (the engine's arrays are not shared with the caller). */
+export function copySnapshot(step: number, s: NeuronState, grid: Float32Array): StateSnapshot {
+  return {
+    step,
+    V: s.V.slice(),
+    gbg: s.gbg.slice(),
+    ahp1: s.ahp1.slice(),
+    ahp2: s.ahp2.slice(),
+    ahp3: s.ahp3.slice(),
+    r1A: s.r1A.slice(),
+    s1A: s.s1A.slice(),
+    s2B: s.s2B.slice(),
+    ref: s.ref.slice(),
+    grid: grid.slice(),
+  };
+}
+
+export function emptySamples(n: number): SampleBatch {
+  return {
+    step: new Uint32Array(n),
+    spikes: new Uint32Array(n),
+    probe: new Float32Array(n),
+    meanC: new Float32Array(n),
+    s1A: new Float32Array(n),
+    s2B: new Float32Array(n),
+  };
 }
 
 export interface Engine {

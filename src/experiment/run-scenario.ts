@@ -135,7 +135,18 @@ export function assembleResult(
   return {
     name: sc.name,
     engine: engine.info,
-    phases,
+    phases: phases.map((ph) => {
+      const end = Math.min(ph.endS, endS);
+      const mid = (ph.startS + end) / 2;
+      const d = relativeDrift(tS, probeNm, ph.startS + 0.75 * (end - ph.startS), end);
+      return {
+        ...ph,
+        meanRateHz: meanOver(tS, rateHz, mid, end),
+        probe5htNm: meanOver(tS, probeNm, mid, end),
+        probeDriftLastQuarter: d,
+        settled: Number.isFinite(d) && Math.abs(d) < driftTol,
+      };
+    }),
     spikes,
     traces,
     positions: model.pos,

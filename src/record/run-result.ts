@@ -10,6 +10,12 @@ export interface PhaseRecord {
   startS: number;
   endS: number;
   drugs: DrugDoses;
+  /** Read from the phase's own traces (set once the run is assembled): means over its last half. */
+  meanRateHz?: number;
+  probe5htNm?: number;
+  /** Relative probe drift across the phase's last quarter; settled when under the tolerance. */
+  probeDriftLastQuarter?: number;
+  settled?: boolean;
 }
 
 export interface Traces {

@@ -4,7 +4,7 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { Engine, EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import { copySnapshot, emptySamples, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js';
 import { stepNeurons, type NeuronState } from './neurons.js';
@@ -56,14 +56,7 @@ export class CpuEngine implements Engine {
     const S = k.subSteps;
     const firstStep = this.step;
     const nSamples = Math.floor((firstStep + steps) / this.sampleSteps) - Math.floor(firstStep / this.sampleSteps);
-    const samples = {
-      step: new Uint32Array(nSamples),
-      spikes: new Uint32Array(nSamples),
-      probe: new Float32Array(nSamples),
-      meanC: new Float32Array(nSamples),
-      s1A: new Float32Array(nSamples),
-      s2B: new Float32Array(nSamples),
-    };
+    const samples = emptySamples(nSamples);
     let si = 0;
     let spCells: number[] | null = this.recordSpikes ? [] : null;
     let spSteps: number[] | null = this.recordSpikes ? [] : null;
@@ -121,20 +114,7 @@ export class CpuEngine implements Engine {
   }
 
   async snapshot(): Promise<StateSnapshot> {
-    const s = this.state;
-    return {
-      step: this.step,
-      V: s.V.slice(),
-      gbg: s.gbg.slice(),
-      ahp1: s.ahp1.slice(),
-      ahp2: s.ahp2.slice(),
-      ahp3: s.ahp3.slice(),
-      r1A: s.r1A.slice(),
-      s1A: s.s1A.slice(),
-      s2B: s.s2B.slice(),
-      ref: s.ref.slice(),
-      grid: this.c.slice(),
-    };
+    return copySnapshot(this.step, this.state, this.c);
   }
 
   dispose(): void {}

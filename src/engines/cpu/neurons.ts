@@ -11,18 +11,9 @@
  * is exact in float32 on every adapter.
  */
 import type { Constants } from '../../model/derive.js';
+import type { NeuronState } from '../engine.js';
 
-export interface NeuronState {
-  V: Float32Array;
-  gbg: Float32Array;
-  ahp1: Float32Array;
-  ahp2: Float32Array;
-  ahp3: Float32Array;
-  r1A: Float32Array;
-  s1A: Float32Array;
-  s2B: Float32Array;
-  ref: Uint32Array;
-}
+export type { NeuronState };
 
 export interface NeuronInputs {
   Idrive: Float32Array;

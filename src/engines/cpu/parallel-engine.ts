@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { Engine, EngineInfo, EngineOptions, RecordBatch, SampleBatch, StateSnapshot } from '../engine.js';
+import { copySnapshot, emptySamples, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
@@ -239,14 +239,7 @@ export class ParallelCpuEngine implements Engine {
     }
     const raw = done[0]?.samples ?? new Float64Array(0);
     const nSamples = raw.length / 6;
-    const samples: SampleBatch = {
-      step: new Uint32Array(nSamples),
-      spikes: new Uint32Array(nSamples),
-      probe: new Float32Array(nSamples),
-      meanC: new Float32Array(nSamples),
-      s1A: new Float32Array(nSamples),
-      s2B: new Float32Array(nSamples),
-    };
+    const samples = emptySamples(nSamples);
     for (let i = 0; i < nSamples; i++) {
       samples.step[i] = raw[6 * i];
       samples.spikes[i] = raw[6 * i + 1];
@@ -282,20 +275,7 @@ export class ParallelCpuEngine implements Engine {
 
   async snapshot(): Promise<StateSnapshot> {
     if (this.busy) throw new Error('cpu: snapshot() while advance() is running');
-    const s = this.sh[0];
-    return {
-      step: this.step,
-      V: s.V.slice(),
-      gbg: s.gbg.slice(),
-      ahp1: s.ahp1.slice(),
-      ahp2: s.ahp2.slice(),
-      ahp3: s.ahp3.slice(),
-      r1A: s.r1A.slice(),
-      s1A: s.s1A.slice(),
-      s2B: s.s2B.slice(),
-      ref: s.ref.slice(),
-      grid: this.grid().slice(),
-    };
+    return copySnapshot(this.step, this.sh[0], this.grid());
   }
 
   dispose(): void {

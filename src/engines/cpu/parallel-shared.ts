@@ -2,6 +2,7 @@
  * What ParallelCpuEngine (main thread) and its worker threads (parallel-worker.ts) share: the layout of
  * the shared state, the control block, the messages, and the barrier.
  */
+import type { NeuronState } from '../engine.js';
 import type { Constants } from '../../model/derive.js';
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
@@ -18,7 +19,7 @@ export const CTL = {
 } as const;
 
 /** Everything a worker needs, all typed arrays over SharedArrayBuffers (no copies). */
-export interface WorkerInit {
+export interface WorkerInit extends NeuronState {
   id: number;
   threads: number;
   /** Cells per chunk: threads take chunks of cells in turn (dynamic balance, robust to a busy machine). */
@@ -27,15 +28,6 @@ export interface WorkerInit {
   m0: number;
   m1: number;
   ctl: Int32Array;
-  V: Float32Array;
-  gbg: Float32Array;
-  ahp1: Float32Array;
-  ahp2: Float32Array;
-  ahp3: Float32Array;
-  r1A: Float32Array;
-  s1A: Float32Array;
-  s2B: Float32Array;
-  ref: Uint32Array;
   spikeSub: Uint8Array;
   Idrive: Float32Array;
   vox: Uint32Array;

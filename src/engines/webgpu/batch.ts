@@ -25,8 +25,9 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { EngineInfo, EngineOptions, MassBatch, RecordBatch, SampleBatch, StateSnapshot } from '../engine.js';
+import { emptySamples, type EngineInfo, type EngineOptions, type MassBatch, type RecordBatch, type StateSnapshot } from '../engine.js';
 import { initialState } from '../initial-state.js';
+import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_BYTES, DIMS_FIELDS, packConstants, wgslHeader, type HeaderOptions } from './wgsl-header.js';
 import commonSrc from '../../../shaders/common.wgsl';
@@ -63,7 +64,8 @@ export interface WebGpuExtraOptions {
   stepsPerSubmit?: number;
   /** Byte budget of the device spike buffer (default 64 MiB, capped by the binding limit). */
   spikeBufferBytes?: number;
-  /** Correctly rounded division in integer arithmetic (default true); false: native `/`. */
+  /** true: correctly rounded division in integer arithmetic; false: native `/`; default: native where a
+   * start-up self-test (division-check.ts) finds this adapter's `/` correctly rounded. */
   exactDivision?: boolean;
   /** Record GPU time per kernel with timestamp queries when the adapter has them (default false). */
   profile?: boolean;
@@ -234,6 +236,8 @@ export class WebGpuBatch {
   readonly info: EngineInfo;
   /** Number of simulations K. */
   readonly nSims: number;
+  /** How the kernels divide (set at creation). */
+  divisionMode = '';
   private readonly ks: Constants[];
   private readonly models: Model[];
   /** The shared tissue (sims[0]'s model). */
@@ -491,7 +495,14 @@ export class WebGpuBatch {
     enc.clearBuffer(this.massAcc);
     q.submit([enc.finish()]);
 
-    const hopts: HeaderOptions = { wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: this.recordSpikes, exactDiv: o.exactDivision ?? true, nSims: K };
+    // native `/` where this adapter divides exactly (checked once per device), else the exact divRN
+    const exactDiv =
+      o.exactDivision ??
+      !(await nativeDivisionIsExact(dev, (d, file, src) =>
+        compileKernel(d, file, src, wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 })),
+      ));
+    this.divisionMode = exactDiv ? 'exact integer divRN' : 'native (checked exact)';
+    const hopts: HeaderOptions = { wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: this.recordSpikes, exactDiv, nSims: K };
     const header = wgslHeader(hopts);
     const names = Object.keys(KERNELS) as KernelName[];
     const pipes = {} as Record<KernelName, GPUComputePipeline>;
@@ -774,14 +785,7 @@ export class WebGpuBatch {
       if (written !== nSamples) {
         throw new Error(`webgpu: ${written} trace samples written${K > 1 ? ` for sim ${s}` : ''}, expected ${nSamples}`);
       }
-      const samples: SampleBatch = {
-        step: new Uint32Array(nSamples),
-        spikes: new Uint32Array(nSamples),
-        probe: new Float32Array(nSamples),
-        meanC: new Float32Array(nSamples),
-        s1A: new Float32Array(nSamples),
-        s2B: new Float32Array(nSamples),
-      };
+      const samples = emptySamples(nSamples);
       for (let i = 0; i < nSamples; i++) {
         const b = 8 * (i * K + s);
         samples.step[i] = su[b];

@@ -29,6 +29,11 @@ export class WebGpuEngine implements Engine {
     return this.batch.constants(0);
   }
 
+  /** 'native (checked exact)' or 'exact integer divRN' (see division-check.ts). */
+  get divisionMode(): string {
+    return this.batch.divisionMode;
+  }
+
   /** Milliseconds per kernel over the last advance (see WebGpuBatch.kernelTimes). */
   kernelTimes(): Record<string, number> {
     return this.batch.kernelTimes();
