@@ -59,7 +59,7 @@ async function framesUntil(tS: number, out: { frame: Frame; wall: number }[] = [
 describe('simulation worker through comlink (Node worker_threads)', () => {
   test('init describes the engine, genotypes and drugs; layout the tissue', () => {
     expect(info.engine).toBe('cpu');
-    expect(info.adapter).toMatch(/cpu/);
+    expect(info.adapter).toMatch(/JavaScript/);
     expect(info.genotypes.map((g) => g.name)).toContain('htr2b-ko');
     expect(info.drugs.map((d) => d.name)).toContain('fluoxetine');
     expect(layout.neurons).toBe(N);
