@@ -10,7 +10,7 @@ import type { RecordBatch } from '../src/engines/engine.js';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { bitDiff, engineOpts, gpuOrSkip, gpuRequired, smallModel, spikeStats } from './helpers/gpu.js';
 import { wgslHeader } from '../src/engines/webgpu/wgsl-header.js';
-import { nativeDivisionIsExact } from '../src/engines/webgpu/division-check.js';
+import { divideOnGpu, nativeDivisionIsExact } from '../src/engines/webgpu/division-check.js';
 import { compileKernel, WebGpuEngine, type WebGpuEngineOptions } from '../src/engines/webgpu/webgpu-engine.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -195,23 +195,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (i % 13 === 0) ab[2 * i + 1] = 2 ** eb;
       if (i % 17 === 0) ab[2 * i] = 0;
     }
-    const bin = dev.createBuffer({ size: ab.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    dev.queue.writeBuffer(bin, 0, ab);
-    const bout = dev.createBuffer({ size: 4 * n, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const st = dev.createBuffer({ size: 4 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = dev.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipe);
-    pass.setBindGroup(0, dev.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries: [
-      { binding: 0, resource: { buffer: bin } }, { binding: 1, resource: { buffer: bout } }] }));
-    pass.dispatchWorkgroups(n / 64);
-    pass.end();
-    enc.copyBufferToBuffer(bout, 0, st, 0, 4 * n);
-    dev.queue.submit([enc.finish()]);
-    await st.mapAsync(GPUMapMode.READ);
-    const q = new Float32Array(st.getMappedRange().slice(0));
-    st.unmap();
-    [bin, bout, st].forEach((b) => b.destroy());
+    const q = new Float32Array((await divideOnGpu(dev, pipe, ab)).buffer);
     let bad = 0;
     const expected = new Float32Array(1);
     for (let i = 0; i < n; i++) {

@@ -41,8 +41,23 @@ export function nativeDivisionIsExact(device: GPUDevice, compile: Compile): Prom
 
 async function check(device: GPUDevice, compile: Compile): Promise<boolean> {
   const ab = operandPairs();
+  const got = await divideOnGpu(device, await compile(device, 'shaders/div_check.wgsl', checkSrc), ab);
+  // float64 quotient rounded to float32 is the correctly rounded float32 quotient (53 >= 2 x 24 + 2)
+  const want = new Float32Array(1);
+  const wantU = new Uint32Array(want.buffer);
+  for (let i = 0; i < got.length; i++) {
+    want[0] = ab[2 * i] / ab[2 * i + 1];
+    if (wantU[0] !== got[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Run a division kernel (bindings: 0 = operand pairs a, b; 1 = quotients; workgroup size 64) over
+ * `ab` and return the quotients' bit patterns.
+ */
+export async function divideOnGpu(device: GPUDevice, pipe: GPUComputePipeline, ab: Float32Array<ArrayBuffer>): Promise<Uint32Array> {
   const n = ab.length / 2;
-  const pipe = await compile(device, 'shaders/div_check.wgsl', checkSrc);
   const bin = device.createBuffer({ size: ab.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(bin, 0, ab);
   const bout = device.createBuffer({ size: 4 * n, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
@@ -68,12 +83,5 @@ async function check(device: GPUDevice, compile: Compile): Promise<boolean> {
   const got = new Uint32Array(st.getMappedRange().slice(0));
   st.unmap();
   for (const b of [bin, bout, st]) b.destroy();
-  // float64 quotient rounded to float32 is the correctly rounded float32 quotient (53 >= 2 x 24 + 2)
-  const want = new Float32Array(1);
-  const wantU = new Uint32Array(want.buffer);
-  for (let i = 0; i < n; i++) {
-    want[0] = ab[2 * i] / ab[2 * i + 1];
-    if (wantU[0] !== got[i]) return false;
-  }
-  return true;
+  return got;
 }
