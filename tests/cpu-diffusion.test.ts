@@ -5,30 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { diffuse, sumOver } from '../src/engines/cpu/grid.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
-import { NBR, boxIndex, buildGeometry, type Geometry } from '../src/model/geometry.js';
+import { NBR, boxIndex, buildGeometry, cubeGeometry, type Geometry } from '../src/model/geometry.js';
 import { defaultParams } from '../src/model/params.js';
 
 /** A full cubic box of n³ voxels, all inside the region. */
-function cube(n: number, voxel_um: number): Geometry {
-  const N = n * n * n;
-  const nbrMask = new Uint8Array(N);
-  const inside = new Uint32Array(N);
-  for (let k = 0; k < n; k++)
-    for (let j = 0; j < n; j++)
-      for (let i = 0; i < n; i++) {
-        const v = boxIndex({ nx: n, ny: n }, i, j, k);
-        let b: number = NBR.inside;
-        if (i > 0) b |= NBR.mx;
-        if (i < n - 1) b |= NBR.px;
-        if (j > 0) b |= NBR.my;
-        if (j < n - 1) b |= NBR.py;
-        if (k > 0) b |= NBR.mz;
-        if (k < n - 1) b |= NBR.pz;
-        nbrMask[v] = b;
-        inside[v] = v;
-      }
-  return { nx: n, ny: n, nz: n, voxel_um, nbrMask, inside, probe: Uint32Array.of(0) };
-}
+const cube = cubeGeometry;
 
 function moments(g: Geometry, c: Float32Array) {
   const n = g.nx;

@@ -36,26 +36,48 @@ export function buildGeometry(p: Params): Geometry {
   const cx = (nx * h) / 2;
   const cy = (ny * h) / 2;
   const cz = (nz * h) / 2;
+  const r2 = p.probeRadius_um * p.probeRadius_um;
+  const g = geometryFromShape(nx, ny, nz, h, (x, y, z) => {
+    const u = (x - cx) / ax;
+    const v = (y - cy) / ay;
+    const w = (z - cz) / az;
+    return u * u + v * v + w * w <= 1;
+  }, (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r2);
+  if (g.inside.length === 0) throw new Error('the region holds no voxel: voxel_um is larger than the region');
+  return g;
+}
+
+/** A full box of edge³ voxels, all inside the region (zero flux at its faces); the probe is the whole box. */
+export function cubeGeometry(edge: number, voxel_um: number): Geometry {
+  return geometryFromShape(edge, edge, edge, voxel_um, () => true, () => true);
+}
+
+/**
+ * The region = the box voxels whose centres (µm) lie inside `inRegion`; neighbour masks of the
+ * zero-flux stencil; the probe = region voxels whose centre's (x, y) lies inside `inProbe`.
+ */
+export function geometryFromShape(
+  nx: number,
+  ny: number,
+  nz: number,
+  h: number,
+  inRegion: (x: number, y: number, z: number) => boolean,
+  inProbe: (x: number, y: number) => boolean,
+): Geometry {
   const n = nx * ny * nz;
   const isIn = new Uint8Array(n);
   let count = 0;
-  for (let k = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
+  for (let k = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++) {
-        const x = ((i + 0.5) * h - cx) / ax;
-        const y = ((j + 0.5) * h - cy) / ay;
-        const z = ((k + 0.5) * h - cz) / az;
-        if (x * x + y * y + z * z <= 1) {
+        if (inRegion((i + 0.5) * h, (j + 0.5) * h, (k + 0.5) * h)) {
           isIn[boxIndex({ nx, ny }, i, j, k)] = 1;
           count++;
         }
       }
-    }
-  }
   const nbrMask = new Uint8Array(n);
   const inside = new Uint32Array(count);
   const probeList: number[] = [];
-  const r2 = p.probeRadius_um * p.probeRadius_um;
   let m = 0;
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
@@ -71,13 +93,10 @@ export function buildGeometry(p: Params): Geometry {
         if (k < nz - 1 && isIn[v + nx * ny]) bits |= NBR.pz;
         nbrMask[v] = bits;
         inside[m++] = v;
-        const dx = (i + 0.5) * h - cx;
-        const dy = (j + 0.5) * h - cy;
-        if (dx * dx + dy * dy <= r2) probeList.push(v);
+        if (inProbe((i + 0.5) * h, (j + 0.5) * h)) probeList.push(v);
       }
     }
   }
-  if (count === 0) throw new Error('the region holds no voxel: voxel_um is larger than the region');
   return { nx, ny, nz, voxel_um: h, nbrMask, inside, probe: Uint32Array.from(probeList) };
 }
 

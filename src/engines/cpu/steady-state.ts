@@ -10,7 +10,7 @@
 import type { DrugDoses } from '../../model/drugs.js';
 import { GENOTYPES } from '../../model/drugs.js';
 import { deriveConstants, type Model } from '../../model/derive.js';
-import { NBR, type Geometry } from '../../model/geometry.js';
+import { cubeGeometry } from '../../model/geometry.js';
 import { HostStream, seedKey } from '../../rng/philox.js';
 import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
@@ -53,13 +53,25 @@ export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: Estima
 }
 
 export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptions = {}): SteadyStateEstimate {
+  const wm = wellMixedEstimate(m, doses, o);
+  // The well-mixed balance misses the local saturation of SERT by each spike's bump of 5-HT in its
+  // voxel, which matters when dC_spike is not << Km: refine on a patch of the tissue.
+  return o.localGrid === false ? wm : refineOnPatch(m, doses, wm, o);
+}
+
+/** Mean SERT capacity over the region's voxels, nM/s. */
+function meanVmax(m: Model): number {
+  let sum = 0;
+  for (const v of m.geometry.inside) sum += m.vmaxDt[v];
+  return sum / m.dtGrid_s / m.geometry.inside.length;
+}
+
+/** N r(c) dC_spike / nVox = <Vmax> c / (Km_eff + c) + k_clear c, by bisection on log c. */
+function wellMixedEstimate(m: Model, doses: DrugDoses, o: EstimateOptions): SteadyStateEstimate {
   const k = deriveConstants(m, doses);
-  const nVox = m.geometry.inside.length;
-  let vmaxSum = 0;
-  for (const v of m.geometry.inside) vmaxSum += m.vmaxDt[v];
-  const vmaxMean = vmaxSum / m.dtGrid_s / nVox; // nM/s
+  const vmaxMean = meanVmax(m);
   const kclear = k.kClearDt / m.dtGrid_s; // 1/s
-  const releasePerHz = (m.nCells * m.dCspike_nM) / nVox; // nM/s per Hz of population rate
+  const releasePerHz = (m.nCells * m.dCspike_nM) / m.geometry.inside.length; // nM/s per Hz of population rate
   const cache = new Map<number, number>();
   const rate = (c: number) => {
     let r = cache.get(c);
@@ -68,31 +80,6 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
   };
   const balance = (c: number) => releasePerHz * rate(c) - (vmaxMean * c) / (k.KmEff + c) - kclear * c;
   let lo = Math.log(1e-3);
-  if (o.localGrid === false) return bisect();
-  // Refine with a patch of tissue (below): the well-mixed balance misses the local saturation of
-  // SERT by each spike's bump of 5-HT in its voxel, which matters when dC_spike is not << Km.
-  const wm = bisect();
-  // Patch size: about 100 cells. Patch time: several times the slowest relaxation: diffusion-limited
-  // uptake by cells of radius ~voxel/2 at density n, 1 / (4 pi D* a n) (seconds at small N) ...
-  const nVoxM = m.geometry.inside.length;
-  const edge = o.patchVoxels ?? Math.max(8, Math.min(16, Math.round(Math.cbrt((100 * nVoxM) / m.nCells))));
-  const patch = patchModel(m, edge);
-  const p = m.params;
-  const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda); // µm²/s
-  const density = m.nCells / (nVoxM * p.voxel_um ** 3); // cells / µm³
-  const tauDiff = 1 / (4 * Math.PI * Dstar * (p.voxel_um / 2) * density);
-  // ... and SERT uptake's own time constant near c0, (Km_eff + c)² / (Vmax Km_eff): ~1 s at baseline,
-  // ~12 s under a strong SSRI block (MODEL.md §6).
-  const tauUptake = vmaxMean > 0 ? (k.KmEff + wm.c0_nM) ** 2 / (vmaxMean * k.KmEff) : 0;
-  const seconds = o.patchSeconds ?? Math.min(90, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
-  const steps = Math.round(seconds / m.dtGrid_s);
-  const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
-  eng.advanceSync(Math.round(steps * 0.6));
-  const b = eng.advanceSync(steps - Math.round(steps * 0.6));
-  const meanC = b.samples.meanC.reduce((a, x) => a + x, 0) / Math.max(1, b.samples.meanC.length);
-  return { c0_nM: meanC, rate_Hz: b.spikeCount / patch.nCells / (b.steps * m.dtGrid_s) };
-
-  function bisect(): SteadyStateEstimate {
   let hi = Math.log(1e6);
   if (balance(Math.exp(lo)) <= 0) return { c0_nM: 0, rate_Hz: rate(Math.exp(lo)) };
   for (let it = 0; it < (o.iterations ?? 10); it++) {
@@ -100,9 +87,32 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
     if (balance(Math.exp(mid)) > 0) lo = mid;
     else hi = mid;
   }
-  const c = Math.exp((lo + hi) / 2);
-  return { c0_nM: c, rate_Hz: rate(Math.exp(lo)) };
-  }
+  return { c0_nM: Math.exp((lo + hi) / 2), rate_Hz: rate(Math.exp(lo)) };
+}
+
+/** Closed-loop run of a patch of the tissue from the well-mixed estimate; its settled means. */
+function refineOnPatch(m: Model, doses: DrugDoses, wm: SteadyStateEstimate, o: EstimateOptions): SteadyStateEstimate {
+  const p = m.params;
+  const nVox = m.geometry.inside.length;
+  // Patch size: about 100 cells. Patch time: several times the slowest relaxation: diffusion-limited
+  // uptake by cells of radius ~voxel/2 at density n, 1 / (4 pi D* a n) (seconds at small N) ...
+  const edge = o.patchVoxels ?? Math.max(8, Math.min(16, Math.round(Math.cbrt((100 * nVox) / m.nCells))));
+  const patch = patchModel(m, edge);
+  const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda); // µm²/s
+  const density = m.nCells / (nVox * p.voxel_um ** 3); // cells / µm³
+  const tauDiff = 1 / (4 * Math.PI * Dstar * (p.voxel_um / 2) * density);
+  // ... and SERT uptake's own time constant near c0, (Km_eff + c)² / (Vmax Km_eff): ~1 s at baseline,
+  // ~12 s under a strong SSRI block (MODEL.md §6).
+  const KmEff = deriveConstants(m, doses).KmEff;
+  const vmaxMean = meanVmax(m);
+  const tauUptake = vmaxMean > 0 ? (KmEff + wm.c0_nM) ** 2 / (vmaxMean * KmEff) : 0;
+  const seconds = o.patchSeconds ?? Math.min(90, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
+  const steps = Math.round(seconds / m.dtGrid_s);
+  const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
+  eng.advanceSync(Math.round(steps * 0.6));
+  const b = eng.advanceSync(steps - Math.round(steps * 0.6));
+  const meanC = b.samples.meanC.reduce((a, x) => a + x, 0) / Math.max(1, b.samples.meanC.length);
+  return { c0_nM: meanC, rate_Hz: b.spikeCount / patch.nCells / (b.steps * m.dtGrid_s) };
 }
 
 /**
@@ -112,23 +122,7 @@ export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptio
  */
 export function patchModel(m: Model, edge: number): Model {
   const nv = edge * edge * edge;
-  const nbrMask = new Uint8Array(nv);
-  const inside = new Uint32Array(nv);
-  for (let z = 0; z < edge; z++)
-    for (let y = 0; y < edge; y++)
-      for (let x = 0; x < edge; x++) {
-        const v = x + edge * (y + edge * z);
-        let b: number = NBR.inside;
-        if (x > 0) b |= NBR.mx;
-        if (x < edge - 1) b |= NBR.px;
-        if (y > 0) b |= NBR.my;
-        if (y < edge - 1) b |= NBR.py;
-        if (z > 0) b |= NBR.mz;
-        if (z < edge - 1) b |= NBR.pz;
-        nbrMask[v] = b;
-        inside[v] = v;
-      }
-  const geometry: Geometry = { nx: edge, ny: edge, nz: edge, voxel_um: m.geometry.voxel_um, nbrMask, inside, probe: inside };
+  const geometry = cubeGeometry(edge, m.geometry.voxel_um);
   const nCells = Math.max(1, Math.min(m.nCells, Math.round((m.nCells * nv) / m.geometry.inside.length)));
   const rng = new HostStream(seedKey(m.seed), 0x5eed0010, 0);
   const vox = new Uint32Array(nCells);
