@@ -42,7 +42,7 @@ export function bytesPerGridStep(nCells: number, nVoxels: number): number {
 }
 
 /** Bytes of engine state (recording aside): per cell, and per grid (box and region voxels). */
-export function engineStateBytes(engine: string, nCells: number, nBox: number, nInside: number): { perCell: number; grid: number } {
+export function engineStateBytes(engine: string, _nCells: number, nBox: number, nInside: number): { perCell: number; grid: number } {
   if (engine === 'cpu') return { perCell: 9 * 4 + 1, grid: nBox * 12 }; // state, spikeSub; c, cNext, counts
   if (engine === 'cpu-mt') return { perCell: 9 * 4 + 1 + 4 + 4, grid: nBox * 17 + nInside * 4 }; // + Idrive, vox; + vmax, mask, inside
   // webgpu: state (9 words) + cell inputs (Idrive, vox); grids A/B, counts, vmax, mask; inside, mass accumulators

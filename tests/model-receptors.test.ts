@@ -251,6 +251,8 @@ describe('deriveConstants', () => {
     expect(rel(s, want)).toBeLessThan(1e-5);
     // uptake only where cells are
     const cellVox = new Set(m.vox);
-    m.vmaxDt.forEach((v, i) => expect(v > 0).toBe(cellVox.has(i)));
+    m.vmaxDt.forEach((v, i) => {
+      expect(v > 0).toBe(cellVox.has(i));
+    });
   });
 });

@@ -57,7 +57,9 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
     expect(batch.nSims).toBe(3);
     const gb: RecordBatch[][] = [];
     gb.push(await batch.advance(steps[0]));
-    phase2.forEach((p, s) => p && batch.setDoses(s, p));
+    phase2.forEach((p, s) => {
+      if (p) batch.setDoses(s, p);
+    });
     gb.push(await batch.advance(steps[1]));
     expect(batch.steps).toBe(205);
     const snaps = await Promise.all(sims.map((_, s) => batch.snapshot(s)));

@@ -185,7 +185,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     const n = 1 << 16;
     const ab = new Float32Array(2 * n);
     let x = 12345;
-    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296);
+    const rnd = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x / 4294967296;
+    };
     for (let i = 0; i < n; i++) {
       // wide exponent range, both signs, plus quotients near 1 and exact ones
       const ea = Math.floor(rnd() * 60) - 30;

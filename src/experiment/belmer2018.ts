@@ -167,7 +167,9 @@ async function runOnGpuBatches(scenarios: Scenario[], report: (i: number, f: num
         for (let t = 0; t < steps; t += CHUNK_STEPS) {
           const n = Math.min(CHUNK_STEPS, steps - t);
           const out = await batch.advance(n);
-          out.forEach((r, s) => records[s].push(r));
+          out.forEach((r, s) => {
+            records[s].push(r);
+          });
           done += n;
           for (const i of members) report(i, done / totalSteps);
         }

@@ -170,7 +170,10 @@ export class ParallelCpuEngine implements Engine {
   }
 
   private onMessage(msg: WorkerMsg): void {
-    if (msg.type === 'error') return this.fail(new Error(`cpu worker ${msg.id}: ${msg.message}`));
+    if (msg.type === 'error') {
+      this.fail(new Error(`cpu worker ${msg.id}: ${msg.message}`));
+      return;
+    }
     if (msg.type !== 'done' || !this.pending) return;
     this.pending.done[msg.id] = msg;
     if (this.pending.done.filter(Boolean).length === this.threads) {

@@ -75,7 +75,10 @@ function wellMixedEstimate(m: Model, doses: DrugDoses, o: EstimateOptions): Stea
   const cache = new Map<number, number>();
   const rate = (c: number) => {
     let r = cache.get(c);
-    if (r === undefined) cache.set(c, (r = openLoopRate(m, doses, c, o)));
+    if (r === undefined) {
+      r = openLoopRate(m, doses, c, o);
+      cache.set(c, r);
+    }
     return r;
   };
   const balance = (c: number) => releasePerHz * rate(c) - (vmaxMean * c) / (k.KmEff + c) - kclear * c;

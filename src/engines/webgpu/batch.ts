@@ -84,7 +84,10 @@ function countLines(s: string): number {
 /** Compile one kernel (cached per device and header); errors name the .wgsl file and line. */
 async function kernelPipeline(device: GPUDevice, name: KernelName, header: string): Promise<GPUComputePipeline> {
   let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    pipelineCache.set(device, cache);
+  }
   const key = `${name}\n${header}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -472,7 +475,9 @@ export class WebGpuBatch {
     for (let s = 0; s < K; s++) {
       const s0 = initialState(this.models[s], this.ks[s], sims[s].c0_nM, sims[s].rate0_Hz);
       const fields = [s0.V, s0.gbg, s0.ahp1, s0.ahp2, s0.ahp3, s0.r1A, s0.s1A, s0.s2B];
-      fields.forEach((a, f) => st.set(new Uint32Array(a.buffer, a.byteOffset, n), f * n));
+      fields.forEach((a, f) => {
+        st.set(new Uint32Array(a.buffer, a.byteOffset, n), f * n);
+      });
       st.set(s0.ref, 8 * n);
       q.writeBuffer(this.state, s * STATE_FIELDS * 4 * n, st);
       const grid = s0.grid as Float32Array<ArrayBuffer>;
@@ -583,7 +588,10 @@ export class WebGpuBatch {
 
   /** One dispatch: into the shared pass, or (profile mode) into its own timed pass. */
   private run(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
-    if (pass) return this.dispatch(pass, name, group, d);
+    if (pass) {
+      this.dispatch(pass, name, group, d);
+      return;
+    }
     const q = this.queryKernels.length;
     this.queryKernels.push(name);
     const p = enc.beginComputePass({

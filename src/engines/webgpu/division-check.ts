@@ -35,7 +35,10 @@ type Compile = (device: GPUDevice, file: string, src: string) => Promise<GPUComp
 /** Cached per device. `compile` builds a kernel the way the engine does (header + common helpers). */
 export function nativeDivisionIsExact(device: GPUDevice, compile: Compile): Promise<boolean> {
   let p = cache.get(device);
-  if (!p) cache.set(device, (p = check(device, compile)));
+  if (!p) {
+    p = check(device, compile);
+    cache.set(device, p);
+  }
   return p;
 }
 
