@@ -131,7 +131,9 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     if (x === '--sizes') {
-      a.sizes = val().split(',').map((s) => Math.round(num(s, '--sizes')));
+      a.sizes = val()
+        .split(',')
+        .map((s) => Math.round(num(s, '--sizes')));
       sizesGiven = true;
     } else if (x === '--engines') a.engines = val().split(',').filter(Boolean);
     else if (x === '--large') large = true;
@@ -328,12 +330,18 @@ function runChildProcess(a: Args, id: string, n: number, bandwidth: number): Pro
   const args = [
     fileURLToPath(import.meta.url),
     '--child',
-    '--sizes', String(n),
-    '--engines', id,
-    '--repeats', String(a.repeats),
-    '--seconds', String(a.seconds),
-    '--threads', String(a.threads),
-    '--bandwidth', String(bandwidth),
+    '--sizes',
+    String(n),
+    '--engines',
+    id,
+    '--repeats',
+    String(a.repeats),
+    '--seconds',
+    String(a.seconds),
+    '--threads',
+    String(a.threads),
+    '--bandwidth',
+    String(bandwidth),
   ];
   return new Promise((res) => {
     const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -360,10 +368,28 @@ function runChildProcess(a: Args, id: string, n: number, bandwidth: number): Pro
 function failed(id: string, n: number, error: string): BenchResult {
   const { engine, driver } = normaliseEngine(id);
   return {
-    id, neurons: n, engine, driver, adapter: '', ok: false, error, regionVoxels: 0, gridSteps: 0, repeats: 0,
-    neuronUpdatesPerSecond: NaN, samples: [], realTimeFactor: NaN, timeToFirstStepSeconds: NaN, modelBuildSeconds: NaN,
-    peakRssMiB: NaN, stateBytesPerNeuron: NaN, stateBytesTotalPerNeuron: NaN, bytesPerGridStep: NaN,
-    bandwidthLimitUpdatesPerSecond: NaN, fractionOfBandwidthLimit: NaN, loadBefore: loadavg()[0],
+    id,
+    neurons: n,
+    engine,
+    driver,
+    adapter: '',
+    ok: false,
+    error,
+    regionVoxels: 0,
+    gridSteps: 0,
+    repeats: 0,
+    neuronUpdatesPerSecond: NaN,
+    samples: [],
+    realTimeFactor: NaN,
+    timeToFirstStepSeconds: NaN,
+    modelBuildSeconds: NaN,
+    peakRssMiB: NaN,
+    stateBytesPerNeuron: NaN,
+    stateBytesTotalPerNeuron: NaN,
+    bytesPerGridStep: NaN,
+    bandwidthLimitUpdatesPerSecond: NaN,
+    fractionOfBandwidthLimit: NaN,
+    loadBefore: loadavg()[0],
   };
 }
 
@@ -406,7 +432,11 @@ function goals(results: BenchResult[], rat: Report['ratios']): Report['goals'] {
   const g: Report['goals'] = [];
   const find = (n: number, id: string) => results.find((r) => r.neurons === n && r.id === id && r.ok);
   const lv = rat.find((r) => r.neurons === 100000 && r.gpu === 'webgpu:lavapipe' && r.cpu === 'cpu-mt');
-  g.push({ goal: 'WebGPU on lavapipe >= 2x cpu-mt at 100,000 neurons', value: lv ? `${lv.ratio.toFixed(2)}x` : 'not measured', met: lv ? lv.ratio >= 2 : null });
+  g.push({
+    goal: 'WebGPU on lavapipe >= 2x cpu-mt at 100,000 neurons',
+    value: lv ? `${lv.ratio.toFixed(2)}x` : 'not measured',
+    met: lv ? lv.ratio >= 2 : null,
+  });
   const mt = find(100000, 'cpu-mt');
   g.push({
     goal: 'cpu-mt >= 25 M neuron-updates/s at 100,000 neurons',
@@ -419,45 +449,67 @@ function goals(results: BenchResult[], rat: Report['ratios']): Report['goals'] {
   g.push({
     goal: 'time to first step < 1 s at 100,000 neurons (cpu, cpu-mt, WebGPU on lavapipe / the default adapter)',
     value: at100.length
-      ? at100.map((r) => `${r.id} ${r.timeToFirstStepSeconds.toFixed(2)} s`).join(', ') + (ss ? ` (SwiftShader, for comparison: ${ss.timeToFirstStepSeconds.toFixed(2)} s)` : '')
+      ? at100.map((r) => `${r.id} ${r.timeToFirstStepSeconds.toFixed(2)} s`).join(', ') +
+        (ss ? ` (SwiftShader, for comparison: ${ss.timeToFirstStepSeconds.toFixed(2)} s)` : '')
       : 'not measured',
     met: at100.length ? at100.every((r) => r.timeToFirstStepSeconds < 1) : null,
   });
   const atMax = results.filter((r) => r.ok && r.neurons >= 100000);
   g.push({
     goal: '<= 64 bytes of engine state per neuron (per-cell arrays; recording aside)',
-    value: atMax.length ? [...new Set(atMax.map((r) => `${r.engine} ${r.stateBytesPerNeuron} B (${r.stateBytesTotalPerNeuron.toFixed(1)} B with the grid at ${r.neurons})`))].join(', ') : 'not measured',
+    value: atMax.length
+      ? [
+          ...new Set(
+            atMax.map(
+              (r) => `${r.engine} ${r.stateBytesPerNeuron} B (${r.stateBytesTotalPerNeuron.toFixed(1)} B with the grid at ${r.neurons})`,
+            ),
+          ),
+        ].join(', ')
+      : 'not measured',
     met: atMax.length ? atMax.every((r) => r.stateBytesPerNeuron <= 64) : null,
   });
   const big = results.filter((r) => r.neurons >= 1_000_000);
   g.push({
     goal: 'peak RSS < 1 GiB at 1,000,000 neurons, recording off (every engine)',
-    value: big.length ? big.map((r) => (r.ok ? `${r.id} ${r.peakRssMiB.toFixed(0)} MiB` : `${r.id} failed`)).join(', ') : 'not measured (--large)',
+    value: big.length
+      ? big.map((r) => (r.ok ? `${r.id} ${r.peakRssMiB.toFixed(0)} MiB` : `${r.id} failed`)).join(', ')
+      : 'not measured (--large)',
     met: big.length ? big.every((r) => r.ok && r.peakRssMiB < 1024) : null,
   });
   return g;
 }
 
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-const fmtRate = (x: number) => (Number.isFinite(x) ? (x >= 1e9 ? `${(x / 1e9).toFixed(2)} G` : `${(x / 1e6).toFixed(x >= 1e7 ? 1 : 2)} M`) : '—');
+const fmtRate = (x: number) =>
+  Number.isFinite(x) ? (x >= 1e9 ? `${(x / 1e9).toFixed(2)} G` : `${(x / 1e6).toFixed(x >= 1e7 ? 1 : 2)} M`) : '—';
 
 /** Two significant digits (at least one decimal below 10). */
 const sig = (x: number) => (!Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(2));
 
 /** "mesa / software / ... / llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) 0.0.1 (WebGPU)" -> its last part. */
 function shortAdapter(a: string): string {
-  const last = a.replace(/ \(WebGPU\)$/, '').split(' / ').pop() ?? a;
+  const last =
+    a
+      .replace(/ \(WebGPU\)$/, '')
+      .split(' / ')
+      .pop() ?? a;
   return last.replace(/\|/g, '/');
 }
 
 function markdown(rep: Report): string {
   const L: string[] = [];
   const m = rep.machine;
-  L.push(`Adapters: ${[...new Set(rep.results.filter((r) => r.ok && r.engine === 'webgpu').map((r) => `${r.id} = ${r.adapter}`))].join('; ') || 'none'}.`);
+  L.push(
+    `Adapters: ${[...new Set(rep.results.filter((r) => r.ok && r.engine === 'webgpu').map((r) => `${r.id} = ${r.adapter}`))].join('; ') || 'none'}.`,
+  );
   L.push('');
-  L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB, ${m.os}, Node ${m.node}; memory bandwidth ${m.memoryBandwidthGBps.toFixed(1)} GB/s (${m.bandwidthMethod}); load average ${m.loadAverageBefore.map((x) => x.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((x) => x.toFixed(2)).join(' ')} after. ${rep.date}.`);
+  L.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB, ${m.os}, Node ${m.node}; memory bandwidth ${m.memoryBandwidthGBps.toFixed(1)} GB/s (${m.bandwidthMethod}); load average ${m.loadAverageBefore.map((x) => x.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((x) => x.toFixed(2)).join(' ')} after. ${rep.date}.`,
+  );
   L.push('');
-  L.push('| neurons | engine | adapter | neuron-updates/s | wall / bio time | x real time | first step (s) | peak RSS (MiB) | state B/neuron | of BW limit |');
+  L.push(
+    '| neurons | engine | adapter | neuron-updates/s | wall / bio time | x real time | first step (s) | peak RSS (MiB) | state B/neuron | of BW limit |',
+  );
   L.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rep.results) {
     if (!r.ok) {
@@ -483,11 +535,14 @@ function markdown(rep: Report): string {
     L.push(`| neurons | engine | ${names.join(' | ')} | wall |`);
     L.push(`|---:|---|${names.map(() => '---:').join('|')}|---:|`);
     for (const r of prof) {
-      L.push(`| ${r.neurons.toLocaleString('en-US')} | ${r.id} | ${names.map((k) => fmt(r.kernelMsPerStep![k] ?? NaN, 3)).join(' | ')} | ${fmt(r.kernelMsPerStep!.wall ?? NaN, 3)} |`);
+      L.push(
+        `| ${r.neurons.toLocaleString('en-US')} | ${r.id} | ${names.map((k) => fmt(r.kernelMsPerStep![k] ?? NaN, 3)).join(' | ')} | ${fmt(r.kernelMsPerStep!.wall ?? NaN, 3)} |`,
+      );
     }
   }
   const noProf = rep.results.filter((r) => r.ok && r.engine === 'webgpu' && r.kernelMsPerStep === null);
-  if (noProf.length) L.push('', `No per-kernel GPU times for ${[...new Set(noProf.map((r) => r.id))].join(', ')}: the adapter has no 'timestamp-query'.`);
+  if (noProf.length)
+    L.push('', `No per-kernel GPU times for ${[...new Set(noProf.map((r) => r.id))].join(', ')}: the adapter has no 'timestamp-query'.`);
   L.push('');
   L.push('| goal | measured | met |');
   L.push('|---|---|---|');
@@ -498,7 +553,12 @@ function markdown(rep: Report): string {
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 function svgPlot(rep: Report): string {
-  const W = 760, H = 460, ml = 80, mr = 210, mt = 40, mb = 60;
+  const W = 760,
+    H = 460,
+    ml = 80,
+    mr = 210,
+    mt = 40,
+    mb = 60;
   const ok = rep.results.filter((r) => r.ok);
   const xs = ok.map((r) => r.neurons);
   const ys = ok.map((r) => r.neuronUpdatesPerSecond).concat(ok.map((r) => r.bandwidthLimitUpdatesPerSecond));
@@ -509,7 +569,9 @@ function svgPlot(rep: Report): string {
   const px = (v: number) => ml + ((Math.log10(v) - x0) / (x1 - x0 || 1)) * (W - ml - mr);
   const py = (v: number) => H - mb - ((Math.log10(v) - y0) / (y1 - y0 || 1)) * (H - mt - mb);
   const S: string[] = [];
-  S.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  S.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   S.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   S.push(`<text x="${ml}" y="22" font-size="14">raphe: neuron-updates per second against neurons (log-log)</text>`);
   for (let e = x0; e <= x1; e++) {
@@ -529,16 +591,29 @@ function svgPlot(rep: Report): string {
   const series: { name: string; color: string; dash?: string; pts: [number, number][] }[] = ids.map((id, i) => ({
     name: id,
     color: COLORS[i % COLORS.length],
-    pts: ok.filter((r) => r.id === id).sort((a, b) => a.neurons - b.neurons).map((r) => [r.neurons, r.neuronUpdatesPerSecond]),
+    pts: ok
+      .filter((r) => r.id === id)
+      .sort((a, b) => a.neurons - b.neurons)
+      .map((r) => [r.neurons, r.neuronUpdatesPerSecond]),
   }));
-  const limitPts = [...new Set(xs)].sort((a, b) => a - b).map((n) => [n, ok.find((r) => r.neurons === n)!.bandwidthLimitUpdatesPerSecond] as [number, number]);
-  series.push({ name: `memory-bandwidth limit (${rep.machine.memoryBandwidthGBps.toFixed(0)} GB/s)`, color: '#777', dash: '6 4', pts: limitPts });
+  const limitPts = [...new Set(xs)]
+    .sort((a, b) => a - b)
+    .map((n) => [n, ok.find((r) => r.neurons === n)!.bandwidthLimitUpdatesPerSecond] as [number, number]);
+  series.push({
+    name: `memory-bandwidth limit (${rep.machine.memoryBandwidthGBps.toFixed(0)} GB/s)`,
+    color: '#777',
+    dash: '6 4',
+    pts: limitPts,
+  });
   series.forEach((s, i) => {
     const d = s.pts.map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
     S.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
-    if (!s.dash) for (const [x, y] of s.pts) S.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+    if (!s.dash)
+      for (const [x, y] of s.pts) S.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
     const ly = mt + 10 + i * 20;
-    S.push(`<line x1="${W - mr + 15}" y1="${ly}" x2="${W - mr + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    S.push(
+      `<line x1="${W - mr + 15}" y1="${ly}" x2="${W - mr + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+    );
     S.push(`<text x="${W - mr + 46}" y="${ly + 4}">${s.name.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
   });
   S.push('</svg>');
@@ -568,9 +643,12 @@ async function main(): Promise<void> {
   for (const id of a.engines) normaliseEngine(id);
   const log = (s: string) => process.stderr.write(s + '\n');
   const loadBefore = loadavg();
-  if (loadBefore[0] > 1.5) log(`bench: load average ${loadBefore[0].toFixed(2)} > 1.5: other work is running, figures will be low and noisy`);
+  if (loadBefore[0] > 1.5)
+    log(`bench: load average ${loadBefore[0].toFixed(2)} > 1.5: other work is running, figures will be low and noisy`);
   bandwidth = measureBandwidth();
-  log(`bench: memory bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s; sizes ${a.sizes.join(', ')}; engines ${a.engines.join(', ')}; ${a.repeats} repeats of ~${a.seconds} s`);
+  log(
+    `bench: memory bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s; sizes ${a.sizes.join(', ')}; engines ${a.engines.join(', ')}; ${a.repeats} repeats of ~${a.seconds} s`,
+  );
   const results: BenchResult[] = [];
   for (const n of a.sizes) {
     for (const id of a.engines) {

@@ -20,5 +20,8 @@ await esbuild.build({
   logLevel: 'warning',
   banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
 });
-const child = spawn(process.execPath, ['--enable-source-maps', `${root}build/bench/bench.mjs`, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+const child = spawn(process.execPath, ['--enable-source-maps', `${root}build/bench/bench.mjs`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  cwd: root,
+});
 child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

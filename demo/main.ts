@@ -199,7 +199,10 @@ function buildControls(info: SimInfo): void {
   });
   $('reset').addEventListener('click', () => {
     for (const d of info.drugs) $<HTMLInputElement>(`drug-${d.name}`).value = '0';
-    void busy('resetting…', sim.setDoses({}).then(() => sim.reset())).catch(fail);
+    void busy(
+      'resetting…',
+      sim.setDoses({}).then(() => sim.reset()),
+    ).catch(fail);
   });
   const sp = $<HTMLSelectElement>('speed');
   sp.addEventListener('change', () => void sim.setMaxSpeed(Number(sp.value)).catch(fail));

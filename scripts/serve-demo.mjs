@@ -55,7 +55,7 @@ export function serveDemo({ port = 8080, host = '127.0.0.1', dir = join(ROOT, 'd
     server.listen(port, host, () => {
       const a = server.address();
       const shown = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
-      ok({ url: `http://${shown}:${a.port}/`, server, close: () => new Promise((r) => server.close(() => r()))});
+      ok({ url: `http://${shown}:${a.port}/`, server, close: () => new Promise((r) => server.close(() => r())) });
     });
   });
 }

@@ -8,7 +8,14 @@ if (run(process.execPath, ['esbuild.config.mjs', '--node-only']) !== 0) process.
 const report = 'test-results/vitest.json';
 rmSync(report, { force: true });
 const vitest = 'node_modules/vitest/vitest.mjs';
-const code = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+const code = run(process.execPath, [
+  vitest,
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+]);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);

@@ -151,7 +151,17 @@ describe.concurrent('runs', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     const o = JSON.parse(lines[0]) as Record<string, unknown>;
-    for (const key of ['engine', 'adapter', 'neurons', 'durationS', 'meanRateHz', 'medianCvIsi', 'probe5htNm', 'massBalanceRelError', 'wallSeconds']) {
+    for (const key of [
+      'engine',
+      'adapter',
+      'neurons',
+      'durationS',
+      'meanRateHz',
+      'medianCvIsi',
+      'probe5htNm',
+      'massBalanceRelError',
+      'wallSeconds',
+    ]) {
       expect(o, key).toHaveProperty(key);
     }
     expect(o.engine).toBe('cpu');

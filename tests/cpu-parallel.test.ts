@@ -18,7 +18,8 @@ import { defaultCpuWorkerUrl, ParallelCpuEngine } from '../src/engines/cpu/paral
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 beforeAll(() => {
-  if (!existsSync(fileURLToPath(defaultCpuWorkerUrl()))) execFileSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: root });
+  if (!existsSync(fileURLToPath(defaultCpuWorkerUrl())))
+    execFileSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: root });
 });
 
 function smallModel(nCells: number, seed: number): Model {
@@ -42,7 +43,14 @@ function bitDiff(a: StateSnapshot, b: StateSnapshot): Record<string, string> {
   return out;
 }
 
-async function runBoth(model: Model, threads: number, steps: number[], phases: DrugDoses[], extra: Partial<EngineOptions> = {}, chunk?: number) {
+async function runBoth(
+  model: Model,
+  threads: number,
+  steps: number[],
+  phases: DrugDoses[],
+  extra: Partial<EngineOptions> = {},
+  chunk?: number,
+) {
   const opts: EngineOptions = { model, doses: phases[0], c0_nM: 30, rate0_Hz: 1, recordSpikes: true, sampleSteps: 10, ...extra };
   const cpu = new CpuEngine(opts);
   const par = await ParallelCpuEngine.create({ ...opts, chunk }, threads);
@@ -101,7 +109,14 @@ describe('ParallelCpuEngine against CpuEngine', () => {
 
   test('3 threads (uneven ranges), several batches, recording off', async () => {
     const m = smallModel(301, 5);
-    const { cb, pb, sc, sp } = await runBoth(m, 3, [1, 49, 0, 150, 101], [{}, {}, {}, { fluoxetine: 10 }], { recordSpikes: false, sampleSteps: 7 }, 37);
+    const { cb, pb, sc, sp } = await runBoth(
+      m,
+      3,
+      [1, 49, 0, 150, 101],
+      [{}, {}, {}, { fluoxetine: 10 }],
+      { recordSpikes: false, sampleSteps: 7 },
+      37,
+    );
     expect(bitDiff(sc, sp)).toEqual({});
     expectSame(cb, pb);
   });
@@ -116,7 +131,10 @@ describe('ParallelCpuEngine against CpuEngine', () => {
   test('a missing worker entry is a clear error', async () => {
     const m = smallModel(50, 1);
     await expect(
-      ParallelCpuEngine.create({ model: m, doses: {}, c0_nM: 30, rate0_Hz: 1, recordSpikes: false, sampleSteps: 10, workerUrl: '/nonexistent/cpu-worker.mjs' }, 2),
+      ParallelCpuEngine.create(
+        { model: m, doses: {}, c0_nM: 30, rate0_Hz: 1, recordSpikes: false, sampleSteps: 10, workerUrl: '/nonexistent/cpu-worker.mjs' },
+        2,
+      ),
     ).rejects.toThrow(/worker entry/);
   });
 });

@@ -19,10 +19,25 @@ import type { SimInfo, Summary } from '../src/worker/protocol.js';
 const CHROMIUM = process.env.RAPHE_CHROMIUM ?? '/usr/bin/chromium';
 const required = !!process.env.RAPHE_GPU_REQUIRED;
 const haveChromium = existsSync(CHROMIUM);
-const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const CANVASES = ['raster', 'rate', 'probe', 'grid', 'cells'];
 
-type Raphe = { ready: boolean; error?: string; info: SimInfo; tS: number; fps: number; frames: number; summary(w?: number): Promise<Summary> };
+type Raphe = {
+  ready: boolean;
+  error?: string;
+  info: SimInfo;
+  tS: number;
+  fps: number;
+  frames: number;
+  summary(w?: number): Promise<Summary>;
+};
 declare global {
   interface Window {
     raphe: Raphe;
@@ -188,7 +203,9 @@ d('demo in Chromium', () => {
       expectDrawn(await canvasInk(page));
       // the 3-D view turns when dragged
       const angles = () =>
-        page.evaluate(() => (window.raphe as unknown as { views: { cells: { angles(): { yaw: number; pitch: number } } } }).views.cells.angles());
+        page.evaluate(() =>
+          (window.raphe as unknown as { views: { cells: { angles(): { yaw: number; pitch: number } } } }).views.cells.angles(),
+        );
       const a0 = await angles();
       const box = (await page.locator('#cells').boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);

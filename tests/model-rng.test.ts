@@ -26,9 +26,7 @@ describe('philox4x32 known-answer vectors (Random123 kat_vectors, philox4x32_10)
     expect(philox([F, F, F, F], [F, F])).toBe('408f276d 41c83b0e a20bc7c6 6d5451fd');
   });
   it('pi digits', () => {
-    expect(philox([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])).toBe(
-      'd16cfe09 94fdcceb 5001e420 24126ea1',
-    );
+    expect(philox([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0])).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
   });
   it('writes into a plain array as well as a Uint32Array, as unsigned words', () => {
     const out: number[] = [0, 0, 0, 0];

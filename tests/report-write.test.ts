@@ -133,11 +133,20 @@ describe('SVG', () => {
     const x = Float64Array.from([0, 1, 2, NaN, 4]);
     const y = Float64Array.from([1, NaN, 3, 4, Infinity]);
     const cases = [
-      lineSvg([{ x, y, label: 'a<b', color: 'red' }, { x, y: Float64Array.from([2, 2, 2, 2, 2]), label: 'c' }], { title: 'T & "q"', xLabel: 'x', yLabel: 'y', shade: [{ x0: 1, x1: 2, label: 'drug <1>' }] }),
+      lineSvg(
+        [
+          { x, y, label: 'a<b', color: 'red' },
+          { x, y: Float64Array.from([2, 2, 2, 2, 2]), label: 'c' },
+        ],
+        { title: 'T & "q"', xLabel: 'x', yLabel: 'y', shade: [{ x0: 1, x1: 2, label: 'drug <1>' }] },
+      ),
       lineSvg([], { title: 'empty' }),
       lineSvg([{ x: new Float64Array([NaN]), y: new Float64Array([NaN]), label: 'nan' }], {}),
       lineSvg([{ x: Float64Array.from([1, 2, 3]), y: Float64Array.from([5, 5, 5]), label: 'flat' }], {}),
-      lineSvg([{ x: Float64Array.from([0, 1, 10, 100]), y: Float64Array.from([0.1, 1, -1, 1000]), label: 'log' }], { logX: true, logY: true }),
+      lineSvg([{ x: Float64Array.from([0, 1, 10, 100]), y: Float64Array.from([0.1, 1, -1, 1000]), label: 'log' }], {
+        logX: true,
+        logY: true,
+      }),
       lineSvg([{ x: Float64Array.from([1]), y: Float64Array.from([2]), label: 'one' }], { shade: [{ x0: NaN, x1: 3 }] }),
     ];
     for (const svg of cases) {
@@ -159,7 +168,10 @@ describe('SVG', () => {
 
 describe('HTML', () => {
   it('run report is self-contained and has no NaN', () => {
-    const html = runReportHtml(fakeRun({ error: 'boom <x>', complete: false }), { findings: FINDINGS, extraSections: [{ title: 'extra', svg: '<svg></svg>' }] });
+    const html = runReportHtml(fakeRun({ error: 'boom <x>', complete: false }), {
+      findings: FINDINGS,
+      extraSections: [{ title: 'extra', svg: '<svg></svg>' }],
+    });
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|<link|src="http|NaN/);
     expect(html).toContain('1/2 findings pass');
@@ -168,13 +180,20 @@ describe('HTML', () => {
     expect(html.match(/<circle /g)).toHaveLength(5);
   });
   it('experiment report', () => {
-    const html = experimentReportHtml([{ name: 'wt', result: fakeRun() }, { name: 'ko', result: { ...fakeRun(), spikes: null } }], FINDINGS, {
-      title: 'belmer2018',
-      engine: 'cpu',
-      adapter: 'cpu (test)',
-      neurons: 4,
-      wallSeconds: 1.5,
-    });
+    const html = experimentReportHtml(
+      [
+        { name: 'wt', result: fakeRun() },
+        { name: 'ko', result: { ...fakeRun(), spikes: null } },
+      ],
+      FINDINGS,
+      {
+        title: 'belmer2018',
+        engine: 'cpu',
+        adapter: 'cpu (test)',
+        neurons: 4,
+        wallSeconds: 1.5,
+      },
+    );
     expect(html).not.toMatch(/<script|NaN/);
     expect(html).toContain('<h3>ko</h3>');
     expect(html).toContain('1/2 findings pass');
@@ -191,7 +210,12 @@ describe('writeRunOutputs', () => {
   });
 
   const snapshot = (dir: string): Record<string, string> =>
-    Object.fromEntries(fs.readdirSync(dir).sort().map((n) => [n, fs.readFileSync(path.join(dir, n), 'utf8')]));
+    Object.fromEntries(
+      fs
+        .readdirSync(dir)
+        .sort()
+        .map((n) => [n, fs.readFileSync(path.join(dir, n), 'utf8')]),
+    );
   const noLeftovers = (): void => {
     expect(fs.readdirSync(root).filter((n) => n.includes('raphe-staging'))).toEqual([]);
   };
@@ -199,7 +223,14 @@ describe('writeRunOutputs', () => {
   it('writes every file into a new folder (nested parent created)', () => {
     const dir = path.join(root, 'a', 'out');
     const res = writeRunOutputs(dir, fakeRun(), { force: false, findings: FINDINGS });
-    expect(fs.readdirSync(dir).sort()).toEqual(['findings.csv', 'findings.json', 'report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'findings.csv',
+      'findings.json',
+      'report.html',
+      'spikes.csv',
+      'summary.json',
+      'traces.csv',
+    ]);
     expect(res.files).toHaveLength(6);
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.summary.meanRateHz).toBe(2.5);

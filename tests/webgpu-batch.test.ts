@@ -91,7 +91,9 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
 
   test('sims of different tissues or recording settings are refused', async () => {
     const a = engineOpts(smallModel(500, 7));
-    await expect(WebGpuBatch.create([a, engineOpts(smallModel(400, 7))], ctx!)).rejects.toThrow(/sim 1 does not share sim 0's tissue.*nCells 400 vs 500/);
+    await expect(WebGpuBatch.create([a, engineOpts(smallModel(400, 7))], ctx!)).rejects.toThrow(
+      /sim 1 does not share sim 0's tissue.*nCells 400 vs 500/,
+    );
     await expect(WebGpuBatch.create([a, engineOpts(smallModel(500, 8))], ctx!)).rejects.toThrow(/sim 1 does not share.*seedLo/);
     await expect(WebGpuBatch.create([a, engineOpts(smallModel(500, 7), { sampleSteps: 5 })], ctx!)).rejects.toThrow(/sampleSteps 5 vs 10/);
     await expect(WebGpuBatch.create([], ctx!)).rejects.toThrow(/no simulations/);
@@ -102,10 +104,20 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
     const limits = { maxStorageBufferBindingSize: 40000 };
     // cell state: 9 x 4 x 500 = 18000 bytes a sim: 2 fit in 40000, 3 do not
     expect(WebGpuBatch.maxSims(m, ctx!, { limits })).toBe(2);
-    await expect(WebGpuBatch.create([0, 1, 2].map(() => engineOpts(m)), ctx!, { limits })).rejects.toThrow(
+    await expect(
+      WebGpuBatch.create(
+        [0, 1, 2].map(() => engineOpts(m)),
+        ctx!,
+        { limits },
+      ),
+    ).rejects.toThrow(
       /cell state buffer needs 54000 bytes \(nCells 500, grid 15x12x10, 3 sims\), over the adapter's maxStorageBufferBindingSize of 40000 bytes; split the batch \(WebGpuBatch\.maxSims: at most 2 sims/,
     );
-    const two = await WebGpuBatch.create([0, 1].map(() => engineOpts(m)), ctx!, { limits });
+    const two = await WebGpuBatch.create(
+      [0, 1].map(() => engineOpts(m)),
+      ctx!,
+      { limits },
+    );
     const r = await two.advance(20);
     two.dispose();
     expect(r.length).toBe(2);
@@ -113,9 +125,13 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
     // the spike buffer budget limits K too
     const perSim = 500 * 2 * 8; // worst case per grid step: ceil(10 sub-steps / 65 refractory) + 1 = 2 spikes a cell
     expect(WebGpuBatch.maxSims(m, ctx!, { spikeBufferBytes: 3 * perSim })).toBe(3);
-    await expect(WebGpuBatch.create([0, 1, 2, 3].map(() => engineOpts(m)), ctx!, { spikeBufferBytes: 3 * perSim })).rejects.toThrow(
-      /spike recording needs room for 4000 spikes per grid step \(4 sims x 500 cells\).*at most 3 sims/,
-    );
+    await expect(
+      WebGpuBatch.create(
+        [0, 1, 2, 3].map(() => engineOpts(m)),
+        ctx!,
+        { spikeBufferBytes: 3 * perSim },
+      ),
+    ).rejects.toThrow(/spike recording needs room for 4000 spikes per grid step \(4 sims x 500 cells\).*at most 3 sims/);
     // the default device limits hold the whole experiment at 9,000 cells many times over
     expect(WebGpuBatch.maxSims(m, ctx!)).toBeGreaterThan(21);
   });

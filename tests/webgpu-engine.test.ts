@@ -159,15 +159,15 @@ d('WebGPU engine against the CPU reference', () => {
 
   test('a buffer over maxStorageBufferBindingSize is refused with an error naming the limit and sizes', async () => {
     const m = smallModel(2000, 2);
-    await expect(
-      WebGpuEngine.create({ ...engineOpts(m), limits: { maxStorageBufferBindingSize: 32 * 1024 } }, ctx!),
-    ).rejects.toThrow(/cell state buffer needs 72000 bytes \(nCells 2000, grid 15x12x10\), over the adapter's maxStorageBufferBindingSize of 32768/);
-    await expect(
-      WebGpuEngine.create({ ...engineOpts(m), spikeBufferBytes: 1024 }, ctx!),
-    ).rejects.toThrow(/spike recording needs room for 4000 spikes per grid step/);
-    await expect(
-      WebGpuEngine.create({ ...engineOpts(m), limits: { maxComputeWorkgroupsPerDimension: 5 } }, ctx!),
-    ).rejects.toThrow(/2000 items need 32 workgroups, over maxComputeWorkgroupsPerDimension/);
+    await expect(WebGpuEngine.create({ ...engineOpts(m), limits: { maxStorageBufferBindingSize: 32 * 1024 } }, ctx!)).rejects.toThrow(
+      /cell state buffer needs 72000 bytes \(nCells 2000, grid 15x12x10\), over the adapter's maxStorageBufferBindingSize of 32768/,
+    );
+    await expect(WebGpuEngine.create({ ...engineOpts(m), spikeBufferBytes: 1024 }, ctx!)).rejects.toThrow(
+      /spike recording needs room for 4000 spikes per grid step/,
+    );
+    await expect(WebGpuEngine.create({ ...engineOpts(m), limits: { maxComputeWorkgroupsPerDimension: 5 } }, ctx!)).rejects.toThrow(
+      /2000 items need 32 workgroups, over maxComputeWorkgroupsPerDimension/,
+    );
   });
 
   test('divRN (shaders/common.wgsl) is the correctly rounded float32 quotient', async () => {

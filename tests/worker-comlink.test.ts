@@ -38,7 +38,15 @@ beforeAll(async () => {
     banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });
   h = openNodeSimulation(outfile);
-  info = await h.sim.init({ engine: 'cpu', neurons: N, voxelUm: 40, maxSpeed: 0, minFrameMs: MIN_FRAME_MS, rasterCells: 100, activityCells: 400 });
+  info = await h.sim.init({
+    engine: 'cpu',
+    neurons: N,
+    voxelUm: 40,
+    maxSpeed: 0,
+    minFrameMs: MIN_FRAME_MS,
+    rasterCells: 100,
+    activityCells: 400,
+  });
   layout = await h.sim.layout();
 });
 

@@ -108,7 +108,7 @@ export class Cells3DView {
       const k = Math.min(BUCKETS - 1, Math.floor((A[i] / this.actMax) * BUCKETS));
       this.buckets[Math.max(0, k)].push(i);
     }
-    const ref = 1.9 * this.radius / this.zoom;
+    const ref = (1.9 * this.radius) / this.zoom;
     for (let k = 0; k < BUCKETS; k++) {
       const b = this.buckets[k];
       if (!b.length) continue;

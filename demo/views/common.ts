@@ -14,8 +14,22 @@ export function fit(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D;
 
 type Stop = [number, number, number];
 // viridis and inferno, 6 stops each (enough for a heatmap and an activity colour)
-const VIRIDIS: Stop[] = [[68, 1, 84], [65, 68, 135], [42, 120, 142], [34, 168, 132], [122, 209, 81], [253, 231, 37]];
-const INFERNO: Stop[] = [[20, 11, 52], [87, 16, 110], [165, 44, 96], [229, 92, 48], [249, 164, 10], [252, 255, 164]];
+const VIRIDIS: Stop[] = [
+  [68, 1, 84],
+  [65, 68, 135],
+  [42, 120, 142],
+  [34, 168, 132],
+  [122, 209, 81],
+  [253, 231, 37],
+];
+const INFERNO: Stop[] = [
+  [20, 11, 52],
+  [87, 16, 110],
+  [165, 44, 96],
+  [229, 92, 48],
+  [249, 164, 10],
+  [252, 255, 164],
+];
 
 function ramp(stops: Stop[], x: number): Stop {
   const t = Math.min(1, Math.max(0, Number.isFinite(x) ? x : 0)) * (stops.length - 1);

@@ -68,7 +68,11 @@ export class GridView {
     ctx.textAlign = 'left';
     const s = this.slice;
     const depth = s ? ((s.z + 0.5) * this.voxelUm).toFixed(0) : '…';
-    ctx.fillText(`Extracellular 5-HT, slice z = ${s ? s.z : '…'} of ${this.nz} (depth ${depth} µm, ${this.voxelUm} µm voxels)`, 8 * dpr, 4 * dpr);
+    ctx.fillText(
+      `Extracellular 5-HT, slice z = ${s ? s.z : '…'} of ${this.nz} (depth ${depth} µm, ${this.voxelUm} µm voxels)`,
+      8 * dpr,
+      4 * dpr,
+    );
     if (!s) return;
     const barW = 46 * dpr;
     const top = 22 * dpr;

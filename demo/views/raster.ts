@@ -8,7 +8,10 @@ export class RasterView {
   private nCells = 1;
   dirty = true;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly windowS = 5) {}
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly windowS = 5,
+  ) {}
 
   reset(nCells: number): void {
     this.nCells = Math.max(1, nCells);

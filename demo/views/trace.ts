@@ -19,7 +19,10 @@ export class TraceView {
   private yMax: number;
   dirty = true;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly o: TraceOptions) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly o: TraceOptions,
+  ) {
     this.yMax = o.minYMax;
   }
 

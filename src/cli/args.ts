@@ -4,7 +4,15 @@ import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
 import type { DrugDoses } from '../model/drugs.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
-import { LIMITS, checkModelConsistency, parseConcentration, parseDrugName, parseGenotype, parseScenario, type Scenario } from '../model/scenario.js';
+import {
+  LIMITS,
+  checkModelConsistency,
+  parseConcentration,
+  parseDrugName,
+  parseGenotype,
+  parseScenario,
+  type Scenario,
+} from '../model/scenario.js';
 import { defaultParams } from '../model/params.js';
 
 export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>>(
@@ -22,7 +30,8 @@ export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; 
 
 export function parseEngine(v: string | undefined): EngineChoice {
   const e = (v ?? 'auto') as EngineChoice;
-  if (!ENGINE_CHOICES.includes(e)) throw new ConfigError('--engine', `must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!ENGINE_CHOICES.includes(e))
+    throw new ConfigError('--engine', `must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(v)}`);
   return e;
 }
 
@@ -80,7 +89,15 @@ export interface RunFlags {
 export function scenarioFromFlags(v: RunFlags): Scenario {
   const base: Scenario = v.scenario
     ? readScenarioFile(v.scenario)
-    : { name: 'run', genotype: 'wt', neurons: 9000, seed: 1, phases: [{ name: 'baseline', durationS: 10, drugs: {} }], params: defaultParams(), recording: { spikes: true, sampleSteps: 10 } };
+    : {
+        name: 'run',
+        genotype: 'wt',
+        neurons: 9000,
+        seed: 1,
+        phases: [{ name: 'baseline', durationS: 10, drugs: {} }],
+        params: defaultParams(),
+        recording: { spikes: true, sampleSteps: 10 },
+      };
   const sc: Scenario = { ...base, phases: base.phases.map((p) => ({ ...p })) };
   if (v.genotype !== undefined) sc.genotype = parseGenotype('--genotype', v.genotype);
   sc.neurons = parseIntOpt('--neurons', v.neurons, sc.neurons, LIMITS.neurons.min, LIMITS.neurons.max);

@@ -76,8 +76,11 @@ async function cmdRun(argv: string[]): Promise<number> {
       `neurons     ${s.neurons}, ${s.genotype}, seed ${s.seed}, ${s.durationS.toFixed(3)} s simulated in ${s.wallSeconds.toFixed(1)} s`,
       ...r.phases.map(
         (p) =>
-          `phase       ${p.name} (${p.startS}-${p.endS} s, ${Object.entries(p.drugs).map(([d, c]) => `${d} ${c} nM`).join(', ') || 'no drug'}): ` +
-          `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${p.settled ? '' : ' (not settled)'}`,
+          `phase       ${p.name} (${p.startS}-${p.endS} s, ${
+            Object.entries(p.drugs)
+              .map(([d, c]) => `${d} ${c} nM`)
+              .join(', ') || 'no drug'
+          }): ` + `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${p.settled ? '' : ' (not settled)'}`,
       ),
       `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${Number.isFinite(s.medianCvIsi) ? s.medianCvIsi.toFixed(3) : 'n/a (spikes not recorded)'}`,
       `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${s.settled ? ' (settled)' : ' (not settled)'}`,
@@ -128,13 +131,19 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   });
   bar.done();
   if (v.out !== undefined) {
-    writeExperimentOutputs(v.out, res.conditions, res.findings, {
-      title: `Belmer et al. 2018 on raphe (${neurons} neurons)`,
-      engine: res.engine,
-      adapter: res.adapter,
-      neurons,
-      wallSeconds: res.wallSeconds,
-    }, { force: !!v.force });
+    writeExperimentOutputs(
+      v.out,
+      res.conditions,
+      res.findings,
+      {
+        title: `Belmer et al. 2018 on raphe (${neurons} neurons)`,
+        engine: res.engine,
+        adapter: res.adapter,
+        neurons,
+        wallSeconds: res.wallSeconds,
+      },
+      { force: !!v.force },
+    );
   }
   const allPass = res.findings.every((f) => f.pass);
   if (v.json) {
@@ -153,7 +162,9 @@ async function cmdExperiment(argv: string[]): Promise<number> {
       }) + '\n',
     );
   } else {
-    process.stdout.write(`Belmer et al. 2018 on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\n\n`);
+    process.stdout.write(
+      `Belmer et al. 2018 on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\n\n`,
+    );
     process.stdout.write(formatFindingsTable(res.findings) + '\n');
     if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);
   }

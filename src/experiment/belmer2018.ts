@@ -12,7 +12,14 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResolvedEngine } from '../engines/create.js';
-import { QUICK_DURATIONS_S, belmerConditions, evaluateFindings, type ConditionMeasure, type Finding, type PhaseDurations } from '../model/findings.js';
+import {
+  QUICK_DURATIONS_S,
+  belmerConditions,
+  evaluateFindings,
+  type ConditionMeasure,
+  type Finding,
+  type PhaseDurations,
+} from '../model/findings.js';
 import { defaultParams, type Params } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import type { RecordBatch } from '../engines/engine.js';
@@ -130,7 +137,11 @@ async function runOnGpuBatches(scenarios: Scenario[], report: (i: number, f: num
   const prep = scenarios.map((sc) => {
     const t0 = performance.now();
     const p = prepareScenario(sc);
-    return { ...p, phaseSteps: sc.phases.map((ph) => Math.round(ph.durationS / p.model.dtGrid_s)), estSeconds: (performance.now() - t0) / 1000 };
+    return {
+      ...p,
+      phaseSteps: sc.phases.map((ph) => Math.round(ph.durationS / p.model.dtGrid_s)),
+      estSeconds: (performance.now() - t0) / 1000,
+    };
   });
   const groups = new Map<string, number[]>();
   prep.forEach((p, i) => {
@@ -152,7 +163,10 @@ async function runOnGpuBatches(scenarios: Scenario[], report: (i: number, f: num
     let error: string | undefined;
     let batch: WebGpuBatchT | null = null;
     try {
-      batch = await WebGpuBatch.create(members.map((i) => prep[i].opts), ctx);
+      batch = await WebGpuBatch.create(
+        members.map((i) => prep[i].opts),
+        ctx,
+      );
       let done = 0;
       let tS = 0;
       for (let pi = 0; pi < first.phaseSteps.length; pi++) {

@@ -97,25 +97,57 @@ export function assembleResult(
   const dt = model.dtGrid_s;
   const S = model.params.subSteps;
   const sampleSteps = sc.recording.sampleSteps;
-  const step = concat(batches.map((b) => b.samples.step), Uint32Array);
-  const spikesW = concat(batches.map((b) => b.samples.spikes), Uint32Array);
+  const step = concat(
+    batches.map((b) => b.samples.step),
+    Uint32Array,
+  );
+  const spikesW = concat(
+    batches.map((b) => b.samples.spikes),
+    Uint32Array,
+  );
   const f64 = (a: Float32Array | Uint32Array) => Float64Array.from(a);
   const tS = Float64Array.from(step, (s) => s * dt);
   const rateHz = Float64Array.from(spikesW, (n) => n / model.nCells / (sampleSteps * dt));
-  const probeNm = f64(concat(batches.map((b) => b.samples.probe), Float32Array));
+  const probeNm = f64(
+    concat(
+      batches.map((b) => b.samples.probe),
+      Float32Array,
+    ),
+  );
   const traces = {
     tS,
     rateHz,
     probeNm,
-    meanCNm: f64(concat(batches.map((b) => b.samples.meanC), Float32Array)),
-    s1A: f64(concat(batches.map((b) => b.samples.s1A), Float32Array)),
-    s2B: f64(concat(batches.map((b) => b.samples.s2B), Float32Array)),
+    meanCNm: f64(
+      concat(
+        batches.map((b) => b.samples.meanC),
+        Float32Array,
+      ),
+    ),
+    s1A: f64(
+      concat(
+        batches.map((b) => b.samples.s1A),
+        Float32Array,
+      ),
+    ),
+    s2B: f64(
+      concat(
+        batches.map((b) => b.samples.s2B),
+        Float32Array,
+      ),
+    ),
   };
   const recorded = sc.recording.spikes;
   const spikes = recorded
     ? {
-        cells: concat(batches.map((b) => b.spikes!.cells), Uint32Array),
-        steps: concat(batches.map((b) => b.spikes!.steps), Uint32Array),
+        cells: concat(
+          batches.map((b) => b.spikes!.cells),
+          Uint32Array,
+        ),
+        steps: concat(
+          batches.map((b) => b.spikes!.steps),
+          Uint32Array,
+        ),
         dtFineS: dt / S,
       }
     : null;

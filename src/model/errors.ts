@@ -9,7 +9,13 @@ export class ConfigError extends Error {
   }
 }
 
-export function checkNumber(field: string, v: unknown, min: number, max: number, opts: { integer?: boolean; unit?: string; exclusiveMin?: boolean } = {}): number {
+export function checkNumber(
+  field: string,
+  v: unknown,
+  min: number,
+  max: number,
+  opts: { integer?: boolean; unit?: string; exclusiveMin?: boolean } = {},
+): number {
   const unit = opts.unit ? ` ${opts.unit}` : '';
   const range = `${opts.exclusiveMin ? '>' : '>='} ${min} and <= ${max}${unit}`;
   if (typeof v !== 'number' || !Number.isFinite(v)) {

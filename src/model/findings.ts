@@ -114,8 +114,7 @@ export function evaluateFindings(m: Record<string, ConditionMeasure>): Finding[]
     condition: 'WT baseline',
     measured: `rate ${fmt(wt.rateHz)} Hz, median CV ${fmt(wt.medianCvIsi)}, probe ${fmt(wt.probeNm, 1)} nM${wt.settled ? '' : ' (not settled)'}`,
     expected: 'rate 0.5-3 Hz, CV < 0.5, probe 5-100 nM, settled',
-    pass:
-      wt.rateHz >= 0.5 && wt.rateHz <= 3 && wt.medianCvIsi < 0.5 && wt.probeNm >= 5 && wt.probeNm <= 100 && wt.settled,
+    pass: wt.rateHz >= 0.5 && wt.rateHz <= 3 && wt.medianCvIsi < 0.5 && wt.probeNm >= 5 && wt.probeNm <= 100 && wt.settled,
   });
   const koWt = ko.rateHz / wt.rateHz;
   rows.push({

@@ -37,19 +37,33 @@ export function buildGeometry(p: Params): Geometry {
   const cy = (ny * h) / 2;
   const cz = (nz * h) / 2;
   const r2 = p.probeRadius_um * p.probeRadius_um;
-  const g = geometryFromShape(nx, ny, nz, h, (x, y, z) => {
-    const u = (x - cx) / ax;
-    const v = (y - cy) / ay;
-    const w = (z - cz) / az;
-    return u * u + v * v + w * w <= 1;
-  }, (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r2);
+  const g = geometryFromShape(
+    nx,
+    ny,
+    nz,
+    h,
+    (x, y, z) => {
+      const u = (x - cx) / ax;
+      const v = (y - cy) / ay;
+      const w = (z - cz) / az;
+      return u * u + v * v + w * w <= 1;
+    },
+    (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r2,
+  );
   if (g.inside.length === 0) throw new Error('the region holds no voxel: voxel_um is larger than the region');
   return g;
 }
 
 /** A full box of edge³ voxels, all inside the region (zero flux at its faces); the probe is the whole box. */
 export function cubeGeometry(edge: number, voxel_um: number): Geometry {
-  return geometryFromShape(edge, edge, edge, voxel_um, () => true, () => true);
+  return geometryFromShape(
+    edge,
+    edge,
+    edge,
+    voxel_um,
+    () => true,
+    () => true,
+  );
 }
 
 /**

@@ -14,7 +14,11 @@ export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: n
 
 /** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean. */
 export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] > fromS && t[i] <= toS + 1e-12) {
       n++;

@@ -5,12 +5,7 @@
 
 /** Escape text for XML/HTML content and attribute values. */
 export function escapeXml(s: unknown): string {
-  return String(s)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** A number for machine-readable output (CSV): shortest form at 12 significant digits, '' if not finite. */

@@ -177,7 +177,15 @@ function receptorPlot(r: RunResult, width: number, height: number): string {
       { x: r.traces.tS, y: r.traces.s1A, label: '5-HT1A (s1A)', color: '#2ca02c' },
       { x: r.traces.tS, y: r.traces.s2B, label: '5-HT2B (s2B)', color: '#9467bd' },
     ],
-    { title: 'Mean receptor activation', xLabel: 'time (s)', yLabel: 'activation (0..1)', width, height, yMin: 0, shade: phaseBands(r.phases) },
+    {
+      title: 'Mean receptor activation',
+      xLabel: 'time (s)',
+      yLabel: 'activation (0..1)',
+      width,
+      height,
+      yMin: 0,
+      shade: phaseBands(r.phases),
+    },
   );
 }
 

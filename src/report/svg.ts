@@ -252,7 +252,9 @@ function shadeSvg(fr: Frame, xa: Axis, bands: ShadeBand[] | undefined): string {
     const px0 = sx(lo);
     const px1 = sx(hi);
     const color = b.color ?? SHADE_COLORS[i % SHADE_COLORS.length]!;
-    parts.push(`<rect x="${c(px0)}" y="${c(fr.y0)}" width="${c(Math.max(0.5, px1 - px0))}" height="${c(fr.y1 - fr.y0)}" fill="${escapeXml(color)}" fill-opacity="0.25"/>`);
+    parts.push(
+      `<rect x="${c(px0)}" y="${c(fr.y0)}" width="${c(Math.max(0.5, px1 - px0))}" height="${c(fr.y1 - fr.y0)}" fill="${escapeXml(color)}" fill-opacity="0.25"/>`,
+    );
     if (b.label) {
       parts.push(
         `<text x="${c(px0 + 3)}" y="${c(fr.y1 - 5)}" font-size="10" fill="#444" stroke="#ffffff" stroke-width="3" stroke-opacity="0.8" paint-order="stroke">${escapeXml(b.label)}</text>`,
@@ -316,7 +318,9 @@ export function lineSvg(series: readonly Series[], opts: LineSvgOptions = {}): s
   const sx = scale(xa, fr.x0, fr.x1);
   const sy = scale(ya, fr.y1, fr.y0);
   const clipId = `raphe-clip-${++clipSeq}`;
-  parts.push(`<defs><clipPath id="${clipId}"><rect x="${c(fr.x0)}" y="${c(fr.y0)}" width="${c(fr.x1 - fr.x0)}" height="${c(fr.y1 - fr.y0)}"/></clipPath></defs>`);
+  parts.push(
+    `<defs><clipPath id="${clipId}"><rect x="${c(fr.x0)}" y="${c(fr.y0)}" width="${c(fr.x1 - fr.x0)}" height="${c(fr.y1 - fr.y0)}"/></clipPath></defs>`,
+  );
   parts.push(`<g clip-path="url(#${clipId})" fill="none" stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round">`);
   series.forEach((s, si) => {
     const n = Math.min(s.x.length, s.y.length);

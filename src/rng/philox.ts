@@ -25,15 +25,7 @@ export function mulhi32(a: number, b: number): number {
 /**
  * Philox4x32-10 of counter (c0..c3) and key (k0, k1), written into out[0..3] as u32.
  */
-export function philox4x32(
-  c0: number,
-  c1: number,
-  c2: number,
-  c3: number,
-  k0: number,
-  k1: number,
-  out: Uint32Array | number[],
-): void {
+export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array | number[]): void {
   c0 >>>= 0;
   c1 >>>= 0;
   c2 >>>= 0;

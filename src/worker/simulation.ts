@@ -64,7 +64,8 @@ function checkGenotype(g: string): Genotype {
 
 function checkDose(name: string, nM: number): DrugName {
   if (!(DRUG_NAMES as string[]).includes(name)) throw new Error(`unknown drug '${name}' (one of ${DRUG_NAMES.join(', ')})`);
-  if (typeof nM !== 'number' || !Number.isFinite(nM) || nM < 0) throw new Error(`drug ${name}: concentration must be a finite number >= 0 nM`);
+  if (typeof nM !== 'number' || !Number.isFinite(nM) || nM < 0)
+    throw new Error(`drug ${name}: concentration must be a finite number >= 0 nM`);
   return name as DrugName;
 }
 
@@ -113,7 +114,14 @@ export class Simulation implements SimApi {
   private delivering = false;
 
   // history for summaries
-  private hist = { t: [] as number[], rate: [] as number[], probe: [] as number[], meanC: [] as number[], s1A: [] as number[], s2B: [] as number[] };
+  private hist = {
+    t: [] as number[],
+    rate: [] as number[],
+    probe: [] as number[],
+    meanC: [] as number[],
+    s1A: [] as number[],
+    s2B: [] as number[],
+  };
   private totalSpikes = 0;
 
   async init(config: SimConfig = {}): Promise<SimInfo> {
@@ -233,7 +241,8 @@ export class Simulation implements SimApi {
       // Start the new tissue from where the current one stands (its 5-HT and rate), when it has run
       // long enough to say: no new steady-state estimate needed.
       const recent = this.windowStats(1);
-      const carry = this.step0 * (this.model?.dtGrid_s ?? 0) >= 1 && recent.n > 0 ? { c0_nM: recent.meanC, rate_Hz: recent.rate } : undefined;
+      const carry =
+        this.step0 * (this.model?.dtGrid_s ?? 0) >= 1 && recent.n > 0 ? { c0_nM: recent.meanC, rate_Hz: recent.rate } : undefined;
       this.s.neurons = n;
       await this.build(carry);
     });
@@ -472,7 +481,16 @@ export class Simulation implements SimApi {
   }
 
   private emptyPending() {
-    return { t: [] as number[], rate: [] as number[], probe: [] as number[], meanC: [] as number[], spikeCell: [] as number[], spikeT: [] as number[], dropped: 0, dirty: true };
+    return {
+      t: [] as number[],
+      rate: [] as number[],
+      probe: [] as number[],
+      meanC: [] as number[],
+      spikeCell: [] as number[],
+      spikeT: [] as number[],
+      dropped: 0,
+      dirty: true,
+    };
   }
 
   private markDirty(): void {
@@ -542,7 +560,9 @@ export class Simulation implements SimApi {
       ...(slice ? { slice } : {}),
     };
     this.lastFrameWall = performance.now();
-    const bufs: ArrayBuffer[] = [f.sampleT, f.rateHz, f.probeNm, f.meanCNm, f.spikeCell, f.spikeT, f.activity].map((a) => a.buffer as ArrayBuffer);
+    const bufs: ArrayBuffer[] = [f.sampleT, f.rateHz, f.probeNm, f.meanCNm, f.spikeCell, f.spikeT, f.activity].map(
+      (a) => a.buffer as ArrayBuffer,
+    );
     if (slice) bufs.push(slice.data.buffer as ArrayBuffer, slice.inside.buffer as ArrayBuffer);
     return transfer(f, bufs);
   }

@@ -4,7 +4,15 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { copySnapshot, emptySamples, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
+import {
+  copySnapshot,
+  emptySamples,
+  type Engine,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type StateSnapshot,
+} from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js';
 import { stepNeurons, type NeuronState } from './neurons.js';

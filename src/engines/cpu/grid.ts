@@ -87,7 +87,9 @@ export function diffuse(k: Constants, g: Geometry, c: Float32Array, out: Float32
     const cv = c[v];
     if (bits === ALL) {
       // interior voxel: same sums in the same order, without the branches
-      const s6 = f(f(f(f(f(f(c[v - 1] - cv) + f(c[v + 1] - cv)) + f(c[v - nx] - cv)) + f(c[v + nx] - cv)) + f(c[v - nxy] - cv)) + f(c[v + nxy] - cv));
+      const s6 = f(
+        f(f(f(f(f(c[v - 1] - cv) + f(c[v + 1] - cv)) + f(c[v - nx] - cv)) + f(c[v + nx] - cv)) + f(c[v - nxy] - cv)) + f(c[v + nxy] - cv),
+      );
       out[v] = f(cv + f(lam * s6));
       continue;
     }

@@ -57,17 +57,45 @@ export function stepNeurons(
   const { Idrive, vox } = cells;
   const spikeSub = out.spikeSub;
   const S = k.subSteps;
-  const invK1A = k.invK1A, num1A = k.num1A, den1A = k.den1A;
-  const invK2B = k.invK2B, num2B = k.num2B, den2B = k.den2B;
-  const e1D = k.e1Decay, e1R = k.e1Rise, c1X = k.c1Cross, e2B = k.e2B;
-  const g1A = k.g1A, g2B = k.g2B, gL = k.gL, gLEL = k.gLEL, EK = k.EK, E2B = k.E2B, Eexc = k.Eexc;
-  const eBg = k.eBg, bgStep = k.bgStep, eA1 = k.eAhp1, eA2 = k.eAhp2, eA3 = k.eAhp3;
-  const dA1 = k.dAhp1, dA2 = k.dAhp2, dA3 = k.dAhp3;
-  const dtC = k.dtC, c6 = k.c6, Vth = k.Vth, Vreset = k.Vreset, Vfloor = k.Vfloor, refSteps = k.refSteps;
-  const T1 = k.bgT1, T2 = k.bgT2, T3 = k.bgT3;
-  const seedLo = k.seedLo >>> 0, seedHi = k.seedHi >>> 0;
+  const invK1A = k.invK1A,
+    num1A = k.num1A,
+    den1A = k.den1A;
+  const invK2B = k.invK2B,
+    num2B = k.num2B,
+    den2B = k.den2B;
+  const e1D = k.e1Decay,
+    e1R = k.e1Rise,
+    c1X = k.c1Cross,
+    e2B = k.e2B;
+  const g1A = k.g1A,
+    g2B = k.g2B,
+    gL = k.gL,
+    gLEL = k.gLEL,
+    EK = k.EK,
+    E2B = k.E2B,
+    Eexc = k.Eexc;
+  const eBg = k.eBg,
+    bgStep = k.bgStep,
+    eA1 = k.eAhp1,
+    eA2 = k.eAhp2,
+    eA3 = k.eAhp3;
+  const dA1 = k.dAhp1,
+    dA2 = k.dAhp2,
+    dA3 = k.dAhp3;
+  const dtC = k.dtC,
+    c6 = k.c6,
+    Vth = k.Vth,
+    Vreset = k.Vreset,
+    Vfloor = k.Vfloor,
+    refSteps = k.refSteps;
+  const T1 = k.bgT1,
+    T2 = k.bgT2,
+    T3 = k.bgT3;
+  const seedLo = k.seedLo >>> 0,
+    seedHi = k.seedHi >>> 0;
   const stepU = step >>> 0;
-  const K0 = KEYS0, K1 = KEYS1;
+  const K0 = KEYS0,
+    K1 = KEYS1;
   for (let r = 0, a = seedLo, b = seedHi; r < 10; r++, a = (a + W0) >>> 0, b = (b + W1) >>> 0) {
     K0[r] = a;
     K1[r] = b;
@@ -95,7 +123,10 @@ export function stepNeurons(
     // (round 0 has p2 = p3 = 0: its M1 product is 0; the round keys are precomputed above the loop)
     let lo0 = Math.imul(M0, i) >>> 0;
     let hi0 = Math.round((i * M0 - lo0) * TWO_M32);
-    let p0 = (stepU ^ K0[0]) >>> 0, p1 = 0, p2 = (hi0 ^ K1[0]) >>> 0, p3 = lo0;
+    let p0 = (stepU ^ K0[0]) >>> 0,
+      p1 = 0,
+      p2 = (hi0 ^ K1[0]) >>> 0,
+      p3 = lo0;
     for (let r = 1; r < 10; r++) {
       lo0 = Math.imul(M0, p0) >>> 0;
       hi0 = Math.round((p0 * M0 - lo0) * TWO_M32);
@@ -113,7 +144,12 @@ export function stepNeurons(
     const ev2 = nEv > 2 ? p3 % S : -1;
 
     // ---- sub-steps ----
-    let V = Va[i], g = Ga[i], h1 = H1[i], h2 = H2[i], h3 = H3[i], ref = REF[i];
+    let V = Va[i],
+      g = Ga[i],
+      h1 = H1[i],
+      h2 = H2[i],
+      h3 = H3[i],
+      ref = REF[i];
     let sp = 255;
     for (let j = 0; j < S; j++) {
       // g = f(f(g eBg) + f(bgStep nj)); with no event (97% of cells at 25 Hz x 1 ms) nj = 0 and the

@@ -16,7 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { copySnapshot, emptySamples, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
+import {
+  copySnapshot,
+  emptySamples,
+  type Engine,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type StateSnapshot,
+} from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';

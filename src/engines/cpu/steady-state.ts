@@ -49,7 +49,7 @@ export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: Estima
     const sp = stepNeurons(k, s, cells, grid, t, 0, n, out);
     if (t >= warm) spikes += sp;
   }
-  return spikes / n / ((meas * m.dtGrid_s) || 1);
+  return spikes / n / (meas * m.dtGrid_s || 1);
 }
 
 export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptions = {}): SteadyStateEstimate {

@@ -117,9 +117,7 @@ export async function compileKernel(device: GPUDevice, file: string, src: string
         : line > headerLines
           ? `shaders/common.wgsl:${line - headerLines}`
           : `<generated header>:${line}`;
-    throw new Error(
-      'WGSL compile error:\n' + errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}`).join('\n'),
-    );
+    throw new Error('WGSL compile error:\n' + errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}`).join('\n'));
   }
   const pipeline = device.createComputePipeline({ label: file, layout: 'auto', compute: { module, entryPoint: 'main' } });
   const err = await device.popErrorScope();
@@ -223,7 +221,13 @@ function checkShared(sims: EngineOptions[], ks: Constants[]): void {
       if (!sameBits(gb.probe, ga.probe)) diff.push('probe voxels');
       if (!sameBits(gb.nbrMask, ga.nbrMask)) diff.push('neighbour mask');
       if (!sameBits(b.model.vox, a.model.vox)) diff.push('cell voxels');
-      if (!sameBits(new Uint32Array(b.model.Idrive.buffer, b.model.Idrive.byteOffset, b.model.Idrive.length), new Uint32Array(a.model.Idrive.buffer, a.model.Idrive.byteOffset, a.model.Idrive.length))) diff.push('Idrive');
+      if (
+        !sameBits(
+          new Uint32Array(b.model.Idrive.buffer, b.model.Idrive.byteOffset, b.model.Idrive.length),
+          new Uint32Array(a.model.Idrive.buffer, a.model.Idrive.byteOffset, a.model.Idrive.length),
+        )
+      )
+        diff.push('Idrive');
     }
     if (b.sampleSteps !== a.sampleSteps) diff.push(`sampleSteps ${b.sampleSteps} vs ${a.sampleSteps}`);
     if (b.recordSpikes !== a.recordSpikes) diff.push(`recordSpikes ${b.recordSpikes} vs ${a.recordSpikes}`);
@@ -396,7 +400,9 @@ export class WebGpuBatch {
       );
     }
     if (size > this.lim.maxBuffer) {
-      throw new Error(`webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${this.splitHint()}`);
+      throw new Error(
+        `webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${this.splitHint()}`,
+      );
     }
     const b = this.dev.createBuffer({ label: name, size, usage });
     this.buffers.push(b);
@@ -441,7 +447,9 @@ export class WebGpuBatch {
     }
 
     if (K * CONSTS_BYTES > this.lim.maxUniform) {
-      throw new Error(`webgpu: the constants of ${K} sims need ${K * CONSTS_BYTES} bytes, over maxUniformBufferBindingSize ${this.lim.maxUniform}${this.splitHint()}`);
+      throw new Error(
+        `webgpu: the constants of ${K} sims need ${K * CONSTS_BYTES} bytes, over maxUniformBufferBindingSize ${this.lim.maxUniform}${this.splitHint()}`,
+      );
     }
     this.uniK = this.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
     this.uniD = this.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
@@ -504,10 +512,22 @@ export class WebGpuBatch {
     const exactDiv =
       o.exactDivision ??
       !(await nativeDivisionIsExact(dev, (d, file, src) =>
-        compileKernel(d, file, src, wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 })),
+        compileKernel(
+          d,
+          file,
+          src,
+          wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 }),
+        ),
       ));
     this.divisionMode = exactDiv ? 'exact integer divRN' : 'native (checked exact)';
-    const hopts: HeaderOptions = { wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: this.recordSpikes, exactDiv, nSims: K };
+    const hopts: HeaderOptions = {
+      wgNeurons: WG_NEURONS,
+      wgGrid: WG_GRID,
+      relPerThread: REL_PER_THREAD,
+      record: this.recordSpikes,
+      exactDiv,
+      nSims: K,
+    };
     const header = wgslHeader(hopts);
     const names = Object.keys(KERNELS) as KernelName[];
     const pipes = {} as Record<KernelName, GPUComputePipeline>;
@@ -523,16 +543,48 @@ export class WebGpuBatch {
     const U = this.uniK;
     const D = this.uniD;
     this.bgNeurons = [0, 1].map((c) =>
-      bg('neurons', [[0, U], [1, D], [2, this.ctl], [3, this.state], [4, cellIn], [5, this.grids[c]], [6, counts], [7, this.rec]]),
+      bg('neurons', [
+        [0, U],
+        [1, D],
+        [2, this.ctl],
+        [3, this.state],
+        [4, cellIn],
+        [5, this.grids[c]],
+        [6, counts],
+        [7, this.rec],
+      ]),
     );
     this.bgRelease = [0, 1].map((c) =>
-      bg('release', [[0, U], [1, D], [2, this.ctl], [3, inside], [4, vmax], [5, counts], [6, this.grids[c]], [7, this.massAcc]]),
+      bg('release', [
+        [0, U],
+        [1, D],
+        [2, this.ctl],
+        [3, inside],
+        [4, vmax],
+        [5, counts],
+        [6, this.grids[c]],
+        [7, this.massAcc],
+      ]),
     );
     this.bgDiffuse = [0, 1].map((c) =>
-      bg('diffuse', [[0, U], [1, D], [3, inside], [4, mask], [5, this.grids[c]], [6, this.grids[1 - c]]]),
+      bg('diffuse', [
+        [0, U],
+        [1, D],
+        [3, inside],
+        [4, mask],
+        [5, this.grids[c]],
+        [6, this.grids[1 - c]],
+      ]),
     );
     this.bgReduce = [0, 1].map((c) =>
-      bg('reduce', [[1, D], [3, inside], [4, probe], [5, this.grids[c]], [6, this.state], [7, this.partials]]),
+      bg('reduce', [
+        [1, D],
+        [3, inside],
+        [4, probe],
+        [5, this.grids[c]],
+        [6, this.state],
+        [7, this.partials],
+      ]),
     );
     if (this.profile) {
       this.querySet = dev.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_DISPATCHES });
@@ -645,7 +697,9 @@ export class WebGpuBatch {
   /** A lost device or failed allocation ends the run with an error naming what was lost. */
   private throwIfLost(): void {
     if (this.lost) {
-      throw new Error(`webgpu: device lost (${this.lost.reason}: ${this.lost.message || 'no message'}) at grid step ${this.step}; state on the GPU is gone`);
+      throw new Error(
+        `webgpu: device lost (${this.lost.reason}: ${this.lost.message || 'no message'}) at grid step ${this.step}; state on the GPU is gone`,
+      );
     }
     if (this.fault) throw new Error(`webgpu: ${this.fault} at grid step ${this.step}`);
   }

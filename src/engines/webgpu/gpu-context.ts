@@ -46,8 +46,7 @@ async function chooseIcd(): Promise<void> {
   const { existsSync } = fs;
   const forced = process.env.RAPHE_GPU_ICD;
   if (forced) {
-    process.env.VK_ICD_FILENAMES =
-      forced === 'lavapipe' ? LAVAPIPE_ICD : forced === 'swiftshader' ? SWIFTSHADER_ICD : forced;
+    process.env.VK_ICD_FILENAMES = forced === 'lavapipe' ? LAVAPIPE_ICD : forced === 'swiftshader' ? SWIFTSHADER_ICD : forced;
     return;
   }
   if (process.env.VK_ICD_FILENAMES || hasRealGpu(fs)) return;

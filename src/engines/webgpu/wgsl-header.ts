@@ -16,7 +16,20 @@ const CONSTS_PAD = CONSTS_BYTES / 4 - UNIFORM_FIELDS.length;
  * nCells cells. nSims: sims in the batch; recCap: spike record capacity (all sims); sampleCap: trace
  * samples per sim.
  */
-export const DIMS_FIELDS = ['nInside', 'nProbe', 'nPart', 'recCap', 'sampleCap', 'relStride', 'nSims', 'nBox', 'nCells', 'pad0', 'pad1', 'pad2'] as const;
+export const DIMS_FIELDS = [
+  'nInside',
+  'nProbe',
+  'nPart',
+  'recCap',
+  'sampleCap',
+  'relStride',
+  'nSims',
+  'nBox',
+  'nCells',
+  'pad0',
+  'pad1',
+  'pad2',
+] as const;
 export const DIMS_BYTES = DIMS_FIELDS.length * 4;
 export const DIM = Object.fromEntries(DIMS_FIELDS.map((n, i) => [n, i])) as { [K in (typeof DIMS_FIELDS)[number]]: number };
 
