@@ -21,6 +21,7 @@ import { availableParallelism, cpus, loadavg, totalmem, hostname, platform, rele
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../src/model/derive.js';
+import { STATE_WORDS } from '../src/model/layout.js';
 import { defaultParams } from '../src/model/params.js';
 import type { Engine, EngineOptions } from '../src/engines/engine.js';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
@@ -30,8 +31,8 @@ import { LAVAPIPE_ICD, SWIFTSHADER_ICD } from '../src/engines/webgpu/gpu-context
 // ---------------------------------------------------------------------------------------------------
 // Roofline: bytes each kernel moves, from the buffers it reads and writes (bench/README.md, "Roofline").
 
-/** Neuron kernel, per cell per grid step: reads 9 state words + Idrive + vox + its voxel's c, writes 9. */
-export const NEURON_BYTES_PER_CELL_STEP = 9 * 4 + 4 + 4 + 4 + 9 * 4; // 84
+/** Neuron kernel, per cell per grid step: reads STATE_WORDS state words + Idrive + vox + its voxel's c, writes them back. */
+export const NEURON_BYTES_PER_CELL_STEP = STATE_WORDS * 4 + 4 + 4 + 4 + STATE_WORDS * 4; // 84 with 9 state words
 /** release_uptake per region voxel: reads inside[m], counts, c, vmaxDt; writes c (counts rarely). */
 export const RELEASE_BYTES_PER_VOXEL = 4 * 4 + 4; // 20
 /** diffuse per region voxel: reads inside[m], nbrMask (1 byte), c (neighbours from cache); writes c'. */
@@ -43,10 +44,10 @@ export function bytesPerGridStep(nCells: number, nVoxels: number): number {
 
 /** Bytes of engine state (recording aside): per cell, and per grid (box and region voxels). */
 export function engineStateBytes(engine: string, _nCells: number, nBox: number, nInside: number): { perCell: number; grid: number } {
-  if (engine === 'cpu') return { perCell: 9 * 4 + 1, grid: nBox * 12 }; // state, spikeSub; c, cNext, counts
-  if (engine === 'cpu-mt') return { perCell: 9 * 4 + 1 + 4 + 4, grid: nBox * 17 + nInside * 4 }; // + Idrive, vox; + vmax, mask, inside
-  // webgpu: state (9 words) + cell inputs (Idrive, vox); grids A/B, counts, vmax, mask; inside, mass accumulators
-  return { perCell: 9 * 4 + 8, grid: nBox * 17 + nInside * 8 };
+  if (engine === 'cpu') return { perCell: STATE_WORDS * 4 + 1, grid: nBox * 12 }; // state, spikeSub; c, cNext, counts
+  if (engine === 'cpu-mt') return { perCell: STATE_WORDS * 4 + 1 + 4 + 4, grid: nBox * 17 + nInside * 4 }; // + Idrive, vox; + vmax, mask, inside
+  // webgpu: state (STATE_WORDS words) + cell inputs (Idrive, vox); grids A/B, counts, vmax, mask; inside, mass accumulators
+  return { perCell: STATE_WORDS * 4 + 8, grid: nBox * 17 + nInside * 8 };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@
 // order-free). The dispatch's z coordinate is the sim s; its local cell li has the global id
 // s * nCells + li. The sims share the tissue (Idrive, voxel of each local cell) and differ in their
 // constants ks[s].
-// State: one block of 9 * nCells u32 per sim, structure of arrays inside it, field f of local cell li
-// at s * 9 * nCells + f * nCells + li (V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B as f32 bits, ref as u32).
+// State: one block of ST_WORDS * nCells u32 per sim, structure of arrays inside it, field f of local
+// cell li at (s * ST_WORDS + f) * nCells + li, f32 fields as their bits (ST_<FIELD>: the generated
+// offsets of STATE_FIELDS, src/model/layout.ts).
 // Grids and counts: nBox voxels per sim, voxel v of sim s at s * nBox + v.
 
 @group(0) @binding(0) var<uniform> ks: array<Consts, N_SIMS>;
@@ -34,7 +35,7 @@ fn mulhi32(a: u32, b: u32) -> u32 {
   return aH * bH + (lh >> 16u) + (hl >> 16u) + (cross >> 16u);
 }
 
-// field f of the cell whose field 0 is at b (b = s * 9 * nCells + li)
+// field f of the cell whose field 0 is at b (b = s * ST_WORDS * nCells + li)
 fn ldf(f: u32, n: u32, b: u32) -> f32 {
   return bitcast<f32>(st[f * n + b]);
 }
@@ -51,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (li < n) {
     let sim = wid.z;
     let gi = sim * n + li;
-    let b = sim * 9u * n + li; // field 0 of this cell in the state buffer
+    let b = sim * ST_WORDS * n + li; // field 0 of this cell in the state buffer
     let k = ks[sim];
     let step = ctl.step;
     let S = k.subSteps;
@@ -63,12 +64,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let a1 = divRN(x1 + k.num1A, k.den1A + x1);
     let x2 = cl * k.invK2B;
     let a2 = divRN(x2 + k.num2B, k.den2B + x2);
-    let r1o = ldf(5u, n, b);
-    let s1 = (a1 + (ldf(6u, n, b) - a1) * k.e1Decay) + (r1o - a1) * k.c1Cross;
-    stf(5u, n, b, a1 + (r1o - a1) * k.e1Rise);
-    let s2 = a2 + (ldf(7u, n, b) - a2) * k.e2B;
-    stf(6u, n, b, s1);
-    stf(7u, n, b, s2);
+    let r1o = ldf(ST_R1A, n, b);
+    let s1 = (a1 + (ldf(ST_S1A, n, b) - a1) * k.e1Decay) + (r1o - a1) * k.c1Cross;
+    stf(ST_R1A, n, b, a1 + (r1o - a1) * k.e1Rise);
+    let s2 = a2 + (ldf(ST_S2B, n, b) - a2) * k.e2B;
+    stf(ST_S1A, n, b, s1);
+    stf(ST_S2B, n, b, s2);
     let G1 = k.g1A * s1;
     let G2 = k.g2B * s2;
     let Gsyn = (k.gL + G1) + G2;
@@ -99,12 +100,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let ev2 = select(0xffffffffu, p3 % S, nEv > 2u);
 
     // ---- sub-steps ----
-    var V = ldf(0u, n, b);
-    var g = ldf(1u, n, b);
-    var h1 = ldf(2u, n, b);
-    var h2 = ldf(3u, n, b);
-    var h3 = ldf(4u, n, b);
-    var rf = st[8u * n + b];
+    var V = ldf(ST_V, n, b);
+    var g = ldf(ST_GBG, n, b);
+    var h1 = ldf(ST_AHP1, n, b);
+    var h2 = ldf(ST_AHP2, n, b);
+    var h3 = ldf(ST_AHP3, n, b);
+    var rf = st[ST_REF * n + b];
     var sp = 255u;
     for (var j = 0u; j < S; j = j + 1u) {
       let nj = select(0u, 1u, j == ev0) + select(0u, 1u, j == ev1) + select(0u, 1u, j == ev2);
@@ -133,12 +134,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
       }
     }
-    stf(0u, n, b, V);
-    stf(1u, n, b, g);
-    stf(2u, n, b, h1);
-    stf(3u, n, b, h2);
-    stf(4u, n, b, h3);
-    st[8u * n + b] = rf;
+    stf(ST_V, n, b, V);
+    stf(ST_GBG, n, b, g);
+    stf(ST_AHP1, n, b, h1);
+    stf(ST_AHP2, n, b, h2);
+    stf(ST_AHP3, n, b, h3);
+    st[ST_REF * n + b] = rf;
     if (sp != 255u) {
       atomicAdd(&counts[gv], 1u);
       // spikes are rare (about 1 in 1000 cells a grid step): plain global atomics, no barrier

@@ -23,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let sim = wid.z;
   let n = d.nCells;
   let g = sim * d.nBox;
-  let sb = sim * 9u * n;
+  let sb = sim * ST_WORDS * n;
   let items = max(max(d.nInside, d.nProbe), n);
   var sum = vec4<f32>(0.0);
   var comp = vec4<f32>(0.0);
@@ -32,8 +32,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i < d.nInside) { x.x = conc[g + inside[i]]; }
     if (i < d.nProbe) { x.y = conc[g + probe[i]]; }
     if (i < n) {
-      x.z = bitcast<f32>(st[sb + 6u * n + i]);
-      x.w = bitcast<f32>(st[sb + 7u * n + i]);
+      x.z = bitcast<f32>(st[sb + ST_S1A * n + i]);
+      x.w = bitcast<f32>(st[sb + ST_S2B * n + i]);
     }
     let y = x - comp;
     let s = sum + y;

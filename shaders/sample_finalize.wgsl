@@ -1,7 +1,7 @@
 // Second pass of a trace sample: workgroup (0, 0, sim) adds that sim's nPart partial sums of
 // reduce_partial.wgsl and writes its sample ctl.sims[sim].sampleIdx of the device-side trace
-// (at (sampleIdx * nSims + sim) * 8): (step, window spikes, probe mean, region mean c, mean s1A,
-// mean s2B, 0, 0) as 8 u32 words; then it resets the sim's window spike count.
+// (at (sampleIdx * nSims + sim) * SMP_WORDS): the fields of SAMPLE_FIELDS (src/model/layout.ts) at their
+// generated offsets SMP_<FIELD>; then it resets the sim's window spike count.
 
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read_write> ctl: Ctl;
@@ -31,13 +31,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let t = part[0];
     let si = ctl.sims[sim].sampleIdx;
     if (si < d.sampleCap) {
-      let b = (si * d.nSims + sim) * 8u;
-      samples[b] = ctl.step;
-      samples[b + 1u] = atomicLoad(&ctl.sims[sim].windowSpikes);
-      samples[b + 2u] = bitcast<u32>(t.y / f32(d.nProbe));
-      samples[b + 3u] = bitcast<u32>(t.x / f32(d.nInside));
-      samples[b + 4u] = bitcast<u32>(t.z / f32(d.nCells));
-      samples[b + 5u] = bitcast<u32>(t.w / f32(d.nCells));
+      let b = (si * d.nSims + sim) * SMP_WORDS;
+      samples[b + SMP_STEP] = ctl.step;
+      samples[b + SMP_SPIKES] = atomicLoad(&ctl.sims[sim].windowSpikes);
+      samples[b + SMP_PROBE] = bitcast<u32>(t.y / f32(d.nProbe));
+      samples[b + SMP_MEANC] = bitcast<u32>(t.x / f32(d.nInside));
+      samples[b + SMP_S1A] = bitcast<u32>(t.z / f32(d.nCells));
+      samples[b + SMP_S2B] = bitcast<u32>(t.w / f32(d.nCells));
     }
     ctl.sims[sim].sampleIdx = si + 1u;
     atomicStore(&ctl.sims[sim].windowSpikes, 0u);

@@ -14,6 +14,7 @@ import type { DrugDoses } from '../src/model/drugs.js';
 import type { EngineOptions, RecordBatch, StateSnapshot } from '../src/engines/engine.js';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { defaultCpuWorkerUrl, ParallelCpuEngine } from '../src/engines/cpu/parallel-engine.js';
+import { SAMPLE_FIELDS, STATE_FIELDS } from '../src/model/layout.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,7 +27,7 @@ function smallModel(nCells: number, seed: number): Model {
   return buildModel({ ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 200, voxel_um: 20 }, 'wt', nCells, seed);
 }
 
-const KEYS = ['V', 'gbg', 'ahp1', 'ahp2', 'ahp3', 'r1A', 's1A', 's2B', 'ref', 'grid'] as const;
+const KEYS = [...STATE_FIELDS.map((f) => f.name), 'grid'] as const;
 
 function bitDiff(a: StateSnapshot, b: StateSnapshot): Record<string, string> {
   const out: Record<string, string> = {};
@@ -83,7 +84,7 @@ function expectSame(cb: RecordBatch[], pb: RecordBatch[]) {
       expect(Array.from(p.spikes!.cells)).toEqual(Array.from(c.spikes.cells));
       expect(Array.from(p.spikes!.steps)).toEqual(Array.from(c.spikes.steps));
     } else expect(p.spikes).toBeUndefined();
-    for (const key of ['step', 'spikes', 'probe', 'meanC', 's1A', 's2B'] as const) {
+    for (const key of SAMPLE_FIELDS.map((f) => f.name)) {
       expect(Array.from(p.samples[key]), key).toEqual(Array.from(c.samples[key]));
     }
     expect(p.mass.gridStart).toBe(c.mass.gridStart);

@@ -5,6 +5,9 @@
  */
 import type { DrugDoses } from '../model/drugs.js';
 import type { Constants, Model } from '../model/derive.js';
+import { copyState, type NeuronState, type SampleBatch } from '../model/layout.js';
+
+export { emptySamples, type NeuronState, type SampleBatch } from '../model/layout.js';
 
 export type EngineKind = 'cpu' | 'webgpu';
 
@@ -34,21 +37,6 @@ export interface SpikeBatch {
   steps: Uint32Array;
 }
 
-/** Trace samples, one per `sampleSteps` grid steps, taken at the end of the window. */
-export interface SampleBatch {
-  /** Grid step count at the end of the window (time = step * dt_grid). */
-  step: Uint32Array;
-  /** Spikes in the window (all cells). */
-  spikes: Uint32Array;
-  /** Virtual microdialysis probe: mean c over the probe voxels, nM. */
-  probe: Float32Array;
-  /** Mean c over the region, nM. */
-  meanC: Float32Array;
-  /** Mean 5-HT1A and 5-HT2B activations (s1A, s2B) over cells. */
-  s1A: Float32Array;
-  s2B: Float32Array;
-}
-
 /** 5-HT mass balance over a batch, in nM x voxel (x alpha V_voxel N_A / 1e9 for molecules). */
 export interface MassBatch {
   released: number;
@@ -67,19 +55,6 @@ export interface RecordBatch {
   mass: MassBatch;
 }
 
-/** The per-cell dynamic state (float32 except the refractory counter). */
-export interface NeuronState {
-  V: Float32Array;
-  gbg: Float32Array;
-  ahp1: Float32Array;
-  ahp2: Float32Array;
-  ahp3: Float32Array;
-  r1A: Float32Array;
-  s1A: Float32Array;
-  s2B: Float32Array;
-  ref: Uint32Array;
-}
-
 /** The whole dynamic state, for checks (GPU against CPU) and restarts. */
 export interface StateSnapshot extends NeuronState {
   step: number;
@@ -89,30 +64,7 @@ export interface StateSnapshot extends NeuronState {
 
 /** A copy of the state (the engine's arrays are not shared with the caller). */
 export function copySnapshot(step: number, s: NeuronState, grid: Float32Array): StateSnapshot {
-  return {
-    step,
-    V: s.V.slice(),
-    gbg: s.gbg.slice(),
-    ahp1: s.ahp1.slice(),
-    ahp2: s.ahp2.slice(),
-    ahp3: s.ahp3.slice(),
-    r1A: s.r1A.slice(),
-    s1A: s.s1A.slice(),
-    s2B: s.s2B.slice(),
-    ref: s.ref.slice(),
-    grid: grid.slice(),
-  };
-}
-
-export function emptySamples(n: number): SampleBatch {
-  return {
-    step: new Uint32Array(n),
-    spikes: new Uint32Array(n),
-    probe: new Float32Array(n),
-    meanC: new Float32Array(n),
-    s1A: new Float32Array(n),
-    s2B: new Float32Array(n),
-  };
+  return { step, ...copyState(s), grid: grid.slice() };
 }
 
 export interface Engine {

@@ -7,65 +7,12 @@
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Genotype } from './drugs.js';
 import { buildGeometry, placeCells, type Geometry } from './geometry.js';
+import type { Constants } from './layout.js';
 import type { Params } from './params.js';
 
 const AVOGADRO = 6.02214076e23;
 
-/** Field order and types of the constant block (= the WGSL `Consts` uniform struct). */
-export const UNIFORM_FIELDS = [
-  // sizes and RNG key
-  ['nCells', 'u32'],
-  ['nx', 'u32'],
-  ['ny', 'u32'],
-  ['nz', 'u32'],
-  ['seedLo', 'u32'],
-  ['seedHi', 'u32'],
-  ['subSteps', 'u32'],
-  ['refSteps', 'u32'],
-  ['bgT1', 'u32'],
-  ['bgT2', 'u32'],
-  ['bgT3', 'u32'],
-  // membrane
-  ['dtC', 'f32'],
-  ['c6', 'f32'],
-  ['gL', 'f32'],
-  ['gLEL', 'f32'],
-  ['EK', 'f32'],
-  ['E2B', 'f32'],
-  ['Eexc', 'f32'],
-  ['Vth', 'f32'],
-  ['Vreset', 'f32'],
-  ['Vfloor', 'f32'],
-  ['eAhp1', 'f32'],
-  ['eAhp2', 'f32'],
-  ['eAhp3', 'f32'],
-  ['dAhp1', 'f32'],
-  ['dAhp2', 'f32'],
-  ['dAhp3', 'f32'],
-  ['eBg', 'f32'],
-  ['bgStep', 'f32'],
-  // receptors
-  ['invK1A', 'f32'],
-  ['num1A', 'f32'],
-  ['den1A', 'f32'],
-  ['invK2B', 'f32'],
-  ['num2B', 'f32'],
-  ['den2B', 'f32'],
-  ['g1A', 'f32'],
-  ['g2B', 'f32'],
-  ['e1Rise', 'f32'],
-  ['e1Decay', 'f32'],
-  ['c1Cross', 'f32'],
-  ['e2B', 'f32'],
-  // grid
-  ['dCspike', 'f32'],
-  ['KmEff', 'f32'],
-  ['kClearDt', 'f32'],
-  ['lambdaDiff', 'f32'],
-] as const;
-
-export type ConstName = (typeof UNIFORM_FIELDS)[number][0];
-export type Constants = { [K in ConstName]: number };
+export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';
 
 export interface Model {
   params: Params;

@@ -4,6 +4,7 @@ import { defaultParams } from '../../src/model/params.js';
 import type { Genotype } from '../../src/model/drugs.js';
 import type { EngineOptions, StateSnapshot } from '../../src/engines/engine.js';
 import { getGpu, type GpuContext } from '../../src/engines/webgpu/gpu-context.js';
+import { STATE_FIELDS } from '../../src/model/layout.js';
 
 export const gpuRequired = !!process.env.RAPHE_GPU_REQUIRED;
 
@@ -29,7 +30,7 @@ export function engineOpts(model: Model, extra: Partial<EngineOptions> = {}): En
   return { model, doses: {}, c0_nM: 30, rate0_Hz: 1, recordSpikes: true, sampleSteps: 10, ...extra };
 }
 
-export const SNAPSHOT_KEYS = ['V', 'gbg', 'ahp1', 'ahp2', 'ahp3', 'r1A', 's1A', 's2B', 'ref', 'grid'] as const;
+export const SNAPSHOT_KEYS = [...STATE_FIELDS.map((f) => f.name), 'grid'] as const;
 
 /** Per array: the number of elements whose bit patterns differ (and the first one). */
 export function bitDiff(a: StateSnapshot, b: StateSnapshot): Record<string, string> {

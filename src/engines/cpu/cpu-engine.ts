@@ -4,17 +4,10 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import {
-  copySnapshot,
-  emptySamples,
-  type Engine,
-  type EngineInfo,
-  type EngineOptions,
-  type RecordBatch,
-  type StateSnapshot,
-} from '../engine.js';
+import { copySnapshot, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
 import { initialState } from '../initial-state.js';
-import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js';
+import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
+import { diffuse, releaseUptake, sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import { stepNeurons, type NeuronState } from './neurons.js';
 
 export class CpuEngine implements Engine {
@@ -64,7 +57,7 @@ export class CpuEngine implements Engine {
     const S = k.subSteps;
     const firstStep = this.step;
     const nSamples = Math.floor((firstStep + steps) / this.sampleSteps) - Math.floor(firstStep / this.sampleSteps);
-    const samples = emptySamples(nSamples);
+    const words = new Uint32Array(nSamples * SAMPLE_WORDS);
     let si = 0;
     let spCells: number[] | null = this.recordSpikes ? [] : null;
     let spSteps: number[] | null = this.recordSpikes ? [] : null;
@@ -99,12 +92,7 @@ export class CpuEngine implements Engine {
       this.cNext = tmp;
       this.step++;
       if (this.step % this.sampleSteps === 0) {
-        samples.step[si] = this.step;
-        samples.spikes[si] = this.windowSpikes;
-        samples.probe[si] = sumOver(this.c, g.probe) / g.probe.length;
-        samples.meanC[si] = sumOver(this.c, g.inside) / g.inside.length;
-        samples.s1A[si] = mean(this.state.s1A);
-        samples.s2B[si] = mean(this.state.s2B);
+        writeTraceSample(words, si * SAMPLE_WORDS, g, this.c, this.state, this.step, this.windowSpikes);
         this.windowSpikes = 0;
         si++;
       }
@@ -113,7 +101,7 @@ export class CpuEngine implements Engine {
       firstStep,
       steps,
       spikeCount,
-      samples,
+      samples: decodeSamples(words, nSamples),
       mass: { ...mass, gridStart, gridEnd: sumOver(this.c, g.inside) },
     };
     if (spCells) batch.spikes = { cells: Uint32Array.from(spCells), steps: Uint32Array.from(spSteps!) };
@@ -126,10 +114,4 @@ export class CpuEngine implements Engine {
   }
 
   dispose(): void {}
-}
-
-function mean(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return a.length ? s / a.length : 0;
 }

@@ -16,15 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import {
-  copySnapshot,
-  emptySamples,
-  type Engine,
-  type EngineInfo,
-  type EngineOptions,
-  type RecordBatch,
-  type StateSnapshot,
-} from '../engine.js';
+import { copySnapshot, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
+import { decodeSamples, SAMPLE_WORDS, STATE_FIELDS, type NeuronState } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
@@ -108,15 +101,9 @@ export class ParallelCpuEngine implements Engine {
     const base = {
       threads: this.threads,
       ctl: shared(Int32Array, CTL.slots),
-      V: shared(Float32Array, n, s.V),
-      gbg: shared(Float32Array, n, s.gbg),
-      ahp1: shared(Float32Array, n, s.ahp1),
-      ahp2: shared(Float32Array, n, s.ahp2),
-      ahp3: shared(Float32Array, n, s.ahp3),
-      r1A: shared(Float32Array, n, s.r1A),
-      s1A: shared(Float32Array, n, s.s1A),
-      s2B: shared(Float32Array, n, s.s2B),
-      ref: shared(Uint32Array, n, s.ref),
+      state: Object.fromEntries(
+        STATE_FIELDS.map((f) => [f.name, f.type === 'u32' ? shared(Uint32Array, n, s[f.name]) : shared(Float32Array, n, s[f.name])]),
+      ) as NeuronState,
       spikeSub: shared(Uint8Array, n),
       Idrive: shared(Float32Array, n, m.Idrive),
       vox: shared(Uint32Array, n, m.vox),
@@ -248,17 +235,8 @@ export class ParallelCpuEngine implements Engine {
       this.step += steps;
       if (steps % 2) this.cur = 1 - this.cur;
     }
-    const raw = done[0]?.samples ?? new Float64Array(0);
-    const nSamples = raw.length / 6;
-    const samples = emptySamples(nSamples);
-    for (let i = 0; i < nSamples; i++) {
-      samples.step[i] = raw[6 * i];
-      samples.spikes[i] = raw[6 * i + 1];
-      samples.probe[i] = raw[6 * i + 2];
-      samples.meanC[i] = raw[6 * i + 3];
-      samples.s1A[i] = raw[6 * i + 4];
-      samples.s2B[i] = raw[6 * i + 5];
-    }
+    const raw = done[0]?.samples ?? new Uint32Array(0);
+    const samples = decodeSamples(raw, raw.length / SAMPLE_WORDS);
     let spikeCount = 0;
     let released = 0;
     let uptaken = 0;
@@ -286,7 +264,7 @@ export class ParallelCpuEngine implements Engine {
 
   async snapshot(): Promise<StateSnapshot> {
     if (this.busy) throw new Error('cpu: snapshot() while advance() is running');
-    return copySnapshot(this.step, this.sh[0], this.grid());
+    return copySnapshot(this.step, this.sh[0].state, this.grid());
   }
 
   dispose(): void {

@@ -19,7 +19,9 @@ export const CTL = {
 } as const;
 
 /** Everything a worker needs, all typed arrays over SharedArrayBuffers (no copies). */
-export interface WorkerInit extends NeuronState {
+export interface WorkerInit {
+  /** The cells' state, one shared array per STATE_FIELDS entry. */
+  state: NeuronState;
   id: number;
   threads: number;
   /** Cells per chunk: threads take chunks of cells in turn (dynamic balance, robust to a busy machine). */
@@ -66,8 +68,8 @@ export interface DoneMsg {
   spikeCells?: Uint32Array;
   spikeSteps?: Uint32Array;
   perStep?: Uint32Array;
-  /** Thread 0 only: the trace samples of the batch (step, spikes, probe, meanC, s1A, s2B per sample). */
-  samples?: Float64Array;
+  /** Thread 0 only: the trace samples of the batch, SAMPLE_WORDS words each (model/layout.ts). */
+  samples?: Uint32Array;
 }
 
 export type WorkerMsg = { type: 'ready'; id: number } | DoneMsg | { type: 'error'; id: number; message: string };

@@ -10,25 +10,20 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Geometry } from '../../model/geometry.js';
-import { diffuse, releaseUptake, sumOver, type MassAccumulator } from './grid.js';
+import { SAMPLE_WORDS } from '../../model/layout.js';
+import { diffuse, releaseUptake, writeTraceSample, type MassAccumulator } from './grid.js';
 import { stepNeurons, type NeuronState } from './neurons.js';
 import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
-const state: NeuronState = { V: w.V, gbg: w.gbg, ahp1: w.ahp1, ahp2: w.ahp2, ahp3: w.ahp3, r1A: w.r1A, s1A: w.s1A, s2B: w.s2B, ref: w.ref };
+const state: NeuronState = w.state;
 const cells = { Idrive: w.Idrive, vox: w.vox };
 const out = { spikeSub: w.spikeSub };
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask: w.nbrMask, inside: w.inside, probe: w.probe };
 /** This thread's voxels: grid.ts loops over `inside`, so a sub-list is a sub-range. */
 const mine: Geometry = { ...full, inside: w.inside.subarray(w.m0, w.m1) };
 const grids = [w.gridA, w.gridB];
-
-function mean(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return a.length ? s / a.length : 0;
-}
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
@@ -42,7 +37,9 @@ function run(msg: AdvanceMsg): DoneMsg {
   const spCells: number[] = [];
   const spSteps: number[] = [];
   const perStep = recordSpikes ? new Uint32Array(steps) : undefined;
-  const samples: number[] = [];
+  const nSamples = Math.floor((firstStep + steps) / sampleSteps) - Math.floor(firstStep / sampleSteps);
+  const samples = new Uint32Array(w.id === 0 ? nSamples * SAMPLE_WORDS : 0);
+  let si = 0;
   for (let t = 0; t < steps; t++) {
     const step = firstStep + t;
     const c = grids[cur];
@@ -81,15 +78,8 @@ function run(msg: AdvanceMsg): DoneMsg {
     cur = 1 - cur;
     if ((step + 1) % sampleSteps === 0) {
       if (w.id === 0) {
-        const g = grids[cur];
-        samples.push(
-          step + 1,
-          Atomics.exchange(ctl, CTL.window, 0),
-          sumOver(g, full.probe) / full.probe.length,
-          sumOver(g, full.inside) / full.inside.length,
-          mean(state.s1A),
-          mean(state.s2B),
-        );
+        writeTraceSample(samples, si * SAMPLE_WORDS, full, grids[cur], state, step + 1, Atomics.exchange(ctl, CTL.window, 0));
+        si++;
       }
       barrier(ctl, threads);
     }
@@ -100,7 +90,7 @@ function run(msg: AdvanceMsg): DoneMsg {
     done.spikeSteps = Uint32Array.from(spSteps);
     done.perStep = perStep;
   }
-  if (w.id === 0) done.samples = Float64Array.from(samples);
+  if (w.id === 0) done.samples = samples;
   return done;
 }
 

@@ -7,7 +7,7 @@
  * of that sim alone.
  *
  * Batch layout (the sims are the z dimension of every dispatch, so per-dispatch overhead is paid once
- * for all K and no kernel divides to find its sim): global cell i = s * nCells + local cell; state in one block of 9 * nCells words per
+ * for all K and no kernel divides to find its sim): global cell i = s * nCells + local cell; state in one block of STATE_WORDS * nCells words per
  * sim; grids, spike counts and SERT vmaxDt as K consecutive box-sized arrays (voxel v of sim s at
  * s * nBox + v); constants as a uniform array<Consts, K> indexed by sim; per-sim spike counters and trace
  * sample index in the control block; mass accumulators per release thread (relThreads per sim);
@@ -25,7 +25,8 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { emptySamples, type EngineInfo, type EngineOptions, type MassBatch, type RecordBatch, type StateSnapshot } from '../engine.js';
+import type { EngineInfo, EngineOptions, MassBatch, RecordBatch, StateSnapshot } from '../engine.js';
+import { decodeSamples, packState, SAMPLE_WORDS, STATE_WORDS, unpackState } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -53,7 +54,6 @@ const REL_PER_THREAD = 8;
 const RED_PER_THREAD = 32;
 /** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
 const PROFILE_DISPATCHES = 2000;
-const STATE_FIELDS = 9; // V, gbg, ahp1, ahp2, ahp3, r1A, s1A, s2B, ref
 const DEFAULT_SPIKE_BYTES = 64 << 20;
 
 /** Engine tuning and test hooks beyond EngineOptions. */
@@ -174,7 +174,7 @@ function perCellMax(k: Constants, steps: number): number {
 function perSimBuffers(m: Model): { name: string; perSim: number; fixed: number }[] {
   const { n, nBox, relThreads, nPart } = tissueSizes(m);
   return [
-    { name: 'cell state', perSim: STATE_FIELDS * 4 * n, fixed: 0 },
+    { name: 'cell state', perSim: STATE_WORDS * 4 * n, fixed: 0 },
     { name: 'grid A', perSim: 4 * nBox, fixed: 0 },
     { name: 'SERT vmax', perSim: 4 * nBox, fixed: 0 },
     { name: 'mass accumulators', perSim: 32 * relThreads, fixed: 0 },
@@ -454,7 +454,7 @@ export class WebGpuBatch {
     this.uniK = this.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
     this.uniD = this.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
     this.ctl = this.buffer('ctl', ctlBytes(K), S | CD | CS);
-    this.state = this.buffer('cell state', K * STATE_FIELDS * 4 * n, S | CD | CS);
+    this.state = this.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS);
     const cellIn = this.buffer('cell inputs', 8 * n, S | CD);
     this.grids = [this.buffer('grid A', K * 4 * nBox, S | CD | CS), this.buffer('grid B', K * 4 * nBox, S | CD | CS)];
     const counts = this.buffer('spike counts', K * 4 * nBox, S | CD);
@@ -479,15 +479,11 @@ export class WebGpuBatch {
     this.dims[DIM.nCells] = n;
     q.writeBuffer(this.uniD, 0, this.dims);
     q.writeBuffer(this.ctl, 0, new Uint32Array(ctlBytes(K) / 4));
-    const st = new Uint32Array(STATE_FIELDS * n);
+    const st = new Uint32Array(STATE_WORDS * n);
     for (let s = 0; s < K; s++) {
       const s0 = initialState(this.models[s], this.ks[s], sims[s].c0_nM, sims[s].rate0_Hz);
-      const fields = [s0.V, s0.gbg, s0.ahp1, s0.ahp2, s0.ahp3, s0.r1A, s0.s1A, s0.s2B];
-      fields.forEach((a, f) => {
-        st.set(new Uint32Array(a.buffer, a.byteOffset, n), f * n);
-      });
-      st.set(s0.ref, 8 * n);
-      q.writeBuffer(this.state, s * STATE_FIELDS * 4 * n, st);
+      packState(s0, n, st);
+      q.writeBuffer(this.state, s * STATE_WORDS * 4 * n, st);
       const grid = s0.grid as Float32Array<ArrayBuffer>;
       // outside voxels stay 0 in both grids; inside is overwritten
       q.writeBuffer(this.grids[0], s * 4 * nBox, grid);
@@ -612,7 +608,7 @@ export class WebGpuBatch {
     if (this.samples && this.samplesCap >= need) return;
     if (this.samples) this.samples.destroy();
     this.samplesCap = Math.max(need, 2 * this.samplesCap);
-    const bytes = this.samplesCap * this.nSims * 32;
+    const bytes = this.samplesCap * this.nSims * 4 * SAMPLE_WORDS;
     if (bytes > this.lim.maxBinding) {
       this.samples = null;
       throw new Error(
@@ -814,7 +810,7 @@ export class WebGpuBatch {
     const cb = ctlBytes(K);
     const stCtl = this.staging(cb);
     enc.copyBufferToBuffer(this.ctl, 0, stCtl, 0, cb);
-    const sampleBytes = 32 * nSamples * K;
+    const sampleBytes = 4 * SAMPLE_WORDS * nSamples * K;
     const stSamples = nSamples > 0 ? this.staging(sampleBytes) : null;
     if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples, 0, sampleBytes);
     const massBytes = 32 * this.relThreads * K;
@@ -838,7 +834,6 @@ export class WebGpuBatch {
     const g0 = this.gridTotals(bStart);
     const g1 = this.gridTotals(bEnd);
     const su = new Uint32Array(bSamples);
-    const sf = new Float32Array(bSamples);
     const mf = new Float32Array(bMass);
     const spikes = this.recordSpikes ? this.splitSpikes(spikeParts) : null;
     const out: RecordBatch[] = [];
@@ -847,16 +842,7 @@ export class WebGpuBatch {
       if (written !== nSamples) {
         throw new Error(`webgpu: ${written} trace samples written${K > 1 ? ` for sim ${s}` : ''}, expected ${nSamples}`);
       }
-      const samples = emptySamples(nSamples);
-      for (let i = 0; i < nSamples; i++) {
-        const b = 8 * (i * K + s);
-        samples.step[i] = su[b];
-        samples.spikes[i] = su[b + 1];
-        samples.probe[i] = sf[b + 2];
-        samples.meanC[i] = sf[b + 3];
-        samples.s1A[i] = sf[b + 4];
-        samples.s2B[i] = sf[b + 5];
-      }
+      const samples = decodeSamples(su, nSamples, s * SAMPLE_WORDS, K * SAMPLE_WORDS);
       let released = 0;
       let uptaken = 0;
       let cleared = 0;
@@ -915,7 +901,7 @@ export class WebGpuBatch {
     const n = this.m.nCells;
     const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
     const enc = this.dev.createCommandEncoder();
-    const sb = STATE_FIELDS * 4 * n;
+    const sb = STATE_WORDS * 4 * n;
     const stS = this.staging(sb);
     enc.copyBufferToBuffer(this.state, s * sb, stS, 0, sb);
     const gb = 4 * nBox;
@@ -924,20 +910,7 @@ export class WebGpuBatch {
     enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG, 0, gb);
     this.dev.queue.submit([enc.finish()]);
     const [bs, bg] = await Promise.all([this.read(stS), this.read(stG)]);
-    const f = (i: number) => new Float32Array(bs.slice(i * 4 * n, (i + 1) * 4 * n));
-    return {
-      step: this.step,
-      V: f(0),
-      gbg: f(1),
-      ahp1: f(2),
-      ahp2: f(3),
-      ahp3: f(4),
-      r1A: f(5),
-      s1A: f(6),
-      s2B: f(7),
-      ref: new Uint32Array(bs.slice(8 * 4 * n, 9 * 4 * n)),
-      grid: new Float32Array(bg.slice(0, gb)),
-    };
+    return { step: this.step, ...unpackState(bs, n), grid: new Float32Array(bg.slice(0, gb)) };
   }
 
   dispose(): void {
