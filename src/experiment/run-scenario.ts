@@ -4,7 +4,7 @@
  */
 import type { Engine, EngineOptions, RecordBatch } from '../engines/engine.js';
 import { estimateSteadyState } from '../engines/cpu/steady-state.js';
-import { buildModel, type Model } from '../model/derive.js';
+import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import type { Scenario } from '../model/scenario.js';
 import { isiStats, meanOver, relativeDrift } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
@@ -20,8 +20,6 @@ export interface RunOptions {
   /** Settling criterion on the probe: |drift| across the last quarter below this. */
   driftTolerance?: number;
 }
-
-const AVOGADRO = 6.02214076e23;
 
 /** A scenario's model, starting steady state (estimated unless sc.c0_nM is given) and engine options. */
 export function prepareScenario(sc: Scenario): { model: Model; est: { c0_nM: number; rate_Hz: number }; opts: EngineOptions } {
@@ -151,7 +149,7 @@ export function assembleResult(
         dtFineS: dt / S,
       }
     : null;
-  const toMolecules = (model.voxelVolume_L * AVOGADRO) / 1e9;
+  const toMolecules = moleculesPerNmVoxel(model);
   const mb = batches.reduce(
     (a, b) => ({ released: a.released + b.mass.released, uptaken: a.uptaken + b.mass.uptaken, cleared: a.cleared + b.mass.cleared }),
     { released: 0, uptaken: 0, cleared: 0 },

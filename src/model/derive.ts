@@ -10,9 +10,38 @@ import { buildGeometry, placeCells, type Geometry } from './geometry.js';
 import type { Constants } from './layout.js';
 import type { Params } from './params.js';
 
-const AVOGADRO = 6.02214076e23;
-
 export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';
+
+/** Avogadro's number, 1/mol. */
+export const AVOGADRO = 6.02214076e23;
+
+/** Effective diffusion coefficient in the extracellular space, D* = D / lambda² (tortuosity), µm²/s. */
+export function effectiveDiffusion_um2ps(p: Params): number {
+  return (p.D_cm2ps * 1e8) / (p.lambda * p.lambda);
+}
+
+/** Grid step, s (dt_ms x subSteps). */
+export function gridStep_s(p: Params): number {
+  return (p.dt_ms * p.subSteps) / 1000;
+}
+
+/** Diffusion number D* dt_grid / dx² of the explicit 7-point stencil. Stable only up to 1/6. */
+export function diffusionNumber(p: Params): number {
+  return (effectiveDiffusion_um2ps(p) * gridStep_s(p)) / (p.voxel_um * p.voxel_um);
+}
+
+/**
+ * One cell's share of the tissue's SERT capacity, in its voxel's extracellular concentration units
+ * (nM/s): Vmax_i = rho_i x capacity x alpha V_region / N, per voxel rho_i x capacity x nVox / N.
+ */
+export function cellSertVmax_nMps(p: Params, rho: number, regionVoxels: number, nCells: number): number {
+  return (rho * p.sertCapacity_nMps * regionVoxels) / nCells;
+}
+
+/** Molecules per (nM x voxel) of extracellular 5-HT: alpha V_voxel N_A / 1e9. */
+export function moleculesPerNmVoxel(m: Pick<Model, 'voxelVolume_L'>): number {
+  return (m.voxelVolume_L * AVOGADRO) / 1e9;
+}
 
 export interface Model {
   params: Params;
@@ -49,14 +78,14 @@ export function buildModel(params: Params, genotype: Genotype, nCells: number, s
     Idrive[c] = params.IdriveMean_pA + params.IdriveSd_pA * rng.normal();
     rho[c] = Math.exp(s * rng.normal() - (s * s) / 2);
   }
-  const dtGrid_s = (params.dt_ms * params.subSteps) / 1000;
+  const dtGrid_s = gridStep_s(params);
   const nVox = geometry.inside.length;
   const scale = params.refCells_n / nCells; // each cell stands for refCells/N real cells
   // Vmax_i = rho_i * capacity * alpha * V_region / N (amount/s); per voxel in extracellular
   // concentration units: rho_i * capacity * nVox / N.
   const sertOn = GENOTYPES[genotype].sert;
   const vmax = new Float64Array(geometry.nx * geometry.ny * geometry.nz);
-  for (let c = 0; c < nCells; c++) vmax[vox[c]] += (rho[c] * params.sertCapacity_nMps * nVox) / nCells;
+  for (let c = 0; c < nCells; c++) vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
   const vmaxDt = new Float32Array(vmax.length);
   for (let v = 0; v < vmax.length; v++) vmaxDt[v] = vmax[v] * dtGrid_s * sertOn;
   const voxelVolume_L = params.alpha * (params.voxel_um * 1e-5) ** 3; // µm -> dm
@@ -93,7 +122,7 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
   // s' = a + (s - a) e_D + (r - a) * tauR/(tauR - tauD) * (e_R - e_D)
   const cross = Math.abs(tauR - tauD) < 1e-9 ? (dtGrid_ms / tauD) * e1D : (tauR / (tauR - tauD)) * (e1R - e1D);
   const lamBg = (p.bgRate_Hz * dtGrid_ms) / 1000;
-  const Dstar_um2_per_ms = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda) / 1000;
+  const Dstar_um2_per_ms = effectiveDiffusion_um2ps(p) / 1000;
   const [seedLo, seedHi] = seedKey(m.seed);
   const c: Constants = {
     nCells: m.nCells,

@@ -4,7 +4,10 @@
  * that name the field and the allowed range.
  */
 import { DRUGS, DRUG_NAMES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
+import { diffusionNumber } from './derive.js';
 import { ConfigError, checkNumber } from './errors.js';
+
+export { diffusionNumber } from './derive.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type Params } from './params.js';
 
 export interface Phase {
@@ -92,13 +95,6 @@ export function parseParams(field: string, v: unknown): Params {
   }
   checkModelConsistency(field, params);
   return params;
-}
-
-/** Diffusion number D* dt_grid / dx² of the explicit 7-point stencil. Stable only up to 1/6. */
-export function diffusionNumber(p: Params): number {
-  const Dstar_um2_per_s = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda);
-  const dtGrid_s = (p.dt_ms * p.subSteps) / 1000;
-  return (Dstar_um2_per_s * dtGrid_s) / (p.voxel_um * p.voxel_um);
 }
 
 /** Relations between parameters that single ranges cannot express. */

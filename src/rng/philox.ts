@@ -62,6 +62,10 @@ export const STREAM = {
   placement: 0x5eed0002,
   /** Initial membrane potentials. */
   initialV: 0x5eed0003,
+  /** Cell placement in the steady-state estimate's patch of tissue. */
+  patchPlacement: 0x5eed0010,
+  /** Operand pairs of the WebGPU division self-test (with its own fixed key, no seed). */
+  divisionCheck: 0x5eed0020,
 } as const;
 
 /** Seed -> Philox key (two u32 words). */

@@ -9,9 +9,9 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { GENOTYPES } from '../../model/drugs.js';
-import { deriveConstants, type Model } from '../../model/derive.js';
+import { cellSertVmax_nMps, deriveConstants, effectiveDiffusion_um2ps, type Model } from '../../model/derive.js';
 import { cubeGeometry } from '../../model/geometry.js';
-import { HostStream, seedKey } from '../../rng/philox.js';
+import { HostStream, STREAM, seedKey } from '../../rng/philox.js';
 import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { stepNeurons } from './neurons.js';
@@ -101,7 +101,7 @@ function refineOnPatch(m: Model, doses: DrugDoses, wm: SteadyStateEstimate, o: E
   // uptake by cells of radius ~voxel/2 at density n, 1 / (4 pi D* a n) (seconds at small N) ...
   const edge = o.patchVoxels ?? Math.max(8, Math.min(16, Math.round(Math.cbrt((100 * nVox) / m.nCells))));
   const patch = patchModel(m, edge);
-  const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda); // µm²/s
+  const Dstar = effectiveDiffusion_um2ps(p); // µm²/s
   const density = m.nCells / (nVox * p.voxel_um ** 3); // cells / µm³
   const tauDiff = 1 / (4 * Math.PI * Dstar * (p.voxel_um / 2) * density);
   // ... and SERT uptake's own time constant near c0, (Km_eff + c)² / (Vmax Km_eff): ~1 s at baseline,
@@ -127,13 +127,13 @@ export function patchModel(m: Model, edge: number): Model {
   const nv = edge * edge * edge;
   const geometry = cubeGeometry(edge, m.geometry.voxel_um);
   const nCells = Math.max(1, Math.min(m.nCells, Math.round((m.nCells * nv) / m.geometry.inside.length)));
-  const rng = new HostStream(seedKey(m.seed), 0x5eed0010, 0);
+  const rng = new HostStream(seedKey(m.seed), STREAM.patchPlacement, 0);
   const vox = new Uint32Array(nCells);
   const vmaxDt = new Float32Array(nv);
   const sertOn = GENOTYPES[m.genotype].sert;
   for (let i = 0; i < nCells; i++) {
     vox[i] = Math.min(nv - 1, Math.floor(rng.uniform() * nv));
-    vmaxDt[vox[i]] += ((m.rho[i] * m.params.sertCapacity_nMps * m.geometry.inside.length) / m.nCells) * m.dtGrid_s * sertOn;
+    vmaxDt[vox[i]] += cellSertVmax_nMps(m.params, m.rho[i], m.geometry.inside.length, m.nCells) * m.dtGrid_s * sertOn;
   }
   return {
     ...m,

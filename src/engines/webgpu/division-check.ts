@@ -4,13 +4,13 @@
  * the model's (5-HT over affinities, Michaelis-Menten terms) and on random normal floats over a wide
  * exponent range; the answer picks native `/` or the exact integer divRN (shaders/common.wgsl).
  */
-import { HostStream } from '../../rng/philox.js';
+import { HostStream, STREAM } from '../../rng/philox.js';
 import checkSrc from '../../../shaders/div_check.wgsl';
 
 const cache = new WeakMap<GPUDevice, Promise<boolean>>();
 
 export function operandPairs(n = 1 << 14): Float32Array<ArrayBuffer> {
-  const rng = new HostStream([0x0d1f, 0x5eed], 0x5eed0020, 0);
+  const rng = new HostStream([0x0d1f, 0x5eed], STREAM.divisionCheck, 0);
   const ab = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {
     const ea = Math.floor(rng.uniform() * 60) - 30;
