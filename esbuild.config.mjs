@@ -12,8 +12,8 @@ export async function buildNode() {
     ...common,
     entryPoints: {
       cli: 'src/cli/main.ts',
-      'condition-worker': 'src/experiment/condition-worker.ts',
       'cpu-worker': 'src/engines/cpu/parallel-worker.ts',
+      'cpu-pool-worker': 'src/engines/cpu/pool-worker.ts',
       ...(existsSync('src/worker/node-worker.ts') ? { 'sim-worker': 'src/worker/node-worker.ts' } : {}),
     },
     outdir: 'build/node',

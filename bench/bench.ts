@@ -24,9 +24,7 @@ import { buildModel } from '../src/model/derive.js';
 import { STATE_WORDS } from '../src/model/layout.js';
 import { defaultParams } from '../src/model/params.js';
 import type { Engine, EngineOptions } from '../src/engines/engine.js';
-import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
-import { ParallelCpuEngine } from '../src/engines/cpu/parallel-engine.js';
-import { LAVAPIPE_ICD, SWIFTSHADER_ICD } from '../src/engines/webgpu/gpu-context.js';
+import { CpuEngine, getGpu, LAVAPIPE_ICD, ParallelCpuEngine, SWIFTSHADER_ICD, WebGpuEngine } from '../src/engines/node.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Roofline: bytes each kernel moves, from the buffers it reads and writes (bench/README.md, "Roofline").
@@ -222,8 +220,6 @@ async function runChild(a: Args, bandwidth: number): Promise<BenchResult> {
   if (engine === 'cpu') create = async () => new CpuEngine(opts);
   else if (engine === 'cpu-mt') create = () => ParallelCpuEngine.create(opts, a.threads);
   else {
-    const { getGpu } = await import('../src/engines/webgpu/gpu-context.js');
-    const { WebGpuEngine } = await import('../src/engines/webgpu/webgpu-engine.js');
     const td = performance.now();
     const ctx = await getGpu();
     deviceSeconds = (performance.now() - td) / 1000;

@@ -1,11 +1,10 @@
 /**
  * Findings F1-F7 of MODEL.md §5: the evaluation logic on hand-made measures, and the whole experiment
- * at small size on the CPU engine (worker threads from the built bundle when present).
+ * at small size on the CPU engine (one condition per worker thread).
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { resolveEngine } from '../src/engines/create.js';
+import { nodeCpuProvider } from '../src/engines/node.js';
 import { runBelmer2018 } from '../src/experiment/belmer2018.js';
 import { DOSES, belmerConditions, evaluateFindings, ic50, type ConditionMeasure } from '../src/model/findings.js';
 
@@ -63,13 +62,12 @@ describe('evaluateFindings', () => {
 });
 
 test('F1-F7 pass at small size (1,000 neurons, half-length phases, CPU engine)', async () => {
-  const workerPath = resolve('build/node/condition-worker.mjs');
+  // one condition per worker thread (the pool worker of the bundle npm test builds)
   const res = await runBelmer2018({
-    engine: await resolveEngine('cpu'),
+    engine: await resolveEngine('cpu', undefined, { cpu: nodeCpuProvider() }),
     neurons: 1000,
     seed: 1,
     durationScale: 0.5,
-    workerPath: existsSync(workerPath) ? workerPath : undefined,
   });
   const failed = res.findings.filter((f) => !f.pass);
   expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runScenario } from '../src/experiment/run-scenario.js';
+import { resolveEngine } from '../src/engines/create.js';
+import { singleAsBatch } from '../src/engines/engine.js';
 import { WebGpuEngine } from '../src/engines/webgpu/webgpu-engine.js';
 import { defaultParams } from '../src/model/params.js';
 import { writeRunOutputs } from '../src/report/write.js';
@@ -29,8 +31,8 @@ test('device lost mid-run: clear error, earlier batches kept and written as inco
       c0_nM: 30,
     },
     {
-      chunkSteps: 200,
-      createEngine: async (o) => {
+      ...(await resolveEngine('webgpu')),
+      createBatch: async ([o]) => {
         const e = await WebGpuEngine.create(o, ctx);
         const advance = e.advance.bind(e);
         e.advance = async (n: number) => {
@@ -40,9 +42,10 @@ test('device lost mid-run: clear error, earlier batches kept and written as inco
           }
           return advance(n);
         };
-        return e;
+        return singleAsBatch(e);
       },
     },
+    { chunkSteps: 200 },
   );
   expect(r.summary.complete).toBe(false);
   expect(r.summary.error).toMatch(/device lost/);

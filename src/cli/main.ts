@@ -3,9 +3,8 @@
  * the field, exit code 2, nothing written.
  */
 import { availableParallelism } from 'node:os';
-import { ParallelCpuEngine } from '../engines/cpu/parallel-engine.js';
-import type { EngineOptions } from '../engines/engine.js';
 import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
+import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { ConfigError } from '../model/errors.js';
@@ -34,13 +33,9 @@ function checkOut(out: string | undefined, force: boolean | undefined): void {
   if (!force && earlierOutputs(out).length) throw new OutputExistsError(out);
 }
 
-/** The engine; notices (e.g. the CPU fallback) go to stderr. `cpuThreads` > 1: multi-threaded CPU engine. */
-async function engineFor(choice: string | undefined, cpuThreads = 1): Promise<ResolvedEngine> {
-  const cpu =
-    cpuThreads > 1
-      ? { adapter: `JavaScript, ${cpuThreads} threads`, create: (o: EngineOptions) => ParallelCpuEngine.create(o, cpuThreads) }
-      : undefined;
-  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu });
+/** The engine; notices (e.g. the CPU fallback) go to stderr. The CPU engine runs on `cpuThreads` threads. */
+async function engineFor(choice: string | undefined, cpuThreads = availableParallelism()): Promise<ResolvedEngine> {
+  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(cpuThreads) });
 }
 
 async function cmdRun(argv: string[]): Promise<number> {
@@ -62,9 +57,9 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const sc = scenarioFromFlags(v);
   checkOut(v.out, v.force);
-  const engine = await engineFor(v.engine, availableParallelism());
+  const engine = await engineFor(v.engine);
   const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
-  const r = await runScenario(sc, { createEngine: engine.create, onProgress: (f) => bar.update(f) });
+  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f) });
   bar.done();
   if (v.out !== undefined) writeRunOutputs(v.out, r, { force: !!v.force });
   const s = r.summary;
@@ -117,8 +112,8 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const durationScale = parsePositive('--duration-scale', v['duration-scale'], 1, 0.01, 100, '');
   checkOut(v.out, v.force);
-  // one condition per core on the CPU engine: each condition single-threaded
-  const engine = await engineFor(v.engine);
+  // on the CPU engine, one condition per thread (--threads, default one per core)
+  const engine = await engineFor(v.engine, threads || availableParallelism());
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,
@@ -126,7 +121,6 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     seed,
     durationScale,
     durations: v.quick ? QUICK.durations : undefined,
-    threads: threads || undefined,
     onProgress: (f) => bar.update(f),
   });
   bar.done();

@@ -1,12 +1,18 @@
 /**
  * Engine selection: `cpu`, `webgpu` (an error when no adapter exists) or `auto` (WebGPU when an adapter
- * exists, else the CPU engine with a one-line notice).
+ * exists, else the CPU engine with a one-line notice). A ResolvedEngine makes single simulations, batches
+ * of simulations of one tissue (BatchEngine), and the steady-state estimates they start from; the rest
+ * of raphe reaches the engines through it and never imports engines/cpu or engines/webgpu itself.
  */
+import type { DrugDoses } from '../model/drugs.js';
+import type { Model } from '../model/derive.js';
 import { CpuEngine } from './cpu/cpu-engine.js';
-import type { Engine, EngineKind, EngineOptions } from './engine.js';
+import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './cpu/steady-state.js';
+import { sequentialBatch, singleAsBatch, type BatchEngine, type Engine, type EngineKind, type EngineOptions } from './engine.js';
 
 export type EngineChoice = EngineKind | 'auto';
 export const ENGINE_CHOICES: EngineChoice[] = ['cpu', 'webgpu', 'auto'];
+export type { EstimateOptions, SteadyStateEstimate } from './cpu/steady-state.js';
 
 export class NoAdapterError extends Error {
   constructor() {
@@ -15,23 +21,60 @@ export class NoAdapterError extends Error {
   }
 }
 
+/** A steady-state estimate to make: the tissue and the doses of the condition's first phase. */
+export interface EstimateRequest {
+  model: Model;
+  doses: DrugDoses;
+  options?: EstimateOptions;
+}
+
 export interface ResolvedEngine {
   kind: EngineKind;
   adapter: string;
+  /** One simulation. */
   create(opts: EngineOptions): Promise<Engine>;
+  /** Several simulations of one tissue, advanced together (see BatchEngine). */
+  createBatch(sims: EngineOptions[]): Promise<BatchEngine>;
+  /** The most simulations of `model`'s tissue one batch holds (WebGPU: the device limits). */
+  maxBatch(model: Model, recordSpikes: boolean): number;
+  /** Steady-state estimates (CPU work for every engine; on threads where the CPU provider has them). */
+  estimate(items: EstimateRequest[]): Promise<SteadyStateEstimate[]>;
+}
+
+/** The CPU engine's pieces; the CLI injects the multi-threaded ones, which are Node-only. */
+export interface CpuProvider {
+  adapter: string;
+  create(opts: EngineOptions): Promise<Engine>;
+  /** Default: the sims one after another in this thread. */
+  createBatch?(sims: EngineOptions[]): Promise<BatchEngine>;
+  /** Default: one after another in this thread. */
+  estimate?(items: EstimateRequest[]): Promise<SteadyStateEstimate[]>;
 }
 
 export interface ResolveOptions {
-  /** Another CPU engine (e.g. the multi-threaded one, which is Node-only: the CLI injects it). */
-  cpu?: { adapter: string; create(opts: EngineOptions): Promise<Engine> };
+  cpu?: CpuProvider;
 }
+
+const inThread = async (items: EstimateRequest[]) => items.map((it) => estimateSteadyState(it.model, it.doses, it.options));
 
 export async function resolveEngine(
   choice: EngineChoice,
   notice: (msg: string) => void = () => {},
   ro: ResolveOptions = {},
 ): Promise<ResolvedEngine> {
-  const cpu: ResolvedEngine = { kind: 'cpu', ...(ro.cpu ?? { adapter: 'JavaScript', create: async (o) => new CpuEngine(o) }) };
+  const p: CpuProvider = ro.cpu ?? { adapter: 'JavaScript', create: async (o) => new CpuEngine(o) };
+  const estimate = p.estimate ?? inThread;
+  const cpu: ResolvedEngine = {
+    kind: 'cpu',
+    adapter: p.adapter,
+    create: p.create,
+    createBatch: async (sims) => {
+      if (sims.length === 1) return singleAsBatch(await p.create(sims[0]));
+      return p.createBatch ? p.createBatch(sims) : sequentialBatch(await Promise.all(sims.map((s) => new CpuEngine(s))));
+    },
+    maxBatch: () => Number.MAX_SAFE_INTEGER,
+    estimate,
+  };
   if (choice === 'cpu') return cpu;
   const { getGpu } = await import('./webgpu/gpu-context.js');
   const ctx = await getGpu();
@@ -40,6 +83,13 @@ export async function resolveEngine(
     notice('raphe: no WebGPU adapter found; running on the CPU engine');
     return cpu;
   }
-  const { WebGpuEngine } = await import('./webgpu/webgpu-engine.js');
-  return { kind: 'webgpu', adapter: ctx.adapterName, create: (o) => WebGpuEngine.create(o, ctx) };
+  const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
+  return {
+    kind: 'webgpu',
+    adapter: ctx.adapterName,
+    create: (o) => WebGpuEngine.create(o, ctx),
+    createBatch: (sims) => WebGpuBatch.create(sims, ctx),
+    maxBatch: (model, recordSpikes) => Math.max(1, WebGpuBatch.maxSims(model, ctx, {}, recordSpikes)),
+    estimate,
+  };
 }

@@ -78,3 +78,70 @@ export interface Engine {
   snapshot(): Promise<StateSnapshot>;
   dispose(): void;
 }
+
+/**
+ * K simulations of one tissue advanced together: the same cells, seed, geometry and recording
+ * settings; each its own constants (genotype, expression, drug doses) and starting state. WebGPU runs
+ * them in the same dispatches (the sim is the z dimension), the CPU engine one simulation per worker
+ * thread. Every sim of a batch advances the same number of grid steps.
+ */
+export interface BatchEngine {
+  readonly info: EngineInfo;
+  /** Number of simulations K. */
+  readonly nSims: number;
+  /** Current constants of sim `sim` (after its last setDoses). */
+  constants(sim: number): Constants;
+  /** Change sim `sim`'s drug doses from the next grid step on (a phase change). */
+  setDoses(sim: number, doses: DrugDoses): void;
+  /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
+  advance(steps: number): Promise<RecordBatch[]>;
+  snapshot(sim: number): Promise<StateSnapshot>;
+  dispose(): void;
+}
+
+function checkSim(sim: number, nSims: number): number {
+  if (!Number.isInteger(sim) || sim < 0 || sim >= nSims) throw new Error(`batch: no sim ${sim} (batch of ${nSims})`);
+  return sim;
+}
+
+/** A batch of one: a single-simulation engine seen through the batch interface. */
+export function singleAsBatch(e: Engine): BatchEngine {
+  return {
+    info: e.info,
+    nSims: 1,
+    constants: (sim) => {
+      checkSim(sim, 1);
+      return e.constants;
+    },
+    setDoses: (sim, doses) => {
+      checkSim(sim, 1);
+      e.setDoses(doses);
+    },
+    advance: async (steps) => [await e.advance(steps)],
+    snapshot: (sim) => {
+      checkSim(sim, 1);
+      return e.snapshot();
+    },
+    dispose: () => e.dispose(),
+  };
+}
+
+/** A batch of engines advanced one after another in this thread (any engine; the browser's CPU batch). */
+export function sequentialBatch(engines: Engine[]): BatchEngine {
+  if (!engines.length) throw new Error('batch: no simulations');
+  return {
+    info: engines[0].info,
+    nSims: engines.length,
+    constants: (sim) => engines[checkSim(sim, engines.length)].constants,
+    setDoses: (sim, doses) => engines[checkSim(sim, engines.length)].setDoses(doses),
+    advance: async (steps) => {
+      const out: RecordBatch[] = [];
+      for (const e of engines) out.push(await e.advance(steps));
+      return out;
+    },
+    snapshot: (sim) => engines[checkSim(sim, engines.length)].snapshot(),
+    dispose: () => {
+      for (const e of engines) e.dispose();
+    },
+  };
+}

@@ -1,74 +1,160 @@
 /**
- * Runs one scenario on one engine: builds the model, estimates the starting steady state, advances
- * phase by phase in chunks (drained in batches), and assembles the RunResult with its summary.
+ * The one phase loop: runs scenarios on an engine (raphe run, the experiment, sweeps). Scenarios that
+ * share a tissue (neurons, seed, parameters), recording settings and phase lengths advance together as
+ * one batch (BatchEngine: WebGPU in the same dispatches, the CPU engine one simulation per thread), as
+ * many per batch as the engine allows; each is started from its estimated steady state (estimated for
+ * all scenarios up front, in parallel where the engine's CPU side has threads), advanced phase by phase
+ * in chunks drained in batches, and assembled into its RunResult.
  */
-import type { Engine, EngineOptions, RecordBatch } from '../engines/engine.js';
-import { estimateSteadyState } from '../engines/cpu/steady-state.js';
+import type { EstimateRequest, ResolvedEngine, SteadyStateEstimate } from '../engines/create.js';
+import type { BatchEngine, Engine, EngineInfo, EngineOptions, RecordBatch } from '../engines/engine.js';
 import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import type { Scenario } from '../model/scenario.js';
 import { isiStats, meanOver, relativeDrift } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
 
-export type EngineFactory = (opts: EngineOptions) => Promise<Engine>;
-
 export interface RunOptions {
-  createEngine: EngineFactory;
   /** Grid steps per engine call (one drained batch). */
   chunkSteps?: number;
-  /** Called after each chunk with the fraction done. */
+  /** Called after each chunk with the fraction done (all scenarios). */
   onProgress?: (fraction: number) => void;
   /** Settling criterion on the probe: |drift| across the last quarter below this. */
   driftTolerance?: number;
+  /** Most scenarios in one batch (default: as many as the engine allows). */
+  maxBatch?: number;
 }
 
-/** A scenario's model, starting steady state (estimated unless sc.c0_nM is given) and engine options. */
-export function prepareScenario(sc: Scenario): { model: Model; est: { c0_nM: number; rate_Hz: number }; opts: EngineOptions } {
-  const model = buildModel(sc.params, sc.genotype, sc.neurons, sc.seed);
-  const first = sc.phases[0];
-  const est = sc.c0_nM === undefined ? estimateSteadyState(model, first.drugs) : { c0_nM: sc.c0_nM, rate_Hz: 1 };
-  const opts: EngineOptions = {
-    model,
-    doses: first.drugs,
-    c0_nM: est.c0_nM,
-    rate0_Hz: est.rate_Hz,
-    recordSpikes: sc.recording.spikes,
-    sampleSteps: sc.recording.sampleSteps,
-  };
-  return { model, est, opts };
+/** A scenario made ready to run: its model, starting steady state, engine options and phase lengths. */
+export interface PreparedScenario {
+  sc: Scenario;
+  model: Model;
+  est: SteadyStateEstimate;
+  opts: EngineOptions;
+  /** Grid steps of each phase. */
+  phaseSteps: number[];
+  /** Seconds spent on the steady-state estimate. */
+  estSeconds: number;
 }
 
-export async function runScenario(sc: Scenario, o: RunOptions): Promise<RunResult> {
-  const wall0 = performance.now();
-  const { model, est, opts } = prepareScenario(sc);
-  const engine = await o.createEngine(opts);
-  const batches: RecordBatch[] = [];
-  const phases: PhaseRecord[] = [];
-  let error: string | undefined;
-  const totalSteps = sc.phases.reduce((a, ph) => a + Math.round(ph.durationS / model.dtGrid_s), 0);
+/** Models and steady-state estimates of `scenarios` (estimated unless sc.c0_nM is given). */
+export async function prepareScenarios(scenarios: Scenario[], engine: Pick<ResolvedEngine, 'estimate'>): Promise<PreparedScenario[]> {
+  const models = scenarios.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
+  const need = scenarios.flatMap((sc, i) => (sc.c0_nM === undefined ? [i] : []));
+  const t0 = performance.now();
+  const reqs: EstimateRequest[] = need.map((i) => ({ model: models[i], doses: scenarios[i].phases[0].drugs }));
+  const ests = reqs.length ? await engine.estimate(reqs) : [];
+  const estSeconds = (performance.now() - t0) / 1000 / Math.max(1, need.length);
+  return scenarios.map((sc, i) => {
+    const model = models[i];
+    const j = need.indexOf(i);
+    const est = j >= 0 ? ests[j] : { c0_nM: sc.c0_nM!, rate_Hz: 1 };
+    const opts: EngineOptions = {
+      model,
+      doses: sc.phases[0].drugs,
+      c0_nM: est.c0_nM,
+      rate0_Hz: est.rate_Hz,
+      recordSpikes: sc.recording.spikes,
+      sampleSteps: sc.recording.sampleSteps,
+    };
+    const phaseSteps = sc.phases.map((ph) => Math.round(ph.durationS / model.dtGrid_s));
+    return { sc, model, est, opts, phaseSteps, estSeconds: j >= 0 ? estSeconds : 0 };
+  });
+}
+
+/** Scenarios that can share a batch: same tissue, recording and phase lengths. */
+function batchKey(p: PreparedScenario): string {
+  const { sc } = p;
+  return JSON.stringify([sc.neurons, sc.seed, sc.params, sc.recording, p.phaseSteps]);
+}
+
+/** Runs every scenario; results in input order. A failure inside a batch ends that batch's runs (marked incomplete). */
+export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine, o: RunOptions = {}): Promise<RunResult[]> {
+  if (!scenarios.length) return [];
+  const prep = await prepareScenarios(scenarios, engine);
+  const groups = new Map<string, number[]>();
+  prep.forEach((p, i) => {
+    const key = batchKey(p);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const batches: number[][] = [];
+  for (const members of groups.values()) {
+    const per = Math.max(
+      1,
+      Math.min(o.maxBatch ?? Infinity, engine.maxBatch(prep[members[0]].model, prep[members[0]].sc.recording.spikes)),
+    );
+    for (let b = 0; b < members.length; b += per) batches.push(members.slice(b, b + per));
+  }
+  const stepsOf = (i: number) => prep[i].phaseSteps.reduce((a, b) => a + b, 0);
+  const total = prep.reduce((a, _, i) => a + stepsOf(i), 0);
   let done = 0;
-  let tS = 0;
+  const results = new Array<RunResult>(scenarios.length);
+  for (const members of batches) {
+    const out = await runBatch(
+      members.map((i) => prep[i]),
+      engine,
+      o,
+      (steps) => {
+        done += steps * members.length;
+        o.onProgress?.(total ? done / total : 1);
+      },
+    );
+    members.forEach((i, s) => {
+      results[i] = out[s];
+    });
+  }
+  return results;
+}
+
+/** Runs one scenario (a batch of one). */
+export async function runScenario(sc: Scenario, engine: ResolvedEngine, o: RunOptions = {}): Promise<RunResult> {
+  return (await runScenarios([sc], engine, o))[0];
+}
+
+/** The phase loop of one batch: scenarios of equal phase lengths on one BatchEngine. */
+async function runBatch(
+  members: PreparedScenario[],
+  engine: ResolvedEngine,
+  o: RunOptions,
+  advanced: (steps: number) => void,
+): Promise<RunResult[]> {
+  const wall0 = performance.now();
+  const first = members[0];
+  const dt = first.model.dtGrid_s;
+  const chunk = Math.max(1, o.chunkSteps ?? 1000);
+  const records = members.map(() => [] as RecordBatch[]);
+  const phases = members.map(() => [] as PhaseRecord[]);
+  let error: string | undefined;
+  let batch: BatchEngine | null = null;
   try {
-    for (let pi = 0; pi < sc.phases.length; pi++) {
-      const ph = sc.phases[pi];
-      if (pi > 0) engine.setDoses(ph.drugs);
-      const steps = Math.round(ph.durationS / model.dtGrid_s);
-      phases.push({ name: ph.name, startS: tS, endS: tS + steps * model.dtGrid_s, drugs: ph.drugs });
-      tS += steps * model.dtGrid_s;
-      const chunk = o.chunkSteps ?? 1000;
-      for (let s = 0; s < steps; s += chunk) {
-        const n = Math.min(chunk, steps - s);
-        batches.push(await engine.advance(n));
-        done += n;
-        o.onProgress?.(done / totalSteps);
+    batch = await engine.createBatch(members.map((p) => p.opts));
+    let tS = 0;
+    for (let pi = 0; pi < first.phaseSteps.length; pi++) {
+      const steps = first.phaseSteps[pi];
+      members.forEach((p, s) => {
+        const ph = p.sc.phases[pi];
+        if (pi > 0) batch!.setDoses(s, ph.drugs);
+        phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, drugs: ph.drugs });
+      });
+      tS += steps * dt;
+      for (let t = 0; t < steps; t += chunk) {
+        const n = Math.min(chunk, steps - t);
+        const out = await batch.advance(n);
+        out.forEach((r, s) => {
+          records[s].push(r);
+        });
+        advanced(n);
       }
     }
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
-    engine.dispose();
+    batch?.dispose();
   }
-  const wallSeconds = (performance.now() - wall0) / 1000;
-  return assembleResult(sc, model, engine, est, batches, phases, wallSeconds, error, o.driftTolerance ?? 0.02);
+  const wall = (performance.now() - wall0) / 1000;
+  const info: EngineInfo = batch?.info ?? { engine: engine.kind, adapter: engine.adapter };
+  return members.map((p, s) =>
+    assembleResult(p.sc, p.model, { info }, p.est, records[s], phases[s], p.estSeconds + wall, error, o.driftTolerance ?? 0.02),
+  );
 }
 
 function concat<T extends Float32Array | Uint32Array>(parts: T[], ctor: new (n: number) => T): T {

@@ -8,7 +8,6 @@
  * commands that arrive between chunks never race a running advance.
  */
 import { transfer } from 'comlink';
-import { estimateSteadyState } from '../engines/cpu/steady-state.js';
 import { resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import type { Engine, RecordBatch } from '../engines/engine.js';
 import { buildModel, type Model } from '../model/derive.js';
@@ -334,7 +333,7 @@ export class Simulation implements SimApi {
     if (!est) {
       // The well-mixed estimate (about a second or two of CPU): the demo's coarse grid settles from it
       // within a simulated second; cached per condition so reset is instant.
-      est = estimateSteadyState(model, this.doses, { localGrid: false });
+      [est] = await r.estimate([{ model, doses: this.doses, options: { localGrid: false } }]);
       this.estimates.set(key, est);
     }
     const opts = { model, doses: this.doses, c0_nM: est.c0_nM, rate0_Hz: est.rate_Hz, recordSpikes: true, sampleSteps: this.s.sampleSteps };

@@ -1,0 +1,58 @@
+/**
+ * Worker thread of ThreadPool (bundled as build/node/cpu-pool-worker.mjs): holds the CpuEngines of the
+ * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates. One request
+ * in, one reply out, matched by id; record batches go back as transferables.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { DrugDoses } from '../../model/drugs.js';
+import type { Model } from '../../model/derive.js';
+import type { EngineOptions, RecordBatch } from '../engine.js';
+import { CpuEngine } from './cpu-engine.js';
+import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
+
+export type PoolRequest =
+  | { op: 'create'; sims: { sim: number; opts: EngineOptions }[] }
+  | { op: 'setDoses'; sim: number; doses: DrugDoses }
+  | { op: 'advance'; steps: number }
+  | { op: 'snapshot'; sim: number }
+  | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions };
+
+export type PoolReply = { id: number; result?: unknown; error?: string };
+
+/** The buffers of a record batch, to transfer rather than copy. */
+export function batchBuffers(b: RecordBatch): ArrayBuffer[] {
+  const arrays: ArrayBufferView[] = [...Object.values(b.samples), ...(b.spikes ? [b.spikes.cells, b.spikes.steps] : [])];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+const port = parentPort;
+if (port) {
+  /** This thread's simulations, in sim order. */
+  const engines = new Map<number, CpuEngine>();
+  const handle = async (r: PoolRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> => {
+    switch (r.op) {
+      case 'create':
+        for (const s of r.sims) engines.set(s.sim, new CpuEngine(s.opts));
+        return { result: null };
+      case 'setDoses':
+        engines.get(r.sim)!.setDoses(r.doses);
+        return { result: null };
+      case 'advance': {
+        const batches = [...engines.values()].map((e) => e.advanceSync(r.steps));
+        return { result: batches, transfer: batches.flatMap(batchBuffers) };
+      }
+      case 'snapshot':
+        return { result: await engines.get(r.sim)!.snapshot() };
+      case 'estimate':
+        return { result: estimateSteadyState(r.model, r.doses, r.options) };
+    }
+  };
+  port.on('message', async (m: PoolRequest & { id: number }) => {
+    try {
+      const { result, transfer } = await handle(m);
+      port.postMessage({ id: m.id, result } satisfies PoolReply, transfer ?? []);
+    } catch (e) {
+      port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies PoolReply);
+    }
+  });
+}

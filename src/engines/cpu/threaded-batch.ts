@@ -1,0 +1,129 @@
+/**
+ * The CPU engine's batch (Node): K simulations dealt round-robin over T worker threads (sim s on thread
+ * s mod T), each thread advancing its own CpuEngines one after another, so each sim is bit-identical
+ * to a CpuEngine run of it alone. One message per thread per advance; record batches come back as
+ * transferables. Also: steady-state estimates of many conditions in parallel on the same kind of pool.
+ */
+import type { DrugDoses } from '../../model/drugs.js';
+import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
+import type { BatchEngine, EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './steady-state.js';
+import { ThreadPool } from './thread-pool.js';
+
+export class ThreadedCpuBatch implements BatchEngine {
+  readonly info: EngineInfo;
+  readonly nSims: number;
+  private readonly ks: Constants[];
+  private disposed = false;
+
+  private constructor(
+    private readonly sims: EngineOptions[],
+    private readonly pool: ThreadPool,
+  ) {
+    this.nSims = sims.length;
+    this.ks = sims.map((s) => deriveConstants(s.model, s.doses));
+    const T = pool.size;
+    this.info = { engine: 'cpu', adapter: `JavaScript, ${T} worker thread${T === 1 ? '' : 's'}, one simulation each` };
+  }
+
+  /** Start min(threads, sims) threads and deal the sims to them. */
+  static async create(sims: EngineOptions[], threads: number): Promise<ThreadedCpuBatch> {
+    if (!sims.length) throw new Error('cpu batch: no simulations');
+    const pool = await ThreadPool.start(Math.min(sims.length, Math.max(1, threads)));
+    const b = new ThreadedCpuBatch(sims, pool);
+    try {
+      await Promise.all(
+        Array.from({ length: pool.size }, (_, t) =>
+          pool.call(t, { op: 'create', sims: b.simsOf(t).map((sim) => ({ sim, opts: sims[sim] })) }),
+        ),
+      );
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return b;
+  }
+
+  /** The sims of thread t, ascending. */
+  private simsOf(t: number): number[] {
+    const out: number[] = [];
+    for (let s = t; s < this.nSims; s += this.pool.size) out.push(s);
+    return out;
+  }
+
+  private check(sim: number): number {
+    if (!Number.isInteger(sim) || sim < 0 || sim >= this.nSims) throw new Error(`cpu batch: no sim ${sim} (batch of ${this.nSims})`);
+    if (this.disposed) throw new Error('cpu batch: disposed');
+    return sim;
+  }
+
+  constants(sim: number): Constants {
+    return this.ks[this.check(sim)];
+  }
+
+  setDoses(sim: number, doses: DrugDoses): void {
+    const s = this.check(sim);
+    this.ks[s] = deriveConstants(this.sims[s].model, doses);
+    // messages to one thread are handled in order: the doses apply before its next advance
+    void this.pool.call(s % this.pool.size, { op: 'setDoses', sim: s, doses }).catch(() => {});
+  }
+
+  async advance(steps: number): Promise<RecordBatch[]> {
+    if (this.disposed) throw new Error('cpu batch: disposed');
+    const n = Math.max(0, Math.floor(steps));
+    const perThread = await Promise.all(
+      Array.from({ length: this.pool.size }, (_, t) => this.pool.call<RecordBatch[]>(t, { op: 'advance', steps: n })),
+    );
+    const out = new Array<RecordBatch>(this.nSims);
+    perThread.forEach((batches, t) => {
+      this.simsOf(t).forEach((s, i) => {
+        out[s] = batches[i];
+      });
+    });
+    return out;
+  }
+
+  snapshot(sim: number): Promise<StateSnapshot> {
+    const s = this.check(sim);
+    return this.pool.call<StateSnapshot>(s % this.pool.size, { op: 'snapshot', sim: s });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool.close();
+  }
+}
+
+/**
+ * Steady-state estimates of several conditions, in parallel on `threads` worker threads (in this
+ * thread when threads <= 1 or there is one condition); results in input order, each the same as
+ * estimateSteadyState of it alone.
+ */
+export async function estimateSteadyStates(
+  items: { model: Model; doses: DrugDoses; options?: EstimateOptions }[],
+  threads: number,
+): Promise<SteadyStateEstimate[]> {
+  if (threads <= 1 || items.length <= 1) return items.map((it) => estimateSteadyState(it.model, it.doses, it.options));
+  const pool = await ThreadPool.start(Math.min(threads, items.length));
+  try {
+    const out = new Array<SteadyStateEstimate>(items.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: pool.size }, async (_, t) => {
+        while (next < items.length) {
+          const i = next++;
+          out[i] = await pool.call<SteadyStateEstimate>(t, {
+            op: 'estimate',
+            model: items[i].model,
+            doses: items[i].doses,
+            options: items[i].options,
+          });
+        }
+      }),
+    );
+    return out;
+  } finally {
+    pool.close();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The Node-only engine pieces (worker_threads), kept out of create.ts so the browser bundle stays free
+ * of them: the CPU provider the CLI injects into resolveEngine (a single run on ParallelCpuEngine, cells
+ * split over threads; a batch as ThreadedCpuBatch, one simulation per thread; steady-state estimates
+ * in parallel), and the engines the benchmark measures one by one.
+ */
+import { availableParallelism } from 'node:os';
+import type { CpuProvider } from './create.js';
+import { ParallelCpuEngine } from './cpu/parallel-engine.js';
+import { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
+
+export { CpuEngine } from './cpu/cpu-engine.js';
+export { ParallelCpuEngine } from './cpu/parallel-engine.js';
+export { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
+
+/** The multi-threaded CPU provider: `threads` worker threads (default: one per core). */
+export function nodeCpuProvider(threads: number = availableParallelism()): CpuProvider {
+  const T = Math.max(1, Math.floor(threads));
+  return {
+    adapter: `JavaScript, ${T} thread${T === 1 ? '' : 's'}`,
+    create: (o) => ParallelCpuEngine.create(o, T),
+    createBatch: (sims) => ThreadedCpuBatch.create(sims, T),
+    estimate: (items) => estimateSteadyStates(items, T),
+  };
+}
+export { getGpu, LAVAPIPE_ICD, SWIFTSHADER_ICD } from './webgpu/gpu-context.js';
+export { WebGpuEngine } from './webgpu/webgpu-engine.js';
