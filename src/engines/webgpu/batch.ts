@@ -31,27 +31,10 @@ import { initialState } from '../initial-state.js';
 import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_BYTES, DIMS_FIELDS, packConstants, wgslHeader, type HeaderOptions } from './wgsl-header.js';
-import commonSrc from '../../../shaders/common.wgsl';
-import neuronsSrc from '../../../shaders/neurons.wgsl';
-import releaseSrc from '../../../shaders/release_uptake.wgsl';
-import diffuseSrc from '../../../shaders/diffuse.wgsl';
-import reduceSrc from '../../../shaders/reduce_partial.wgsl';
-import finalizeSrc from '../../../shaders/sample_finalize.wgsl';
+import { compileKernel, kernelPipelines, RED_PER_THREAD, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
 
-const KERNELS = {
-  neurons: { file: 'shaders/neurons.wgsl', src: neuronsSrc },
-  release: { file: 'shaders/release_uptake.wgsl', src: releaseSrc },
-  diffuse: { file: 'shaders/diffuse.wgsl', src: diffuseSrc },
-  reduce: { file: 'shaders/reduce_partial.wgsl', src: reduceSrc },
-  finalize: { file: 'shaders/sample_finalize.wgsl', src: finalizeSrc },
-} as const;
-type KernelName = keyof typeof KERNELS;
+export { compileKernel } from './kernels.js';
 
-const WG_NEURONS = 64;
-const WG_GRID = 256;
-const REL_PER_THREAD = 8;
-/** Items (region voxels, cells) per thread of the reduce_partial kernel. */
-const RED_PER_THREAD = 32;
 /** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
 const PROFILE_DISPATCHES = 2000;
 const DEFAULT_SPIKE_BYTES = 64 << 20;
@@ -72,58 +55,6 @@ export interface WebGpuExtraOptions {
 }
 
 export type WebGpuEngineOptions = EngineOptions & WebGpuExtraOptions;
-
-const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
-function countLines(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
-  return n;
-}
-
-/** Compile one kernel (cached per device and header); errors name the .wgsl file and line. */
-async function kernelPipeline(device: GPUDevice, name: KernelName, header: string): Promise<GPUComputePipeline> {
-  let cache = pipelineCache.get(device);
-  if (!cache) {
-    cache = new Map();
-    pipelineCache.set(device, cache);
-  }
-  const key = `${name}\n${header}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const { file, src } = KERNELS[name];
-  const pipeline = await compileKernel(device, file, src, header);
-  cache.set(key, pipeline);
-  return pipeline;
-}
-
-/**
- * Compile `header + shaders/common.wgsl + src` into a compute pipeline (entry point `main`). Compile
- * errors throw with `file:line:column` in the kernel's own numbering (or common.wgsl's / the header's).
- */
-export async function compileKernel(device: GPUDevice, file: string, src: string, header: string): Promise<GPUComputePipeline> {
-  const prefix = header + commonSrc + '\n';
-  const headerLines = countLines(header);
-  const prefixLines = countLines(prefix);
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ label: file, code: prefix + src });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length) {
-    await device.popErrorScope();
-    const where = (line: number) =>
-      line > prefixLines
-        ? `${file}:${line - prefixLines}`
-        : line > headerLines
-          ? `shaders/common.wgsl:${line - headerLines}`
-          : `<generated header>:${line}`;
-    throw new Error('WGSL compile error:\n' + errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}`).join('\n'));
-  }
-  const pipeline = device.createComputePipeline({ label: file, layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`WebGPU pipeline ${file}: ${err.message}`);
-  return pipeline;
-}
 
 interface Dispatch {
   x: number;
@@ -525,9 +456,7 @@ export class WebGpuBatch {
       nSims: K,
     };
     const header = wgslHeader(hopts);
-    const names = Object.keys(KERNELS) as KernelName[];
-    const pipes = {} as Record<KernelName, GPUComputePipeline>;
-    for (const name of names) pipes[name] = await kernelPipeline(dev, name, header);
+    const pipes = await kernelPipelines(dev, header);
     this.pipes = pipes;
 
     const bg = (name: KernelName, entries: [number, GPUBuffer][]) =>
