@@ -31,18 +31,31 @@ import { initialState } from '../initial-state.js';
 import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_BYTES, DIMS_FIELDS, packConstants, wgslHeader, type HeaderOptions } from './wgsl-header.js';
-import { compileKernel, kernelPipelines, RED_PER_THREAD, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import { compileKernel, kernelPipelines, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import {
+  checkConstantsFit,
+  checkShared,
+  dispatchFor,
+  effectiveLimits,
+  maxSimsFor,
+  planSpikeRecord,
+  sizesText,
+  splitHint,
+  tissueSizes,
+  type BatchShape,
+  type Dispatch,
+  type LimitOverrides,
+  type Limits,
+} from './sizing.js';
 
 export { compileKernel } from './kernels.js';
 
 /** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
 const PROFILE_DISPATCHES = 2000;
-const DEFAULT_SPIKE_BYTES = 64 << 20;
-
 /** Engine tuning and test hooks beyond EngineOptions. */
 export interface WebGpuExtraOptions {
   /** Override (lower) device limits, e.g. to test splitting and refusals. */
-  limits?: Partial<{ maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number }>;
+  limits?: LimitOverrides;
   /** Grid steps per command buffer (default 500). */
   stepsPerSubmit?: number;
   /** Byte budget of the device spike buffer (default 64 MiB, capped by the binding limit). */
@@ -55,120 +68,6 @@ export interface WebGpuExtraOptions {
 }
 
 export type WebGpuEngineOptions = EngineOptions & WebGpuExtraOptions;
-
-interface Dispatch {
-  x: number;
-  y: number;
-  /** Workgroups dispatched per sim (x * y >= needed). */
-  total: number;
-  /** Sims (the z dimension of every dispatch). */
-  z: number;
-}
-
-/** Device limits after the `limits` overrides. */
-interface Limits {
-  maxBinding: number;
-  maxBuffer: number;
-  maxDim: number;
-  maxUniform: number;
-}
-
-function effectiveLimits(dev: GPUDevice, o: WebGpuExtraOptions): Limits {
-  const L = dev.limits;
-  return {
-    maxBinding: Math.min(L.maxStorageBufferBindingSize, o.limits?.maxStorageBufferBindingSize ?? Infinity),
-    maxBuffer: Math.min(L.maxBufferSize, o.limits?.maxBufferSize ?? Infinity),
-    maxDim: Math.min(L.maxComputeWorkgroupsPerDimension, o.limits?.maxComputeWorkgroupsPerDimension ?? Infinity),
-    maxUniform: L.maxUniformBufferBindingSize,
-  };
-}
-
-/** Per-sim sizes of the shared tissue. */
-function tissueSizes(m: Model) {
-  const g = m.geometry;
-  const n = m.nCells;
-  const nBox = g.nx * g.ny * g.nz;
-  const relThreads = Math.max(1, Math.ceil(g.inside.length / REL_PER_THREAD));
-  const nPart = Math.max(1, Math.ceil(Math.max(g.inside.length, g.probe.length, n) / RED_PER_THREAD));
-  return { n, nBox, relThreads, nPart };
-}
-
-/** Worst-case spikes of one cell over `steps` grid steps (one per refractory period, plus one). */
-function perCellMax(k: Constants, steps: number): number {
-  return Math.ceil((steps * k.subSteps) / Math.max(1, k.refSteps)) + 1;
-}
-
-/**
- * The storage buffers whose size grows with the number of sims: bytes per sim and fixed bytes (the
- * spike record, bounded by its own budget, is handled apart).
- */
-function perSimBuffers(m: Model): { name: string; perSim: number; fixed: number }[] {
-  const { n, nBox, relThreads, nPart } = tissueSizes(m);
-  return [
-    { name: 'cell state', perSim: STATE_WORDS * 4 * n, fixed: 0 },
-    { name: 'grid A', perSim: 4 * nBox, fixed: 0 },
-    { name: 'SERT vmax', perSim: 4 * nBox, fixed: 0 },
-    { name: 'mass accumulators', perSim: 32 * relThreads, fixed: 0 },
-    { name: 'partial sums', perSim: 16 * nPart, fixed: 0 },
-    { name: 'ctl', perSim: CTL.simBytes, fixed: CTL.sim },
-  ];
-}
-
-/** See WebGpuBatch.maxSims. */
-function maxSimsFor(model: Model, lim: Limits, spikeBufferBytes: number | undefined, recordSpikes: boolean): number {
-  const cap = Math.floor(Math.min(lim.maxBinding, lim.maxBuffer) / 16) * 16; // buffers are rounded up to 16 bytes
-  let K = Number.MAX_SAFE_INTEGER;
-  for (const b of perSimBuffers(model)) K = Math.min(K, Math.floor((cap - b.fixed) / b.perSim));
-  const { n } = tissueSizes(model);
-  if (recordSpikes) {
-    const k = deriveConstants(model, {});
-    const budget = Math.min(spikeBufferBytes ?? DEFAULT_SPIKE_BYTES, lim.maxBinding, lim.maxBuffer);
-    K = Math.min(K, Math.floor(Math.floor(budget / 8) / (n * perCellMax(k, 1))));
-  }
-  // per-sim dispatches are fixed by the tissue (checked at creation); sims are the z dimension
-  K = Math.min(K, lim.maxDim, Math.floor(lim.maxUniform / CONSTS_BYTES));
-  return Math.max(0, K);
-}
-
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
-};
-
-/** Throws unless every sim shares sims[0]'s tissue and recording settings. */
-function checkShared(sims: EngineOptions[], ks: Constants[]): void {
-  const a = sims[0];
-  const ga = a.model.geometry;
-  for (let s = 1; s < sims.length; s++) {
-    const b = sims[s];
-    const gb = b.model.geometry;
-    const diff: string[] = [];
-    for (const f of ['nCells', 'nx', 'ny', 'nz', 'seedLo', 'seedHi', 'subSteps', 'refSteps'] as const) {
-      if (ks[s][f] !== ks[0][f]) diff.push(`${f} ${ks[s][f]} vs ${ks[0][f]}`);
-    }
-    if (!diff.length) {
-      if (!sameBits(gb.inside, ga.inside)) diff.push('region voxels');
-      if (!sameBits(gb.probe, ga.probe)) diff.push('probe voxels');
-      if (!sameBits(gb.nbrMask, ga.nbrMask)) diff.push('neighbour mask');
-      if (!sameBits(b.model.vox, a.model.vox)) diff.push('cell voxels');
-      if (
-        !sameBits(
-          new Uint32Array(b.model.Idrive.buffer, b.model.Idrive.byteOffset, b.model.Idrive.length),
-          new Uint32Array(a.model.Idrive.buffer, a.model.Idrive.byteOffset, a.model.Idrive.length),
-        )
-      )
-        diff.push('Idrive');
-    }
-    if (b.sampleSteps !== a.sampleSteps) diff.push(`sampleSteps ${b.sampleSteps} vs ${a.sampleSteps}`);
-    if (b.recordSpikes !== a.recordSpikes) diff.push(`recordSpikes ${b.recordSpikes} vs ${a.recordSpikes}`);
-    if (diff.length) {
-      throw new Error(
-        `webgpu batch: sim ${s} does not share sim 0's tissue or recording (${diff.join(', ')}); the sims of a batch must have the same nCells, seed, geometry, cells (Idrive, voxels), sampleSteps and recordSpikes`,
-      );
-    }
-  }
-}
 
 export class WebGpuBatch {
   readonly info: EngineInfo;
@@ -187,7 +86,7 @@ export class WebGpuBatch {
   private readonly sampleSteps: number;
   private readonly stepsPerSubmit: number;
   private readonly lim: Limits;
-  private readonly spikeBytes: number | undefined;
+  private readonly shape: BatchShape;
   private readonly buffers: GPUBuffer[] = [];
   private pipes!: Record<KernelName, GPUComputePipeline>;
   private uniK!: GPUBuffer;
@@ -236,8 +135,8 @@ export class WebGpuBatch {
     this.recordSpikes = sims[0].recordSpikes;
     this.sampleSteps = sims[0].sampleSteps;
     this.stepsPerSubmit = Math.max(1, Math.floor(o.stepsPerSubmit ?? 500));
-    this.lim = effectiveLimits(this.dev, o);
-    this.spikeBytes = o.spikeBufferBytes;
+    this.lim = effectiveLimits(this.dev, o.limits);
+    this.shape = { model: this.m, nSims: this.nSims, lim: this.lim, spikeBufferBytes: o.spikeBufferBytes, recordSpikes: this.recordSpikes };
     this.profile = !!o.profile && ctx.features.includes('timestamp-query');
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
     this.dev.lost.then((info) => {
@@ -268,7 +167,7 @@ export class WebGpuBatch {
    * advance are not counted: keep advances to a few thousand samples). 0 when not even one fits.
    */
   static maxSims(model: Model, gpu: GpuContext, extra: WebGpuExtraOptions = {}, recordSpikes = true): number {
-    return maxSimsFor(model, effectiveLimits(gpu.device, extra), extra.spikeBufferBytes, recordSpikes);
+    return maxSimsFor(model, effectiveLimits(gpu.device, extra.limits), extra.spikeBufferBytes, recordSpikes);
   }
 
   /** Current constants of sim `sim` (after its last setDoses). */
@@ -295,44 +194,16 @@ export class WebGpuBatch {
     return sim;
   }
 
-  /** Workgroups for `items` items of each sim: x * y per sim (2-D when over maxDim), z = sims. */
-  private dispatchFor(items: number, wg: number): Dispatch {
-    const maxDim = this.lim.maxDim;
-    const z = this.nSims;
-    if (z > maxDim) throw new Error(`webgpu: ${z} sims in one batch, over maxComputeWorkgroupsPerDimension (${maxDim})${this.splitHint()}`);
-    const total = Math.max(1, Math.ceil(items / wg));
-    if (total <= maxDim) return { x: total, y: 1, total, z };
-    const y = Math.ceil(total / maxDim);
-    if (y > maxDim) {
-      throw new Error(`webgpu: ${items} items need ${total} workgroups, over maxComputeWorkgroupsPerDimension² (${maxDim}²)`);
-    }
-    const x = Math.ceil(total / y);
-    return { x, y, total: x * y, z };
-  }
-
-  private sizesText(): string {
-    const m = this.m;
-    const K = this.nSims;
-    const base = `nCells ${m.nCells}, grid ${m.geometry.nx}x${m.geometry.ny}x${m.geometry.nz}`;
-    return K > 1 ? `${base}, ${K} sims` : base;
-  }
-
-  private splitHint(): string {
-    if (this.nSims <= 1) return '';
-    const k = maxSimsFor(this.m, this.lim, this.spikeBytes, this.recordSpikes);
-    return `; split the batch (WebGpuBatch.maxSims: at most ${k} sims of this tissue fit)`;
-  }
-
   private buffer(name: string, bytes: number, usage: number, storage = true): GPUBuffer {
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     if (storage && size > this.lim.maxBinding) {
       throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxStorageBufferBindingSize of ${this.lim.maxBinding} bytes${this.splitHint()}`,
+        `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxStorageBufferBindingSize of ${this.lim.maxBinding} bytes${splitHint(this.shape)}`,
       );
     }
     if (size > this.lim.maxBuffer) {
       throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${this.splitHint()}`,
+        `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${splitHint(this.shape)}`,
       );
     }
     const b = this.dev.createBuffer({ label: name, size, usage });
@@ -352,36 +223,19 @@ export class WebGpuBatch {
 
     this.relThreads = relThreads;
     this.nPart = nPart;
-    this.dCells = this.dispatchFor(n, WG_NEURONS);
-    this.dVox = this.dispatchFor(g.inside.length, WG_GRID);
-    this.dRel = this.dispatchFor(relThreads, WG_GRID);
-    this.dReduce = this.dispatchFor(nPart, WG_GRID);
-    this.dFinalize = this.dispatchFor(1, 1);
+    const dispatch = (items: number, wg: number) => dispatchFor(items, wg, K, this.lim.maxDim, () => splitHint(this.shape));
+    this.dCells = dispatch(n, WG_NEURONS);
+    this.dVox = dispatch(g.inside.length, WG_GRID);
+    this.dRel = dispatch(relThreads, WG_GRID);
+    this.dReduce = dispatch(nPart, WG_GRID);
+    this.dFinalize = dispatch(1, 1);
 
-    // spike buffer: worst case K x nCells x (ceil(chunk x subSteps / refSteps) + 1) pairs per chunk
-    const k = this.ks[0];
     if (this.recordSpikes) {
-      const budget = Math.min(o.spikeBufferBytes ?? DEFAULT_SPIKE_BYTES, this.lim.maxBinding, this.lim.maxBuffer);
-      const capPairs = Math.floor(budget / 8);
-      const cells = K * n;
-      const one = cells * perCellMax(k, 1);
-      if (one > capPairs) {
-        const who = K > 1 ? `${K} sims x ${n} cells` : `${n} cells`;
-        throw new Error(
-          `webgpu: spike recording needs room for ${one} spikes per grid step (${who}), ${one * 8} bytes, over the spike buffer limit of ${budget} bytes (maxStorageBufferBindingSize ${this.lim.maxBinding})${this.splitHint()}`,
-        );
-      }
-      let L = 1;
-      while (L < this.stepsPerSubmit && cells * perCellMax(k, L + 1) <= capPairs) L++;
-      this.recChunk = L;
-      this.recCap = cells * perCellMax(k, L);
+      const plan = planSpikeRecord(this.shape, this.ks[0], this.stepsPerSubmit);
+      this.recChunk = plan.chunk;
+      this.recCap = plan.cap;
     }
-
-    if (K * CONSTS_BYTES > this.lim.maxUniform) {
-      throw new Error(
-        `webgpu: the constants of ${K} sims need ${K * CONSTS_BYTES} bytes, over maxUniformBufferBindingSize ${this.lim.maxUniform}${this.splitHint()}`,
-      );
-    }
+    checkConstantsFit(this.shape);
     this.uniK = this.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
     this.uniD = this.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
     this.ctl = this.buffer('ctl', ctlBytes(K), S | CD | CS);
