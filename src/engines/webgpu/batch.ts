@@ -25,8 +25,9 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { EngineInfo, EngineOptions, MassBatch, RecordBatch, StateSnapshot } from '../engine.js';
-import { decodeSamples, packState, SAMPLE_WORDS, STATE_WORDS, unpackState } from '../../model/layout.js';
+import type { EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import { packState, SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
+import { decodeBatches, decodeSnapshot } from './decode.js';
 import { initialState } from '../initial-state.js';
 import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -507,17 +508,6 @@ export class WebGpuBatch {
     return st;
   }
 
-  /** Per sim: the float64 sum of its partials' region component. */
-  private gridTotals(partials: ArrayBuffer): number[] {
-    const f = new Float32Array(partials);
-    const P = this.nPart;
-    return Array.from({ length: this.nSims }, (_, s) => {
-      let t = 0;
-      for (let p = 0; p < P; p++) t += f[4 * (s * P + p)];
-      return t;
-    });
-  }
-
   /** Read and reset the spike record of the chunk just submitted. */
   private async drainSpikes(cells: Uint32Array[]): Promise<void> {
     const dev = this.dev;
@@ -608,73 +598,22 @@ export class WebGpuBatch {
       this.read(stMass),
     ]);
     this.lastKernelTimes = { ...times, wall: performance.now() - t0 };
-
-    const ctl = new Uint32Array(bCtl);
-    if (ctl[CTL.step / 4] !== this.step) {
-      throw new Error(`webgpu: device step ${ctl[CTL.step / 4]} != host step ${this.step} (device lost or kernel failure?)`);
-    }
-    const simCtl = (s: number, field: number) => ctl[(CTL.sim + s * CTL.simBytes + field) / 4];
-    const g0 = this.gridTotals(bStart);
-    const g1 = this.gridTotals(bEnd);
-    const su = new Uint32Array(bSamples);
-    const mf = new Float32Array(bMass);
-    const spikes = this.recordSpikes ? this.splitSpikes(spikeParts) : null;
-    const out: RecordBatch[] = [];
-    for (let s = 0; s < K; s++) {
-      const written = simCtl(s, CTL.sampleIdx);
-      if (written !== nSamples) {
-        throw new Error(`webgpu: ${written} trace samples written${K > 1 ? ` for sim ${s}` : ''}, expected ${nSamples}`);
-      }
-      const samples = decodeSamples(su, nSamples, s * SAMPLE_WORDS, K * SAMPLE_WORDS);
-      let released = 0;
-      let uptaken = 0;
-      let cleared = 0;
-      for (let w = s * this.relThreads; w < (s + 1) * this.relThreads; w++) {
-        const b = 8 * w;
-        released += mf[b] - mf[b + 1];
-        uptaken += mf[b + 2] - mf[b + 3];
-        cleared += mf[b + 4] - mf[b + 5];
-      }
-      const mass: MassBatch = { released, uptaken, cleared, gridStart: g0[s], gridEnd: g1[s] };
-      const batch: RecordBatch = { firstStep, steps, spikeCount: simCtl(s, CTL.batchSpikes), samples, mass };
-      if (spikes) batch.spikes = spikes[s];
-      out.push(batch);
-    }
-    return out;
-  }
-
-  /** The drained (global cell, fine step) pairs split per sim, each in the CPU engine's order: grid step, then cell. */
-  private splitSpikes(parts: Uint32Array[]): { cells: Uint32Array; steps: Uint32Array }[] {
-    const S = this.ks[0].subSteps;
-    const n = this.m.nCells;
-    const K = this.nSims;
-    const counts = new Array<number>(K).fill(0);
-    for (const p of parts) for (let i = 0; i < p.length; i += 2) counts[Math.floor(p[i] / n)]++;
-    const keys = counts.map((c) => new Float64Array(c));
-    const fill = new Array<number>(K).fill(0);
-    for (const p of parts) {
-      for (let i = 0; i < p.length; i += 2) {
-        const s = Math.floor(p[i] / n);
-        const cell = p[i] - s * n;
-        const fine = p[i + 1];
-        const gs = Math.floor(fine / S);
-        keys[s][fill[s]++] = (gs * n + cell) * S + (fine - gs * S);
-      }
-    }
-    return keys.map((k) => {
-      k.sort();
-      const cells = new Uint32Array(k.length);
-      const steps = new Uint32Array(k.length);
-      for (let i = 0; i < k.length; i++) {
-        const key = k[i];
-        const sub = key % S;
-        const rest = (key - sub) / S;
-        const cell = rest % n;
-        const gs = (rest - cell) / n;
-        cells[i] = cell;
-        steps[i] = gs * S + sub;
-      }
-      return { cells, steps };
+    return decodeBatches({
+      nSims: K,
+      nCells: this.m.nCells,
+      subSteps: this.ks[0].subSteps,
+      relThreads: this.relThreads,
+      nPart: this.nPart,
+      firstStep,
+      steps,
+      nSamples,
+      hostStep: this.step,
+      ctl: bCtl,
+      partialsStart: bStart,
+      partialsEnd: bEnd,
+      samples: bSamples,
+      mass: bMass,
+      spikeParts: this.recordSpikes ? spikeParts : null,
     });
   }
 
@@ -693,7 +632,7 @@ export class WebGpuBatch {
     enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG, 0, gb);
     this.dev.queue.submit([enc.finish()]);
     const [bs, bg] = await Promise.all([this.read(stS), this.read(stG)]);
-    return { step: this.step, ...unpackState(bs, n), grid: new Float32Array(bg.slice(0, gb)) };
+    return decodeSnapshot(this.step, bs, bg, n, nBox);
   }
 
   dispose(): void {
