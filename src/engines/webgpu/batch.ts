@@ -28,6 +28,7 @@ import { deriveConstants, type Constants, type Model } from '../../model/derive.
 import type { EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
 import { packState, SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
+import { BatchBuffers, type Readback } from './buffers.js';
 import { initialState } from '../initial-state.js';
 import { nativeDivisionIsExact } from './division-check.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -40,7 +41,6 @@ import {
   effectiveLimits,
   maxSimsFor,
   planSpikeRecord,
-  sizesText,
   splitHint,
   tissueSizes,
   type BatchShape,
@@ -88,7 +88,7 @@ export class WebGpuBatch {
   private readonly stepsPerSubmit: number;
   private readonly lim: Limits;
   private readonly shape: BatchShape;
-  private readonly buffers: GPUBuffer[] = [];
+  private readonly mem: BatchBuffers;
   private pipes!: Record<KernelName, GPUComputePipeline>;
   private uniK!: GPUBuffer;
   private uniD!: GPUBuffer;
@@ -124,8 +124,6 @@ export class WebGpuBatch {
   /** Kernel of each timestamp pair written in the current chunk (profile mode). */
   private queryKernels: KernelName[] = [];
   private busy = false;
-  private lost: GPUDeviceLostInfo | null = null;
-  private fault: string | null = null;
 
   private constructor(sims: EngineOptions[], ctx: GpuContext, o: WebGpuExtraOptions) {
     this.dev = ctx.device;
@@ -140,9 +138,7 @@ export class WebGpuBatch {
     this.shape = { model: this.m, nSims: this.nSims, lim: this.lim, spikeBufferBytes: o.spikeBufferBytes, recordSpikes: this.recordSpikes };
     this.profile = !!o.profile && ctx.features.includes('timestamp-query');
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
-    this.dev.lost.then((info) => {
-      this.lost = info;
-    });
+    this.mem = new BatchBuffers(this.dev, this.shape, () => this.step);
   }
 
   /**
@@ -195,23 +191,6 @@ export class WebGpuBatch {
     return sim;
   }
 
-  private buffer(name: string, bytes: number, usage: number, storage = true): GPUBuffer {
-    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    if (storage && size > this.lim.maxBinding) {
-      throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxStorageBufferBindingSize of ${this.lim.maxBinding} bytes${splitHint(this.shape)}`,
-      );
-    }
-    if (size > this.lim.maxBuffer) {
-      throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${splitHint(this.shape)}`,
-      );
-    }
-    const b = this.dev.createBuffer({ label: name, size, usage });
-    this.buffers.push(b);
-    return b;
-  }
-
   private async init(sims: EngineOptions[], o: WebGpuExtraOptions): Promise<void> {
     const dev = this.dev;
     const m = this.m;
@@ -237,20 +216,20 @@ export class WebGpuBatch {
       this.recCap = plan.cap;
     }
     checkConstantsFit(this.shape);
-    this.uniK = this.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.uniD = this.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.ctl = this.buffer('ctl', ctlBytes(K), S | CD | CS);
-    this.state = this.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS);
-    const cellIn = this.buffer('cell inputs', 8 * n, S | CD);
-    this.grids = [this.buffer('grid A', K * 4 * nBox, S | CD | CS), this.buffer('grid B', K * 4 * nBox, S | CD | CS)];
-    const counts = this.buffer('spike counts', K * 4 * nBox, S | CD);
-    this.rec = this.buffer('spike record', this.recordSpikes ? 8 * this.recCap : 16, S | CS);
-    const inside = this.buffer('region voxels', 4 * g.inside.length, S | CD);
-    const probe = this.buffer('probe voxels', 4 * g.probe.length, S | CD);
-    const vmax = this.buffer('SERT vmax', K * 4 * nBox, S | CD);
-    const mask = this.buffer('neighbour mask', nBox, S | CD);
-    this.massAcc = this.buffer('mass accumulators', K * 32 * relThreads, S | CD | CS);
-    this.partials = this.buffer('partial sums', K * 16 * nPart, S | CS);
+    this.uniK = this.mem.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
+    this.uniD = this.mem.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
+    this.ctl = this.mem.buffer('ctl', ctlBytes(K), S | CD | CS);
+    this.state = this.mem.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS);
+    const cellIn = this.mem.buffer('cell inputs', 8 * n, S | CD);
+    this.grids = [this.mem.buffer('grid A', K * 4 * nBox, S | CD | CS), this.mem.buffer('grid B', K * 4 * nBox, S | CD | CS)];
+    const counts = this.mem.buffer('spike counts', K * 4 * nBox, S | CD);
+    this.rec = this.mem.buffer('spike record', this.recordSpikes ? 8 * this.recCap : 16, S | CS);
+    const inside = this.mem.buffer('region voxels', 4 * g.inside.length, S | CD);
+    const probe = this.mem.buffer('probe voxels', 4 * g.probe.length, S | CD);
+    const vmax = this.mem.buffer('SERT vmax', K * 4 * nBox, S | CD);
+    const mask = this.mem.buffer('neighbour mask', nBox, S | CD);
+    this.massAcc = this.mem.buffer('mass accumulators', K * 32 * relThreads, S | CD | CS);
+    this.partials = this.mem.buffer('partial sums', K * 16 * nPart, S | CS);
 
     const q = dev.queue;
     for (let s = 0; s < K; s++) q.writeBuffer(this.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
@@ -368,7 +347,7 @@ export class WebGpuBatch {
     );
     if (this.profile) {
       this.querySet = dev.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_DISPATCHES });
-      this.queryResolve = this.buffer('timestamps', 16 * PROFILE_DISPATCHES, GPUBufferUsage.QUERY_RESOLVE | CS, false);
+      this.queryResolve = this.mem.buffer('timestamps', 16 * PROFILE_DISPATCHES, GPUBufferUsage.QUERY_RESOLVE | CS, false);
     }
     await this.checkErrors('set-up');
   }
@@ -390,7 +369,7 @@ export class WebGpuBatch {
   private ensureSamples(nSamples: number): void {
     const need = Math.max(1, nSamples);
     if (this.samples && this.samplesCap >= need) return;
-    if (this.samples) this.samples.destroy();
+    if (this.samples) this.mem.destroy(this.samples);
     this.samplesCap = Math.max(need, 2 * this.samplesCap);
     const bytes = this.samplesCap * this.nSims * 4 * SAMPLE_WORDS;
     if (bytes > this.lim.maxBinding) {
@@ -399,7 +378,7 @@ export class WebGpuBatch {
         `webgpu: ${nSamples} trace samples${this.nSims > 1 ? ` x ${this.nSims} sims` : ''} in one advance need ${bytes} bytes, over maxStorageBufferBindingSize ${this.lim.maxBinding}`,
       );
     }
-    this.samples = this.dev.createBuffer({ label: 'samples', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.samples = this.mem.buffer('samples', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
     this.bgFinalize = this.dev.createBindGroup({
       label: 'finalize',
       layout: this.pipes.finalize.getBindGroupLayout(0),
@@ -453,58 +432,24 @@ export class WebGpuBatch {
     if (!nq) return;
     const enc = this.dev.createCommandEncoder();
     enc.resolveQuerySet(this.querySet!, 0, nq, this.queryResolve!, 0);
-    const st = this.staging(8 * nq);
-    enc.copyBufferToBuffer(this.queryResolve!, 0, st, 0, 8 * nq);
+    const st = this.mem.staging(8 * nq);
+    enc.copyBufferToBuffer(this.queryResolve!, 0, st.buffer, 0, 8 * nq);
     this.dev.queue.submit([enc.finish()]);
-    const ts = new BigUint64Array(await this.read(st));
+    const ts = new BigUint64Array(await this.mem.read(st));
     this.queryKernels.forEach((name, i) => {
       times[name] = (times[name] ?? 0) + Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
     });
     this.queryKernels = [];
   }
 
-  private staging(bytes: number): GPUBuffer {
-    this.throwIfLost();
-    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
-    this.dev.pushErrorScope('out-of-memory');
-    const b = this.dev.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.dev.popErrorScope().then((e) => {
-      if (e) this.fault ??= `allocation of a ${size}-byte readback buffer failed: ${e.message}`;
-    });
-    return b;
-  }
-
-  /** A lost device or failed allocation ends the run with an error naming what was lost. */
-  private throwIfLost(): void {
-    if (this.lost) {
-      throw new Error(
-        `webgpu: device lost (${this.lost.reason}: ${this.lost.message || 'no message'}) at grid step ${this.step}; state on the GPU is gone`,
-      );
-    }
-    if (this.fault) throw new Error(`webgpu: ${this.fault} at grid step ${this.step}`);
-  }
-
-  private async read(buf: GPUBuffer): Promise<ArrayBuffer> {
-    try {
-      await buf.mapAsync(GPUMapMode.READ);
-    } catch (e) {
-      this.throwIfLost();
-      throw new Error(`webgpu: reading results back failed at grid step ${this.step}: ${(e as Error).message}`);
-    }
-    const out = buf.getMappedRange().slice(0);
-    buf.unmap();
-    buf.destroy();
-    return out;
-  }
-
   /** Encode the grid-total reduction and copy its per-workgroup partials to a staging buffer. */
-  private encodeGridTotal(enc: GPUCommandEncoder): GPUBuffer {
+  private encodeGridTotal(enc: GPUCommandEncoder): Readback {
     const pass = enc.beginComputePass();
     this.dispatch(pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
     pass.end();
     const bytes = 16 * this.nPart * this.nSims;
-    const st = this.staging(bytes);
-    enc.copyBufferToBuffer(this.partials, 0, st, 0, bytes);
+    const st = this.mem.staging(bytes);
+    enc.copyBufferToBuffer(this.partials, 0, st.buffer, 0, bytes);
     return st;
   }
 
@@ -512,10 +457,10 @@ export class WebGpuBatch {
   private async drainSpikes(cells: Uint32Array[]): Promise<void> {
     const dev = this.dev;
     let enc = dev.createCommandEncoder();
-    const sc = this.staging(16);
-    enc.copyBufferToBuffer(this.ctl, 0, sc, 0, 16);
+    const sc = this.mem.staging(16);
+    enc.copyBufferToBuffer(this.ctl, 0, sc.buffer, 0, 16);
     dev.queue.submit([enc.finish()]);
-    const count = new Uint32Array(await this.read(sc))[CTL.recCount / 4];
+    const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
     if (count > this.recCap) {
       throw new Error(
         `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.recChunk} grid steps, over the buffer's capacity of ${this.recCap}; spikes were lost`,
@@ -523,10 +468,10 @@ export class WebGpuBatch {
     }
     if (count > 0) {
       enc = dev.createCommandEncoder();
-      const ss = this.staging(8 * count);
-      enc.copyBufferToBuffer(this.rec, 0, ss, 0, 8 * count);
+      const ss = this.mem.staging(8 * count);
+      enc.copyBufferToBuffer(this.rec, 0, ss.buffer, 0, 8 * count);
       dev.queue.submit([enc.finish()]);
-      cells.push(new Uint32Array(await this.read(ss), 0, 2 * count));
+      cells.push(new Uint32Array(await this.mem.read(ss), 0, 2 * count));
     }
     dev.queue.writeBuffer(this.ctl, CTL.recCount, new Uint32Array(1));
   }
@@ -535,7 +480,7 @@ export class WebGpuBatch {
   async advance(steps: number): Promise<RecordBatch[]> {
     if (this.disposed) throw new Error('webgpu: engine disposed');
     if (this.busy) throw new Error('webgpu: advance() called while another advance() is running');
-    this.throwIfLost();
+    this.mem.throwIfLost();
     this.busy = true;
     try {
       return await this.advanceInner(Math.max(0, Math.floor(steps)));
@@ -581,21 +526,21 @@ export class WebGpuBatch {
     enc = dev.createCommandEncoder();
     const stEnd = this.encodeGridTotal(enc);
     const cb = ctlBytes(K);
-    const stCtl = this.staging(cb);
-    enc.copyBufferToBuffer(this.ctl, 0, stCtl, 0, cb);
+    const stCtl = this.mem.staging(cb);
+    enc.copyBufferToBuffer(this.ctl, 0, stCtl.buffer, 0, cb);
     const sampleBytes = 4 * SAMPLE_WORDS * nSamples * K;
-    const stSamples = nSamples > 0 ? this.staging(sampleBytes) : null;
-    if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples, 0, sampleBytes);
+    const stSamples = nSamples > 0 ? this.mem.staging(sampleBytes) : null;
+    if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples.buffer, 0, sampleBytes);
     const massBytes = 32 * this.relThreads * K;
-    const stMass = this.staging(massBytes);
-    enc.copyBufferToBuffer(this.massAcc, 0, stMass, 0, massBytes);
+    const stMass = this.mem.staging(massBytes);
+    enc.copyBufferToBuffer(this.massAcc, 0, stMass.buffer, 0, massBytes);
     q.submit([enc.finish()]);
     const [bStart, bEnd, bCtl, bSamples, bMass] = await Promise.all([
-      this.read(stStart),
-      this.read(stEnd),
-      this.read(stCtl),
-      stSamples ? this.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
-      this.read(stMass),
+      this.mem.read(stStart),
+      this.mem.read(stEnd),
+      this.mem.read(stCtl),
+      stSamples ? this.mem.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
+      this.mem.read(stMass),
     ]);
     this.lastKernelTimes = { ...times, wall: performance.now() - t0 };
     return decodeBatches({
@@ -624,23 +569,21 @@ export class WebGpuBatch {
     const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
     const enc = this.dev.createCommandEncoder();
     const sb = STATE_WORDS * 4 * n;
-    const stS = this.staging(sb);
-    enc.copyBufferToBuffer(this.state, s * sb, stS, 0, sb);
+    const stS = this.mem.staging(sb);
+    enc.copyBufferToBuffer(this.state, s * sb, stS.buffer, 0, sb);
     const gb = 4 * nBox;
-    const stG = this.staging(gb);
+    const stG = this.mem.staging(gb);
     // copy offsets must be multiples of 4: they are (4-byte words)
-    enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG, 0, gb);
+    enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG.buffer, 0, gb);
     this.dev.queue.submit([enc.finish()]);
-    const [bs, bg] = await Promise.all([this.read(stS), this.read(stG)]);
+    const [bs, bg] = await Promise.all([this.mem.read(stS), this.mem.read(stG)]);
     return decodeSnapshot(this.step, bs, bg, n, nBox);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of this.buffers) b.destroy();
-    this.samples?.destroy();
+    this.mem.dispose();
     this.querySet?.destroy();
-    this.buffers.length = 0;
   }
 }
