@@ -25,15 +25,14 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
+import { SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
 import type { EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
-import { packState, SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
-import { decodeBatches, decodeSnapshot } from './decode.js';
 import { BatchBuffers, type Readback } from './buffers.js';
-import { initialState } from '../initial-state.js';
-import { nativeDivisionIsExact } from './division-check.js';
+import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
-import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_BYTES, DIMS_FIELDS, packConstants, wgslHeader, type HeaderOptions } from './wgsl-header.js';
-import { compileKernel, kernelPipelines, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import { kernelPipelines, needsExactDivision, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import { KernelProfiler, PROFILE_DISPATCHES } from './profile.js';
+import { allocateStorage, finalizeBindGroup, stepBindGroups, uploadInitial, type BatchStorage } from './setup.js';
 import {
   checkConstantsFit,
   checkShared,
@@ -48,11 +47,10 @@ import {
   type LimitOverrides,
   type Limits,
 } from './sizing.js';
+import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_FIELDS, packConstants, wgslHeader } from './wgsl-header.js';
 
 export { compileKernel } from './kernels.js';
 
-/** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
-const PROFILE_DISPATCHES = 2000;
 /** Engine tuning and test hooks beyond EngineOptions. */
 export interface WebGpuExtraOptions {
   /** Override (lower) device limits, e.g. to test splitting and refusals. */
@@ -90,14 +88,7 @@ export class WebGpuBatch {
   private readonly shape: BatchShape;
   private readonly mem: BatchBuffers;
   private pipes!: Record<KernelName, GPUComputePipeline>;
-  private uniK!: GPUBuffer;
-  private uniD!: GPUBuffer;
-  private ctl!: GPUBuffer;
-  private state!: GPUBuffer;
-  private grids!: [GPUBuffer, GPUBuffer];
-  private rec!: GPUBuffer;
-  private massAcc!: GPUBuffer;
-  private partials!: GPUBuffer;
+  private buf!: BatchStorage;
   private samples: GPUBuffer | null = null;
   private samplesCap = 0;
   private recCap = 0;
@@ -110,19 +101,13 @@ export class WebGpuBatch {
   private nPart = 0;
   private dReduce!: Dispatch;
   private dFinalize!: Dispatch;
-  private bgNeurons!: GPUBindGroup[];
-  private bgRelease!: GPUBindGroup[];
-  private bgDiffuse!: GPUBindGroup[];
-  private bgReduce!: GPUBindGroup[];
+  private bg!: Record<'neurons' | 'release' | 'diffuse' | 'reduce', GPUBindGroup[]>;
   private bgFinalize: GPUBindGroup | null = null;
   private readonly dims = new Uint32Array(DIMS_FIELDS.length);
   private disposed = false;
   private lastKernelTimes: Record<string, number> = {};
   private readonly profile: boolean;
-  private querySet: GPUQuerySet | null = null;
-  private queryResolve: GPUBuffer | null = null;
-  /** Kernel of each timestamp pair written in the current chunk (profile mode). */
-  private queryKernels: KernelName[] = [];
+  private profiler: KernelProfiler | null = null;
   private busy = false;
 
   private constructor(sims: EngineOptions[], ctx: GpuContext, o: WebGpuExtraOptions) {
@@ -135,7 +120,13 @@ export class WebGpuBatch {
     this.sampleSteps = sims[0].sampleSteps;
     this.stepsPerSubmit = Math.max(1, Math.floor(o.stepsPerSubmit ?? 500));
     this.lim = effectiveLimits(this.dev, o.limits);
-    this.shape = { model: this.m, nSims: this.nSims, lim: this.lim, spikeBufferBytes: o.spikeBufferBytes, recordSpikes: this.recordSpikes };
+    this.shape = {
+      model: this.m,
+      nSims: this.nSims,
+      lim: this.lim,
+      spikeBufferBytes: o.spikeBufferBytes,
+      recordSpikes: this.recordSpikes,
+    };
     this.profile = !!o.profile && ctx.features.includes('timestamp-query');
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
     this.mem = new BatchBuffers(this.dev, this.shape, () => this.step);
@@ -193,162 +184,39 @@ export class WebGpuBatch {
 
   private async init(sims: EngineOptions[], o: WebGpuExtraOptions): Promise<void> {
     const dev = this.dev;
-    const m = this.m;
-    const g = m.geometry;
     const K = this.nSims;
-    const { n, nBox, relThreads, nPart } = tissueSizes(m);
-    const S = GPUBufferUsage.STORAGE;
-    const CD = GPUBufferUsage.COPY_DST;
-    const CS = GPUBufferUsage.COPY_SRC;
-
+    const { n, relThreads, nPart } = tissueSizes(this.m);
     this.relThreads = relThreads;
     this.nPart = nPart;
     const dispatch = (items: number, wg: number) => dispatchFor(items, wg, K, this.lim.maxDim, () => splitHint(this.shape));
     this.dCells = dispatch(n, WG_NEURONS);
-    this.dVox = dispatch(g.inside.length, WG_GRID);
+    this.dVox = dispatch(this.m.geometry.inside.length, WG_GRID);
     this.dRel = dispatch(relThreads, WG_GRID);
     this.dReduce = dispatch(nPart, WG_GRID);
     this.dFinalize = dispatch(1, 1);
-
     if (this.recordSpikes) {
       const plan = planSpikeRecord(this.shape, this.ks[0], this.stepsPerSubmit);
       this.recChunk = plan.chunk;
       this.recCap = plan.cap;
     }
     checkConstantsFit(this.shape);
-    this.uniK = this.mem.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.uniD = this.mem.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.ctl = this.mem.buffer('ctl', ctlBytes(K), S | CD | CS);
-    this.state = this.mem.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS);
-    const cellIn = this.mem.buffer('cell inputs', 8 * n, S | CD);
-    this.grids = [this.mem.buffer('grid A', K * 4 * nBox, S | CD | CS), this.mem.buffer('grid B', K * 4 * nBox, S | CD | CS)];
-    const counts = this.mem.buffer('spike counts', K * 4 * nBox, S | CD);
-    this.rec = this.mem.buffer('spike record', this.recordSpikes ? 8 * this.recCap : 16, S | CS);
-    const inside = this.mem.buffer('region voxels', 4 * g.inside.length, S | CD);
-    const probe = this.mem.buffer('probe voxels', 4 * g.probe.length, S | CD);
-    const vmax = this.mem.buffer('SERT vmax', K * 4 * nBox, S | CD);
-    const mask = this.mem.buffer('neighbour mask', nBox, S | CD);
-    this.massAcc = this.mem.buffer('mass accumulators', K * 32 * relThreads, S | CD | CS);
-    this.partials = this.mem.buffer('partial sums', K * 16 * nPart, S | CS);
-
-    const q = dev.queue;
-    for (let s = 0; s < K; s++) q.writeBuffer(this.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
-    this.dims[DIM.nInside] = g.inside.length;
-    this.dims[DIM.nProbe] = g.probe.length;
-    this.dims[DIM.nPart] = nPart;
-    this.dims[DIM.recCap] = this.recCap;
-    this.dims[DIM.sampleCap] = 0;
-    this.dims[DIM.relStride] = relThreads;
-    this.dims[DIM.nSims] = K;
-    this.dims[DIM.nBox] = nBox;
-    this.dims[DIM.nCells] = n;
-    q.writeBuffer(this.uniD, 0, this.dims);
-    q.writeBuffer(this.ctl, 0, new Uint32Array(ctlBytes(K) / 4));
-    const st = new Uint32Array(STATE_WORDS * n);
-    for (let s = 0; s < K; s++) {
-      const s0 = initialState(this.models[s], this.ks[s], sims[s].c0_nM, sims[s].rate0_Hz);
-      packState(s0, n, st);
-      q.writeBuffer(this.state, s * STATE_WORDS * 4 * n, st);
-      const grid = s0.grid as Float32Array<ArrayBuffer>;
-      // outside voxels stay 0 in both grids; inside is overwritten
-      q.writeBuffer(this.grids[0], s * 4 * nBox, grid);
-      q.writeBuffer(this.grids[1], s * 4 * nBox, grid);
-      q.writeBuffer(vmax, s * 4 * nBox, this.models[s].vmaxDt as Float32Array<ArrayBuffer>);
-    }
-    const ci = new Uint32Array(2 * n);
-    ci.set(new Uint32Array(m.Idrive.buffer, m.Idrive.byteOffset, n), 0);
-    ci.set(m.vox, n);
-    q.writeBuffer(cellIn, 0, ci);
-    if (g.inside.length) q.writeBuffer(inside, 0, g.inside as Uint32Array<ArrayBuffer>);
-    if (g.probe.length) q.writeBuffer(probe, 0, g.probe as Uint32Array<ArrayBuffer>);
-    const maskPadded = new Uint8Array(Math.ceil(nBox / 4) * 4);
-    maskPadded.set(g.nbrMask);
-    q.writeBuffer(mask, 0, maskPadded);
-    const enc = dev.createCommandEncoder();
-    enc.clearBuffer(counts);
-    enc.clearBuffer(this.massAcc);
-    q.submit([enc.finish()]);
+    this.buf = allocateStorage(this.mem, this.shape, this.recCap);
+    uploadInitial(dev, this.buf, sims, this.ks, this.dims, this.recCap);
 
     // native `/` where this adapter divides exactly (checked once per device), else the exact divRN
-    const exactDiv =
-      o.exactDivision ??
-      !(await nativeDivisionIsExact(dev, (d, file, src) =>
-        compileKernel(
-          d,
-          file,
-          src,
-          wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 }),
-        ),
-      ));
+    const exactDiv = await needsExactDivision(dev, o.exactDivision);
     this.divisionMode = exactDiv ? 'exact integer divRN' : 'native (checked exact)';
-    const hopts: HeaderOptions = {
+    const header = wgslHeader({
       wgNeurons: WG_NEURONS,
       wgGrid: WG_GRID,
       relPerThread: REL_PER_THREAD,
       record: this.recordSpikes,
       exactDiv,
       nSims: K,
-    };
-    const header = wgslHeader(hopts);
-    const pipes = await kernelPipelines(dev, header);
-    this.pipes = pipes;
-
-    const bg = (name: KernelName, entries: [number, GPUBuffer][]) =>
-      dev.createBindGroup({
-        label: name,
-        layout: pipes[name].getBindGroupLayout(0),
-        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
-    const U = this.uniK;
-    const D = this.uniD;
-    this.bgNeurons = [0, 1].map((c) =>
-      bg('neurons', [
-        [0, U],
-        [1, D],
-        [2, this.ctl],
-        [3, this.state],
-        [4, cellIn],
-        [5, this.grids[c]],
-        [6, counts],
-        [7, this.rec],
-      ]),
-    );
-    this.bgRelease = [0, 1].map((c) =>
-      bg('release', [
-        [0, U],
-        [1, D],
-        [2, this.ctl],
-        [3, inside],
-        [4, vmax],
-        [5, counts],
-        [6, this.grids[c]],
-        [7, this.massAcc],
-      ]),
-    );
-    this.bgDiffuse = [0, 1].map((c) =>
-      bg('diffuse', [
-        [0, U],
-        [1, D],
-        [3, inside],
-        [4, mask],
-        [5, this.grids[c]],
-        [6, this.grids[1 - c]],
-      ]),
-    );
-    this.bgReduce = [0, 1].map((c) =>
-      bg('reduce', [
-        [1, D],
-        [3, inside],
-        [4, probe],
-        [5, this.grids[c]],
-        [6, this.state],
-        [7, this.partials],
-      ]),
-    );
-    if (this.profile) {
-      this.querySet = dev.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_DISPATCHES });
-      this.queryResolve = this.mem.buffer('timestamps', 16 * PROFILE_DISPATCHES, GPUBufferUsage.QUERY_RESOLVE | CS, false);
-    }
+    });
+    this.pipes = await kernelPipelines(dev, header);
+    this.bg = stepBindGroups(dev, this.pipes, this.buf);
+    if (this.profile) this.profiler = new KernelProfiler(dev, this.mem);
     await this.checkErrors('set-up');
   }
 
@@ -363,7 +231,7 @@ export class WebGpuBatch {
   setDoses(sim: number, doses: DrugDoses): void {
     const s = this.simIndex(sim);
     this.ks[s] = deriveConstants(this.models[s], doses);
-    this.dev.queue.writeBuffer(this.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
+    this.dev.queue.writeBuffer(this.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
   }
 
   private ensureSamples(nSamples: number): void {
@@ -379,16 +247,7 @@ export class WebGpuBatch {
       );
     }
     this.samples = this.mem.buffer('samples', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    this.bgFinalize = this.dev.createBindGroup({
-      label: 'finalize',
-      layout: this.pipes.finalize.getBindGroupLayout(0),
-      entries: [
-        { binding: 1, resource: { buffer: this.uniD } },
-        { binding: 2, resource: { buffer: this.ctl } },
-        { binding: 3, resource: { buffer: this.partials } },
-        { binding: 4, resource: { buffer: this.samples } },
-      ],
-    });
+    this.bgFinalize = finalizeBindGroup(this.dev, this.pipes, this.buf, this.samples);
   }
 
   private dispatch(pass: GPUComputePassEncoder, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
@@ -399,57 +258,32 @@ export class WebGpuBatch {
 
   /** One dispatch: into the shared pass, or (profile mode) into its own timed pass. */
   private run(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
-    if (pass) {
-      this.dispatch(pass, name, group, d);
-      return;
-    }
-    const q = this.queryKernels.length;
-    this.queryKernels.push(name);
-    const p = enc.beginComputePass({
-      timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 },
-    });
-    this.dispatch(p, name, group, d);
-    p.end();
+    if (pass) this.dispatch(pass, name, group, d);
+    else this.profiler!.run(enc, name, this.pipes[name], group, d);
   }
 
   /** Encode one grid step of all sims; `this.step` and `this.cur` follow the device. */
   private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
-    this.run(enc, pass, 'neurons', this.bgNeurons[c], this.dCells);
-    this.run(enc, pass, 'release', this.bgRelease[c], this.dRel);
-    this.run(enc, pass, 'diffuse', this.bgDiffuse[c], this.dVox);
+    this.run(enc, pass, 'neurons', this.bg.neurons[c], this.dCells);
+    this.run(enc, pass, 'release', this.bg.release[c], this.dRel);
+    this.run(enc, pass, 'diffuse', this.bg.diffuse[c], this.dVox);
     this.cur = 1 - c;
     this.step++;
     if (this.step % this.sampleSteps === 0) {
-      this.run(enc, pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
+      this.run(enc, pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
       this.run(enc, pass, 'finalize', this.bgFinalize!, this.dFinalize);
     }
-  }
-
-  /** Profile mode: resolve the chunk's timestamps and add them to `times` (ms per kernel). */
-  private async collectTimes(times: Record<string, number>): Promise<void> {
-    const nq = 2 * this.queryKernels.length;
-    if (!nq) return;
-    const enc = this.dev.createCommandEncoder();
-    enc.resolveQuerySet(this.querySet!, 0, nq, this.queryResolve!, 0);
-    const st = this.mem.staging(8 * nq);
-    enc.copyBufferToBuffer(this.queryResolve!, 0, st.buffer, 0, 8 * nq);
-    this.dev.queue.submit([enc.finish()]);
-    const ts = new BigUint64Array(await this.mem.read(st));
-    this.queryKernels.forEach((name, i) => {
-      times[name] = (times[name] ?? 0) + Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
-    });
-    this.queryKernels = [];
   }
 
   /** Encode the grid-total reduction and copy its per-workgroup partials to a staging buffer. */
   private encodeGridTotal(enc: GPUCommandEncoder): Readback {
     const pass = enc.beginComputePass();
-    this.dispatch(pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
+    this.dispatch(pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
     pass.end();
     const bytes = 16 * this.nPart * this.nSims;
     const st = this.mem.staging(bytes);
-    enc.copyBufferToBuffer(this.partials, 0, st.buffer, 0, bytes);
+    enc.copyBufferToBuffer(this.buf.partials, 0, st.buffer, 0, bytes);
     return st;
   }
 
@@ -458,7 +292,7 @@ export class WebGpuBatch {
     const dev = this.dev;
     let enc = dev.createCommandEncoder();
     const sc = this.mem.staging(16);
-    enc.copyBufferToBuffer(this.ctl, 0, sc.buffer, 0, 16);
+    enc.copyBufferToBuffer(this.buf.ctl, 0, sc.buffer, 0, 16);
     dev.queue.submit([enc.finish()]);
     const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
     if (count > this.recCap) {
@@ -469,11 +303,11 @@ export class WebGpuBatch {
     if (count > 0) {
       enc = dev.createCommandEncoder();
       const ss = this.mem.staging(8 * count);
-      enc.copyBufferToBuffer(this.rec, 0, ss.buffer, 0, 8 * count);
+      enc.copyBufferToBuffer(this.buf.rec, 0, ss.buffer, 0, 8 * count);
       dev.queue.submit([enc.finish()]);
       cells.push(new Uint32Array(await this.mem.read(ss), 0, 2 * count));
     }
-    dev.queue.writeBuffer(this.ctl, CTL.recCount, new Uint32Array(1));
+    dev.queue.writeBuffer(this.buf.ctl, CTL.recCount, new Uint32Array(1));
   }
 
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
@@ -497,13 +331,13 @@ export class WebGpuBatch {
     const nSamples = Math.floor((firstStep + steps) / this.sampleSteps) - Math.floor(firstStep / this.sampleSteps);
     this.ensureSamples(nSamples);
     this.dims[DIM.sampleCap] = this.samplesCap;
-    q.writeBuffer(this.uniD, 0, this.dims);
+    q.writeBuffer(this.buf.uniD, 0, this.dims);
     // ctl: step, recCount = 0; per sim: (windowSpikes carried), batchSpikes = sampleIdx = 0
-    q.writeBuffer(this.ctl, CTL.step, new Uint32Array([this.step, 0]));
-    for (let s = 0; s < K; s++) q.writeBuffer(this.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
+    q.writeBuffer(this.buf.ctl, CTL.step, new Uint32Array([this.step, 0]));
+    for (let s = 0; s < K; s++) q.writeBuffer(this.buf.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
 
     let enc = dev.createCommandEncoder();
-    enc.clearBuffer(this.massAcc);
+    enc.clearBuffer(this.buf.massAcc);
     const stStart = this.encodeGridTotal(enc);
     q.submit([enc.finish()]);
 
@@ -512,14 +346,14 @@ export class WebGpuBatch {
     const times: Record<string, number> = {};
     let left = steps;
     while (left > 0) {
-      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profile ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
+      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profiler ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
       enc = dev.createCommandEncoder();
-      const pass = this.profile ? null : enc.beginComputePass();
+      const pass = this.profiler ? null : enc.beginComputePass();
       for (let t = 0; t < chunk; t++) this.encodeStep(enc, pass);
       pass?.end();
       q.submit([enc.finish()]);
       left -= chunk;
-      if (this.profile) await this.collectTimes(times);
+      if (this.profiler) await this.profiler.collect(times);
       if (this.recordSpikes) await this.drainSpikes(spikeParts);
     }
 
@@ -527,13 +361,13 @@ export class WebGpuBatch {
     const stEnd = this.encodeGridTotal(enc);
     const cb = ctlBytes(K);
     const stCtl = this.mem.staging(cb);
-    enc.copyBufferToBuffer(this.ctl, 0, stCtl.buffer, 0, cb);
+    enc.copyBufferToBuffer(this.buf.ctl, 0, stCtl.buffer, 0, cb);
     const sampleBytes = 4 * SAMPLE_WORDS * nSamples * K;
     const stSamples = nSamples > 0 ? this.mem.staging(sampleBytes) : null;
     if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples.buffer, 0, sampleBytes);
     const massBytes = 32 * this.relThreads * K;
     const stMass = this.mem.staging(massBytes);
-    enc.copyBufferToBuffer(this.massAcc, 0, stMass.buffer, 0, massBytes);
+    enc.copyBufferToBuffer(this.buf.massAcc, 0, stMass.buffer, 0, massBytes);
     q.submit([enc.finish()]);
     const [bStart, bEnd, bCtl, bSamples, bMass] = await Promise.all([
       this.mem.read(stStart),
@@ -570,11 +404,11 @@ export class WebGpuBatch {
     const enc = this.dev.createCommandEncoder();
     const sb = STATE_WORDS * 4 * n;
     const stS = this.mem.staging(sb);
-    enc.copyBufferToBuffer(this.state, s * sb, stS.buffer, 0, sb);
+    enc.copyBufferToBuffer(this.buf.state, s * sb, stS.buffer, 0, sb);
     const gb = 4 * nBox;
     const stG = this.mem.staging(gb);
     // copy offsets must be multiples of 4: they are (4-byte words)
-    enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG.buffer, 0, gb);
+    enc.copyBufferToBuffer(this.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
     this.dev.queue.submit([enc.finish()]);
     const [bs, bg] = await Promise.all([this.mem.read(stS), this.mem.read(stG)]);
     return decodeSnapshot(this.step, bs, bg, n, nBox);
@@ -584,6 +418,6 @@ export class WebGpuBatch {
     if (this.disposed) return;
     this.disposed = true;
     this.mem.dispose();
-    this.querySet?.destroy();
+    this.profiler?.dispose();
   }
 }

@@ -10,6 +10,8 @@ import neuronsSrc from '../../../shaders/neurons.wgsl';
 import reduceSrc from '../../../shaders/reduce_partial.wgsl';
 import releaseSrc from '../../../shaders/release_uptake.wgsl';
 import finalizeSrc from '../../../shaders/sample_finalize.wgsl';
+import { nativeDivisionIsExact } from './division-check.js';
+import { wgslHeader } from './wgsl-header.js';
 
 /** The per-step kernels, in the order one grid step runs them (see batch.ts). */
 export const KERNELS = {
@@ -88,4 +90,22 @@ export async function compileKernel(device: GPUDevice, file: string, src: string
   const err = await device.popErrorScope();
   if (err) throw new Error(`WebGPU pipeline ${file}: ${err.message}`);
   return pipeline;
+}
+
+/**
+ * Whether the kernels must use the exact integer divRN: `override` when given, else where this
+ * adapter's native `/` is not correctly rounded (division-check.ts, checked once per device).
+ */
+export async function needsExactDivision(device: GPUDevice, override?: boolean): Promise<boolean> {
+  return (
+    override ??
+    !(await nativeDivisionIsExact(device, (d, file, src) =>
+      compileKernel(
+        d,
+        file,
+        src,
+        wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 }),
+      ),
+    ))
+  );
 }
