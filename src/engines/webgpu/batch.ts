@@ -22,6 +22,13 @@
  * the batch is cut into chunks whose worst-case spike count (every cell firing once per refractory
  * period) fits the spike buffer, and each chunk's spikes are drained before the next: never dropped.
  * Spike records carry the global cell id; the host splits them per sim.
+ *
+ * Rooms: kernels.ts (WGSL sources, compiling, pipeline cache, the division choice), sizing.ts (limits,
+ * sizes, dispatch shapes, maxSims, the spike chunk plan, the shared-tissue check), buffers.ts
+ * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
+ * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
+ * profile.ts (timestamp queries). This file keeps the class: creation, setDoses, the per-step encoding
+ * and advance (a little over 400 lines: the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
