@@ -22,44 +22,46 @@
  * the batch is cut into chunks whose worst-case spike count (every cell firing once per refractory
  * period) fits the spike buffer, and each chunk's spikes are drained before the next: never dropped.
  * Spike records carry the global cell id; the host splits them per sim.
+ *
+ * Rooms: kernels.ts (WGSL sources, compiling, pipeline cache, the division choice), sizing.ts (limits,
+ * sizes, dispatch shapes, maxSims, the spike chunk plan, the shared-tissue check), buffers.ts
+ * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
+ * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
+ * profile.ts (timestamp queries). This file keeps the class: creation, setDoses, the per-step encoding
+ * and advance (a little over 400 lines: the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { EngineInfo, EngineOptions, MassBatch, RecordBatch, StateSnapshot } from '../engine.js';
-import { decodeSamples, packState, SAMPLE_WORDS, STATE_WORDS, unpackState } from '../../model/layout.js';
-import { initialState } from '../initial-state.js';
-import { nativeDivisionIsExact } from './division-check.js';
+import { SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
+import type { EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import { BatchBuffers, type Readback } from './buffers.js';
+import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
-import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_BYTES, DIMS_FIELDS, packConstants, wgslHeader, type HeaderOptions } from './wgsl-header.js';
-import commonSrc from '../../../shaders/common.wgsl';
-import neuronsSrc from '../../../shaders/neurons.wgsl';
-import releaseSrc from '../../../shaders/release_uptake.wgsl';
-import diffuseSrc from '../../../shaders/diffuse.wgsl';
-import reduceSrc from '../../../shaders/reduce_partial.wgsl';
-import finalizeSrc from '../../../shaders/sample_finalize.wgsl';
+import { kernelPipelines, needsExactDivision, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import { KernelProfiler, PROFILE_DISPATCHES } from './profile.js';
+import { allocateStorage, finalizeBindGroup, stepBindGroups, uploadInitial, type BatchStorage } from './setup.js';
+import {
+  checkConstantsFit,
+  checkShared,
+  dispatchFor,
+  effectiveLimits,
+  maxSimsFor,
+  planSpikeRecord,
+  splitHint,
+  tissueSizes,
+  type BatchShape,
+  type Dispatch,
+  type LimitOverrides,
+  type Limits,
+} from './sizing.js';
+import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_FIELDS, packConstants, wgslHeader } from './wgsl-header.js';
 
-const KERNELS = {
-  neurons: { file: 'shaders/neurons.wgsl', src: neuronsSrc },
-  release: { file: 'shaders/release_uptake.wgsl', src: releaseSrc },
-  diffuse: { file: 'shaders/diffuse.wgsl', src: diffuseSrc },
-  reduce: { file: 'shaders/reduce_partial.wgsl', src: reduceSrc },
-  finalize: { file: 'shaders/sample_finalize.wgsl', src: finalizeSrc },
-} as const;
-type KernelName = keyof typeof KERNELS;
-
-const WG_NEURONS = 64;
-const WG_GRID = 256;
-const REL_PER_THREAD = 8;
-/** Items (region voxels, cells) per thread of the reduce_partial kernel. */
-const RED_PER_THREAD = 32;
-/** Timed dispatches per command buffer in profile mode (2 timestamps each; query sets hold <= 4096). */
-const PROFILE_DISPATCHES = 2000;
-const DEFAULT_SPIKE_BYTES = 64 << 20;
+export { compileKernel } from './kernels.js';
 
 /** Engine tuning and test hooks beyond EngineOptions. */
 export interface WebGpuExtraOptions {
   /** Override (lower) device limits, e.g. to test splitting and refusals. */
-  limits?: Partial<{ maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupsPerDimension: number }>;
+  limits?: LimitOverrides;
   /** Grid steps per command buffer (default 500). */
   stepsPerSubmit?: number;
   /** Byte budget of the device spike buffer (default 64 MiB, capped by the binding limit). */
@@ -72,172 +74,6 @@ export interface WebGpuExtraOptions {
 }
 
 export type WebGpuEngineOptions = EngineOptions & WebGpuExtraOptions;
-
-const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
-function countLines(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 10) n++;
-  return n;
-}
-
-/** Compile one kernel (cached per device and header); errors name the .wgsl file and line. */
-async function kernelPipeline(device: GPUDevice, name: KernelName, header: string): Promise<GPUComputePipeline> {
-  let cache = pipelineCache.get(device);
-  if (!cache) {
-    cache = new Map();
-    pipelineCache.set(device, cache);
-  }
-  const key = `${name}\n${header}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const { file, src } = KERNELS[name];
-  const pipeline = await compileKernel(device, file, src, header);
-  cache.set(key, pipeline);
-  return pipeline;
-}
-
-/**
- * Compile `header + shaders/common.wgsl + src` into a compute pipeline (entry point `main`). Compile
- * errors throw with `file:line:column` in the kernel's own numbering (or common.wgsl's / the header's).
- */
-export async function compileKernel(device: GPUDevice, file: string, src: string, header: string): Promise<GPUComputePipeline> {
-  const prefix = header + commonSrc + '\n';
-  const headerLines = countLines(header);
-  const prefixLines = countLines(prefix);
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ label: file, code: prefix + src });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length) {
-    await device.popErrorScope();
-    const where = (line: number) =>
-      line > prefixLines
-        ? `${file}:${line - prefixLines}`
-        : line > headerLines
-          ? `shaders/common.wgsl:${line - headerLines}`
-          : `<generated header>:${line}`;
-    throw new Error('WGSL compile error:\n' + errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}`).join('\n'));
-  }
-  const pipeline = device.createComputePipeline({ label: file, layout: 'auto', compute: { module, entryPoint: 'main' } });
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`WebGPU pipeline ${file}: ${err.message}`);
-  return pipeline;
-}
-
-interface Dispatch {
-  x: number;
-  y: number;
-  /** Workgroups dispatched per sim (x * y >= needed). */
-  total: number;
-  /** Sims (the z dimension of every dispatch). */
-  z: number;
-}
-
-/** Device limits after the `limits` overrides. */
-interface Limits {
-  maxBinding: number;
-  maxBuffer: number;
-  maxDim: number;
-  maxUniform: number;
-}
-
-function effectiveLimits(dev: GPUDevice, o: WebGpuExtraOptions): Limits {
-  const L = dev.limits;
-  return {
-    maxBinding: Math.min(L.maxStorageBufferBindingSize, o.limits?.maxStorageBufferBindingSize ?? Infinity),
-    maxBuffer: Math.min(L.maxBufferSize, o.limits?.maxBufferSize ?? Infinity),
-    maxDim: Math.min(L.maxComputeWorkgroupsPerDimension, o.limits?.maxComputeWorkgroupsPerDimension ?? Infinity),
-    maxUniform: L.maxUniformBufferBindingSize,
-  };
-}
-
-/** Per-sim sizes of the shared tissue. */
-function tissueSizes(m: Model) {
-  const g = m.geometry;
-  const n = m.nCells;
-  const nBox = g.nx * g.ny * g.nz;
-  const relThreads = Math.max(1, Math.ceil(g.inside.length / REL_PER_THREAD));
-  const nPart = Math.max(1, Math.ceil(Math.max(g.inside.length, g.probe.length, n) / RED_PER_THREAD));
-  return { n, nBox, relThreads, nPart };
-}
-
-/** Worst-case spikes of one cell over `steps` grid steps (one per refractory period, plus one). */
-function perCellMax(k: Constants, steps: number): number {
-  return Math.ceil((steps * k.subSteps) / Math.max(1, k.refSteps)) + 1;
-}
-
-/**
- * The storage buffers whose size grows with the number of sims: bytes per sim and fixed bytes (the
- * spike record, bounded by its own budget, is handled apart).
- */
-function perSimBuffers(m: Model): { name: string; perSim: number; fixed: number }[] {
-  const { n, nBox, relThreads, nPart } = tissueSizes(m);
-  return [
-    { name: 'cell state', perSim: STATE_WORDS * 4 * n, fixed: 0 },
-    { name: 'grid A', perSim: 4 * nBox, fixed: 0 },
-    { name: 'SERT vmax', perSim: 4 * nBox, fixed: 0 },
-    { name: 'mass accumulators', perSim: 32 * relThreads, fixed: 0 },
-    { name: 'partial sums', perSim: 16 * nPart, fixed: 0 },
-    { name: 'ctl', perSim: CTL.simBytes, fixed: CTL.sim },
-  ];
-}
-
-/** See WebGpuBatch.maxSims. */
-function maxSimsFor(model: Model, lim: Limits, spikeBufferBytes: number | undefined, recordSpikes: boolean): number {
-  const cap = Math.floor(Math.min(lim.maxBinding, lim.maxBuffer) / 16) * 16; // buffers are rounded up to 16 bytes
-  let K = Number.MAX_SAFE_INTEGER;
-  for (const b of perSimBuffers(model)) K = Math.min(K, Math.floor((cap - b.fixed) / b.perSim));
-  const { n } = tissueSizes(model);
-  if (recordSpikes) {
-    const k = deriveConstants(model, {});
-    const budget = Math.min(spikeBufferBytes ?? DEFAULT_SPIKE_BYTES, lim.maxBinding, lim.maxBuffer);
-    K = Math.min(K, Math.floor(Math.floor(budget / 8) / (n * perCellMax(k, 1))));
-  }
-  // per-sim dispatches are fixed by the tissue (checked at creation); sims are the z dimension
-  K = Math.min(K, lim.maxDim, Math.floor(lim.maxUniform / CONSTS_BYTES));
-  return Math.max(0, K);
-}
-
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
-};
-
-/** Throws unless every sim shares sims[0]'s tissue and recording settings. */
-function checkShared(sims: EngineOptions[], ks: Constants[]): void {
-  const a = sims[0];
-  const ga = a.model.geometry;
-  for (let s = 1; s < sims.length; s++) {
-    const b = sims[s];
-    const gb = b.model.geometry;
-    const diff: string[] = [];
-    for (const f of ['nCells', 'nx', 'ny', 'nz', 'seedLo', 'seedHi', 'subSteps', 'refSteps'] as const) {
-      if (ks[s][f] !== ks[0][f]) diff.push(`${f} ${ks[s][f]} vs ${ks[0][f]}`);
-    }
-    if (!diff.length) {
-      if (!sameBits(gb.inside, ga.inside)) diff.push('region voxels');
-      if (!sameBits(gb.probe, ga.probe)) diff.push('probe voxels');
-      if (!sameBits(gb.nbrMask, ga.nbrMask)) diff.push('neighbour mask');
-      if (!sameBits(b.model.vox, a.model.vox)) diff.push('cell voxels');
-      if (
-        !sameBits(
-          new Uint32Array(b.model.Idrive.buffer, b.model.Idrive.byteOffset, b.model.Idrive.length),
-          new Uint32Array(a.model.Idrive.buffer, a.model.Idrive.byteOffset, a.model.Idrive.length),
-        )
-      )
-        diff.push('Idrive');
-    }
-    if (b.sampleSteps !== a.sampleSteps) diff.push(`sampleSteps ${b.sampleSteps} vs ${a.sampleSteps}`);
-    if (b.recordSpikes !== a.recordSpikes) diff.push(`recordSpikes ${b.recordSpikes} vs ${a.recordSpikes}`);
-    if (diff.length) {
-      throw new Error(
-        `webgpu batch: sim ${s} does not share sim 0's tissue or recording (${diff.join(', ')}); the sims of a batch must have the same nCells, seed, geometry, cells (Idrive, voxels), sampleSteps and recordSpikes`,
-      );
-    }
-  }
-}
 
 export class WebGpuBatch {
   readonly info: EngineInfo;
@@ -256,17 +92,10 @@ export class WebGpuBatch {
   private readonly sampleSteps: number;
   private readonly stepsPerSubmit: number;
   private readonly lim: Limits;
-  private readonly spikeBytes: number | undefined;
-  private readonly buffers: GPUBuffer[] = [];
+  private readonly shape: BatchShape;
+  private readonly mem: BatchBuffers;
   private pipes!: Record<KernelName, GPUComputePipeline>;
-  private uniK!: GPUBuffer;
-  private uniD!: GPUBuffer;
-  private ctl!: GPUBuffer;
-  private state!: GPUBuffer;
-  private grids!: [GPUBuffer, GPUBuffer];
-  private rec!: GPUBuffer;
-  private massAcc!: GPUBuffer;
-  private partials!: GPUBuffer;
+  private buf!: BatchStorage;
   private samples: GPUBuffer | null = null;
   private samplesCap = 0;
   private recCap = 0;
@@ -279,22 +108,14 @@ export class WebGpuBatch {
   private nPart = 0;
   private dReduce!: Dispatch;
   private dFinalize!: Dispatch;
-  private bgNeurons!: GPUBindGroup[];
-  private bgRelease!: GPUBindGroup[];
-  private bgDiffuse!: GPUBindGroup[];
-  private bgReduce!: GPUBindGroup[];
+  private bg!: Record<'neurons' | 'release' | 'diffuse' | 'reduce', GPUBindGroup[]>;
   private bgFinalize: GPUBindGroup | null = null;
   private readonly dims = new Uint32Array(DIMS_FIELDS.length);
   private disposed = false;
   private lastKernelTimes: Record<string, number> = {};
   private readonly profile: boolean;
-  private querySet: GPUQuerySet | null = null;
-  private queryResolve: GPUBuffer | null = null;
-  /** Kernel of each timestamp pair written in the current chunk (profile mode). */
-  private queryKernels: KernelName[] = [];
+  private profiler: KernelProfiler | null = null;
   private busy = false;
-  private lost: GPUDeviceLostInfo | null = null;
-  private fault: string | null = null;
 
   private constructor(sims: EngineOptions[], ctx: GpuContext, o: WebGpuExtraOptions) {
     this.dev = ctx.device;
@@ -305,13 +126,17 @@ export class WebGpuBatch {
     this.recordSpikes = sims[0].recordSpikes;
     this.sampleSteps = sims[0].sampleSteps;
     this.stepsPerSubmit = Math.max(1, Math.floor(o.stepsPerSubmit ?? 500));
-    this.lim = effectiveLimits(this.dev, o);
-    this.spikeBytes = o.spikeBufferBytes;
+    this.lim = effectiveLimits(this.dev, o.limits);
+    this.shape = {
+      model: this.m,
+      nSims: this.nSims,
+      lim: this.lim,
+      spikeBufferBytes: o.spikeBufferBytes,
+      recordSpikes: this.recordSpikes,
+    };
     this.profile = !!o.profile && ctx.features.includes('timestamp-query');
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
-    this.dev.lost.then((info) => {
-      this.lost = info;
-    });
+    this.mem = new BatchBuffers(this.dev, this.shape, () => this.step);
   }
 
   /**
@@ -337,7 +162,7 @@ export class WebGpuBatch {
    * advance are not counted: keep advances to a few thousand samples). 0 when not even one fits.
    */
   static maxSims(model: Model, gpu: GpuContext, extra: WebGpuExtraOptions = {}, recordSpikes = true): number {
-    return maxSimsFor(model, effectiveLimits(gpu.device, extra), extra.spikeBufferBytes, recordSpikes);
+    return maxSimsFor(model, effectiveLimits(gpu.device, extra.limits), extra.spikeBufferBytes, recordSpikes);
   }
 
   /** Current constants of sim `sim` (after its last setDoses). */
@@ -364,228 +189,41 @@ export class WebGpuBatch {
     return sim;
   }
 
-  /** Workgroups for `items` items of each sim: x * y per sim (2-D when over maxDim), z = sims. */
-  private dispatchFor(items: number, wg: number): Dispatch {
-    const maxDim = this.lim.maxDim;
-    const z = this.nSims;
-    if (z > maxDim) throw new Error(`webgpu: ${z} sims in one batch, over maxComputeWorkgroupsPerDimension (${maxDim})${this.splitHint()}`);
-    const total = Math.max(1, Math.ceil(items / wg));
-    if (total <= maxDim) return { x: total, y: 1, total, z };
-    const y = Math.ceil(total / maxDim);
-    if (y > maxDim) {
-      throw new Error(`webgpu: ${items} items need ${total} workgroups, over maxComputeWorkgroupsPerDimension² (${maxDim}²)`);
-    }
-    const x = Math.ceil(total / y);
-    return { x, y, total: x * y, z };
-  }
-
-  private sizesText(): string {
-    const m = this.m;
-    const K = this.nSims;
-    const base = `nCells ${m.nCells}, grid ${m.geometry.nx}x${m.geometry.ny}x${m.geometry.nz}`;
-    return K > 1 ? `${base}, ${K} sims` : base;
-  }
-
-  private splitHint(): string {
-    if (this.nSims <= 1) return '';
-    const k = maxSimsFor(this.m, this.lim, this.spikeBytes, this.recordSpikes);
-    return `; split the batch (WebGpuBatch.maxSims: at most ${k} sims of this tissue fit)`;
-  }
-
-  private buffer(name: string, bytes: number, usage: number, storage = true): GPUBuffer {
-    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    if (storage && size > this.lim.maxBinding) {
-      throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxStorageBufferBindingSize of ${this.lim.maxBinding} bytes${this.splitHint()}`,
-      );
-    }
-    if (size > this.lim.maxBuffer) {
-      throw new Error(
-        `webgpu: the ${name} buffer needs ${size} bytes (${this.sizesText()}), over the adapter's maxBufferSize of ${this.lim.maxBuffer} bytes${this.splitHint()}`,
-      );
-    }
-    const b = this.dev.createBuffer({ label: name, size, usage });
-    this.buffers.push(b);
-    return b;
-  }
-
   private async init(sims: EngineOptions[], o: WebGpuExtraOptions): Promise<void> {
     const dev = this.dev;
-    const m = this.m;
-    const g = m.geometry;
     const K = this.nSims;
-    const { n, nBox, relThreads, nPart } = tissueSizes(m);
-    const S = GPUBufferUsage.STORAGE;
-    const CD = GPUBufferUsage.COPY_DST;
-    const CS = GPUBufferUsage.COPY_SRC;
-
+    const { n, relThreads, nPart } = tissueSizes(this.m);
     this.relThreads = relThreads;
     this.nPart = nPart;
-    this.dCells = this.dispatchFor(n, WG_NEURONS);
-    this.dVox = this.dispatchFor(g.inside.length, WG_GRID);
-    this.dRel = this.dispatchFor(relThreads, WG_GRID);
-    this.dReduce = this.dispatchFor(nPart, WG_GRID);
-    this.dFinalize = this.dispatchFor(1, 1);
-
-    // spike buffer: worst case K x nCells x (ceil(chunk x subSteps / refSteps) + 1) pairs per chunk
-    const k = this.ks[0];
+    const dispatch = (items: number, wg: number) => dispatchFor(items, wg, K, this.lim.maxDim, () => splitHint(this.shape));
+    this.dCells = dispatch(n, WG_NEURONS);
+    this.dVox = dispatch(this.m.geometry.inside.length, WG_GRID);
+    this.dRel = dispatch(relThreads, WG_GRID);
+    this.dReduce = dispatch(nPart, WG_GRID);
+    this.dFinalize = dispatch(1, 1);
     if (this.recordSpikes) {
-      const budget = Math.min(o.spikeBufferBytes ?? DEFAULT_SPIKE_BYTES, this.lim.maxBinding, this.lim.maxBuffer);
-      const capPairs = Math.floor(budget / 8);
-      const cells = K * n;
-      const one = cells * perCellMax(k, 1);
-      if (one > capPairs) {
-        const who = K > 1 ? `${K} sims x ${n} cells` : `${n} cells`;
-        throw new Error(
-          `webgpu: spike recording needs room for ${one} spikes per grid step (${who}), ${one * 8} bytes, over the spike buffer limit of ${budget} bytes (maxStorageBufferBindingSize ${this.lim.maxBinding})${this.splitHint()}`,
-        );
-      }
-      let L = 1;
-      while (L < this.stepsPerSubmit && cells * perCellMax(k, L + 1) <= capPairs) L++;
-      this.recChunk = L;
-      this.recCap = cells * perCellMax(k, L);
+      const plan = planSpikeRecord(this.shape, this.ks[0], this.stepsPerSubmit);
+      this.recChunk = plan.chunk;
+      this.recCap = plan.cap;
     }
-
-    if (K * CONSTS_BYTES > this.lim.maxUniform) {
-      throw new Error(
-        `webgpu: the constants of ${K} sims need ${K * CONSTS_BYTES} bytes, over maxUniformBufferBindingSize ${this.lim.maxUniform}${this.splitHint()}`,
-      );
-    }
-    this.uniK = this.buffer('constants', K * CONSTS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.uniD = this.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false);
-    this.ctl = this.buffer('ctl', ctlBytes(K), S | CD | CS);
-    this.state = this.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS);
-    const cellIn = this.buffer('cell inputs', 8 * n, S | CD);
-    this.grids = [this.buffer('grid A', K * 4 * nBox, S | CD | CS), this.buffer('grid B', K * 4 * nBox, S | CD | CS)];
-    const counts = this.buffer('spike counts', K * 4 * nBox, S | CD);
-    this.rec = this.buffer('spike record', this.recordSpikes ? 8 * this.recCap : 16, S | CS);
-    const inside = this.buffer('region voxels', 4 * g.inside.length, S | CD);
-    const probe = this.buffer('probe voxels', 4 * g.probe.length, S | CD);
-    const vmax = this.buffer('SERT vmax', K * 4 * nBox, S | CD);
-    const mask = this.buffer('neighbour mask', nBox, S | CD);
-    this.massAcc = this.buffer('mass accumulators', K * 32 * relThreads, S | CD | CS);
-    this.partials = this.buffer('partial sums', K * 16 * nPart, S | CS);
-
-    const q = dev.queue;
-    for (let s = 0; s < K; s++) q.writeBuffer(this.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
-    this.dims[DIM.nInside] = g.inside.length;
-    this.dims[DIM.nProbe] = g.probe.length;
-    this.dims[DIM.nPart] = nPart;
-    this.dims[DIM.recCap] = this.recCap;
-    this.dims[DIM.sampleCap] = 0;
-    this.dims[DIM.relStride] = relThreads;
-    this.dims[DIM.nSims] = K;
-    this.dims[DIM.nBox] = nBox;
-    this.dims[DIM.nCells] = n;
-    q.writeBuffer(this.uniD, 0, this.dims);
-    q.writeBuffer(this.ctl, 0, new Uint32Array(ctlBytes(K) / 4));
-    const st = new Uint32Array(STATE_WORDS * n);
-    for (let s = 0; s < K; s++) {
-      const s0 = initialState(this.models[s], this.ks[s], sims[s].c0_nM, sims[s].rate0_Hz);
-      packState(s0, n, st);
-      q.writeBuffer(this.state, s * STATE_WORDS * 4 * n, st);
-      const grid = s0.grid as Float32Array<ArrayBuffer>;
-      // outside voxels stay 0 in both grids; inside is overwritten
-      q.writeBuffer(this.grids[0], s * 4 * nBox, grid);
-      q.writeBuffer(this.grids[1], s * 4 * nBox, grid);
-      q.writeBuffer(vmax, s * 4 * nBox, this.models[s].vmaxDt as Float32Array<ArrayBuffer>);
-    }
-    const ci = new Uint32Array(2 * n);
-    ci.set(new Uint32Array(m.Idrive.buffer, m.Idrive.byteOffset, n), 0);
-    ci.set(m.vox, n);
-    q.writeBuffer(cellIn, 0, ci);
-    if (g.inside.length) q.writeBuffer(inside, 0, g.inside as Uint32Array<ArrayBuffer>);
-    if (g.probe.length) q.writeBuffer(probe, 0, g.probe as Uint32Array<ArrayBuffer>);
-    const maskPadded = new Uint8Array(Math.ceil(nBox / 4) * 4);
-    maskPadded.set(g.nbrMask);
-    q.writeBuffer(mask, 0, maskPadded);
-    const enc = dev.createCommandEncoder();
-    enc.clearBuffer(counts);
-    enc.clearBuffer(this.massAcc);
-    q.submit([enc.finish()]);
+    checkConstantsFit(this.shape);
+    this.buf = allocateStorage(this.mem, this.shape, this.recCap);
+    uploadInitial(dev, this.buf, sims, this.ks, this.dims, this.recCap);
 
     // native `/` where this adapter divides exactly (checked once per device), else the exact divRN
-    const exactDiv =
-      o.exactDivision ??
-      !(await nativeDivisionIsExact(dev, (d, file, src) =>
-        compileKernel(
-          d,
-          file,
-          src,
-          wgslHeader({ wgNeurons: WG_NEURONS, wgGrid: WG_GRID, relPerThread: REL_PER_THREAD, record: false, exactDiv: true, nSims: 1 }),
-        ),
-      ));
+    const exactDiv = await needsExactDivision(dev, o.exactDivision);
     this.divisionMode = exactDiv ? 'exact integer divRN' : 'native (checked exact)';
-    const hopts: HeaderOptions = {
+    const header = wgslHeader({
       wgNeurons: WG_NEURONS,
       wgGrid: WG_GRID,
       relPerThread: REL_PER_THREAD,
       record: this.recordSpikes,
       exactDiv,
       nSims: K,
-    };
-    const header = wgslHeader(hopts);
-    const names = Object.keys(KERNELS) as KernelName[];
-    const pipes = {} as Record<KernelName, GPUComputePipeline>;
-    for (const name of names) pipes[name] = await kernelPipeline(dev, name, header);
-    this.pipes = pipes;
-
-    const bg = (name: KernelName, entries: [number, GPUBuffer][]) =>
-      dev.createBindGroup({
-        label: name,
-        layout: pipes[name].getBindGroupLayout(0),
-        entries: entries.map(([binding, buffer]) => ({ binding, resource: { buffer } })),
-      });
-    const U = this.uniK;
-    const D = this.uniD;
-    this.bgNeurons = [0, 1].map((c) =>
-      bg('neurons', [
-        [0, U],
-        [1, D],
-        [2, this.ctl],
-        [3, this.state],
-        [4, cellIn],
-        [5, this.grids[c]],
-        [6, counts],
-        [7, this.rec],
-      ]),
-    );
-    this.bgRelease = [0, 1].map((c) =>
-      bg('release', [
-        [0, U],
-        [1, D],
-        [2, this.ctl],
-        [3, inside],
-        [4, vmax],
-        [5, counts],
-        [6, this.grids[c]],
-        [7, this.massAcc],
-      ]),
-    );
-    this.bgDiffuse = [0, 1].map((c) =>
-      bg('diffuse', [
-        [0, U],
-        [1, D],
-        [3, inside],
-        [4, mask],
-        [5, this.grids[c]],
-        [6, this.grids[1 - c]],
-      ]),
-    );
-    this.bgReduce = [0, 1].map((c) =>
-      bg('reduce', [
-        [1, D],
-        [3, inside],
-        [4, probe],
-        [5, this.grids[c]],
-        [6, this.state],
-        [7, this.partials],
-      ]),
-    );
-    if (this.profile) {
-      this.querySet = dev.createQuerySet({ type: 'timestamp', count: 2 * PROFILE_DISPATCHES });
-      this.queryResolve = this.buffer('timestamps', 16 * PROFILE_DISPATCHES, GPUBufferUsage.QUERY_RESOLVE | CS, false);
-    }
+    });
+    this.pipes = await kernelPipelines(dev, header);
+    this.bg = stepBindGroups(dev, this.pipes, this.buf);
+    if (this.profile) this.profiler = new KernelProfiler(dev, this.mem);
     await this.checkErrors('set-up');
   }
 
@@ -600,13 +238,13 @@ export class WebGpuBatch {
   setDoses(sim: number, doses: DrugDoses): void {
     const s = this.simIndex(sim);
     this.ks[s] = deriveConstants(this.models[s], doses);
-    this.dev.queue.writeBuffer(this.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
+    this.dev.queue.writeBuffer(this.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
   }
 
   private ensureSamples(nSamples: number): void {
     const need = Math.max(1, nSamples);
     if (this.samples && this.samplesCap >= need) return;
-    if (this.samples) this.samples.destroy();
+    if (this.samples) this.mem.destroy(this.samples);
     this.samplesCap = Math.max(need, 2 * this.samplesCap);
     const bytes = this.samplesCap * this.nSims * 4 * SAMPLE_WORDS;
     if (bytes > this.lim.maxBinding) {
@@ -615,17 +253,8 @@ export class WebGpuBatch {
         `webgpu: ${nSamples} trace samples${this.nSims > 1 ? ` x ${this.nSims} sims` : ''} in one advance need ${bytes} bytes, over maxStorageBufferBindingSize ${this.lim.maxBinding}`,
       );
     }
-    this.samples = this.dev.createBuffer({ label: 'samples', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    this.bgFinalize = this.dev.createBindGroup({
-      label: 'finalize',
-      layout: this.pipes.finalize.getBindGroupLayout(0),
-      entries: [
-        { binding: 1, resource: { buffer: this.uniD } },
-        { binding: 2, resource: { buffer: this.ctl } },
-        { binding: 3, resource: { buffer: this.partials } },
-        { binding: 4, resource: { buffer: this.samples } },
-      ],
-    });
+    this.samples = this.mem.buffer('samples', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
+    this.bgFinalize = finalizeBindGroup(this.dev, this.pipes, this.buf, this.samples);
   }
 
   private dispatch(pass: GPUComputePassEncoder, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
@@ -636,113 +265,43 @@ export class WebGpuBatch {
 
   /** One dispatch: into the shared pass, or (profile mode) into its own timed pass. */
   private run(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
-    if (pass) {
-      this.dispatch(pass, name, group, d);
-      return;
-    }
-    const q = this.queryKernels.length;
-    this.queryKernels.push(name);
-    const p = enc.beginComputePass({
-      timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 },
-    });
-    this.dispatch(p, name, group, d);
-    p.end();
+    if (pass) this.dispatch(pass, name, group, d);
+    else this.profiler!.run(enc, name, this.pipes[name], group, d);
   }
 
   /** Encode one grid step of all sims; `this.step` and `this.cur` follow the device. */
   private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
-    this.run(enc, pass, 'neurons', this.bgNeurons[c], this.dCells);
-    this.run(enc, pass, 'release', this.bgRelease[c], this.dRel);
-    this.run(enc, pass, 'diffuse', this.bgDiffuse[c], this.dVox);
+    this.run(enc, pass, 'neurons', this.bg.neurons[c], this.dCells);
+    this.run(enc, pass, 'release', this.bg.release[c], this.dRel);
+    this.run(enc, pass, 'diffuse', this.bg.diffuse[c], this.dVox);
     this.cur = 1 - c;
     this.step++;
     if (this.step % this.sampleSteps === 0) {
-      this.run(enc, pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
+      this.run(enc, pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
       this.run(enc, pass, 'finalize', this.bgFinalize!, this.dFinalize);
     }
   }
 
-  /** Profile mode: resolve the chunk's timestamps and add them to `times` (ms per kernel). */
-  private async collectTimes(times: Record<string, number>): Promise<void> {
-    const nq = 2 * this.queryKernels.length;
-    if (!nq) return;
-    const enc = this.dev.createCommandEncoder();
-    enc.resolveQuerySet(this.querySet!, 0, nq, this.queryResolve!, 0);
-    const st = this.staging(8 * nq);
-    enc.copyBufferToBuffer(this.queryResolve!, 0, st, 0, 8 * nq);
-    this.dev.queue.submit([enc.finish()]);
-    const ts = new BigUint64Array(await this.read(st));
-    this.queryKernels.forEach((name, i) => {
-      times[name] = (times[name] ?? 0) + Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
-    });
-    this.queryKernels = [];
-  }
-
-  private staging(bytes: number): GPUBuffer {
-    this.throwIfLost();
-    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
-    this.dev.pushErrorScope('out-of-memory');
-    const b = this.dev.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.dev.popErrorScope().then((e) => {
-      if (e) this.fault ??= `allocation of a ${size}-byte readback buffer failed: ${e.message}`;
-    });
-    return b;
-  }
-
-  /** A lost device or failed allocation ends the run with an error naming what was lost. */
-  private throwIfLost(): void {
-    if (this.lost) {
-      throw new Error(
-        `webgpu: device lost (${this.lost.reason}: ${this.lost.message || 'no message'}) at grid step ${this.step}; state on the GPU is gone`,
-      );
-    }
-    if (this.fault) throw new Error(`webgpu: ${this.fault} at grid step ${this.step}`);
-  }
-
-  private async read(buf: GPUBuffer): Promise<ArrayBuffer> {
-    try {
-      await buf.mapAsync(GPUMapMode.READ);
-    } catch (e) {
-      this.throwIfLost();
-      throw new Error(`webgpu: reading results back failed at grid step ${this.step}: ${(e as Error).message}`);
-    }
-    const out = buf.getMappedRange().slice(0);
-    buf.unmap();
-    buf.destroy();
-    return out;
-  }
-
   /** Encode the grid-total reduction and copy its per-workgroup partials to a staging buffer. */
-  private encodeGridTotal(enc: GPUCommandEncoder): GPUBuffer {
+  private encodeGridTotal(enc: GPUCommandEncoder): Readback {
     const pass = enc.beginComputePass();
-    this.dispatch(pass, 'reduce', this.bgReduce[this.cur], this.dReduce);
+    this.dispatch(pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
     pass.end();
     const bytes = 16 * this.nPart * this.nSims;
-    const st = this.staging(bytes);
-    enc.copyBufferToBuffer(this.partials, 0, st, 0, bytes);
+    const st = this.mem.staging(bytes);
+    enc.copyBufferToBuffer(this.buf.partials, 0, st.buffer, 0, bytes);
     return st;
-  }
-
-  /** Per sim: the float64 sum of its partials' region component. */
-  private gridTotals(partials: ArrayBuffer): number[] {
-    const f = new Float32Array(partials);
-    const P = this.nPart;
-    return Array.from({ length: this.nSims }, (_, s) => {
-      let t = 0;
-      for (let p = 0; p < P; p++) t += f[4 * (s * P + p)];
-      return t;
-    });
   }
 
   /** Read and reset the spike record of the chunk just submitted. */
   private async drainSpikes(cells: Uint32Array[]): Promise<void> {
     const dev = this.dev;
     let enc = dev.createCommandEncoder();
-    const sc = this.staging(16);
-    enc.copyBufferToBuffer(this.ctl, 0, sc, 0, 16);
+    const sc = this.mem.staging(16);
+    enc.copyBufferToBuffer(this.buf.ctl, 0, sc.buffer, 0, 16);
     dev.queue.submit([enc.finish()]);
-    const count = new Uint32Array(await this.read(sc))[CTL.recCount / 4];
+    const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
     if (count > this.recCap) {
       throw new Error(
         `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.recChunk} grid steps, over the buffer's capacity of ${this.recCap}; spikes were lost`,
@@ -750,19 +309,19 @@ export class WebGpuBatch {
     }
     if (count > 0) {
       enc = dev.createCommandEncoder();
-      const ss = this.staging(8 * count);
-      enc.copyBufferToBuffer(this.rec, 0, ss, 0, 8 * count);
+      const ss = this.mem.staging(8 * count);
+      enc.copyBufferToBuffer(this.buf.rec, 0, ss.buffer, 0, 8 * count);
       dev.queue.submit([enc.finish()]);
-      cells.push(new Uint32Array(await this.read(ss), 0, 2 * count));
+      cells.push(new Uint32Array(await this.mem.read(ss), 0, 2 * count));
     }
-    dev.queue.writeBuffer(this.ctl, CTL.recCount, new Uint32Array(1));
+    dev.queue.writeBuffer(this.buf.ctl, CTL.recCount, new Uint32Array(1));
   }
 
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
   async advance(steps: number): Promise<RecordBatch[]> {
     if (this.disposed) throw new Error('webgpu: engine disposed');
     if (this.busy) throw new Error('webgpu: advance() called while another advance() is running');
-    this.throwIfLost();
+    this.mem.throwIfLost();
     this.busy = true;
     try {
       return await this.advanceInner(Math.max(0, Math.floor(steps)));
@@ -779,13 +338,13 @@ export class WebGpuBatch {
     const nSamples = Math.floor((firstStep + steps) / this.sampleSteps) - Math.floor(firstStep / this.sampleSteps);
     this.ensureSamples(nSamples);
     this.dims[DIM.sampleCap] = this.samplesCap;
-    q.writeBuffer(this.uniD, 0, this.dims);
+    q.writeBuffer(this.buf.uniD, 0, this.dims);
     // ctl: step, recCount = 0; per sim: (windowSpikes carried), batchSpikes = sampleIdx = 0
-    q.writeBuffer(this.ctl, CTL.step, new Uint32Array([this.step, 0]));
-    for (let s = 0; s < K; s++) q.writeBuffer(this.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
+    q.writeBuffer(this.buf.ctl, CTL.step, new Uint32Array([this.step, 0]));
+    for (let s = 0; s < K; s++) q.writeBuffer(this.buf.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
 
     let enc = dev.createCommandEncoder();
-    enc.clearBuffer(this.massAcc);
+    enc.clearBuffer(this.buf.massAcc);
     const stStart = this.encodeGridTotal(enc);
     q.submit([enc.finish()]);
 
@@ -794,104 +353,53 @@ export class WebGpuBatch {
     const times: Record<string, number> = {};
     let left = steps;
     while (left > 0) {
-      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profile ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
+      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profiler ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
       enc = dev.createCommandEncoder();
-      const pass = this.profile ? null : enc.beginComputePass();
+      const pass = this.profiler ? null : enc.beginComputePass();
       for (let t = 0; t < chunk; t++) this.encodeStep(enc, pass);
       pass?.end();
       q.submit([enc.finish()]);
       left -= chunk;
-      if (this.profile) await this.collectTimes(times);
+      if (this.profiler) await this.profiler.collect(times);
       if (this.recordSpikes) await this.drainSpikes(spikeParts);
     }
 
     enc = dev.createCommandEncoder();
     const stEnd = this.encodeGridTotal(enc);
     const cb = ctlBytes(K);
-    const stCtl = this.staging(cb);
-    enc.copyBufferToBuffer(this.ctl, 0, stCtl, 0, cb);
+    const stCtl = this.mem.staging(cb);
+    enc.copyBufferToBuffer(this.buf.ctl, 0, stCtl.buffer, 0, cb);
     const sampleBytes = 4 * SAMPLE_WORDS * nSamples * K;
-    const stSamples = nSamples > 0 ? this.staging(sampleBytes) : null;
-    if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples, 0, sampleBytes);
+    const stSamples = nSamples > 0 ? this.mem.staging(sampleBytes) : null;
+    if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples.buffer, 0, sampleBytes);
     const massBytes = 32 * this.relThreads * K;
-    const stMass = this.staging(massBytes);
-    enc.copyBufferToBuffer(this.massAcc, 0, stMass, 0, massBytes);
+    const stMass = this.mem.staging(massBytes);
+    enc.copyBufferToBuffer(this.buf.massAcc, 0, stMass.buffer, 0, massBytes);
     q.submit([enc.finish()]);
     const [bStart, bEnd, bCtl, bSamples, bMass] = await Promise.all([
-      this.read(stStart),
-      this.read(stEnd),
-      this.read(stCtl),
-      stSamples ? this.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
-      this.read(stMass),
+      this.mem.read(stStart),
+      this.mem.read(stEnd),
+      this.mem.read(stCtl),
+      stSamples ? this.mem.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
+      this.mem.read(stMass),
     ]);
     this.lastKernelTimes = { ...times, wall: performance.now() - t0 };
-
-    const ctl = new Uint32Array(bCtl);
-    if (ctl[CTL.step / 4] !== this.step) {
-      throw new Error(`webgpu: device step ${ctl[CTL.step / 4]} != host step ${this.step} (device lost or kernel failure?)`);
-    }
-    const simCtl = (s: number, field: number) => ctl[(CTL.sim + s * CTL.simBytes + field) / 4];
-    const g0 = this.gridTotals(bStart);
-    const g1 = this.gridTotals(bEnd);
-    const su = new Uint32Array(bSamples);
-    const mf = new Float32Array(bMass);
-    const spikes = this.recordSpikes ? this.splitSpikes(spikeParts) : null;
-    const out: RecordBatch[] = [];
-    for (let s = 0; s < K; s++) {
-      const written = simCtl(s, CTL.sampleIdx);
-      if (written !== nSamples) {
-        throw new Error(`webgpu: ${written} trace samples written${K > 1 ? ` for sim ${s}` : ''}, expected ${nSamples}`);
-      }
-      const samples = decodeSamples(su, nSamples, s * SAMPLE_WORDS, K * SAMPLE_WORDS);
-      let released = 0;
-      let uptaken = 0;
-      let cleared = 0;
-      for (let w = s * this.relThreads; w < (s + 1) * this.relThreads; w++) {
-        const b = 8 * w;
-        released += mf[b] - mf[b + 1];
-        uptaken += mf[b + 2] - mf[b + 3];
-        cleared += mf[b + 4] - mf[b + 5];
-      }
-      const mass: MassBatch = { released, uptaken, cleared, gridStart: g0[s], gridEnd: g1[s] };
-      const batch: RecordBatch = { firstStep, steps, spikeCount: simCtl(s, CTL.batchSpikes), samples, mass };
-      if (spikes) batch.spikes = spikes[s];
-      out.push(batch);
-    }
-    return out;
-  }
-
-  /** The drained (global cell, fine step) pairs split per sim, each in the CPU engine's order: grid step, then cell. */
-  private splitSpikes(parts: Uint32Array[]): { cells: Uint32Array; steps: Uint32Array }[] {
-    const S = this.ks[0].subSteps;
-    const n = this.m.nCells;
-    const K = this.nSims;
-    const counts = new Array<number>(K).fill(0);
-    for (const p of parts) for (let i = 0; i < p.length; i += 2) counts[Math.floor(p[i] / n)]++;
-    const keys = counts.map((c) => new Float64Array(c));
-    const fill = new Array<number>(K).fill(0);
-    for (const p of parts) {
-      for (let i = 0; i < p.length; i += 2) {
-        const s = Math.floor(p[i] / n);
-        const cell = p[i] - s * n;
-        const fine = p[i + 1];
-        const gs = Math.floor(fine / S);
-        keys[s][fill[s]++] = (gs * n + cell) * S + (fine - gs * S);
-      }
-    }
-    return keys.map((k) => {
-      k.sort();
-      const cells = new Uint32Array(k.length);
-      const steps = new Uint32Array(k.length);
-      for (let i = 0; i < k.length; i++) {
-        const key = k[i];
-        const sub = key % S;
-        const rest = (key - sub) / S;
-        const cell = rest % n;
-        const gs = (rest - cell) / n;
-        cells[i] = cell;
-        steps[i] = gs * S + sub;
-      }
-      return { cells, steps };
+    return decodeBatches({
+      nSims: K,
+      nCells: this.m.nCells,
+      subSteps: this.ks[0].subSteps,
+      relThreads: this.relThreads,
+      nPart: this.nPart,
+      firstStep,
+      steps,
+      nSamples,
+      hostStep: this.step,
+      ctl: bCtl,
+      partialsStart: bStart,
+      partialsEnd: bEnd,
+      samples: bSamples,
+      mass: bMass,
+      spikeParts: this.recordSpikes ? spikeParts : null,
     });
   }
 
@@ -902,23 +410,21 @@ export class WebGpuBatch {
     const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
     const enc = this.dev.createCommandEncoder();
     const sb = STATE_WORDS * 4 * n;
-    const stS = this.staging(sb);
-    enc.copyBufferToBuffer(this.state, s * sb, stS, 0, sb);
+    const stS = this.mem.staging(sb);
+    enc.copyBufferToBuffer(this.buf.state, s * sb, stS.buffer, 0, sb);
     const gb = 4 * nBox;
-    const stG = this.staging(gb);
+    const stG = this.mem.staging(gb);
     // copy offsets must be multiples of 4: they are (4-byte words)
-    enc.copyBufferToBuffer(this.grids[this.cur], s * gb, stG, 0, gb);
+    enc.copyBufferToBuffer(this.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
     this.dev.queue.submit([enc.finish()]);
-    const [bs, bg] = await Promise.all([this.read(stS), this.read(stG)]);
-    return { step: this.step, ...unpackState(bs, n), grid: new Float32Array(bg.slice(0, gb)) };
+    const [bs, bg] = await Promise.all([this.mem.read(stS), this.mem.read(stG)]);
+    return decodeSnapshot(this.step, bs, bg, n, nBox);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of this.buffers) b.destroy();
-    this.samples?.destroy();
-    this.querySet?.destroy();
-    this.buffers.length = 0;
+    this.mem.dispose();
+    this.profiler?.dispose();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The WebGPU engine of one simulation: the K = 1 case of WebGpuBatch (batch.ts), which holds the
- * kernels, buffers and readback; see there for the design. Bit-identical to the CPU engine on
+ * The WebGPU engine of one simulation: the K = 1 case of WebGpuBatch (batch.ts, which describes the
+ * design and the rooms that hold the kernels, sizing, buffers, set-up and readback decoding). Bit-identical to the CPU engine on
  * IEEE-exact adapters.
  */
 import type { DrugDoses } from '../../model/drugs.js';
