@@ -1,5 +1,5 @@
 /**
- * Findings F1-F7 of MODEL.md §5: the evaluation logic on hand-made measures, and the whole experiment
+ * Findings F1-F7 of docs/model.md §5: the evaluation logic on hand-made measures, and the whole experiment
  * at small size on the CPU engine (one condition per worker thread).
  */
 import { describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The initial state both engines start from (MODEL.md §3): a uniform c0 over the region, and each cell's
+ * The initial state both engines start from (docs/model.md §3): a uniform c0 over the region, and each cell's
  * state from its STATE_FIELDS entry (model/layout.ts): receptor filters at equilibrium with c0,
  * background conductance and AHP currents at their running means for the expected rate, membrane
  * potentials spread between reset and threshold.

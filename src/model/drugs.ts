@@ -1,6 +1,6 @@
 /**
  * Drugs as data. Free concentrations are in nM. SERT inhibitors act competitively on uptake
- * (Km_eff = Km (1 + S/Ki)); receptor ligands enter the competitive occupancy of MODEL.md §2:
+ * (Km_eff = Km (1 + S/Ki)); receptor ligands enter the competitive occupancy of docs/model.md §2:
  *   a_R = (c/K_R + sum_j e_j A_j/K_j) / (1 + c/K_R + sum_j A_j/K_j + sum_k B_k/K_k)
  */
 export type DrugTarget = 'sert' | '5ht1a' | '5ht2b';
@@ -37,7 +37,7 @@ export const DRUGS = {
     action: 'agonist',
     K_nM: 1,
     efficacy: 1,
-    source: 'MODEL.md §6 reference calibration (full agonist, K 1 nM)',
+    source: 'docs/model.md §6 reference calibration (full agonist, K 1 nM)',
     choice: true,
   },
   'way-100635': {
@@ -45,7 +45,7 @@ export const DRUGS = {
     action: 'antagonist',
     K_nM: 1,
     efficacy: 0,
-    source: 'MODEL.md §6 reference calibration (silent antagonist, K 1 nM)',
+    source: 'docs/model.md §6 reference calibration (silent antagonist, K 1 nM)',
     choice: true,
   },
   bw723c86: {
@@ -53,7 +53,7 @@ export const DRUGS = {
     action: 'agonist',
     K_nM: 10,
     efficacy: 1,
-    source: 'MODEL.md §6 reference calibration (K 10 nM, efficacy 1)',
+    source: 'docs/model.md §6 reference calibration (K 10 nM, efficacy 1)',
     choice: true,
   },
   'rs-127445': {

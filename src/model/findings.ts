@@ -1,5 +1,5 @@
 /**
- * The findings F1-F7 of MODEL.md §5 as data: the conditions the experiment runs, and the checks read
+ * The findings F1-F7 of docs/model.md §5 as data: the conditions the experiment runs, and the checks read
  * from their settled values (each condition starts at its estimated steady state and is measured over
  * its last half; a fold change is only a finding when both of its conditions settled).
  */
@@ -12,7 +12,7 @@ export interface Condition {
   durationS: number;
 }
 
-/** Drug doses of the experiment (MODEL.md §6 reference calibration). */
+/** Drug doses of the experiment (docs/model.md §6 reference calibration). */
 export const DOSES = {
   ssri: { fluoxetine: 10 } as DrugDoses,
   bw: { bw723c86: 100 } as DrugDoses,

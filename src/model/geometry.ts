@@ -1,5 +1,5 @@
 /**
- * The DRN-shaped region (an ellipsoid, MODEL.md §3), its voxel grid, the neighbour masks of the
+ * The DRN-shaped region (an ellipsoid, docs/model.md §3), its voxel grid, the neighbour masks of the
  * zero-flux 7-point stencil, the microdialysis probe and the cell positions.
  */
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';

@@ -2,7 +2,7 @@
  * The three lists every engine's memory layout is generated from (as GeNN generates its state from one
  * list of variables):
  *   UNIFORM_FIELDS  the constant block (derive.ts fills it; the WGSL `Consts` struct is generated from it)
- *   STATE_FIELDS    the per-cell dynamic state, with each field's initial value (MODEL.md §3)
+ *   STATE_FIELDS    the per-cell dynamic state, with each field's initial value (docs/model.md §3)
  *   SAMPLE_FIELDS   one trace sample, as the engines write it (one word a field)
  * The WGSL header (engines/webgpu/wgsl-header.ts) turns the last two into constants `ST_<NAME>`,
  * `ST_WORDS`, `SMP_<NAME>`, `SMP_WORDS`; the CPU engines allocate, copy and decode from the same lists.
@@ -69,7 +69,7 @@ export const UNIFORM_FIELDS = [
 export type ConstName = (typeof UNIFORM_FIELDS)[number][0];
 export type Constants = { [K in ConstName]: number };
 
-/** What a state field's initial value may depend on (MODEL.md §3: the start at the estimated steady state). */
+/** What a state field's initial value may depend on (docs/model.md §3: the start at the estimated steady state). */
 export interface InitContext {
   p: Params;
   /** 5-HT1A and 5-HT2B activations at equilibrium with the initial 5-HT c0 (drugs included). */

@@ -1,5 +1,5 @@
 /**
- * The one parameter schema of the model (MODEL.md §2-4). Every number the engines use comes from here:
+ * The one parameter schema of the model (docs/model.md §2-4). Every number the engines use comes from here:
  * config validation reads `min`/`max`, the CPU engine and the WGSL uniform block read the constants
  * that `derive.ts` computes from these values. Units are in the key names.
  *
@@ -31,7 +31,7 @@ const p = (
 
 const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
 const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeling, VSERT.m)';
-const REFCAL = 'MODEL.md §6 reference calibration (Brian2, float64), kept after the float32 check';
+const REFCAL = 'docs/model.md §6 reference calibration (Brian2, float64), kept after the float32 check';
 
 export const PARAM_SPECS = {
   // ---- membrane (LIF) ----
@@ -77,11 +77,11 @@ export const PARAM_SPECS = {
     choice: true,
     reason: 'reference calibration; above K1A, else WT+SSRI runs away (bistable, §6)',
   }),
-  tau2B_ms: p(1000, 'ms', 0.1, 1e7, '5-HT2B filter (Gq, slow)', 'MODEL.md §2', {
+  tau2B_ms: p(1000, 'ms', 0.1, 1e7, '5-HT2B filter (Gq, slow)', 'docs/model.md §2', {
     choice: true,
     reason: 'card: about 1 s for a slow Gq cascade',
   }),
-  E2B_mV: p(0, 'mV', -100, 100, '5-HT2B current reversal (non-selective cation)', 'MODEL.md §2', {
+  E2B_mV: p(0, 'mV', -100, 100, '5-HT2B current reversal (non-selective cation)', 'docs/model.md §2', {
     choice: true,
     reason: 'non-selective cation current reverses near 0 mV',
   }),
@@ -95,29 +95,29 @@ export const PARAM_SPECS = {
   }),
   Km_nM: p(60, 'nM', 0.001, 1e6, 'SERT Michaelis constant', BEST),
   sertCapacity_nMps: p(250000 / 3600, 'nM/s', 0, 1e6, 'SERT tissue capacity (250 µM/h)', BEST),
-  rhoSd: p(0.3, '1', 0, 3, 'SD of log SERT density per cell (lognormal, mean 1)', 'MODEL.md §2', {
+  rhoSd: p(0.3, '1', 0, 3, 'SD of log SERT density per cell (lognormal, mean 1)', 'docs/model.md §2', {
     choice: true,
     reason: 'card choice: moderate cell-to-cell SERT heterogeneity',
   }),
   kClear_perH: p(40, '1/h', 0, 1e6, 'non-specific clearance', BEST),
   // ---- extracellular grid ----
-  D_cm2ps: p(6e-6, 'cm²/s', 0, 1e-3, '5-HT free diffusion coefficient', 'MODEL.md §3', {
+  D_cm2ps: p(6e-6, 'cm²/s', 0, 1e-3, '5-HT free diffusion coefficient', 'docs/model.md §3', {
     choice: true,
     reason: 'card range 5-8e-6 cm²/s, no primary source found yet: middle value',
   }),
   lambda: p(1.6, '1', 1, 5, 'tortuosity', 'Rusakov & Kullmann 1998 (1.40-1.57, upper bound 2.2)'),
-  alpha: p(0.2, '1', 0.01, 1, 'extracellular volume fraction', 'MODEL.md §3'),
-  voxel_um: p(20, 'µm', 1, 1000, 'voxel edge', 'MODEL.md §3'),
-  regionX_um: p(1000, 'µm', 10, 1e5, 'DRN ellipsoid extent, rostro-caudal', 'MODEL.md §3', {
+  alpha: p(0.2, '1', 0.01, 1, 'extracellular volume fraction', 'docs/model.md §3'),
+  voxel_um: p(20, 'µm', 1, 1000, 'voxel edge', 'docs/model.md §3'),
+  regionX_um: p(1000, 'µm', 10, 1e5, 'DRN ellipsoid extent, rostro-caudal', 'docs/model.md §3', {
     choice: true,
     reason: 'card: ellipsoid about 1.0 x 0.8 x 0.6 mm',
   }),
-  regionY_um: p(800, 'µm', 10, 1e5, 'DRN ellipsoid extent, medio-lateral', 'MODEL.md §3', { choice: true, reason: 'card' }),
-  regionZ_um: p(600, 'µm', 10, 1e5, 'DRN ellipsoid extent, dorso-ventral', 'MODEL.md §3', { choice: true, reason: 'card' }),
-  probeRadius_um: p(120, 'µm', 1, 1e5, 'microdialysis probe radius (cylinder along dorso-ventral axis)', 'MODEL.md §5'),
+  regionY_um: p(800, 'µm', 10, 1e5, 'DRN ellipsoid extent, medio-lateral', 'docs/model.md §3', { choice: true, reason: 'card' }),
+  regionZ_um: p(600, 'µm', 10, 1e5, 'DRN ellipsoid extent, dorso-ventral', 'docs/model.md §3', { choice: true, reason: 'card' }),
+  probeRadius_um: p(120, 'µm', 1, 1e5, 'microdialysis probe radius (cylinder along dorso-ventral axis)', 'docs/model.md §5'),
   // ---- numerics ----
-  dt_ms: p(0.1, 'ms', 0.001, 1, 'neuron time step', 'MODEL.md §4'),
-  subSteps: p(10, 'steps', 1, 100, 'neuron sub-steps per grid step (dt_grid = subSteps x dt)', 'MODEL.md §4', {
+  dt_ms: p(0.1, 'ms', 0.001, 1, 'neuron time step', 'docs/model.md §4'),
+  subSteps: p(10, 'steps', 1, 100, 'neuron sub-steps per grid step (dt_grid = subSteps x dt)', 'docs/model.md §4', {
     integer: true,
     choice: true,
     reason: 'card: grid at 1 ms',

@@ -1,5 +1,5 @@
 /**
- * The CPU reference engine: typed-array loops over the model of MODEL.md, float32 state, one thread.
+ * The CPU reference engine: typed-array loops over the model of docs/model.md, float32 state, one thread.
  * Runs the same operations in the same order as the WGSL kernels (see neurons.ts, grid.ts).
  */
 import type { DrugDoses } from '../../model/drugs.js';

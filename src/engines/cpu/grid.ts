@@ -1,5 +1,5 @@
 /**
- * CPU grid update for one grid step (operator splitting, MODEL.md §4), twin of shaders/release_uptake.wgsl
+ * CPU grid update for one grid step (operator splitting, docs/model.md §4), twin of shaders/release_uptake.wgsl
  * and shaders/diffuse.wgsl:
  *   1. release: c += n_spikes(voxel) * dC_spike (integer spike counts: exact, order-free)
  *   2. SERT uptake (Michaelis-Menten, competitive SSRI: Km_eff) + clearance, explicit over dt_grid,

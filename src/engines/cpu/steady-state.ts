@@ -1,5 +1,5 @@
 /**
- * The reduced model of MODEL.md §6, used to start a run near its steady state instead of waiting for
+ * The reduced model of docs/model.md §6, used to start a run near its steady state instead of waiting for
  * the grid to fill: the open-loop firing rate r(c) of a sample of the model's own cells held at a
  * uniform 5-HT level c (receptor filters at equilibrium), and the well-mixed balance
  *     N r(c) dC_spike / nVox = <Vmax> c / (Km_eff + c) + k_clear c
@@ -105,7 +105,7 @@ function refineOnPatch(m: Model, doses: DrugDoses, wm: SteadyStateEstimate, o: E
   const density = m.nCells / (nVox * p.voxel_um ** 3); // cells / µm³
   const tauDiff = 1 / (4 * Math.PI * Dstar * (p.voxel_um / 2) * density);
   // ... and SERT uptake's own time constant near c0, (Km_eff + c)² / (Vmax Km_eff): ~1 s at baseline,
-  // ~12 s under a strong SSRI block (MODEL.md §6).
+  // ~12 s under a strong SSRI block (docs/model.md §6).
   const KmEff = deriveConstants(m, doses).KmEff;
   const vmaxMean = meanVmax(m);
   const tauUptake = vmaxMean > 0 ? (KmEff + wm.c0_nM) ** 2 / (vmaxMean * KmEff) : 0;

@@ -1,7 +1,7 @@
 /**
  * The WebGPU engine core: K independent simulations of the same tissue (same cells, seed and
  * geometry; own constants: genotype, drug doses, SERT capacity) advanced together, K = 1 being the
- * single-simulation engine (WebGpuEngine, webgpu-engine.ts, wraps it). The model of MODEL.md runs in
+ * single-simulation engine (WebGpuEngine, webgpu-engine.ts, wraps it). The model of docs/model.md runs in
  * WGSL compute kernels (shaders/*.wgsl), the same operations in the same order as the CPU reference
  * engine (src/engines/cpu), so that on IEEE-exact adapters every sim agrees bit for bit with a CPU run
  * of that sim alone.
@@ -33,7 +33,7 @@
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
 import { SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
-import type { EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import type { BatchEngine, EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -75,7 +75,7 @@ export interface WebGpuExtraOptions {
 
 export type WebGpuEngineOptions = EngineOptions & WebGpuExtraOptions;
 
-export class WebGpuBatch {
+export class WebGpuBatch implements BatchEngine {
   readonly info: EngineInfo;
   /** Number of simulations K. */
   readonly nSims: number;
