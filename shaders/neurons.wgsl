@@ -13,7 +13,7 @@
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read_write> ctl: Ctl;
 @group(0) @binding(3) var<storage, read_write> st: array<u32>;
-@group(0) @binding(4) var<storage, read> cellIn: array<u32>; // Idrive f32 bits [0, n), vox [n, 2n)
+@group(0) @binding(4) var<storage, read> cellIn: array<u32>; // Idrive f32 bits [0, n), vox [n, 2n), bg gap table [2n, 2n + bgGapLen)
 @group(0) @binding(5) var<storage, read> conc: array<f32>;
 @group(0) @binding(6) var<storage, read_write> counts: array<atomic<u32>>;
 @group(0) @binding(7) var<storage, read_write> rec: array<u32>;
@@ -33,6 +33,29 @@ fn mulhi32(a: u32, b: u32) -> u32 {
   let hl = aH * bL;
   let cross = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
   return aH * bH + (lh >> 16u) + (hl >> 16u) + (cross >> 16u);
+}
+
+// Philox4x32-10 of counter c keyed by (k0, k1)
+fn philox(c: vec4<u32>, k0: u32, k1: u32) -> vec4<u32> {
+  var p0 = c.x;
+  var p1 = c.y;
+  var p2 = c.z;
+  var p3 = c.w;
+  var q0 = k0;
+  var q1 = k1;
+  for (var r = 0u; r < 10u; r = r + 1u) {
+    let hi0 = mulhi32(M0, p0);
+    let lo0 = M0 * p0;
+    let hi1 = mulhi32(M1, p2);
+    let lo1 = M1 * p2;
+    p0 = hi1 ^ p1 ^ q0;
+    p1 = lo1;
+    p2 = hi0 ^ p3 ^ q1;
+    p3 = lo0;
+    q0 = q0 + W0;
+    q1 = q1 + W1;
+  }
+  return vec4<u32>(p0, p1, p2, p3);
 }
 
 // field f of the cell whose field 0 is at b (b = s * ST_WORDS * nCells + li)
@@ -75,29 +98,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let Gsyn = (k.gL + G1) + G2;
     let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[li]);
 
-    // ---- background drive: Philox4x32-10 of (local cell, step, 0, 0) keyed by the seed ----
-    var p0 = li;
-    var p1 = step;
-    var p2 = 0u;
-    var p3 = 0u;
-    var q0 = k.seedLo;
-    var q1 = k.seedHi;
-    for (var r = 0u; r < 10u; r = r + 1u) {
-      let hi0 = mulhi32(M0, p0);
-      let lo0 = M0 * p0;
-      let hi1 = mulhi32(M1, p2);
-      let lo1 = M1 * p2;
-      p0 = hi1 ^ p1 ^ q0;
-      p1 = lo1;
-      p2 = hi0 ^ p3 ^ q1;
-      p3 = lo0;
-      q0 = q0 + W0;
-      q1 = q1 + W1;
+    // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
+    // (local cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step
+    // and the gap to the next event step ----
+    var nEv = 0u;
+    var ev0 = 0xffffffffu;
+    var ev1 = 0xffffffffu;
+    var ev2 = 0xffffffffu;
+    if (st[ST_BGNEXT * n + b] == step) {
+      let idx = st[ST_BGIDX * n + b];
+      let draw = idx & 0x7fffffffu;
+      let p = philox(vec4<u32>(li, draw, 0u, 0u), k.seedLo, k.seedHi);
+      // N given N >= 1 (none at a null step), each event at a uniform sub-step
+      if (idx < 0x80000000u) {
+        nEv = 1u + select(0u, 1u, p.x < k.bgC2) + select(0u, 1u, p.x < k.bgC3);
+        ev0 = p.y % S;
+        ev1 = select(0xffffffffu, p.z % S, nEv > 1u);
+        ev2 = select(0xffffffffu, (p.y >> 16u) % S, nEv > 2u);
+      }
+      // G = #{k : p.w < gap[k-1]}: empty grid steps before the next event step (null step at G = L)
+      let L = k.bgGapLen;
+      var glo = 0u;
+      var ghi = L;
+      while (glo < ghi) {
+        let mid = (glo + ghi) >> 1u;
+        if (p.w < cellIn[2u * n + mid]) {
+          glo = mid + 1u;
+        } else {
+          ghi = mid;
+        }
+      }
+      st[ST_BGNEXT * n + b] = step + 1u + glo;
+      st[ST_BGIDX * n + b] = (draw + 1u) | select(0u, 0x80000000u, glo == L);
     }
-    let nEv = select(0u, 1u, p0 < k.bgT1) + select(0u, 1u, p0 < k.bgT2) + select(0u, 1u, p0 < k.bgT3);
-    let ev0 = select(0xffffffffu, p1 % S, nEv > 0u);
-    let ev1 = select(0xffffffffu, p2 % S, nEv > 1u);
-    let ev2 = select(0xffffffffu, p3 % S, nEv > 2u);
 
     // ---- sub-steps ----
     var V = ldf(ST_V, n, b);

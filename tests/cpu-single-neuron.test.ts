@@ -35,8 +35,11 @@ function engineSpikes(Idrive: number[], c_nM: number): number[][] {
     s1A: mk().fill(a1),
     s2B: mk().fill(a2),
     ref: new Uint32Array(n),
+    // no background drive: the next event step is never reached
+    bgNext: new Uint32Array(n).fill(0xffffffff),
+    bgIdx: new Uint32Array(n),
   };
-  const cells = { Idrive: Float32Array.from(Idrive), vox: new Uint32Array(n) };
+  const cells = { Idrive: Float32Array.from(Idrive), vox: new Uint32Array(n), bgGap: m.bgGap };
   const c = Float32Array.of(c_nM);
   const out = { spikeSub: new Uint8Array(n) };
   const times: number[][] = Idrive.map(() => []);

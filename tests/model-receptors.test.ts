@@ -179,6 +179,7 @@ describe('releaseUptake: one grid step of release and SERT uptake', () => {
 describe('deriveConstants', () => {
   const p = defaultParams();
   const k = constants();
+  const m = buildModel({ ...p, regionX_um: 100, regionY_um: 100, regionZ_um: 100 }, 'wt', 10, 1);
   const f = Math.fround;
   it('decay factors are exp(-dt/tau) rounded to float32', () => {
     expect(k.eAhp1).toBe(f(Math.exp(-0.1 / 3)));
@@ -214,14 +215,18 @@ describe('deriveConstants', () => {
     expect(k.c1Cross).toBe(f((tR / (tR - tD)) * (Math.exp(-1 / tR) - Math.exp(-1 / tD))));
   });
 
-  it('background thresholds are P(N >= k) x 2^32 for N ~ Poisson(25 Hz x 1 ms)', () => {
+  it('background thresholds are P(N >= k | N >= 1) x 2^32 and the gap table P(no event)^k x 2^32 (25 Hz x 1 ms)', () => {
     const lam = 0.025;
     const e = Math.exp(-lam);
-    expect(Math.abs(k.bgT1 / 2 ** 32 - (1 - e))).toBeLessThan(1e-9);
-    expect(Math.abs(k.bgT2 / 2 ** 32 - (1 - e - lam * e))).toBeLessThan(1e-9);
-    expect(Math.abs(k.bgT3 / 2 ** 32 - (1 - e - lam * e - (lam * lam * e) / 2))).toBeLessThan(1e-9);
-    expect(k.bgT1).toBeGreaterThan(k.bgT2);
-    expect(k.bgT2).toBeGreaterThan(k.bgT3);
+    const t1 = 1 - e;
+    expect(Math.abs(k.bgC2 / 2 ** 32 - (1 - e - lam * e) / t1)).toBeLessThan(1e-8);
+    expect(Math.abs(k.bgC3 / 2 ** 32 - (1 - e - lam * e - (lam * lam * e) / 2) / t1)).toBeLessThan(1e-8);
+    expect(k.bgC2).toBeGreaterThan(k.bgC3);
+    expect(k.bgGapLen).toBe(m.bgGap.length);
+    for (const j of [1, 10, 100, 500]) expect(Math.abs(m.bgGap[j - 1] / 2 ** 32 - e ** j)).toBeLessThan(1e-9);
+    // the table ends where P(gap >= L) rounds to 0
+    expect(m.bgGap[m.bgGap.length - 1]).toBe(0);
+    expect(m.bgGap[m.bgGap.length - 2]).toBeGreaterThan(0);
   });
 
   it('genotypes zero the right conductances; drug terms enter num/den', () => {

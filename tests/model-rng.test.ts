@@ -8,6 +8,7 @@ import { buildModel, deriveConstants, type Constants } from '../src/model/derive
 import { defaultParams } from '../src/model/params.js';
 import { stepNeurons, type NeuronState } from '../src/engines/cpu/neurons.js';
 import { HostStream, STREAM, mulhi32, philox4x32, seedKey } from '../src/rng/philox.js';
+import { BG_GAP_MAX, BG_NULL, afterGap, drawGap, firstBackgroundEvent } from '../src/model/background.js';
 
 const hex = (a: ArrayLike<number>) => Array.from(a, (x) => (x >>> 0).toString(16).padStart(8, '0')).join(' ');
 
@@ -97,11 +98,13 @@ describe('seedKey and HostStream', () => {
 });
 
 /**
- * The inlined Philox in stepNeurons: with every cell held refractory (V frozen) and g_bg = 0, one grid
- * step leaves g_bg = sum over that step's events of bgStep * eBg^(S-1-j). The events are computed here
- * from philox4x32(cell, step, 0, STREAM.background) and the Poisson thresholds.
+ * The inlined Philox in stepNeurons and the event-by-event background drive (model/background.ts): with
+ * every cell held refractory (V frozen) and g_bg = 0, a cell at its event step leaves g_bg = the sum
+ * over that step's events of bgStep * eBg^(S-1-j), and its next event step and draw counter move on.
+ * The events are computed here from philox4x32(cell, draw, 0, STREAM.background), the conditional
+ * Poisson thresholds and the gap table.
  */
-describe('background drive in stepNeurons draws the philox4x32 stream', () => {
+describe('background drive in stepNeurons draws the philox4x32 stream, one draw per event step', () => {
   function setup(bgRate_Hz: number, seed: number, n: number) {
     const p = { ...defaultParams(), regionX_um: 100, regionY_um: 100, regionZ_um: 100, bgRate_Hz };
     const m = buildModel(p, 'wt', n, seed);
@@ -117,68 +120,115 @@ describe('background drive in stepNeurons draws the philox4x32 stream', () => {
       s1A: mk(),
       s2B: mk(),
       ref: new Uint32Array(n).fill(0x7fffffff),
+      bgNext: new Uint32Array(n),
+      bgIdx: new Uint32Array(n),
     };
-    const cells = { Idrive: new Float32Array(n).fill(500), vox: new Uint32Array(n) };
+    const cells = { Idrive: new Float32Array(n).fill(500), vox: new Uint32Array(n), bgGap: m.bgGap };
     const c = new Float32Array(m.geometry.nx * m.geometry.ny * m.geometry.nz);
-    return { k, state, cells, c, out: { spikeSub: new Uint8Array(n) } };
+    return { m, k, state, cells, c, out: { spikeSub: new Uint8Array(n) } };
   }
 
-  function expectedG(k: Constants, cell: number, step: number): { g: number; nEv: number } {
+  function expected(k: Constants, table: Uint32Array, cell: number, step: number, idx: number) {
     const w = new Uint32Array(4);
-    philox4x32(cell, step, 0, STREAM.background, k.seedLo, k.seedHi, w);
-    const nEv = (w[0] < k.bgT1 ? 1 : 0) + (w[0] < k.bgT2 ? 1 : 0) + (w[0] < k.bgT3 ? 1 : 0);
+    philox4x32(cell, idx & 0x7fffffff, 0, STREAM.background, k.seedLo, k.seedHi, w);
+    const isNull = idx >= BG_NULL;
+    const nEv = isNull ? 0 : 1 + (w[0] < k.bgC2 ? 1 : 0) + (w[0] < k.bgC3 ? 1 : 0);
     const S = k.subSteps;
-    const evSub = [w[1] % S, w[2] % S, w[3] % S].slice(0, nEv);
+    const evSub = [w[1] % S, w[2] % S, (w[1] >>> 16) % S].slice(0, nEv);
     // float64 reference of the float32 recurrence g <- g eBg + bgStep n_j
     let g = 0;
     for (let j = 0; j < S; j++) {
       const nj = evSub.filter((e) => e === j).length;
       g = g * k.eBg + k.bgStep * nj;
     }
-    return { g, nEv };
+    const gap = drawGap(table, w[3]);
+    return { g, nEv, ...afterGap(table, gap, step + 1, idx & 0x7fffffff) };
   }
 
   for (const [rate, seed] of [
     [1000, 1],
     [300, 2 ** 40 + 17],
+    [0.001, 9], // gap table capped: null steps
   ] as const) {
     it(`matches event for event (rate ${rate} Hz, seed ${seed})`, () => {
       const n = 64;
-      const { k, state, cells, c, out } = setup(rate, seed, n);
+      const { m, k, state, cells, c, out } = setup(rate, seed, n);
       expect(k.seedLo).toBe(seedKey(seed)[0]);
       expect(k.seedHi).toBe(seedKey(seed)[1]);
       const hist = [0, 0, 0, 0];
       let compared = 0;
       for (const step of [0, 1, 2, 7, 1000, 123456, 0xfffffff0]) {
         state.gbg.fill(0);
+        // every other cell is at its event step, with assorted draw counters (some null steps)
+        for (let i = 0; i < n; i++) {
+          state.bgNext[i] = i % 2 ? step : step + 5;
+          state.bgIdx[i] = ((i * 977 + step) % 100000) | (rate < 1 && i % 4 === 1 ? BG_NULL : 0);
+        }
+        const before = { next: state.bgNext.slice(), idx: state.bgIdx.slice() };
         const V0 = state.V.slice();
         const sp = stepNeurons(k, state, cells, c, step, 0, n, out);
         expect(sp).toBe(0);
         expect(state.V).toEqual(V0); // V frozen: the check isolates g_bg
         for (let i = 0; i < n; i++) {
-          const e = expectedG(k, i, step);
+          if (i % 2 === 0) {
+            // not its event step: no draw, no event
+            expect(state.gbg[i]).toBe(0);
+            expect(state.bgNext[i]).toBe(before.next[i]);
+            expect(state.bgIdx[i]).toBe(before.idx[i]);
+            continue;
+          }
+          const e = expected(k, m.bgGap, i, step, before.idx[i]);
           hist[e.nEv]++;
           compared++;
-          expect(state.gbg[i], `cell ${i} step ${step}`).toBeCloseTo(e.g, 5);
           if (e.g === 0) expect(state.gbg[i]).toBe(0);
-          else expect(Math.abs(state.gbg[i] - e.g) / e.g).toBeLessThan(1e-5);
+          else expect(Math.abs(state.gbg[i] - e.g) / e.g, `cell ${i} step ${step}`).toBeLessThan(1e-5);
+          expect(state.bgNext[i]).toBe(e.bgNext);
+          expect(state.bgIdx[i]).toBe(e.bgIdx >>> 0);
         }
       }
-      // the check exercised 0, 1, 2 and 3 events per grid step
-      expect(compared).toBe(7 * n);
-      if (rate === 1000) for (const h of hist) expect(h).toBeGreaterThan(0);
-      else expect(hist[1]).toBeGreaterThan(0);
+      expect(compared).toBe((7 * n) / 2);
+      // the check exercised 1, 2 and 3 events per event step (and null steps at the capped rate)
+      if (rate === 1000) for (const h of hist.slice(1)) expect(h).toBeGreaterThan(0);
+      if (rate < 1) expect(hist[0]).toBeGreaterThan(0);
     });
+  }
+
+  /** Per-grid-step event counts of n cells over T steps, by drawing event step after event step. */
+  function countsOverRun(k: Constants, table: Uint32Array, n: number, T: number): number[] {
+    const hist = [0, 0, 0, 0];
+    const w = new Uint32Array(4);
+    for (let i = 0; i < n; i++) {
+      let { bgNext, bgIdx } = firstBackgroundEvent(k.seedLo, k.seedHi, table, i);
+      while (bgNext < T) {
+        philox4x32(i, bgIdx & 0x7fffffff, 0, STREAM.background, k.seedLo, k.seedHi, w);
+        if (bgIdx < BG_NULL) hist[1 + (w[0] < k.bgC2 ? 1 : 0) + (w[0] < k.bgC3 ? 1 : 0)]++;
+        ({ bgNext, bgIdx } = afterGap(table, drawGap(table, w[3]), bgNext + 1, bgIdx & 0x7fffffff));
+      }
+    }
+    hist[0] = n * T - hist[1] - hist[2] - hist[3];
+    return hist;
   }
 
   it('event counts per grid step follow Poisson(rate x dt_grid) truncated at 3', () => {
     const n = 2000;
-    const { k } = setup(1000, 5, n); // lambda = 1 per grid step
-    const hist = [0, 0, 0, 0];
-    for (let step = 0; step < 10; step++) for (let i = 0; i < n; i++) hist[expectedG(k, i, step).nEv]++;
-    const N = n * 10;
+    const T = 10;
+    const { m, k } = setup(1000, 5, 1); // lambda = 1 per grid step
+    const hist = countsOverRun(k, m.bgGap, n, T);
+    const N = n * T;
     const e = Math.exp(-1);
     const p = [e, e, e / 2, 1 - 2.5 * e];
     for (let j = 0; j < 4; j++) expect(Math.abs(hist[j] / N - p[j])).toBeLessThan(0.015);
+  });
+
+  it('at 25 Hz an event step comes every 1 / (1 - e^-lambda) grid steps, and at 0.001 Hz almost never', () => {
+    const { m, k } = setup(25, 3, 1);
+    const hist = countsOverRun(k, m.bgGap, 500, 2000);
+    const steps = hist[1] + hist[2] + hist[3];
+    const expectSteps = 500 * 2000 * (1 - Math.exp(-0.025)); // 24,690, SD ~155
+    expect(Math.abs(steps - expectSteps)).toBeLessThan(5 * 155);
+    const low = setup(0.001, 3, 1);
+    expect(low.m.bgGap.length).toBe(BG_GAP_MAX); // capped: null steps carry the gap beyond it
+    const lowHist = countsOverRun(low.k, low.m.bgGap, 500, 20000);
+    expect(lowHist[1] + lowHist[2] + lowHist[3]).toBeLessThan(40); // expected 10
   });
 });

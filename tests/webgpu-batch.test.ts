@@ -5,6 +5,7 @@
  * Skips without a WebGPU adapter, fails under RAPHE_GPU_REQUIRED.
  */
 import { describe, expect, test } from 'vitest';
+import { STATE_WORDS } from '../src/model/layout.js';
 import type { DrugDoses } from '../src/model/drugs.js';
 import type { EngineOptions, RecordBatch } from '../src/engines/engine.js';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
@@ -101,8 +102,9 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
 
   test('a batch over maxStorageBufferBindingSize is refused naming the limit; maxSims says how many fit', async () => {
     const m = smallModel(500, 7);
-    const limits = { maxStorageBufferBindingSize: 40000 };
-    // cell state: 9 x 4 x 500 = 18000 bytes a sim: 2 fit in 40000, 3 do not
+    // cell state: STATE_WORDS x 4 x 500 bytes a sim (22,000 with 11 words): 2 fit in 2.5 times that, 3 do not
+    const perSimState = STATE_WORDS * 4 * 500;
+    const limits = { maxStorageBufferBindingSize: Math.floor(2.5 * perSimState) };
     expect(WebGpuBatch.maxSims(m, ctx!, { limits })).toBe(2);
     await expect(
       WebGpuBatch.create(
@@ -111,7 +113,9 @@ d('WebGpuBatch: K sims in one set of dispatches', () => {
         { limits },
       ),
     ).rejects.toThrow(
-      /cell state buffer needs 54000 bytes \(nCells 500, grid 15x12x10, 3 sims\), over the adapter's maxStorageBufferBindingSize of 40000 bytes; split the batch \(WebGpuBatch\.maxSims: at most 2 sims/,
+      new RegExp(
+        `cell state buffer needs ${3 * perSimState} bytes \\(nCells 500, grid 15x12x10, 3 sims\\), over the adapter's maxStorageBufferBindingSize of ${limits.maxStorageBufferBindingSize} bytes; split the batch \\(WebGpuBatch\\.maxSims: at most 2 sims`,
+      ),
     );
     const two = await WebGpuBatch.create(
       [0, 1].map(() => engineOpts(m)),

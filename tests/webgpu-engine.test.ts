@@ -4,6 +4,7 @@
  * Small models (software Vulkan is slow).
  */
 import { describe, expect, test } from 'vitest';
+import { STATE_WORDS } from '../src/model/layout.js';
 import type { Model } from '../src/model/derive.js';
 import type { DrugDoses } from '../src/model/drugs.js';
 import type { RecordBatch } from '../src/engines/engine.js';
@@ -159,8 +160,11 @@ d('WebGPU engine against the CPU reference', () => {
 
   test('a buffer over maxStorageBufferBindingSize is refused with an error naming the limit and sizes', async () => {
     const m = smallModel(2000, 2);
+    const stateBytes = STATE_WORDS * 4 * 2000; // 88,000 with 11 state words
     await expect(WebGpuEngine.create({ ...engineOpts(m), limits: { maxStorageBufferBindingSize: 32 * 1024 } }, ctx!)).rejects.toThrow(
-      /cell state buffer needs 72000 bytes \(nCells 2000, grid 15x12x10\), over the adapter's maxStorageBufferBindingSize of 32768/,
+      new RegExp(
+        `cell state buffer needs ${stateBytes} bytes \\(nCells 2000, grid 15x12x10\\), over the adapter's maxStorageBufferBindingSize of 32768`,
+      ),
     );
     await expect(WebGpuEngine.create({ ...engineOpts(m), spikeBufferBytes: 1024 }, ctx!)).rejects.toThrow(
       /spike recording needs room for 4000 spikes per grid step/,

@@ -5,6 +5,7 @@
  * No engine computes a model constant of its own: this file is the single place.
  */
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
+import { backgroundLambda, gapTable, poissonThreshold } from './background.js';
 import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Genotype } from './drugs.js';
 import { buildGeometry, placeCells, type Geometry } from './geometry.js';
 import type { Constants } from './layout.js';
@@ -64,6 +65,8 @@ export interface Model {
   dtGrid_s: number;
   /** Extracellular volume of one voxel, litres. */
   voxelVolume_L: number;
+  /** Background drive: thresholds of the geometric gap between event steps (background.ts). */
+  bgGap: Uint32Array;
 }
 
 export function buildModel(params: Params, genotype: Genotype, nCells: number, seed: number): Model {
@@ -90,19 +93,16 @@ export function buildModel(params: Params, genotype: Genotype, nCells: number, s
   for (let v = 0; v < vmax.length; v++) vmaxDt[v] = vmax[v] * dtGrid_s * sertOn;
   const voxelVolume_L = params.alpha * (params.voxel_um * 1e-5) ** 3; // µm -> dm
   const dCspike_nM = ((params.Q_molecules * scale) / AVOGADRO / voxelVolume_L) * 1e9;
-  return { params, genotype, nCells, seed, geometry, Idrive, rho, vox, pos, vmaxDt, dCspike_nM, dtGrid_s, voxelVolume_L };
+  const bgGap = gapTable(backgroundLambda(params.bgRate_Hz, dtGrid_s * 1000));
+  return { params, genotype, nCells, seed, geometry, Idrive, rho, vox, pos, vmaxDt, dCspike_nM, dtGrid_s, voxelVolume_L, bgGap };
 }
 
-/** P(N >= k) for N ~ Poisson(lam), as a u32 threshold on a uniform u32. */
-function poissonThreshold(lam: number, k: number): number {
-  let pmf = Math.exp(-lam);
-  let cdf = pmf;
-  for (let i = 1; i < k; i++) {
-    pmf *= lam / i;
-    cdf += pmf;
-  }
-  const tail = Math.max(0, 1 - cdf);
-  return Math.min(4294967295, Math.round(tail * 4294967296));
+/** P(N >= 2 | N >= 1) and P(N >= 3 | N >= 1) of the per-step Poisson count, as u32 thresholds. */
+function conditionalThresholds(lam: number): [number, number] {
+  const t1 = poissonThreshold(lam, 1);
+  if (t1 === 0) return [0, 0];
+  const c = (k: number) => Math.min(4294967295, Math.round((poissonThreshold(lam, k) / t1) * 4294967296));
+  return [c(2), c(3)];
 }
 
 /** The constant block for one condition (genotype from the model, drug doses per phase). */
@@ -121,7 +121,8 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
   // exact two-stage filter over one grid step with constant input a:
   // s' = a + (s - a) e_D + (r - a) * tauR/(tauR - tauD) * (e_R - e_D)
   const cross = Math.abs(tauR - tauD) < 1e-9 ? (dtGrid_ms / tauD) * e1D : (tauR / (tauR - tauD)) * (e1R - e1D);
-  const lamBg = (p.bgRate_Hz * dtGrid_ms) / 1000;
+  const lamBg = backgroundLambda(p.bgRate_Hz, dtGrid_ms);
+  const [bgC2, bgC3] = conditionalThresholds(lamBg);
   const Dstar_um2_per_ms = effectiveDiffusion_um2ps(p) / 1000;
   const [seedLo, seedHi] = seedKey(m.seed);
   const c: Constants = {
@@ -133,9 +134,9 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
     seedHi,
     subSteps: p.subSteps,
     refSteps: Math.round(p.tRef_ms / dt),
-    bgT1: poissonThreshold(lamBg, 1),
-    bgT2: poissonThreshold(lamBg, 2),
-    bgT3: poissonThreshold(lamBg, 3),
+    bgC2,
+    bgC3,
+    bgGapLen: m.bgGap.length,
     dtC: f(dt / p.C_pF),
     c6: f(1 / 6),
     gL: f(p.gL_nS),

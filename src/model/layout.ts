@@ -24,9 +24,9 @@ export const UNIFORM_FIELDS = [
   ['seedHi', 'u32'],
   ['subSteps', 'u32'],
   ['refSteps', 'u32'],
-  ['bgT1', 'u32'],
-  ['bgT2', 'u32'],
-  ['bgT3', 'u32'],
+  ['bgC2', 'u32'],
+  ['bgC3', 'u32'],
+  ['bgGapLen', 'u32'],
   // membrane
   ['dtC', 'f32'],
   ['c6', 'f32'],
@@ -79,6 +79,10 @@ export interface InitContext {
   ratePerMs: number;
   /** The next uniform [0, 1) of the cell's initial-state stream (drawn in cell order, field by field). */
   uniform(): number;
+  /** This cell's index. */
+  cell: number;
+  /** Draw 0 of the cell's background drive (background.ts): its first event step and draw counter. */
+  background(cell: number): { bgNext: number; bgIdx: number };
 }
 
 export interface StateField {
@@ -113,6 +117,20 @@ export const STATE_FIELDS = [
   { name: 's1A', type: 'f32', unit: '1', doc: 'effective 5-HT1A activation', init: (x) => x.a1 },
   { name: 's2B', type: 'f32', unit: '1', doc: 'effective 5-HT2B activation', init: (x) => x.a2 },
   { name: 'ref', type: 'u32', unit: 'fine steps', doc: 'refractory steps left', init: () => 0 },
+  {
+    name: 'bgNext',
+    type: 'u32',
+    unit: 'grid steps',
+    doc: 'grid step of the next background event step (background.ts)',
+    init: (x) => x.background(x.cell).bgNext,
+  },
+  {
+    name: 'bgIdx',
+    type: 'u32',
+    unit: 'draws',
+    doc: 'background draws so far; top bit: the next event step is a null step',
+    init: (x) => x.background(x.cell).bgIdx,
+  },
 ] as const satisfies readonly StateField[];
 
 type ArrayFor<T extends WordType> = T extends 'u32' ? Uint32Array : Float32Array;
@@ -207,12 +225,16 @@ export function decodeSamples(words: Uint32Array, count: number, first = 0, stri
 }
 
 /** The initial state of n cells (one value per field per cell, field by field, cells in order). */
-export function initialCellState(n: number, x: InitContext): NeuronState {
+export function initialCellState(n: number, x: Omit<InitContext, 'cell'>): NeuronState {
   const s = allocState(n);
+  const ctx: InitContext = { ...x, cell: 0 };
   for (const f of STATE_FIELDS) {
     const a = s[f.name];
     const init = f.init as (x: InitContext) => number;
-    for (let i = 0; i < n; i++) a[i] = init(x);
+    for (let i = 0; i < n; i++) {
+      ctx.cell = i;
+      a[i] = init(ctx);
+    }
   }
   return s;
 }

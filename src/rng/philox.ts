@@ -1,7 +1,7 @@
 /**
  * Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"), a counter-based
- * generator: output = f(counter, key), no state. Both engines key it by (seed) and count by (cell, step),
- * so the CPU engine and shaders/neurons.wgsl draw identical streams. 32x32->64 products are split into
+ * generator: output = f(counter, key), no state. Both engines key it by (seed) and count the background
+ * drive by (cell, draw) (model/background.ts), so the CPU engine and shaders/neurons.wgsl draw identical streams. 32x32->64 products are split into
  * 16-bit halves so JS (and WGSL, which has no mulhi) compute them exactly.
  */
 const M0 = 0xd2511f53;
@@ -54,7 +54,7 @@ export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: n
 
 /** Streams (counter word 3) so that different uses of the generator never share a counter. */
 export const STREAM = {
-  /** Background Poisson drive: counter (cell, gridStep, 0, BACKGROUND). */
+  /** Background Poisson drive: counter (cell, draw, 0, BACKGROUND), one draw per event step (model/background.ts). */
   background: 0,
   /** Per-cell parameters drawn on the host at set-up. */
   cellParams: 0x5eed0001,

@@ -64,7 +64,7 @@ export class CpuEngine implements Engine {
     const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
     const gridStart = sumOver(this.c, g.inside);
     let spikeCount = 0;
-    const cells = { Idrive: m.Idrive, vox: m.vox };
+    const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
     const out = { spikeSub: this.spikeSub };
     for (let t = 0; t < steps; t++) {
       const step = this.step;

@@ -18,6 +18,8 @@ export type { NeuronState };
 export interface NeuronInputs {
   Idrive: Float32Array;
   vox: Uint32Array;
+  /** The model's background gap table (Model.bgGap). */
+  bgGap: Uint32Array;
 }
 
 /**
@@ -53,8 +55,8 @@ export function stepNeurons(
   i1: number,
   out: SpikeOut,
 ): number {
-  const { V: Va, gbg: Ga, ahp1: H1, ahp2: H2, ahp3: H3, r1A: R1, s1A: S1, s2B: S2, ref: REF } = s;
-  const { Idrive, vox } = cells;
+  const { V: Va, gbg: Ga, ahp1: H1, ahp2: H2, ahp3: H3, r1A: R1, s1A: S1, s2B: S2, ref: REF, bgNext: NEXT, bgIdx: IDX } = s;
+  const { Idrive, vox, bgGap } = cells;
   const spikeSub = out.spikeSub;
   const S = k.subSteps;
   const invK1A = k.invK1A,
@@ -88,9 +90,9 @@ export function stepNeurons(
     Vreset = k.Vreset,
     Vfloor = k.Vfloor,
     refSteps = k.refSteps;
-  const T1 = k.bgT1,
-    T2 = k.bgT2,
-    T3 = k.bgT3;
+  const C2 = k.bgC2,
+    C3 = k.bgC3,
+    L = k.bgGapLen;
   const seedLo = k.seedLo >>> 0,
     seedHi = k.seedHi >>> 0;
   const stepU = step >>> 0;
@@ -119,29 +121,50 @@ export function stepNeurons(
     const Gsyn = f(f(gL + G1) + G2);
     const Isyn = f(f(f(gLEL + f(G1 * EK)) + f(G2 * E2B)) + Idrive[i]);
 
-    // ---- background drive: Philox4x32-10 of (cell, step, 0, 0) keyed by the seed ----
-    // (round 0 has p2 = p3 = 0: its M1 product is 0; the round keys are precomputed above the loop)
-    let lo0 = Math.imul(M0, i) >>> 0;
-    let hi0 = Math.round((i * M0 - lo0) * TWO_M32);
-    let p0 = (stepU ^ K0[0]) >>> 0,
-      p1 = 0,
-      p2 = (hi0 ^ K1[0]) >>> 0,
-      p3 = lo0;
-    for (let r = 1; r < 10; r++) {
-      lo0 = Math.imul(M0, p0) >>> 0;
-      hi0 = Math.round((p0 * M0 - lo0) * TWO_M32);
-      const lo1 = Math.imul(M1, p2) >>> 0;
-      const hi1 = Math.round((p2 * M1 - lo1) * TWO_M32);
-      p0 = (hi1 ^ p1 ^ K0[r]) >>> 0;
-      p1 = lo1;
-      p2 = (hi0 ^ p3 ^ K1[r]) >>> 0;
-      p3 = lo0;
+    // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
+    // (cell, bgIdx, 0, 0) keyed by the seed (model/background.ts): the events of this step and the gap
+    // to the next event step (round 0 has p2 = p3 = 0: its M1 product is 0; round keys precomputed) ----
+    let nEv = 0;
+    let ev0 = -1,
+      ev1 = -1,
+      ev2 = -1;
+    if (NEXT[i] === stepU) {
+      const idx = IDX[i];
+      const draw = idx & 0x7fffffff;
+      let lo0 = Math.imul(M0, i) >>> 0;
+      let hi0 = Math.round((i * M0 - lo0) * TWO_M32);
+      let p0 = (draw ^ K0[0]) >>> 0,
+        p1 = 0,
+        p2 = (hi0 ^ K1[0]) >>> 0,
+        p3 = lo0;
+      for (let r = 1; r < 10; r++) {
+        lo0 = Math.imul(M0, p0) >>> 0;
+        hi0 = Math.round((p0 * M0 - lo0) * TWO_M32);
+        const lo1 = Math.imul(M1, p2) >>> 0;
+        const hi1 = Math.round((p2 * M1 - lo1) * TWO_M32);
+        p0 = (hi1 ^ p1 ^ K0[r]) >>> 0;
+        p1 = lo1;
+        p2 = (hi0 ^ p3 ^ K1[r]) >>> 0;
+        p3 = lo0;
+      }
+      // N given N >= 1 (none at a null step), each event at a uniform sub-step
+      if (idx < 0x80000000) {
+        nEv = 1 + (p0 < C2 ? 1 : 0) + (p0 < C3 ? 1 : 0);
+        ev0 = p1 % S;
+        ev1 = nEv > 1 ? p2 % S : -1;
+        ev2 = nEv > 2 ? (p1 >>> 16) % S : -1;
+      }
+      // G = #{k : p3 < bgGap[k-1]}: empty grid steps before the next event step (null step at G = L)
+      let glo = 0,
+        ghi = L;
+      while (glo < ghi) {
+        const mid = (glo + ghi) >>> 1;
+        if (p3 < bgGap[mid]) glo = mid + 1;
+        else ghi = mid;
+      }
+      NEXT[i] = (stepU + 1 + glo) >>> 0;
+      IDX[i] = ((draw + 1) | (glo === L ? 0x80000000 : 0)) >>> 0;
     }
-    // events this grid step: N ~ Poisson(rate dt_grid) by thresholds; each at a uniform sub-step
-    const nEv = (p0 < T1 ? 1 : 0) + (p0 < T2 ? 1 : 0) + (p0 < T3 ? 1 : 0);
-    const ev0 = nEv > 0 ? p1 % S : -1;
-    const ev1 = nEv > 1 ? p2 % S : -1;
-    const ev2 = nEv > 2 ? p3 % S : -1;
 
     // ---- sub-steps ----
     let V = Va[i],

@@ -107,6 +107,7 @@ export class ParallelCpuEngine implements Engine {
       spikeSub: shared(Uint8Array, n),
       Idrive: shared(Float32Array, n, m.Idrive),
       vox: shared(Uint32Array, n, m.vox),
+      bgGap: shared(Uint32Array, m.bgGap.length, m.bgGap),
       gridA: shared(Float32Array, nBox, s.grid),
       gridB: shared(Float32Array, nBox),
       counts: shared(Uint32Array, nBox),

@@ -33,6 +33,7 @@ export interface WorkerInit {
   spikeSub: Uint8Array;
   Idrive: Float32Array;
   vox: Uint32Array;
+  bgGap: Uint32Array;
   gridA: Float32Array;
   gridB: Float32Array;
   counts: Uint32Array;

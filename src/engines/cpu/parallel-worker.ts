@@ -18,7 +18,7 @@ import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './
 const w = workerData as WorkerInit;
 const port = parentPort!;
 const state: NeuronState = w.state;
-const cells = { Idrive: w.Idrive, vox: w.vox };
+const cells = { Idrive: w.Idrive, vox: w.vox, bgGap: w.bgGap };
 const out = { spikeSub: w.spikeSub };
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask: w.nbrMask, inside: w.inside, probe: w.probe };
 /** This thread's voxels: grid.ts loops over `inside`, so a sub-list is a sub-range. */

@@ -42,7 +42,7 @@ export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: Estima
   const k = { ...deriveConstants(m, doses), nCells: n };
   const s = initialState(m, k, c_nM, 1);
   const grid = new Float32Array([c_nM]);
-  const cells = { Idrive: m.Idrive.subarray(0, n), vox: new Uint32Array(n) };
+  const cells = { Idrive: m.Idrive.subarray(0, n), vox: new Uint32Array(n), bgGap: m.bgGap };
   const out = { spikeSub: new Uint8Array(n) };
   let spikes = 0;
   for (let t = 0; t < warm + meas; t++) {

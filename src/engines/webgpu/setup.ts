@@ -47,7 +47,7 @@ export function allocateStorage(mem: BatchBuffers, shape: BatchShape, recCap: nu
     uniD: mem.buffer('dims', DIMS_BYTES, GPUBufferUsage.UNIFORM | CD, false),
     ctl: mem.buffer('ctl', ctlBytes(K), S | CD | CS),
     state: mem.buffer('cell state', K * STATE_WORDS * 4 * n, S | CD | CS),
-    cellIn: mem.buffer('cell inputs', 8 * n, S | CD),
+    cellIn: mem.buffer('cell inputs', 8 * n + 4 * shape.model.bgGap.length, S | CD),
     grids: [mem.buffer('grid A', K * 4 * nBox, S | CD | CS), mem.buffer('grid B', K * 4 * nBox, S | CD | CS)],
     counts: mem.buffer('spike counts', K * 4 * nBox, S | CD),
     rec: mem.buffer('spike record', shape.recordSpikes ? 8 * recCap : 16, S | CS),
@@ -101,9 +101,11 @@ export function uploadInitial(
     q.writeBuffer(b.grids[1], s * 4 * nBox, grid);
     q.writeBuffer(b.vmax, s * 4 * nBox, sims[s].model.vmaxDt as Float32Array<ArrayBuffer>);
   }
-  const ci = new Uint32Array(2 * n);
+  // Idrive (f32 bits), voxel of each cell, the background gap table
+  const ci = new Uint32Array(2 * n + m.bgGap.length);
   ci.set(new Uint32Array(m.Idrive.buffer, m.Idrive.byteOffset, n), 0);
   ci.set(m.vox, n);
+  ci.set(m.bgGap, 2 * n);
   q.writeBuffer(b.cellIn, 0, ci);
   if (g.inside.length) q.writeBuffer(b.inside, 0, g.inside as Uint32Array<ArrayBuffer>);
   if (g.probe.length) q.writeBuffer(b.probe, 0, g.probe as Uint32Array<ArrayBuffer>);

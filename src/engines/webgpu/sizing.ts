@@ -188,12 +188,13 @@ export function checkShared(sims: EngineOptions[], ks: Constants[]): void {
         )
       )
         diff.push('Idrive');
+      if (!sameBits(b.model.bgGap, a.model.bgGap)) diff.push('background drive (bgRate_Hz)');
     }
     if (b.sampleSteps !== a.sampleSteps) diff.push(`sampleSteps ${b.sampleSteps} vs ${a.sampleSteps}`);
     if (b.recordSpikes !== a.recordSpikes) diff.push(`recordSpikes ${b.recordSpikes} vs ${a.recordSpikes}`);
     if (diff.length) {
       throw new Error(
-        `webgpu batch: sim ${s} does not share sim 0's tissue or recording (${diff.join(', ')}); the sims of a batch must have the same nCells, seed, geometry, cells (Idrive, voxels), sampleSteps and recordSpikes`,
+        `webgpu batch: sim ${s} does not share sim 0's tissue or recording (${diff.join(', ')}); the sims of a batch must have the same nCells, seed, geometry, cells (Idrive, voxels), background rate, sampleSteps and recordSpikes`,
       );
     }
   }
