@@ -37,6 +37,11 @@ export async function buildDemo() {
 export function serveDemo({ port = 8080, host = '127.0.0.1', dir = join(ROOT, 'dist') } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
+      res.end('method not allowed');
+      return;
+    }
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       let file = normalize(join(root, path));
@@ -54,30 +59,55 @@ export function serveDemo({ port = 8080, host = '127.0.0.1', dir = join(ROOT, 'd
     server.once('error', fail);
     server.listen(port, host, () => {
       const a = server.address();
-      const shown = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
-      ok({ url: `http://${shown}:${a.port}/`, server, close: () => new Promise((r) => server.close(() => r())) });
+      // 0.0.0.0 / :: listen on every interface: say so (the URL shown is this machine's)
+      const every = host === '0.0.0.0' || host === '::';
+      const shown = every || host === '127.0.0.1' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+      ok({ url: `http://${shown}:${a.port}/`, everyInterface: every, server, close: () => new Promise((r) => server.close(() => r())) });
     });
   });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
+  const fail = (msg, code = 2) => {
+    process.stderr.write(`serve-demo: ${msg}\n`);
+    process.exit(code);
+  };
+  const KNOWN = new Set(['--port', '--host', '--no-build']);
+  for (let i = 0; i < args.length; i++) {
+    if (!KNOWN.has(args[i])) fail(`unknown argument ${JSON.stringify(args[i])}; allowed: --port N, --host H, --no-build`);
+    if (args[i] !== '--no-build') i++;
+  }
   const opt = (name, d) => {
     const i = args.indexOf(name);
+    if (i >= 0 && args.lastIndexOf(name) !== i) fail(`${name} given twice`);
+    if (i >= 0 && args[i + 1] === undefined) fail(`${name} needs a value`);
     return i >= 0 ? args[i + 1] : d;
   };
-  if (!args.includes('--no-build')) await buildDemo();
   const host = opt('--host', '127.0.0.1');
-  let port = Number(opt('--port', process.env.PORT ?? 8080));
+  if (host === '') fail('--host: must name a host or address');
+  const portText = String(opt('--port', process.env.PORT ?? 8080));
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+    fail(`--port: must be an integer 0-65535 (0: any free port), got ${JSON.stringify(portText)}`);
+  let port = Number(portText);
+  try {
+    if (!args.includes('--no-build')) await buildDemo();
+  } catch (e) {
+    fail(`cannot build the demo: ${String(e?.message ?? e).split('\n')[0]}`, 1);
+  }
   let s;
   for (let tries = 0; ; tries++) {
     try {
       s = await serveDemo({ port, host });
       break;
     } catch (e) {
-      if (e.code !== 'EADDRINUSE' || tries > 20) throw e;
-      port++;
+      if (e.code === 'EADDRINUSE' && tries <= 20 && port !== 0) {
+        port++;
+        continue;
+      }
+      fail(`cannot listen on ${host}:${port}: ${e.code ?? e.message}`, e.code === 'ENOTFOUND' || e.code === 'EADDRNOTAVAIL' ? 2 : 1);
     }
   }
-  console.log(`raphe demo: ${s.url}  (open it in a browser with WebGPU, e.g. Chrome or Edge; Ctrl-C stops)`);
+  const where = s.everyInterface ? ` (listening on every interface, ${host}; from other machines use this machine's address)` : '';
+  console.log(`raphe demo: ${s.url}${where}  (open it in a browser with WebGPU, e.g. Chrome or Edge; Ctrl-C stops)`);
 }

@@ -252,13 +252,20 @@ describe('writeRunOutputs', () => {
     walk(s);
   });
 
-  it('writes into an existing folder without earlier results, keeping other files', () => {
+  it('refuses an existing folder holding files raphe did not write (they would be lost), leaving it untouched', () => {
     const dir = path.join(root, 'out');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    expect(() => writeRunOutputs(dir, fakeRun(), { force: true })).toThrow(/holds files raphe did not write \(notes\.txt\)/);
+    expect(fs.readdirSync(dir)).toEqual(['notes.txt']);
+    noLeftovers();
+  });
+
+  it('writes into an existing empty folder', () => {
+    const dir = path.join(root, 'out');
+    fs.mkdirSync(dir);
     writeRunOutputs(dir, fakeRun(), { force: false });
-    expect(fs.readdirSync(dir).sort()).toEqual(['notes.txt', 'report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
-    expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
     noLeftovers();
   });
 
@@ -282,11 +289,10 @@ describe('writeRunOutputs', () => {
   it('--force overwrites, and removes stale raphe files from the earlier run', () => {
     const dir = path.join(root, 'out');
     writeRunOutputs(dir, fakeRun(), { force: false, findings: FINDINGS });
-    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     writeRunOutputs(dir, fakeRun({ meanRateHz: 9 }), { force: true });
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
     expect(summary.summary.meanRateHz).toBe(9);
-    expect(fs.readdirSync(dir).sort()).toEqual(['notes.txt', 'report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
     noLeftovers();
   });
 
@@ -332,14 +338,13 @@ describe('writeRunOutputs', () => {
     noLeftovers();
   });
 
-  it('a failure midway through the moves rolls back to the earlier results', () => {
+  it('a failure midway through the replacement rolls back to the earlier results', () => {
     const dir = path.join(root, 'out');
     writeRunOutputs(dir, fakeRun(), { force: false, findings: FINDINGS });
-    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     const before = snapshot(dir);
-    let moves = 0;
+    // fail with the old folder renamed aside and the new one not yet in
     const onStep = (step: string): void => {
-      if (step === 'moved' && ++moves === 2) throw new Error('disk full');
+      if (step === 'aside') throw new Error('disk full');
     };
     expect(() => writeRunOutputs(dir, fakeRun({ meanRateHz: 9 }), { force: true, onStep })).toThrow('disk full');
     expect(snapshot(dir)).toEqual(before);

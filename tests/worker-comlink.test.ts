@@ -199,9 +199,11 @@ describe('simulation worker through comlink (Node worker_threads)', () => {
   });
 
   test('bad commands are refused with a message, and the worker goes on', async () => {
-    await expect(h.sim.setDrug('aspirin', 1)).rejects.toThrow(/unknown drug 'aspirin'/);
+    await expect(h.sim.setDrug('aspirin', 1)).rejects.toThrow(/unknown drug "aspirin"/);
     await expect(h.sim.setDrug('fluoxetine', -1)).rejects.toThrow(/>= 0/);
+    await expect(h.sim.setDrug('constructor', 1)).rejects.toThrow(/unknown drug "constructor"/);
     await expect(h.sim.setGenotype('mutant')).rejects.toThrow(/unknown genotype/);
+    await expect(h.sim.setGenotype('__proto__')).rejects.toThrow(/unknown genotype/);
     await expect(h.sim.setNeurons(0)).rejects.toThrow(/neurons/);
     await h.sim.step(0.1);
     expect((await h.sim.summary()).tS).toBeCloseTo(0.1, 6);

@@ -1,77 +1,118 @@
-/** Command-line parsing into validated scenarios; every bad value is a ConfigError naming the option. */
-import { readFileSync } from 'node:fs';
+/**
+ * Command-line parsing. Flags become the same raw JSON a scenario file holds, laid over the file's JSON,
+ * and `parseScenario` validates the result once (the one validation path); its errors are renamed to the
+ * flag a value came from. Every bad value is a ConfigError naming the option.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
-import type { DrugDoses } from '../model/drugs.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
-import {
-  LIMITS,
-  checkModelConsistency,
-  parseConcentration,
-  parseDrugName,
-  parseGenotype,
-  parseScenario,
-  type Scenario,
-} from '../model/scenario.js';
-import { defaultParams } from '../model/params.js';
+import { parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
 
-export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>>(
-  argv: string[],
-  options: T,
-) {
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+/** Largest scenario file read, bytes. */
+export const MAX_SCENARIO_FILE_BYTES = 1 << 20;
+
+/** Strict parsing: unknown options refused, and an option given twice (unless it may repeat) refused. */
+export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true; tokens: true }>>;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     const m = /'(-{1,2}[^' ]+)/.exec(msg);
     throw new ConfigError(m ? m[1] : 'arguments', msg.replace(/\. To specify.*$/s, '').replace(/^Unknown option/, 'unknown option'));
   }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || Object.hasOwn(options, t.name) === false || options[t.name].multiple) continue;
+    if (seen.has(t.name)) throw new ConfigError(`--${t.name}`, 'given twice; give it once');
+    seen.add(t.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 export function parseEngine(v: string | undefined): EngineChoice {
-  const e = (v ?? 'auto') as EngineChoice;
-  if (!ENGINE_CHOICES.includes(e))
+  const e = v ?? 'auto';
+  if (!(ENGINE_CHOICES as readonly string[]).includes(e))
     throw new ConfigError('--engine', `must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(v)}`);
-  return e;
+  return e as EngineChoice;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A flag's text as the JSON value a scenario file would hold: a decimal number as a number; other
+ * text as the string itself (so the validator says "must be a number, got ..."). Text that JavaScript
+ * would read as a number in another notation (0x20, " 20", Infinity) is refused here.
+ */
+export function flagNumber(name: string, text: string): number | string {
+  if (DECIMAL.test(text)) return Number(text);
+  if (text.trim() !== '' && !Number.isNaN(Number(text)))
+    throw new ConfigError(name, `must be a plain decimal number (e.g. 20 or 1.5e3), got ${JSON.stringify(text)}`);
+  return text;
+}
+
+/** A number flag validated on its own (options that are not scenario fields). */
+export function parseNumberOpt(name: string, v: string | undefined, def: number, min: number, max: number, integer = false): number {
+  if (v === undefined) return def;
+  const unit = '';
+  return checkNumber(name, flagNumber(name, v), min, max, { integer, unit });
 }
 
 export function parseIntOpt(name: string, v: string | undefined, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  return checkNumber(name, v.trim() === '' ? NaN : n, min, max, { integer: true });
+  return parseNumberOpt(name, v, def, min, max, true);
 }
 
-export function parsePositive(name: string, v: string | undefined, def: number, min: number, max: number, unit: string): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  return checkNumber(name, v.trim() === '' ? NaN : n, min, max, { unit });
-}
-
-export function parseDrugFlags(flags: string[] | undefined): DrugDoses {
-  const out: DrugDoses = {};
+/** --drug NAME=nM flags as the raw `drugs` object of a phase; a drug given twice is refused. */
+export function drugFlagsJson(flags: string[] | undefined): Record<string, unknown> {
+  const out = new Map<string, unknown>();
   for (const f of flags ?? []) {
     const eq = f.indexOf('=');
     if (eq <= 0) throw new ConfigError('--drug', `expects NAME=nM (e.g. fluoxetine=10), got ${JSON.stringify(f)}`);
     const name = parseDrugName('--drug', f.slice(0, eq).trim());
-    out[name] = parseConcentration(`--drug ${name}`, f.slice(eq + 1).trim());
+    if (out.has(name)) throw new ConfigError(`--drug ${name}`, 'given twice (names are case-insensitive); give each drug once');
+    out.set(name, flagNumber(`--drug ${name}`, f.slice(eq + 1).trim()));
   }
-  return out;
+  return Object.fromEntries(out);
+}
+
+/** The raw JSON of a scenario file (checked: a file, at most MAX_SCENARIO_FILE_BYTES, valid JSON). */
+export function readScenarioJson(path: string): unknown {
+  if (path === '') throw new ConfigError('--scenario', 'must name a file');
+  let text: string;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new ConfigError('--scenario', `${path} is not a file`);
+    if (st.size > MAX_SCENARIO_FILE_BYTES)
+      throw new ConfigError('--scenario', `${path} is ${(st.size / 2 ** 20).toFixed(1)} MB; a scenario file may hold at most 1 MB`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError('--scenario', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const why = (e as Error).message.replace(/\s+/g, ' ').slice(0, 200);
+    throw new ConfigError('--scenario', `${path} is not valid JSON: ${why}`);
+  }
 }
 
 export function readScenarioFile(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError('--scenario', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  return parseScenario(readScenarioJson(path), path, memoryBudget());
+}
+
+/** The memory a run may use: $RAPHE_MEMORY_BYTES when set (a lower budget), else os.totalmem(). */
+export function memoryBudget(): { memoryBytes: number; memoryName: string } {
+  const env = process.env.RAPHE_MEMORY_BYTES;
+  if (env !== undefined && env !== '') {
+    const n = checkNumber('RAPHE_MEMORY_BYTES', flagNumber('RAPHE_MEMORY_BYTES', env), 1, Number.MAX_SAFE_INTEGER);
+    return { memoryBytes: n, memoryName: 'RAPHE_MEMORY_BYTES' };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError('--scenario', `${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseScenario(json, path);
+  return { memoryBytes: totalmem(), memoryName: 'the memory of this machine' };
 }
 
 export interface RunFlags {
@@ -85,38 +126,66 @@ export interface RunFlags {
   'no-spikes'?: boolean;
 }
 
-/** A scenario from a file and/or flags (flags override the file). */
+/** Where a validator's field came from: [path prefix in the raw JSON, the flag to name instead]. */
+type Origin = [string, (rest: string) => string];
+
+/** A scenario from a file and/or flags (flags laid over the file's JSON, validated once). */
 export function scenarioFromFlags(v: RunFlags): Scenario {
-  const base: Scenario = v.scenario
-    ? readScenarioFile(v.scenario)
-    : {
-        name: 'run',
-        genotype: 'wt',
-        neurons: 9000,
-        seed: 1,
-        phases: [{ name: 'baseline', durationS: 10, drugs: {} }],
-        params: defaultParams(),
-        recording: { spikes: true, sampleSteps: 10 },
-      };
-  const sc: Scenario = { ...base, phases: base.phases.map((p) => ({ ...p })) };
-  if (v.genotype !== undefined) sc.genotype = parseGenotype('--genotype', v.genotype);
-  sc.neurons = parseIntOpt('--neurons', v.neurons, sc.neurons, LIMITS.neurons.min, LIMITS.neurons.max);
-  sc.seed = parseIntOpt('--seed', v.seed, sc.seed, LIMITS.seed.min, LIMITS.seed.max);
-  const drugs = parseDrugFlags(v.drug);
-  const baselineS = parsePositive('--baseline', v.baseline, 0, 0, LIMITS.durationS.max, 's');
-  if (v.duration !== undefined || v.drug?.length || v.baseline !== undefined) {
-    const total = sc.phases.reduce((a, p) => a + p.durationS, 0);
-    const durationS = parsePositive('--duration', v.duration, total, LIMITS.durationS.min, LIMITS.durationS.max, 's');
-    if (v.drug?.length || v.baseline !== undefined) {
-      sc.phases = [];
-      if (baselineS > 0) sc.phases.push({ name: 'baseline', durationS: baselineS, drugs: {} });
-      sc.phases.push({ name: Object.keys(drugs).length ? 'drug' : 'run', durationS, drugs });
-    } else {
-      sc.phases = [{ ...sc.phases[0], durationS }];
-      if (base.phases.length > 1) throw new ConfigError('--duration', 'cannot override a multi-phase scenario file; edit its protocol');
-    }
+  const where = v.scenario ?? 'run';
+  const fromFile = v.scenario !== undefined;
+  const base = fromFile ? readScenarioJson(v.scenario as string) : { name: 'run', protocol: [{ name: 'baseline', durationS: 10 }] };
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return parseScenario(base, where); // refused there
+  const raw: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  const origins: Origin[] = [];
+  const lay = (key: string, flag: string, value: unknown) => {
+    raw[key] = value;
+    origins.push([key, () => flag]);
+  };
+  if (v.genotype !== undefined) lay('genotype', '--genotype', v.genotype);
+  if (v.neurons !== undefined) lay('neurons', '--neurons', flagNumber('--neurons', v.neurons));
+  if (v.seed !== undefined) lay('seed', '--seed', flagNumber('--seed', v.seed));
+  if (v['no-spikes']) {
+    const rec = raw.recording;
+    raw.recording = typeof rec === 'object' && rec !== null && !Array.isArray(rec) ? { ...rec, spikes: false } : { spikes: false };
   }
-  if (v['no-spikes']) sc.recording = { ...sc.recording, spikes: false };
-  checkModelConsistency('params', sc.params);
-  return sc;
+  const drugFlags = v.drug ?? [];
+  if (v.duration !== undefined || drugFlags.length || v.baseline !== undefined) {
+    const phases = Array.isArray(raw.protocol) ? raw.protocol : [];
+    for (const [flag, given] of [
+      ['--drug', drugFlags.length > 0],
+      ['--baseline', v.baseline !== undefined],
+      ['--duration', v.duration !== undefined],
+    ] as const) {
+      if (given && phases.length > 1) throw new ConfigError(flag, 'cannot override a multi-phase scenario file; edit its protocol');
+    }
+    const first = (phases[0] ?? {}) as Record<string, unknown>;
+    const drugs = drugFlagsJson(drugFlags);
+    const durationS = v.duration !== undefined ? flagNumber('--duration', v.duration) : first.durationS;
+    const protocol: Record<string, unknown>[] = [];
+    if (v.baseline !== undefined) {
+      const b = flagNumber('--baseline', v.baseline);
+      if (b !== 0) {
+        protocol.push({ name: 'baseline', durationS: b });
+        origins.push(['protocol[0].durationS', () => '--baseline']);
+      }
+    }
+    const i = protocol.length;
+    if (drugFlags.length) protocol.push({ name: 'drug', durationS, drugs });
+    else if (v.baseline !== undefined) protocol.push({ name: 'run', durationS });
+    else protocol.push({ ...first, durationS });
+    origins.push([`protocol[${i}].durationS`, () => '--duration']);
+    origins.push([`protocol[${i}].drugs.`, (rest) => `--drug ${rest}`]);
+    raw.protocol = protocol;
+  }
+  try {
+    return parseScenario(raw, where, memoryBudget());
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !e.field.startsWith(`${where}.`)) throw e;
+    const rel = e.field.slice(where.length + 1);
+    for (const [prefix, flag] of origins) {
+      if (rel === prefix || (prefix.endsWith('.') && rel.startsWith(prefix)))
+        throw new ConfigError(flag(rel.slice(prefix.length)), e.problem);
+    }
+    throw e;
+  }
 }

@@ -1,17 +1,23 @@
 /**
- * The `raphe` command line: run, experiment belmer2018, bench. Bad input -> one line on stderr naming
- * the field, exit code 2, nothing written.
+ * The `raphe` command line: run and experiment belmer2018 (benchmarks are `npm run bench`, not a
+ * command). Bad input -> one line on stderr naming the field, exit code 2, nothing written, before any
+ * simulation work. A fault of the environment (disk, signal, lost device) -> one line, exit 1 (130/143
+ * for SIGINT/SIGTERM), earlier results untouched. A stack trace only with RAPHE_DEBUG=1.
  */
 import { availableParallelism } from 'node:os';
 import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
+import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
-import { totalDurationS } from '../model/scenario.js';
+import { defaultParams } from '../model/params.js';
+import { checkMemory } from '../model/resources.js';
+import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
+import type { RunResult } from '../record/run-result.js';
 import { formatFindingsTable } from '../report/findings-table.js';
-import { OutputExistsError, earlierOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
-import { parseCli, parseEngine, parseIntOpt, parsePositive, scenarioFromFlags } from './args.js';
+import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
+import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -22,15 +28,58 @@ usage:
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
 
-genotypes: wt, htr2b-ko, htr1a-ko, sert-ko
-drugs (free nM): fluoxetine, citalopram, escitalopram, paroxetine, sertraline, fluvoxamine,
-                 8-oh-dpat, way-100635, bw723c86, rs-127445
+genotypes: ${GENOTYPE_NAMES.join(', ')}
+drugs (free nM): ${DRUG_NAMES.join(', ')}
 `;
 
-function checkOut(out: string | undefined, force: boolean | undefined): void {
-  if (out === undefined) return;
-  if (out.trim() === '') throw new ConfigError('--out', 'must name a folder');
-  if (!force && earlierOutputs(out).length) throw new OutputExistsError(out);
+const HELP = new Set(['--help', '-h', 'help']);
+
+/** The output folder, checked and its staging folder created before the run (undefined: no --out). */
+function prepareOut(out: string | undefined, force: boolean | undefined): OutputFolder | undefined {
+  if (force && out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  return out === undefined ? undefined : OutputFolder.prepare(out, !!force);
+}
+
+/**
+ * The write step's progress hook. Test hook: RAPHE_TEST_PAUSE_REPLACE=MS blocks MS ms with the old
+ * results renamed aside and the new ones not yet in, so a test can send a signal right there.
+ */
+function replaceHook(): ((step: string) => void) | undefined {
+  const ms = Number(process.env.RAPHE_TEST_PAUSE_REPLACE ?? 0);
+  if (!(ms > 0)) return undefined;
+  return (step) => {
+    if (step !== 'aside') return;
+    process.stderr.write('raphe: test pause: old results aside\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
+}
+
+/** Let a signal that arrived during a synchronous write be handled now (the handler exits 130/143). */
+const handlePendingSignals = () => new Promise((r) => setImmediate(r));
+
+/** Last line of defence: a result to print or write must be finite. */
+function checkFinite(r: RunResult): void {
+  const s = r.summary;
+  const vals: [string, number | undefined][] = [
+    ['mean rate', s.meanRateHz],
+    ['probe 5-HT', s.probe5htNm],
+    ['probe drift', s.probeDriftLastQuarter],
+    ['mass balance error', s.massBalanceRelError],
+    ['c0', s.c0Nm],
+    ...r.phases.flatMap((p): [string, number | undefined][] => [
+      [`phase ${p.name} rate`, p.meanRateHz],
+      [`phase ${p.name} probe 5-HT`, p.probe5htNm],
+    ]),
+  ];
+  for (const [name, x] of vals) {
+    if (x === undefined || !Number.isFinite(x)) throw new OutputWriteError(`the run gave a non-finite ${name} (${x}); nothing reported`);
+  }
+}
+
+function isiText(r: RunResult): string {
+  const cv = r.summary.medianCvIsi;
+  if (Number.isFinite(cv)) return cv.toFixed(3);
+  return r.spikes ? 'n/a (too few ISIs: no cell fired 3 times in the last half)' : 'n/a (spikes not recorded)';
 }
 
 /** The engine; notices (e.g. the CPU fallback) go to stderr. The CPU engine runs on `cpuThreads` threads. */
@@ -55,16 +104,26 @@ async function cmdRun(argv: string[]): Promise<number> {
   });
   if (positionals.length) throw new ConfigError('run', `unexpected argument ${JSON.stringify(positionals[0])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  // the output folder first (its staging folder is removed again if the scenario is refused)
+  const out = prepareOut(v.out, v.force);
   const sc = scenarioFromFlags(v);
-  checkOut(v.out, v.force);
-  const engine = await engineFor(v.engine);
+  const choice = parseEngine(v.engine);
+  const noSteady = noSteadyStateReason(sc);
+  if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
+  const engine = await engineFor(choice);
   const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f) });
   bar.done();
-  if (v.out !== undefined) writeRunOutputs(v.out, r, { force: !!v.force });
+  if (r.summary.complete) checkFinite(r);
+  if (out) {
+    writeRunOutputs(out.given, r, { force: !!v.force, target: out, onStep: replaceHook() });
+    await handlePendingSignals();
+  }
   const s = r.summary;
+  const settled = (ok: boolean | undefined) => (noSteady ? ' (no steady state exists)' : ok ? ' (settled)' : ' (not settled)');
   if (v.json) {
-    process.stdout.write(JSON.stringify({ ...summaryJson(r).summary, phases: r.phases, outDir: v.out ?? null }) + '\n');
+    const extra = noSteady ? { steadyState: false, warning: noSteady } : {};
+    process.stdout.write(JSON.stringify({ ...summaryJson(r).summary, ...extra, phases: r.phases, outDir: v.out ?? null }) + '\n');
   } else {
     const lines = [
       `engine      ${s.engine} (${s.adapter})`,
@@ -75,10 +134,11 @@ async function cmdRun(argv: string[]): Promise<number> {
             Object.entries(p.drugs)
               .map(([d, c]) => `${d} ${c} nM`)
               .join(', ') || 'no drug'
-          }): ` + `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${p.settled ? '' : ' (not settled)'}`,
+          }): ` +
+          `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${noSteady || !p.settled ? settled(p.settled) : ''}`,
       ),
-      `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${Number.isFinite(s.medianCvIsi) ? s.medianCvIsi.toFixed(3) : 'n/a (spikes not recorded)'}`,
-      `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${s.settled ? ' (settled)' : ' (not settled)'}`,
+      `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${isiText(r)}`,
+      `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${settled(s.settled)}`,
       `mass bal.   relative error ${s.massBalanceRelError.toExponential(2)}`,
     ];
     if (v.out !== undefined) lines.push(`written     ${v.out}/`);
@@ -103,17 +163,28 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   });
-  if (positionals.length !== 1 || positionals[0] !== 'belmer2018') {
+  if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
     throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018`);
   }
+  if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
-  const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, 1, 1e8);
-  const seed = parseIntOpt('--seed', v.seed, 1, 0, 2 ** 53 - 1);
+  const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
+  const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
-  const durationScale = parsePositive('--duration-scale', v['duration-scale'], 1, 0.01, 100, '');
-  checkOut(v.out, v.force);
+  const durationScale = parseNumberOpt('--duration-scale', v['duration-scale'], 1, 0.01, 100);
+  const choice = parseEngine(v.engine);
+  const budget = memoryBudget();
+  // the model of one condition (the recording is small next to it); conditions run one per thread
+  const conc = Math.max(1, threads || Math.min(availableParallelism(), 8));
+  checkMemory(
+    { neurons, params: defaultParams(), durationS: 0, recordSpikes: false, sampleSteps: 1 },
+    budget.memoryBytes / conc,
+    `${budget.memoryName} shared by ${conc} conditions at once`,
+    { neurons: '--neurons', grid: '--neurons', recording: '--duration-scale' },
+  );
+  const out = prepareOut(v.out, v.force);
   // on the CPU engine, one condition per thread (--threads, default one per core)
-  const engine = await engineFor(v.engine, threads || availableParallelism());
+  const engine = await engineFor(choice, threads || availableParallelism());
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,
@@ -124,9 +195,9 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     onProgress: (f) => bar.update(f),
   });
   bar.done();
-  if (v.out !== undefined) {
+  if (out) {
     writeExperimentOutputs(
-      v.out,
+      out.given,
       res.conditions,
       res.findings,
       {
@@ -136,8 +207,9 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         neurons,
         wallSeconds: res.wallSeconds,
       },
-      { force: !!v.force },
+      { force: !!v.force, target: out, onStep: replaceHook() },
     );
+    await handlePendingSignals();
   }
   const allPass = res.findings.every((f) => f.pass);
   if (v.json) {
@@ -165,21 +237,67 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   return allPass ? 0 : 1;
 }
 
+let signalled = false;
+
+/** SIGINT/SIGTERM: finish or undo an output folder's replacement, remove staging, exit 130/143. */
+function onSignal(sig: 'SIGINT' | 'SIGTERM'): void {
+  if (signalled) return;
+  signalled = true;
+  settleOutputs();
+  process.stderr.write(`\nraphe: interrupted (${sig}); earlier results untouched\n`);
+  process.exit(sig === 'SIGINT' ? 130 : 143);
+}
+
+/** A closed stdout (e.g. piped into `head -1`) ends the command quietly. */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') {
+    settleOutputs();
+    process.exit(0);
+  }
+  process.stderr.write(`raphe: cannot write to stdout: ${e.code ?? e.message}\n`);
+  process.exit(1);
+}
+
+/** Errors that are the user's: exit 2 (a WebGPU engine's refusal of an over-limit buffer included). */
+function isUserError(e: unknown): e is Error {
+  return e instanceof ConfigError || e instanceof NoAdapterError || (e instanceof Error && /LimitError|OverLimit/.test(e.name));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+  process.stdout.on('error', onStdoutError);
   try {
+    if ((cmd === 'run' || cmd === 'experiment') && rest.some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
-    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
     throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment`);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof OutputExistsError || e instanceof NoAdapterError) {
-      process.stderr.write(`raphe: ${e.message}\n`);
+    settleOutputs();
+    if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    if (isUserError(e)) {
+      process.stderr.write(`raphe: ${msg}\n`);
       return 2;
     }
-    throw e;
+    if (e instanceof OutputWriteError) {
+      process.stderr.write(`raphe: ${msg}\n`);
+      return 1;
+    }
+    process.stderr.write(`raphe: failed: ${msg}${process.env.RAPHE_DEBUG === '1' ? '' : ' (RAPHE_DEBUG=1 shows the stack trace)'}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
   }
 }

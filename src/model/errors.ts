@@ -19,7 +19,11 @@ export function checkNumber(
   const unit = opts.unit ? ` ${opts.unit}` : '';
   const range = `${opts.exclusiveMin ? '>' : '>='} ${min} and <= ${max}${unit}`;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(field, `must be a number ${range}, got ${JSON.stringify(v)}`);
+    const got = typeof v === 'number' ? String(v) : JSON.stringify(v);
+    throw new ConfigError(
+      field,
+      `must be a number ${range}, got ${got === undefined ? 'nothing' : got.length > 40 ? `${got.slice(0, 40)}...` : got}`,
+    );
   }
   if (opts.integer && !Number.isInteger(v)) throw new ConfigError(field, `must be an integer ${range}, got ${v}`);
   if (v < min || v > max || (opts.exclusiveMin && v === min)) {

@@ -3,12 +3,13 @@
  * doses), parameter overrides and recording options. `parseScenario` validates a JSON value with errors
  * that name the field and the allowed range.
  */
-import { DRUGS, DRUG_NAMES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
 import { diffusionNumber } from './derive.js';
+import { DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
 import { ConfigError, checkNumber } from './errors.js';
+import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type ParamSpec, type Params } from './params.js';
+import { checkMemory } from './resources.js';
 
 export { diffusionNumber } from './derive.js';
-import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type Params } from './params.js';
 
 export interface Phase {
   name: string;
@@ -43,40 +44,63 @@ export const LIMITS = {
   gridDim: { max: 1024 },
 } as const;
 
-const SCENARIO_KEYS = ['name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM'];
+const SCENARIO_KEYS = ['name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM'] as const;
+const PHASE_KEYS = ['name', 'durationS', 'drugs'] as const;
+const RECORDING_KEYS = ['spikes', 'sampleSteps'] as const;
+/** Longest scenario or phase name, characters. */
+export const MAX_NAME_CHARS = 200;
+/** A phase must hold this many trace samples: its last quarter then holds 3, enough for its drift. */
+export const MIN_SAMPLES_PER_PHASE = 12;
+
+// Names are looked up in own-property tables only (never `in` or a plain object index).
+const DRUG_BY_NAME = new Map<string, DrugName>(DRUG_NAMES.map((n) => [n, n]));
+const GENOTYPE_BY_NAME = new Map<string, Genotype>(GENOTYPE_NAMES.map((n) => [n, n]));
+const PARAM_BY_NAME = new Map<string, ParamKey>(PARAM_KEYS.map((n) => [n, n]));
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function parseGenotype(field: string, v: unknown): Genotype {
-  if (typeof v !== 'string' || !(GENOTYPE_NAMES as string[]).includes(v)) {
-    throw new ConfigError(field, `unknown genotype ${JSON.stringify(v)}; allowed: ${GENOTYPE_NAMES.join(', ')}`);
+/** Every object of a scenario rejects unknown keys, naming the key and the allowed ones. */
+export function checkKeys(field: string, v: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${field}.${k}`, `unknown field; allowed: ${allowed.join(', ')}`);
   }
-  return v as Genotype;
+}
+
+function parseName(field: string, v: unknown): string {
+  if (typeof v !== 'string') throw new ConfigError(field, 'must be a string');
+  if (v.length > MAX_NAME_CHARS) throw new ConfigError(field, `must be at most ${MAX_NAME_CHARS} characters, got ${v.length}`);
+  return v;
+}
+
+export function parseGenotype(field: string, v: unknown): Genotype {
+  const g = typeof v === 'string' ? GENOTYPE_BY_NAME.get(v.toLowerCase()) : undefined;
+  if (g === undefined) throw new ConfigError(field, `unknown genotype ${JSON.stringify(v)}; allowed: ${GENOTYPE_NAMES.join(', ')}`);
+  return g;
 }
 
 export function parseDrugName(field: string, v: unknown): DrugName {
-  if (typeof v !== 'string' || !(v.toLowerCase() in DRUGS)) {
-    throw new ConfigError(field, `unknown drug ${JSON.stringify(v)}; allowed: ${DRUG_NAMES.join(', ')}`);
-  }
-  return v.toLowerCase() as DrugName;
+  const d = typeof v === 'string' ? DRUG_BY_NAME.get(v.toLowerCase()) : undefined;
+  if (d === undefined) throw new ConfigError(field, `unknown drug ${JSON.stringify(v)}; allowed: ${DRUG_NAMES.join(', ')}`);
+  return d;
 }
 
+/** A concentration: a JSON number (a string such as "10" is refused, as for every other number). */
 export function parseConcentration(field: string, v: unknown): number {
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) v = Number(v);
   return checkNumber(field, v, LIMITS.concentration_nM.min, LIMITS.concentration_nM.max, { unit: 'nM' });
 }
 
 export function parseDrugs(field: string, v: unknown): DrugDoses {
   if (v === undefined) return {};
   if (!isObject(v)) throw new ConfigError(field, 'must be an object of drug name -> free concentration in nM');
-  const out: DrugDoses = {};
+  const out = new Map<DrugName, number>();
   for (const [k, conc] of Object.entries(v)) {
     const name = parseDrugName(`${field}.${k}`, k);
-    out[name] = parseConcentration(`${field}.${k}`, conc);
+    if (out.has(name)) throw new ConfigError(`${field}.${k}`, `drug ${name} given twice (names are case-insensitive)`);
+    out.set(name, parseConcentration(`${field}.${k}`, conc));
   }
-  return out;
+  return Object.fromEntries(out) as DrugDoses;
 }
 
 export function parseParams(field: string, v: unknown): Params {
@@ -84,14 +108,10 @@ export function parseParams(field: string, v: unknown): Params {
   if (v === undefined) return params;
   if (!isObject(v)) throw new ConfigError(field, 'must be an object of parameter overrides');
   for (const [k, val] of Object.entries(v)) {
-    if (!(PARAM_KEYS as string[]).includes(k)) {
-      throw new ConfigError(`${field}.${k}`, `unknown parameter; allowed: ${PARAM_KEYS.join(', ')}`);
-    }
-    const spec = PARAM_SPECS[k as ParamKey];
-    params[k as ParamKey] = checkNumber(`${field}.${k}`, val, spec.min, spec.max, {
-      integer: (spec as { integer?: boolean }).integer,
-      unit: spec.unit,
-    });
+    const key = PARAM_BY_NAME.get(k);
+    if (key === undefined) throw new ConfigError(`${field}.${k}`, `unknown parameter; allowed: ${PARAM_KEYS.join(', ')}`);
+    const spec: ParamSpec = PARAM_SPECS[key];
+    params[key] = checkNumber(`${field}.${k}`, val, spec.min, spec.max, { integer: spec.integer, unit: spec.unit });
   }
   checkModelConsistency(field, params);
   return params;
@@ -118,6 +138,57 @@ export function checkModelConsistency(field: string, p: Params): void {
     }
   }
   if (p.tRef_ms / p.dt_ms > 60000) throw new ConfigError(`${field}.tRef_ms`, 'refractory period too long for dt_ms');
+  const r0 = regionColumns(p);
+  if (r0.columns === 0) {
+    let h = Math.floor(p.voxel_um);
+    while (h > 1 && regionColumns({ ...p, voxel_um: h }).columns === 0) h--;
+    throw new ConfigError(
+      `${field}.voxel_um`,
+      `no voxel centre lies inside the ${p.regionX_um} x ${p.regionY_um} x ${p.regionZ_um} µm region; use voxel_um <= ${h} µm`,
+    );
+  }
+  if (r0.minProbeRadius_um > p.probeRadius_um) {
+    const need = Math.ceil(r0.minProbeRadius_um * 1000) / 1000;
+    throw new ConfigError(
+      `${field}.probeRadius_um`,
+      `the probe holds no voxel centre of the ${p.voxel_um} µm grid; use probeRadius_um >= ${need} µm`,
+    );
+  }
+}
+
+/**
+ * The region's voxel columns (x, y) that hold at least one voxel centre inside the ellipsoid (the same
+ * test as buildGeometry, at the z nearest the centre), and the smallest probe radius that holds one:
+ * O(nx ny), no grid allocated.
+ */
+export function regionColumns(p: Params): { columns: number; minProbeRadius_um: number } {
+  const h = p.voxel_um;
+  const nx = Math.ceil(p.regionX_um / h);
+  const ny = Math.ceil(p.regionY_um / h);
+  const nz = Math.ceil(p.regionZ_um / h);
+  const [ax, ay, az] = [p.regionX_um / 2, p.regionY_um / 2, p.regionZ_um / 2];
+  const [cx, cy, cz] = [(nx * h) / 2, (ny * h) / 2, (nz * h) / 2];
+  const kMid = Math.min(nz - 1, Math.max(0, Math.round(cz / h - 0.5)));
+  let columns = 0;
+  let minR2 = Infinity;
+  for (let j = 0; j < ny; j++) {
+    for (let i = 0; i < nx; i++) {
+      const x = (i + 0.5) * h;
+      const y = (j + 0.5) * h;
+      const u = (x - cx) / ax;
+      const v = (y - cy) / ay;
+      let inside = false;
+      for (const k of [kMid, kMid - 1, kMid + 1]) {
+        if (k < 0 || k >= nz) continue;
+        const w = ((k + 0.5) * h - cz) / az;
+        if (u * u + v * v + w * w <= 1) inside = true;
+      }
+      if (!inside) continue;
+      columns++;
+      minR2 = Math.min(minR2, (x - cx) ** 2 + (y - cy) ** 2);
+    }
+  }
+  return { columns, minProbeRadius_um: Math.sqrt(minR2) };
 }
 
 export function parseProtocol(field: string, v: unknown): Phase[] {
@@ -127,43 +198,75 @@ export function parseProtocol(field: string, v: unknown): Phase[] {
   return v.map((ph, i) => {
     const f = `${field}[${i}]`;
     if (!isObject(ph)) throw new ConfigError(f, 'must be an object {name, durationS, drugs}');
-    for (const k of Object.keys(ph)) {
-      if (!['name', 'durationS', 'drugs'].includes(k)) throw new ConfigError(`${f}.${k}`, 'unknown field; allowed: name, durationS, drugs');
-    }
-    const name = ph.name === undefined ? `phase${i + 1}` : ph.name;
-    if (typeof name !== 'string') throw new ConfigError(`${f}.name`, 'must be a string');
-    const durationS = checkNumber(`${f}.durationS`, ph.durationS, LIMITS.durationS.min, LIMITS.durationS.max, { unit: 's' });
+    checkKeys(f, ph, PHASE_KEYS);
+    const name = parseName(`${f}.name`, ph.name === undefined ? `phase${i + 1}` : ph.name);
+    // > 0 here; the smallest duration that works depends on the grid step (checked in parseScenario)
+    const durationS = checkNumber(`${f}.durationS`, ph.durationS, 0, LIMITS.durationS.max, { unit: 's', exclusiveMin: true });
     return { name, durationS, drugs: parseDrugs(`${f}.drugs`, ph.drugs) };
   });
 }
 
-/** Validate a scenario (the parsed JSON of a scenario file). */
-export function parseScenario(v: unknown, where = 'scenario'): Scenario {
+export interface ParseOptions {
+  /** Refuse a run whose memory estimate exceeds this many bytes (unset: no check). */
+  memoryBytes?: number;
+  /** How the budget is named in the message, e.g. "the memory of this machine". */
+  memoryName?: string;
+}
+
+/** Validate a scenario (the parsed JSON of a scenario file, or flags laid over one): the one validation path. */
+/** A default for an absent field; JSON null is a value (and refused where it is not allowed). */
+const dflt = (x: unknown, d: unknown): unknown => (x === undefined ? d : x);
+
+export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = {}): Scenario {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object');
-  for (const k of Object.keys(v)) {
-    if (!SCENARIO_KEYS.includes(k)) throw new ConfigError(`${where}.${k}`, `unknown field; allowed: ${SCENARIO_KEYS.join(', ')}`);
-  }
+  checkKeys(where, v, SCENARIO_KEYS);
   if (v.protocol === undefined) throw new ConfigError(`${where}.protocol`, 'is required: an array of phases {name, durationS, drugs}');
-  const neurons = checkNumber(`${where}.neurons`, v.neurons ?? 9000, LIMITS.neurons.min, LIMITS.neurons.max, { integer: true });
-  const seed = checkNumber(`${where}.seed`, v.seed ?? 1, LIMITS.seed.min, LIMITS.seed.max, { integer: true });
+  const name = parseName(`${where}.name`, dflt(v.name, 'scenario'));
+  const genotype = parseGenotype(`${where}.genotype`, dflt(v.genotype, 'wt'));
+  const neurons = checkNumber(`${where}.neurons`, dflt(v.neurons, 9000), LIMITS.neurons.min, LIMITS.neurons.max, { integer: true });
+  const seed = checkNumber(`${where}.seed`, dflt(v.seed, 1), LIMITS.seed.min, LIMITS.seed.max, { integer: true });
   const rec = v.recording === undefined ? {} : v.recording;
   if (!isObject(rec)) throw new ConfigError(`${where}.recording`, 'must be an object {spikes, sampleSteps}');
-  const spikes = rec.spikes ?? true;
+  checkKeys(`${where}.recording`, rec, RECORDING_KEYS);
+  const spikes = dflt(rec.spikes, true);
   if (typeof spikes !== 'boolean') throw new ConfigError(`${where}.recording.spikes`, 'must be true or false');
-  const sampleSteps = checkNumber(`${where}.recording.sampleSteps`, rec.sampleSteps ?? 10, 1, 1e6, { integer: true });
+  const sampleSteps = checkNumber(`${where}.recording.sampleSteps`, dflt(rec.sampleSteps, 10), 1, 1e6, { integer: true });
   const c0 = v.c0_nM === undefined ? undefined : parseConcentration(`${where}.c0_nM`, v.c0_nM);
-  const name = v.name ?? 'scenario';
-  if (typeof name !== 'string') throw new ConfigError(`${where}.name`, 'must be a string');
-  return {
-    name,
-    genotype: parseGenotype(`${where}.genotype`, v.genotype ?? 'wt'),
-    neurons,
-    seed,
-    phases: parseProtocol(`${where}.protocol`, v.protocol),
-    params: parseParams(`${where}.params`, v.params),
-    recording: { spikes, sampleSteps },
-    c0_nM: c0,
-  };
+  const phases = parseProtocol(`${where}.protocol`, v.protocol);
+  const params = parseParams(`${where}.params`, v.params);
+  // Every phase must hold enough grid steps for its summary (means over its last half, drift over its last quarter).
+  const gridS = (params.dt_ms * params.subSteps) / 1000;
+  const minSteps = MIN_SAMPLES_PER_PHASE * sampleSteps;
+  phases.forEach((ph, i) => {
+    if (Math.round(ph.durationS / gridS) < minSteps) {
+      throw new ConfigError(
+        `${where}.protocol[${i}].durationS`,
+        `must be >= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
+          (gridS * 1000).toPrecision(6),
+        )} ms grid step), got ${ph.durationS}`,
+      );
+    }
+  });
+  const sc: Scenario = { name, genotype, neurons, seed, phases, params, recording: { spikes, sampleSteps }, c0_nM: c0 };
+  if (o.memoryBytes !== undefined) {
+    checkMemory(
+      { neurons, params, durationS: totalDurationS(sc), recordSpikes: spikes, sampleSteps },
+      o.memoryBytes,
+      o.memoryName ?? 'the memory budget',
+      { neurons: `${where}.neurons`, grid: `${where}.params.voxel_um`, recording: `${where}.protocol` },
+    );
+  }
+  return sc;
+}
+
+/** Why the scenario has no steady state (nothing removes 5-HT), or undefined when it has one. */
+export function noSteadyStateReason(sc: Scenario): string | undefined {
+  const sert = GENOTYPES[sc.genotype].sert * sc.params.sertCapacity_nMps;
+  if (sert === 0 && sc.params.kClear_perH === 0) {
+    const why = GENOTYPES[sc.genotype].sert === 0 ? 'SERT knocked out' : 'sertCapacity_nMps 0';
+    return `nothing removes 5-HT (${why} and kClear_perH 0): no steady state exists, 5-HT rises for the whole run`;
+  }
+  return undefined;
 }
 
 export function totalDurationS(s: Scenario): number {

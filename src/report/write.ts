@@ -2,14 +2,16 @@
  * Writing results to an --out folder, safely:
  *  - A folder that already holds earlier raphe output is refused (OutputExistsError) unless `force`,
  *    and the refusal happens before anything is written.
- *  - Everything is serialized in memory first, then written into a fresh staging folder next to the
- *    target (same parent, so renames stay on one file system), then moved into place by rename.
- *    A new target folder appears whole in one rename. Into an existing folder, earlier raphe files are
- *    first moved aside into the staging folder and put back if any move fails, so a failure midway
- *    never leaves a half-written folder nor destroys earlier results.
+ *  - A folder holding files raphe did not write is refused (they would be lost in the replacement).
+ *  - The staging folder (next to the target: same parent, so renames stay on one file system) is
+ *    created before the run (OutputFolder.prepare), so an unusable --out is a user error found first.
+ *  - The files are written into the staging folder, then the folder replaces the target by rename:
+ *    an earlier results folder is renamed aside, the staged one renamed in, the old one removed. A
+ *    failure midway puts the earlier folder back; a signal finishes the step (settleOutputs).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError } from '../model/errors.js';
 import type { RunResult } from '../record/run-result.js';
 import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
 import { countPassed, type FindingRow } from './findings-table.js';
@@ -26,10 +28,10 @@ export const OUTPUT_FILE_NAMES = [
   'conditions.json',
 ] as const;
 
-export class OutputExistsError extends Error {
+export class OutputExistsError extends ConfigError {
   readonly dir: string;
   constructor(dir: string) {
-    super(`--out ${dir}: holds earlier results; use --force to overwrite`);
+    super(`--out ${dir}`, 'holds earlier results; use --force to overwrite');
     this.name = 'OutputExistsError';
     this.dir = dir;
   }
@@ -38,11 +40,13 @@ export class OutputExistsError extends Error {
 export interface WriteOptions {
   force: boolean;
   /**
-   * Called at each step of the write ('staged' when the staging folder is complete, then 'moved' with
-   * each file name as it lands). For tests and progress output; an exception thrown here aborts the
+   * Called at each step of the write ('staged' when the staging folder is complete, 'aside' when an
+   * earlier results folder has been renamed aside, 'moved' when the new one is in place). For tests and progress output; an exception thrown here aborts the
    * write and rolls back like any other failure.
    */
-  onStep?: (step: 'staged' | 'moved', file?: string) => void;
+  onStep?: (step: 'staged' | 'aside' | 'moved') => void;
+  /** A folder prepared before the run (OutputFolder.prepare); default: prepared here. */
+  target?: OutputFolder;
 }
 
 export interface RunWriteOptions extends WriteOptions {
@@ -109,15 +113,215 @@ export function earlierOutputs(dir: string): string[] {
   return entries.filter((n) => names.has(n));
 }
 
-function checkTarget(dir: string, force: boolean): void {
+/** A write that failed for a cause of the environment (disk full, read-only, I/O): the CLI exits 1. */
+export class OutputWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputWriteError';
+  }
+}
+
+const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+
+/** Longest file or folder name most file systems take, bytes. */
+export const MAX_NAME_BYTES = 255;
+
+function rmQuiet(p: string): void {
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch {
+    // best effort
+  }
+}
+
+/** Every output folder being written, so a signal handler can finish or undo its replacement. */
+const ACTIVE = new Set<OutputFolder>();
+
+/**
+ * One output folder, from the checks before a run to the one rename that puts the results in place:
+ *  prepare (before the run: every user error is a ConfigError, and the staging folder is created, so
+ *  a folder that cannot be created or written is found before any simulation work), stage (write the
+ *  files into the staging folder), moveAside (an earlier results folder is renamed aside), moveIn (the
+ *  staged folder is renamed to the target, the old one removed). `abandon` removes what was created.
+ */
+export class OutputFolder {
+  /** 'prepared' -> 'staged' -> 'aside' -> 'done' (or 'abandoned'). */
+  state: 'prepared' | 'staged' | 'aside' | 'done' | 'abandoned' = 'prepared';
+  private constructor(
+    readonly given: string,
+    readonly dir: string,
+    readonly staging: string,
+    readonly aside: string,
+    /** Parent folders created by prepare, outermost first. */
+    readonly created: string[],
+  ) {}
+
+  static prepare(given: string, force: boolean): OutputFolder {
+    if (given.trim() === '') throw new ConfigError('--out', 'must name a folder');
+    const dir = path.resolve(given);
+    for (const part of dir.split(path.sep)) {
+      if (Buffer.byteLength(part) > MAX_NAME_BYTES)
+        throw new ConfigError(`--out`, `a folder name in the path is ${Buffer.byteLength(part)} bytes; at most ${MAX_NAME_BYTES}`);
+    }
+    checkTarget(given, dir, force);
+    // The nearest existing ancestor must be a folder; create the missing ones (removed again on failure).
+    const parent = path.dirname(dir);
+    const missing: string[] = [];
+    let p = parent;
+    for (;;) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(p);
+      } catch (e) {
+        if (code(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${p}: ${code(e)}`);
+      }
+      if (st) {
+        if (!st.isDirectory()) throw new ConfigError(`--out ${given}`, `${p} is not a folder`);
+        break;
+      }
+      missing.unshift(p);
+      p = path.dirname(p);
+    }
+    const created: string[] = [];
+    const undo = () => {
+      for (const d of [...created].reverse()) rmQuiet(d);
+    };
+    try {
+      for (const d of missing) {
+        fs.mkdirSync(d);
+        created.push(d);
+      }
+    } catch (e) {
+      undo();
+      throw new ConfigError(`--out ${given}`, `cannot create the folder ${missing[created.length]}: ${code(e)}`);
+    }
+    let staging: string;
+    try {
+      staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir).slice(0, 100)}.raphe-staging-`));
+    } catch (e) {
+      undo();
+      throw new ConfigError(`--out ${given}`, `cannot write in ${parent}: ${code(e)}`);
+    }
+    try {
+      const probe = path.join(staging, '.write-test');
+      fs.writeFileSync(probe, 'raphe\n');
+      fs.unlinkSync(probe);
+    } catch (e) {
+      rmQuiet(staging);
+      undo();
+      throw new ConfigError(`--out ${given}`, `cannot write in ${parent}: ${code(e)}`);
+    }
+    const out = new OutputFolder(given, dir, staging, `${staging}-old`, created);
+    ACTIVE.add(out);
+    return out;
+  }
+
+  /** Write the files into the staging folder. A failure (disk full, ...) removes it: OutputWriteError. */
+  stage(build: () => [string, Content][], onStep?: WriteOptions['onStep']): void {
+    try {
+      const files = build();
+      for (const [name, content] of files) {
+        try {
+          writeContent(path.join(this.staging, name), content);
+        } catch (e) {
+          throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
+        }
+      }
+      this.state = 'staged';
+      onStep?.('staged');
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
+  }
+
+  /** Rename an earlier results folder aside (nothing when there is none). */
+  moveAside(force: boolean, onStep?: WriteOptions['onStep']): void {
+    try {
+      checkTarget(this.given, this.dir, force); // again: another process may have written there meanwhile
+      if (fs.existsSync(this.dir)) fs.renameSync(this.dir, this.aside);
+      this.state = 'aside';
+      onStep?.('aside');
+    } catch (e) {
+      this.putBack();
+      this.abandon();
+      if (e instanceof ConfigError || e instanceof OutputWriteError) throw e;
+      throw new OutputWriteError(`--out ${this.given}: cannot replace the folder: ${code(e)}`);
+    }
+  }
+
+  /** Rename the staged folder to the target, then remove the old one. */
+  moveIn(onStep?: WriteOptions['onStep']): void {
+    try {
+      fs.renameSync(this.staging, this.dir);
+    } catch (e) {
+      this.putBack();
+      this.abandon();
+      throw new OutputWriteError(`--out ${this.given}: cannot move the results in place: ${code(e)}`);
+    }
+    this.state = 'done';
+    ACTIVE.delete(this);
+    rmQuiet(this.aside);
+    onStep?.('moved');
+  }
+
+  private putBack(): void {
+    if (fs.existsSync(this.aside) && !fs.existsSync(this.dir)) {
+      try {
+        fs.renameSync(this.aside, this.dir);
+      } catch {
+        // the earlier results stay in `aside`, named in the error below
+      }
+    }
+  }
+
+  /** Remove the staging folder and created parents; earlier results are put back. */
+  abandon(): void {
+    if (this.state === 'done' || this.state === 'abandoned') return;
+    this.putBack();
+    rmQuiet(this.staging);
+    if (!fs.existsSync(this.aside)) for (const d of [...this.created].reverse()) rmQuiet(d);
+    this.state = 'abandoned';
+    ACTIVE.delete(this);
+  }
+
+  /** On a signal: a replacement midway (old aside) is finished; anything earlier is undone. */
+  settle(): void {
+    if (this.state === 'aside') this.moveIn();
+    else this.abandon();
+  }
+}
+
+/** Finish or undo every output folder in progress (for SIGINT/SIGTERM handlers). */
+export function settleOutputs(): void {
+  for (const o of [...ACTIVE]) {
+    try {
+      o.settle();
+    } catch {
+      // keep settling the others
+    }
+  }
+}
+
+function checkTarget(given: string, dir: string, force: boolean): void {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const c = code(e);
+    if (c === 'ENOENT') return;
+    throw new ConfigError(`--out ${given}`, c === 'ENOTDIR' ? 'a part of the path is not a folder' : `cannot use the folder: ${c}`);
   }
-  if (st && !st.isDirectory()) throw new Error(`--out ${dir}: exists and is not a folder`);
-  if (st && !force && earlierOutputs(dir).length > 0) throw new OutputExistsError(dir);
+  if (!st.isDirectory()) throw new ConfigError(`--out ${given}`, 'exists and is not a folder');
+  const names = new Set<string>(OUTPUT_FILE_NAMES);
+  const entries = fs.readdirSync(dir);
+  const other = entries.filter((n) => !names.has(n));
+  if (other.length)
+    throw new ConfigError(
+      `--out ${given}`,
+      `holds files raphe did not write (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}); choose a new or empty folder`,
+    );
+  if (!force && entries.length > 0) throw new OutputExistsError(given);
 }
 
 function writeContent(file: string, content: Content): void {
@@ -134,88 +338,21 @@ function writeContent(file: string, content: Content): void {
   }
 }
 
-function rmQuiet(p: string): void {
-  try {
-    fs.rmSync(p, { recursive: true, force: true });
-  } catch {
-    // best effort: a leftover staging folder is harmless (hidden, named .raphe-staging-*)
-  }
-}
-
 /**
- * Write `files` into `dir` with the safety rules above. `build` produces the contents; it runs after
- * the refusal check and before anything touches the disk, so serialization errors write nothing.
+ * Write `files` into `dir` with the safety rules above, in one go (prepare, stage, replace). `build`
+ * produces the contents; serialization errors write nothing.
  */
 function writeAtomically(dirIn: string, build: () => [string, Content][], opts: WriteOptions): WriteResult {
-  const dir = path.resolve(dirIn);
-  checkTarget(dir, opts.force);
-  const files = build();
-
-  const parent = path.dirname(dir);
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.raphe-staging-`));
-  const fresh = path.join(staging, 'new');
-  const aside = path.join(staging, 'old');
-  const written = files.map(([name]) => path.join(dir, name));
-  let keepStaging = false;
-  try {
-    fs.mkdirSync(fresh);
-    for (const [name, content] of files) writeContent(path.join(fresh, name), content);
-    opts.onStep?.('staged');
-    // Check again: another process may have written there meanwhile.
-    checkTarget(dir, opts.force);
-
-    if (!fs.existsSync(dir)) {
-      // A new folder appears whole, in one rename.
-      fs.renameSync(fresh, dir);
-      for (const [name] of files) opts.onStep?.('moved', name);
-      rmQuiet(staging);
-      return { dir, files: written };
-    }
-
-    // Existing folder: move earlier raphe files aside, move new ones in, roll back on failure.
-    const movedAside: string[] = [];
-    const movedIn: string[] = [];
-    try {
-      fs.mkdirSync(aside);
-      for (const name of earlierOutputs(dir)) {
-        fs.renameSync(path.join(dir, name), path.join(aside, name));
-        movedAside.push(name);
-      }
-      for (const [name] of files) {
-        fs.renameSync(path.join(fresh, name), path.join(dir, name));
-        movedIn.push(name);
-        opts.onStep?.('moved', name);
-      }
-    } catch (e) {
-      for (const name of movedIn.reverse()) {
-        try {
-          fs.rmSync(path.join(dir, name), { force: true });
-        } catch {
-          /* keep rolling back */
-        }
-      }
-      const lost: string[] = [];
-      for (const name of movedAside.reverse()) {
-        try {
-          fs.renameSync(path.join(aside, name), path.join(dir, name));
-        } catch {
-          lost.push(name);
-        }
-      }
-      if (lost.length) {
-        // Do not delete the staging folder: it still holds the earlier files we could not put back.
-        keepStaging = true;
-        if (e instanceof Error) e.message += ` (earlier ${lost.join(', ')} kept in ${aside})`;
-      }
-      throw e;
-    }
-    rmQuiet(staging);
-    return { dir, files: written };
-  } catch (e) {
-    if (!keepStaging) rmQuiet(staging);
-    throw e;
-  }
+  const out = opts.target ?? OutputFolder.prepare(dirIn, opts.force);
+  const files: string[] = [];
+  out.stage(() => {
+    const f = build();
+    for (const [name] of f) files.push(path.join(out.dir, name));
+    return f;
+  }, opts.onStep);
+  out.moveAside(opts.force, opts.onStep);
+  out.moveIn(opts.onStep);
+  return { dir: out.dir, files };
 }
 
 /**

@@ -12,10 +12,12 @@ import { resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import type { Engine, RecordBatch } from '../engines/engine.js';
 import { buildModel, type Model } from '../model/derive.js';
 import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from '../model/drugs.js';
+import { checkNumber } from '../model/errors.js';
 import { defaultParams } from '../model/params.js';
+import { gb, maxNeuronsWithin } from '../model/resources.js';
+import { LIMITS, checkModelConsistency, parseConcentration, parseDrugName, parseGenotype } from '../model/scenario.js';
 import type { Frame, GridSlice, Layout, SimApi, SimConfig, SimInfo, Summary } from './protocol.js';
 
-const MAX_NEURONS = 2_000_000;
 /** Raster spikes kept for one frame before the oldest are dropped (the caller is not pulling). */
 const MAX_PENDING_SPIKES = 200_000;
 /** Simulated seconds of history kept for summaries. */
@@ -56,21 +58,32 @@ function yieldToEvents(): Promise<void> {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const isSoftwareAdapter = (name: string) => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
 
-function checkGenotype(g: string): Genotype {
-  if (!(GENOTYPE_NAMES as string[]).includes(g)) throw new Error(`unknown genotype '${g}' (one of ${GENOTYPE_NAMES.join(', ')})`);
-  return g as Genotype;
+/**
+ * The demo's practical memory budget (a browser tab holds far less than the machine): the neuron cap
+ * is derived from it with the model's memory estimate (src/model/resources.ts), not a magic number.
+ */
+export const DEMO_MEMORY_BUDGET_BYTES = 2 * 2 ** 30;
+
+// The same checks and limits as a scenario (src/model/scenario.ts), with the same one-line ConfigErrors.
+function checkGenotype(g: unknown): Genotype {
+  return parseGenotype('genotype', g);
 }
 
-function checkDose(name: string, nM: number): DrugName {
-  if (!(DRUG_NAMES as string[]).includes(name)) throw new Error(`unknown drug '${name}' (one of ${DRUG_NAMES.join(', ')})`);
-  if (typeof nM !== 'number' || !Number.isFinite(nM) || nM < 0)
-    throw new Error(`drug ${name}: concentration must be a finite number >= 0 nM`);
-  return name as DrugName;
+function checkDose(name: string, nM: unknown): DrugName {
+  const d = parseDrugName(`doses.${name}`, name);
+  parseConcentration(`doses.${name}`, nM);
+  return d;
 }
 
-function checkNeurons(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_NEURONS) throw new Error(`neurons must be an integer between 1 and ${MAX_NEURONS}`);
-  return n;
+function checkNeurons(n: unknown, voxelUm: number | 'auto'): number {
+  const params = defaultParams();
+  if (typeof voxelUm === 'number') params.voxel_um = voxelUm;
+  const cap = Math.min(LIMITS.neurons.max, maxNeuronsWithin(DEMO_MEMORY_BUDGET_BYTES, params));
+  checkNumber('neurons', n, LIMITS.neurons.min, LIMITS.neurons.max, { integer: true });
+  return checkNumber('neurons', n, LIMITS.neurons.min, cap, {
+    integer: true,
+    unit: `(the demo's memory budget, ${gb(DEMO_MEMORY_BUDGET_BYTES)}, at voxel_um ${params.voxel_um})`,
+  });
 }
 
 export class Simulation implements SimApi {
@@ -126,10 +139,20 @@ export class Simulation implements SimApi {
   async init(config: SimConfig = {}): Promise<SimInfo> {
     const { doses, genotype, sliceZ, ...rest } = config;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (this.s as Record<string, unknown>)[k] = v;
-    this.s.neurons = checkNeurons(this.s.neurons);
+    if (this.s.voxelUm !== 'auto') {
+      const params = defaultParams();
+      params.voxel_um = checkNumber('voxelUm', this.s.voxelUm, 1, 1000, { unit: 'µm' });
+      checkModelConsistency('voxelUm', params);
+    }
+    this.s.sampleSteps = checkNumber('sampleSteps', this.s.sampleSteps, 1, 1e6, { integer: true });
+    this.s.seed = checkNumber('seed', this.s.seed, LIMITS.seed.min, LIMITS.seed.max, { integer: true });
+    this.s.neurons = checkNeurons(this.s.neurons, this.s.voxelUm);
     if (genotype !== undefined) this.genotype = checkGenotype(genotype);
     this.doses = {};
-    for (const [name, nM] of Object.entries(doses ?? {})) if (nM > 0) this.doses[checkDose(name, nM)] = nM;
+    for (const [name, nM] of Object.entries(doses ?? {})) {
+      const d = checkDose(name, nM);
+      if (nM > 0) this.doses[d] = nM;
+    }
     if (sliceZ !== undefined) this.sliceZ = sliceZ;
     await this.exclusive(async () => {
       if (!this.resolved) {
@@ -223,7 +246,10 @@ export class Simulation implements SimApi {
 
   async setDoses(doses: Record<string, number>): Promise<void> {
     const next: DrugDoses = {};
-    for (const [name, nM] of Object.entries(doses)) if (checkDose(name, nM) && nM > 0) next[name as DrugName] = nM;
+    for (const [name, nM] of Object.entries(doses)) {
+      const d = checkDose(name, nM);
+      if (nM > 0) next[d] = nM;
+    }
     await this.exclusive(async () => this.applyDoses(next));
   }
 
@@ -235,7 +261,7 @@ export class Simulation implements SimApi {
   }
 
   async setNeurons(n: number): Promise<void> {
-    checkNeurons(n);
+    checkNeurons(n, this.s.voxelUm);
     await this.exclusive(async () => {
       // Start the new tissue from where the current one stands (its 5-HT and rate), when it has run
       // long enough to say: no new steady-state estimate needed.
