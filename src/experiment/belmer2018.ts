@@ -31,7 +31,20 @@ export interface ExperimentOptions {
   onProgress?: (fraction: number) => void;
   /** Most conditions in one batch (default: as many as the engine allows). */
   maxBatch?: number;
+  /**
+   * End each condition once settled, after at least this fraction of its duration (default
+   * SETTLE_MIN_FRACTION; 1: always the full duration). The baselines always run in full: F1 reads
+   * their ISI CV, and a shorter window would censor the long intervals.
+   */
+  settleMinFraction?: number;
 }
+
+/**
+ * A condition starts at its estimated steady state, so most settle long before their fixed length:
+ * each runs at least this fraction of it, then ends as soon as it (and every other condition of its
+ * batch) is settled across the last quarter (record/analysis.ts isSettled).
+ */
+export const SETTLE_MIN_FRACTION = 0.5;
 
 export interface ExperimentResult {
   conditions: { name: string; result: RunResult }[];
@@ -59,7 +72,12 @@ export function conditionScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed'
 export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
   const scenarios = conditionScenarios(o);
-  const results = await runScenarios(scenarios, o.engine, { onProgress: o.onProgress, maxBatch: o.maxBatch });
+  const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
+  const results = await runScenarios(scenarios, o.engine, {
+    onProgress: o.onProgress,
+    maxBatch: o.maxBatch,
+    settle: minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[0].drugs).length ? minFraction : 1) } : undefined,
+  });
   const failed = results.find((r) => !r.summary.complete);
   if (failed) throw new Error(`condition ${failed.name} failed: ${failed.summary.error}`);
   const measures: Record<string, ConditionMeasure> = {};

@@ -10,7 +10,7 @@ import type { EstimateRequest, ResolvedEngine, SteadyStateEstimate } from '../en
 import type { BatchEngine, Engine, EngineInfo, EngineOptions, RecordBatch } from '../engines/engine.js';
 import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import type { Scenario } from '../model/scenario.js';
-import { isiStats, meanOver, relativeDrift } from '../record/analysis.js';
+import { isiStats, isSettled, meanOver, relativeDrift } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
 
 export interface RunOptions {
@@ -22,6 +22,13 @@ export interface RunOptions {
   driftTolerance?: number;
   /** Most scenarios in one batch (default: as many as the engine allows). */
   maxBatch?: number;
+  /**
+   * End the last phase early once settled (the card's settling rule): after at least `minFraction(sc)`
+   * of its durationS (the largest over the batch; 1 = never early), as soon as every run of the batch
+   * is settled across the last quarter of the phase so far (isSettled, checked after each chunk);
+   * durationS is then the phase's longest length.
+   */
+  settle?: { minFraction(sc: Scenario): number };
 }
 
 /** A scenario made ready to run: its model, starting steady state, engine options and phase lengths. */
@@ -41,7 +48,11 @@ export async function prepareScenarios(scenarios: Scenario[], engine: Pick<Resol
   const models = scenarios.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
   const need = scenarios.flatMap((sc, i) => (sc.c0_nM === undefined ? [i] : []));
   const t0 = performance.now();
-  const reqs: EstimateRequest[] = need.map((i) => ({ model: models[i], doses: scenarios[i].phases[0].drugs }));
+  const reqs: EstimateRequest[] = need.map((i) => ({
+    model: models[i],
+    doses: scenarios[i].phases[0].drugs,
+    options: { runSeconds: scenarios[i].phases.reduce((a, ph) => a + ph.durationS, 0) },
+  }));
   const ests = reqs.length ? await engine.estimate(reqs) : [];
   const estSeconds = (performance.now() - t0) / 1000 / Math.max(1, need.length);
   return scenarios.map((sc, i) => {
@@ -110,6 +121,17 @@ export async function runScenario(sc: Scenario, engine: ResolvedEngine, o: RunOp
   return (await runScenarios([sc], engine, o))[0];
 }
 
+/** Whether every run's probe drifts under `tol` across the last quarter of [fromS, toS]. */
+function allSettled(records: RecordBatch[][], fromS: number, toS: number, dt: number, tol: number): boolean {
+  return records.every((rs) => {
+    const step = rs.flatMap((b) => Array.from(b.samples.step));
+    const tS = Float64Array.from(step, (s) => s * dt);
+    const probe = Float64Array.from(rs.flatMap((b) => Array.from(b.samples.probe)));
+    const from = fromS + 0.75 * (toS - fromS);
+    return isSettled(relativeDrift(tS, probe, from, toS), meanOver(tS, probe, from, toS), tol);
+  });
+}
+
 /** The phase loop of one batch: scenarios of equal phase lengths on one BatchEngine. */
 async function runBatch(
   members: PreparedScenario[],
@@ -135,7 +157,11 @@ async function runBatch(
         if (pi > 0) batch!.setDoses(s, ph.drugs);
         phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, drugs: ph.drugs });
       });
-      tS += steps * dt;
+      const last = pi === first.phaseSteps.length - 1;
+      const minFraction = o.settle ? Math.max(...members.map((p) => o.settle!.minFraction(p.sc))) : 1;
+      const minSteps = last && minFraction < 1 ? Math.round(minFraction * steps) : Infinity;
+      const phaseStart = tS;
+      let ran = 0;
       for (let t = 0; t < steps; t += chunk) {
         const n = Math.min(chunk, steps - t);
         const out = await batch.advance(n);
@@ -143,7 +169,14 @@ async function runBatch(
           records[s].push(r);
         });
         advanced(n);
+        ran += n;
+        if (ran >= minSteps && ran < steps && allSettled(records, phaseStart, phaseStart + ran * dt, dt, o.driftTolerance ?? 0.02)) {
+          advanced(steps - ran); // the progress bar counts the steps not needed as done
+          for (const ph of phases) ph[pi].endS = phaseStart + ran * dt;
+          break;
+        }
       }
+      tS += ran * dt;
     }
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -260,7 +293,7 @@ export function assembleResult(
         meanRateHz: meanOver(tS, rateHz, mid, end),
         probe5htNm: meanOver(tS, probeNm, mid, end),
         probeDriftLastQuarter: d,
-        settled: Number.isFinite(d) && Math.abs(d) < driftTol,
+        settled: isSettled(d, meanOver(tS, probeNm, ph.startS + 0.75 * (end - ph.startS), end), driftTol),
       };
     }),
     spikes,
@@ -286,7 +319,7 @@ export function assembleResult(
       fractionRegular: isi ? isi.fractionRegular : NaN,
       probe5htNm: meanOver(tS, probeNm, half, endS),
       probeDriftLastQuarter: drift,
-      settled: Number.isFinite(drift) && Math.abs(drift) < driftTol,
+      settled: isSettled(drift, meanOver(tS, probeNm, quarter, endS), driftTol),
       massBalanceRelError: relError,
       c0Nm: est.c0_nM,
       rate0Hz: est.rate_Hz,

@@ -13,6 +13,19 @@ export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: n
 }
 
 /** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean. */
+/**
+ * Probe changes below this are read as no change (nM): the detection limit of microdialysis is about
+ * 0.1-0.5 nM, and a probe near zero (firing silenced by a 5-HT1A agonist) has a relative drift that says
+ * nothing, so a run counts as settled when its relative drift is under the tolerance or its absolute
+ * change across the window is under this.
+ */
+export const PROBE_FLOOR_NM = 0.1;
+
+/** The settling rule: |relative drift| < tol, or the absolute change |drift x mean| under PROBE_FLOOR_NM. */
+export function isSettled(drift: number, mean: number, tol: number): boolean {
+  return Number.isFinite(drift) && (Math.abs(drift) < tol || Math.abs(drift * mean) < PROBE_FLOOR_NM);
+}
+
 export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
   let n = 0,
     sx = 0,

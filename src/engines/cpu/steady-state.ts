@@ -32,6 +32,12 @@ export interface EstimateOptions {
   patchVoxels?: number;
   /** Biological time the patch runs, s (the last 40% are averaged); default from the slowest relaxation. */
   patchSeconds?: number;
+  /**
+   * Biological time of the run this estimate starts, s. The patch then runs at most max(2 s, 4 x the
+   * run): a run shorter than the tissue's slowest relaxation cannot be measured settled anyway, and its
+   * start need not be refined beyond what it can show (a 50 ms run no longer waits 10 s for its start).
+   */
+  runSeconds?: number;
 }
 
 /** Open-loop rate (Hz) of the first `cells` cells at uniform 5-HT c (nM). */
@@ -109,7 +115,8 @@ function refineOnPatch(m: Model, doses: DrugDoses, wm: SteadyStateEstimate, o: E
   const KmEff = deriveConstants(m, doses).KmEff;
   const vmaxMean = meanVmax(m);
   const tauUptake = vmaxMean > 0 ? (KmEff + wm.c0_nM) ** 2 / (vmaxMean * KmEff) : 0;
-  const seconds = o.patchSeconds ?? Math.min(90, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
+  const cap = o.runSeconds === undefined ? Infinity : Math.max(2, 4 * o.runSeconds);
+  const seconds = o.patchSeconds ?? Math.min(90, cap, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
   const steps = Math.round(seconds / m.dtGrid_s);
   const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
   eng.advanceSync(Math.round(steps * 0.6));
