@@ -15,6 +15,7 @@ import { defaultParams } from '../model/params.js';
 import { checkMemory } from '../model/resources.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
+import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
@@ -83,8 +84,12 @@ function isiText(r: RunResult): string {
 }
 
 /** The engine; notices (e.g. the CPU fallback) go to stderr. The CPU engine runs on `cpuThreads` threads. */
-async function engineFor(choice: string | undefined, cpuThreads = availableParallelism()): Promise<ResolvedEngine> {
-  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(cpuThreads) });
+async function engineFor(
+  choice: string | undefined,
+  job: { cells: number; sims: number },
+  cpuThreads = availableParallelism(),
+): Promise<ResolvedEngine> {
+  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(cpuThreads), job });
 }
 
 async function cmdRun(argv: string[]): Promise<number> {
@@ -110,7 +115,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const choice = parseEngine(v.engine);
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
-  const engine = await engineFor(choice);
+  const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
   const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f) });
   bar.done();
@@ -123,10 +128,12 @@ async function cmdRun(argv: string[]): Promise<number> {
   const settled = (ok: boolean | undefined) => (noSteady ? ' (no steady state exists)' : ok ? ' (settled)' : ' (not settled)');
   if (v.json) {
     const extra = noSteady ? { steadyState: false, warning: noSteady } : {};
-    process.stdout.write(JSON.stringify({ ...summaryJson(r).summary, ...extra, phases: r.phases, outDir: v.out ?? null }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ...summaryJson(r).summary, engineReason: engine.reason, ...extra, phases: r.phases, outDir: v.out ?? null }) + '\n',
+    );
   } else {
     const lines = [
-      `engine      ${s.engine} (${s.adapter})`,
+      `engine      ${s.engine} (${s.adapter}); ${engine.reason}`,
       `neurons     ${s.neurons}, ${s.genotype}, seed ${s.seed}, ${s.durationS.toFixed(3)} s simulated in ${s.wallSeconds.toFixed(1)} s`,
       ...r.phases.map(
         (p) =>
@@ -184,7 +191,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   );
   const out = prepareOut(v.out, v.force);
   // on the CPU engine, one condition per thread (--threads, default one per core)
-  const engine = await engineFor(choice, threads || availableParallelism());
+  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,
@@ -218,6 +225,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         experiment: 'belmer2018',
         engine: res.engine,
         adapter: res.adapter,
+        engineReason: engine.reason,
         neurons,
         seed,
         wallSeconds: res.wallSeconds,
@@ -229,7 +237,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     );
   } else {
     process.stdout.write(
-      `Belmer et al. 2018 on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\n\n`,
+      `Belmer et al. 2018 on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
     );
     process.stdout.write(formatFindingsTable(res.findings) + '\n');
     if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);

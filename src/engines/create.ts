@@ -31,6 +31,8 @@ export interface EstimateRequest {
 export interface ResolvedEngine {
   kind: EngineKind;
   adapter: string;
+  /** Why this engine, for the run's header (e.g. auto's choice on a software adapter). */
+  reason: string;
   /** One simulation. */
   create(opts: EngineOptions): Promise<Engine>;
   /** Several simulations of one tissue, advanced together (see BatchEngine). */
@@ -53,7 +55,20 @@ export interface CpuProvider {
 
 export interface ResolveOptions {
   cpu?: CpuProvider;
+  /** The job in hand, for `auto` on a software adapter: cells per simulation and simulations (none: WebGPU whenever an adapter exists, as in the demo). */
+  job?: { cells: number; sims: number };
 }
+
+/** Software Vulkan (lavapipe/llvmpipe, SwiftShader): WebGPU on the CPU's own cores. */
+export const isSoftwareAdapter = (name: string): boolean => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
+
+/**
+ * `auto` on a software adapter runs WebGPU only for single runs of at least this many cells. Measured
+ * with `npm run bench` on 2 cores (bench/README.md): lavapipe / multi-threaded CPU engine 0.89x at 9,000
+ * cells and 1.03x at 100,000 (the same run), 1.9x at 1,000,000 (an earlier run); and batches gain
+ * nothing on lavapipe (compute-bound), while the CPU engine runs one simulation per core.
+ */
+export const SOFTWARE_GPU_MIN_CELLS = 300_000;
 
 const inThread = async (items: EstimateRequest[]) => items.map((it) => estimateSteadyState(it.model, it.doses, it.options));
 
@@ -67,6 +82,7 @@ export async function resolveEngine(
   const cpu: ResolvedEngine = {
     kind: 'cpu',
     adapter: p.adapter,
+    reason: choice === 'cpu' ? 'asked for (--engine cpu)' : 'auto: no WebGPU adapter',
     create: p.create,
     createBatch: async (sims) => {
       if (sims.length === 1) return singleAsBatch(await p.create(sims[0]));
@@ -83,10 +99,27 @@ export async function resolveEngine(
     notice('raphe: no WebGPU adapter found; running on the CPU engine');
     return cpu;
   }
+  if (choice === 'auto' && ro.job && isSoftwareAdapter(ctx.adapterName)) {
+    const job = ro.job;
+    if (job.sims > 1 || job.cells < SOFTWARE_GPU_MIN_CELLS) {
+      const sw = `software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
+      const why =
+        job.sims > 1
+          ? `${job.sims} simulations: the CPU engine runs one per core, ${sw} gains nothing from batches`
+          : `${job.cells.toLocaleString('en-US')} cells: ${sw} is no faster than the CPU engine below ${SOFTWARE_GPU_MIN_CELLS.toLocaleString('en-US')}`;
+      return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)` };
+    }
+  }
   const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
   return {
     kind: 'webgpu',
     adapter: ctx.adapterName,
+    reason:
+      choice === 'webgpu'
+        ? 'asked for (--engine webgpu)'
+        : isSoftwareAdapter(ctx.adapterName)
+          ? `auto: ${SOFTWARE_GPU_MIN_CELLS.toLocaleString('en-US')} cells or more on software Vulkan`
+          : 'auto: a WebGPU adapter',
     create: (o) => WebGpuEngine.create(o, ctx),
     createBatch: (sims) => WebGpuBatch.create(sims, ctx),
     maxBatch: (model, recordSpikes) => Math.max(1, WebGpuBatch.maxSims(model, ctx, {}, recordSpikes)),

@@ -8,7 +8,7 @@
  * commands that arrive between chunks never race a running advance.
  */
 import { transfer } from 'comlink';
-import { resolveEngine, type ResolvedEngine } from '../engines/create.js';
+import { isSoftwareAdapter, resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import type { Engine, RecordBatch } from '../engines/engine.js';
 import { buildModel, type Model } from '../model/derive.js';
 import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from '../model/drugs.js';
@@ -56,7 +56,6 @@ function yieldToEvents(): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const isSoftwareAdapter = (name: string) => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
 
 /**
  * The demo's practical memory budget (a browser tab holds far less than the machine): the neuron cap
