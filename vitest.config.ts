@@ -18,5 +18,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // hermetic: every CLI run in the tests estimates its steady state afresh (estimate-cache.test.ts turns the cache on)
+    env: { RAPHE_CACHE: '0' },
   },
 });

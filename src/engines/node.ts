@@ -2,10 +2,11 @@
  * The Node-only engine pieces (worker_threads), kept out of create.ts so the browser bundle stays free
  * of them: the CPU provider the CLI injects into resolveEngine (a single run on ParallelCpuEngine, cells
  * split over threads; a batch as ThreadedCpuBatch, one simulation per thread; steady-state estimates
- * in parallel), and the engines the benchmark measures one by one.
+ * in parallel, through a disk cache: cpu/estimate-cache.ts), and the engines the benchmark measures one by one.
  */
 import { availableParallelism } from 'node:os';
 import type { CpuProvider } from './create.js';
+import { cachedEstimates } from './cpu/estimate-cache.js';
 import { ParallelCpuEngine } from './cpu/parallel-engine.js';
 import { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
 
@@ -20,7 +21,7 @@ export function nodeCpuProvider(threads: number = availableParallelism()): CpuPr
     adapter: `JavaScript, ${T} thread${T === 1 ? '' : 's'}`,
     create: (o) => ParallelCpuEngine.create(o, T),
     createBatch: (sims) => ThreadedCpuBatch.create(sims, T),
-    estimate: (items) => estimateSteadyStates(items, T),
+    estimate: (items) => cachedEstimates(items, (todo) => estimateSteadyStates(todo, T)),
   };
 }
 export { getGpu, LAVAPIPE_ICD, SWIFTSHADER_ICD } from './webgpu/gpu-context.js';
