@@ -28,3 +28,5 @@ if (stale && existsSync(join(root, 'node_modules', 'esbuild'))) {
 }
 const { main } = await import(pathToFileURL(cli).href);
 process.exitCode = await main(process.argv.slice(2));
+// the work is done: should a handle outlive it (a GPU device after a failed set-up), do not hang on it
+setTimeout(() => process.exit(), 1000).unref();

@@ -31,3 +31,24 @@ test('auto on software Vulkan: the CPU engine for small runs and batches, WebGPU
   expect(forced.reason).toBe('asked for (--engine webgpu)');
   expect((await resolveEngine('cpu')).reason).toBe('asked for (--engine cpu)');
 });
+
+test('a run the adapter cannot hold is refused before any work: one line naming the limit, exit 2', async (t) => {
+  const ctx = await gpuOrSkip();
+  if (!ctx) return t.skip();
+  const { spawnSync } = await import('node:child_process');
+  const { resolve } = await import('node:path');
+  // cell state of n cells: STATE_WORDS x 4 bytes each, over maxStorageBufferBindingSize
+  const n = Math.ceil(ctx.device.limits.maxStorageBufferBindingSize / 40) + 1;
+  const r = spawnSync(
+    process.execPath,
+    [resolve('bin/raphe.mjs'), 'run', '--neurons', String(n), '--duration', '0.2', '--engine', 'webgpu'],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  expect(r.status).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('raphe:'));
+  expect(lines).toEqual([expect.stringMatching(/does not fit .*buffer limits; use fewer cells or --engine cpu/)]);
+  expect(r.stdout).toBe('');
+}, 180_000);

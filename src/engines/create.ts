@@ -37,7 +37,7 @@ export interface ResolvedEngine {
   create(opts: EngineOptions): Promise<Engine>;
   /** Several simulations of one tissue, advanced together (see BatchEngine). */
   createBatch(sims: EngineOptions[]): Promise<BatchEngine>;
-  /** The most simulations of `model`'s tissue one batch holds (WebGPU: the device limits). */
+  /** The most simulations of `model`'s tissue one batch holds (WebGPU: the device limits; 0: not even one fits). */
   maxBatch(model: Model, recordSpikes: boolean): number;
   /** Steady-state estimates (CPU work for every engine; on threads where the CPU provider has them). */
   estimate(items: EstimateRequest[]): Promise<SteadyStateEstimate[]>;
@@ -122,7 +122,7 @@ export async function resolveEngine(
           : 'auto: a WebGPU adapter',
     create: (o) => WebGpuEngine.create(o, ctx),
     createBatch: (sims) => WebGpuBatch.create(sims, ctx),
-    maxBatch: (model, recordSpikes) => Math.max(1, WebGpuBatch.maxSims(model, ctx, {}, recordSpikes)),
+    maxBatch: (model, recordSpikes) => WebGpuBatch.maxSims(model, ctx, {}, recordSpikes),
     estimate,
   };
 }

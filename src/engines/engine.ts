@@ -11,6 +11,17 @@ export { emptySamples, type NeuronState, type SampleBatch } from '../model/layou
 
 export type EngineKind = 'cpu' | 'webgpu';
 
+/**
+ * The run does not fit the device (a buffer over the adapter's limits, too many workgroups): a property
+ * of the input on this machine, found before any step runs, so the CLI reports it as bad input (exit 2).
+ */
+export class DeviceLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceLimitError';
+  }
+}
+
 export interface EngineInfo {
   engine: EngineKind;
   /** Human-readable adapter, e.g. "cpu (2 worker threads)" or "llvmpipe (Vulkan, Mesa 25.0.7)". */

@@ -7,7 +7,14 @@
  * in chunks drained in batches, and assembled into its RunResult.
  */
 import type { EstimateRequest, ResolvedEngine, SteadyStateEstimate } from '../engines/create.js';
-import type { BatchEngine, Engine, EngineInfo, EngineOptions, RecordBatch } from '../engines/engine.js';
+import {
+  DeviceLimitError,
+  type BatchEngine,
+  type Engine,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+} from '../engines/engine.js';
 import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import type { Scenario } from '../model/scenario.js';
 import { isiStats, isSettled, meanOver, relativeDrift } from '../record/analysis.js';
@@ -44,8 +51,19 @@ export interface PreparedScenario {
 }
 
 /** Models and steady-state estimates of `scenarios` (estimated unless sc.c0_nM is given). */
-export async function prepareScenarios(scenarios: Scenario[], engine: Pick<ResolvedEngine, 'estimate'>): Promise<PreparedScenario[]> {
+export async function prepareScenarios(
+  scenarios: Scenario[],
+  engine: Pick<ResolvedEngine, 'estimate'> & Partial<Pick<ResolvedEngine, 'maxBatch' | 'adapter'>>,
+): Promise<PreparedScenario[]> {
   const models = scenarios.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
+  // a run the device cannot hold is refused before any work (the estimates) starts
+  models.forEach((m, i) => {
+    if (engine.maxBatch && engine.maxBatch(m, scenarios[i].recording.spikes) < 1) {
+      throw new DeviceLimitError(
+        `webgpu: one simulation of ${m.nCells} cells (grid ${m.geometry.nx}x${m.geometry.ny}x${m.geometry.nz}) does not fit ${engine.adapter ?? 'the adapter'}'s buffer limits; use fewer cells or --engine cpu`,
+      );
+    }
+  });
   const need = scenarios.flatMap((sc, i) => (sc.c0_nM === undefined ? [i] : []));
   const t0 = performance.now();
   const reqs: EstimateRequest[] = need.map((i) => ({
@@ -146,15 +164,16 @@ async function runBatch(
   const records = members.map(() => [] as RecordBatch[]);
   const phases = members.map(() => [] as PhaseRecord[]);
   let error: string | undefined;
-  let batch: BatchEngine | null = null;
+  // a batch that cannot be made (over the device's limits, no worker entry) is the caller's error:
+  // nothing has run, so there is nothing to keep
+  const batch: BatchEngine = await engine.createBatch(members.map((p) => p.opts));
   try {
-    batch = await engine.createBatch(members.map((p) => p.opts));
     let tS = 0;
     for (let pi = 0; pi < first.phaseSteps.length; pi++) {
       const steps = first.phaseSteps[pi];
       members.forEach((p, s) => {
         const ph = p.sc.phases[pi];
-        if (pi > 0) batch!.setDoses(s, ph.drugs);
+        if (pi > 0) batch.setDoses(s, ph.drugs);
         phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, drugs: ph.drugs });
       });
       const last = pi === first.phaseSteps.length - 1;
@@ -181,10 +200,10 @@ async function runBatch(
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
-    batch?.dispose();
+    batch.dispose();
   }
   const wall = (performance.now() - wall0) / 1000;
-  const info: EngineInfo = batch?.info ?? { engine: engine.kind, adapter: engine.adapter };
+  const info: EngineInfo = batch.info;
   return members.map((p, s) =>
     assembleResult(p.sc, p.model, { info }, p.est, records[s], phases[s], p.estSeconds + wall, error, o.driftTolerance ?? 0.02),
   );

@@ -33,7 +33,14 @@
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
 import { SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
-import type { BatchEngine, EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import {
+  DeviceLimitError,
+  type BatchEngine,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type StateSnapshot,
+} from '../engine.js';
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -249,7 +256,7 @@ export class WebGpuBatch implements BatchEngine {
     const bytes = this.samplesCap * this.nSims * 4 * SAMPLE_WORDS;
     if (bytes > this.lim.maxBinding) {
       this.samples = null;
-      throw new Error(
+      throw new DeviceLimitError(
         `webgpu: ${nSamples} trace samples${this.nSims > 1 ? ` x ${this.nSims} sims` : ''} in one advance need ${bytes} bytes, over maxStorageBufferBindingSize ${this.lim.maxBinding}`,
       );
     }

@@ -13,6 +13,7 @@
  * Faults: a lost device (GPUDevice.lost) or a failed readback allocation is remembered and ends the
  * run at the next staging() or advance with an error naming what was lost and the grid step.
  */
+import { DeviceLimitError } from '../engine.js';
 import { sizesText, splitHint, type BatchShape } from './sizing.js';
 
 /** Free staging buffers kept per size bucket; more are destroyed on release. */
@@ -50,12 +51,12 @@ export class BatchBuffers {
     const lim = this.shape.lim;
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     if (storage && size > lim.maxBinding) {
-      throw new Error(
+      throw new DeviceLimitError(
         `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxStorageBufferBindingSize of ${lim.maxBinding} bytes${splitHint(this.shape)}`,
       );
     }
     if (size > lim.maxBuffer) {
-      throw new Error(
+      throw new DeviceLimitError(
         `webgpu: the ${name} buffer needs ${size} bytes (${sizesText(this.shape)}), over the adapter's maxBufferSize of ${lim.maxBuffer} bytes${splitHint(this.shape)}`,
       );
     }

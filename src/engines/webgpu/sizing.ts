@@ -7,7 +7,7 @@
  */
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
 import { STATE_WORDS } from '../../model/layout.js';
-import type { EngineOptions } from '../engine.js';
+import { DeviceLimitError, type EngineOptions } from '../engine.js';
 import { RED_PER_THREAD, REL_PER_THREAD } from './kernels.js';
 import { CONSTS_BYTES, CTL } from './wgsl-header.js';
 
@@ -124,12 +124,12 @@ export interface Dispatch {
  */
 export function dispatchFor(items: number, wg: number, sims: number, maxDim: number, hint: () => string = () => ''): Dispatch {
   const z = sims;
-  if (z > maxDim) throw new Error(`webgpu: ${z} sims in one batch, over maxComputeWorkgroupsPerDimension (${maxDim})${hint()}`);
+  if (z > maxDim) throw new DeviceLimitError(`webgpu: ${z} sims in one batch, over maxComputeWorkgroupsPerDimension (${maxDim})${hint()}`);
   const total = Math.max(1, Math.ceil(items / wg));
   if (total <= maxDim) return { x: total, y: 1, total, z };
   const y = Math.ceil(total / maxDim);
   if (y > maxDim) {
-    throw new Error(`webgpu: ${items} items need ${total} workgroups, over maxComputeWorkgroupsPerDimension² (${maxDim}²)`);
+    throw new DeviceLimitError(`webgpu: ${items} items need ${total} workgroups, over maxComputeWorkgroupsPerDimension² (${maxDim}²)`);
   }
   const x = Math.ceil(total / y);
   return { x, y, total: x * y, z };
@@ -150,7 +150,7 @@ export function planSpikeRecord(b: BatchShape, k: Constants, stepsPerSubmit: num
   const one = cells * perCellMax(k, 1);
   if (one > capPairs) {
     const who = K > 1 ? `${K} sims x ${n} cells` : `${n} cells`;
-    throw new Error(
+    throw new DeviceLimitError(
       `webgpu: spike recording needs room for ${one} spikes per grid step (${who}), ${one * 8} bytes, over the spike buffer limit of ${budget} bytes (maxStorageBufferBindingSize ${b.lim.maxBinding})${splitHint(b)}`,
     );
   }
@@ -204,7 +204,7 @@ export function checkShared(sims: EngineOptions[], ks: Constants[]): void {
 export function checkConstantsFit(b: BatchShape): void {
   const K = b.nSims;
   if (K * CONSTS_BYTES > b.lim.maxUniform) {
-    throw new Error(
+    throw new DeviceLimitError(
       `webgpu: the constants of ${K} sims need ${K * CONSTS_BYTES} bytes, over maxUniformBufferBindingSize ${b.lim.maxUniform}${splitHint(b)}`,
     );
   }
