@@ -11,6 +11,7 @@ import { QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
+import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from '../model/json-schema.js';
 import { defaultParams } from '../model/params.js';
 import { checkMemory } from '../model/resources.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
@@ -27,6 +28,7 @@ usage:
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
+  raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}
@@ -151,6 +153,19 @@ async function cmdRun(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `raphe schema NAME`: the JSON Schema of a file raphe reads, as committed in schema/. */
+function cmdSchema(argv: string[]): number {
+  const { positionals } = parseCli(argv, {});
+  const name = positionals[0] ?? '';
+  const file = `${name}.schema.json`;
+  if (!SCHEMA_NAMES.includes(name) || !Object.hasOwn(SCHEMA_FILES, file)) {
+    throw new ConfigError('schema', `unknown schema ${JSON.stringify(name)}; allowed: ${SCHEMA_NAMES.join(', ')}`);
+  }
+  if (positionals.length > 1) throw new ConfigError('schema', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  process.stdout.write(schemaText(SCHEMA_FILES[file]()));
+  return 0;
+}
+
 async function cmdExperiment(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCli(argv, {
     quick: { type: 'boolean' },
@@ -271,17 +286,18 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if ((cmd === 'run' || cmd === 'experiment') && rest.some((a) => a === '--help' || a === '-h')) {
+    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'schema') && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
+    if (cmd === 'schema') return cmdSchema(rest);
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment`);
+    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, schema`);
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
