@@ -20,7 +20,8 @@ export async function buildNode() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['webgpu'],
+    // h5wasm (the NWB writer, 4 MB of WebAssembly) loads from node_modules when a run writes NWB
+    external: ['webgpu', 'h5wasm'],
     outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });

@@ -2,6 +2,8 @@
 # Installs what raphe needs beyond Node on a fresh Debian 12 (bookworm) machine:
 #   - lavapipe from Mesa 25 (bookworm-backports): a software Vulkan driver Dawn accepts (fast path)
 #   - chromium: SwiftShader Vulkan fallback for Node, and the browser for the demo's Playwright tests
+#   - python3-hdmf, python3-h5py (hdmf 3.5.1: hdmf-common 1.5.1, the base of NWB 2.5.0), python3-jsonschema:
+#     the tests validate raphe's NWB files with hdmf (tests/helpers/nwb_validate.py uses /usr/bin/python3)
 # Idempotent; needs root (or sudo). Safe to re-run.
 set -euo pipefail
 SUDO=""
@@ -11,9 +13,10 @@ have_lavapipe25() {
   dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -Eq '^(2[5-9]|[3-9][0-9])\.'
 }
 have_chromium() { [ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; }
+have_python_nwb() { /usr/bin/python3 -c 'import hdmf, h5py, jsonschema' >/dev/null 2>&1; }
 
-if have_lavapipe25 && have_chromium; then
-  echo "setup-system: lavapipe (Mesa 25+) and chromium already installed"
+if have_lavapipe25 && have_chromium && have_python_nwb; then
+  echo "setup-system: lavapipe (Mesa 25+), chromium and python3-hdmf already installed"
   exit 0
 fi
 
@@ -49,4 +52,7 @@ fi
 if ! have_chromium; then
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-echo "setup-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none), chromium $(/usr/bin/chromium --version 2>/dev/null || echo none)"
+if ! have_python_nwb; then
+  $SUDO apt-get install -y -qq python3-hdmf python3-h5py python3-jsonschema >/dev/null
+fi
+echo "setup-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none), chromium $(/usr/bin/chromium --version 2>/dev/null || echo none), hdmf $(/usr/bin/python3 -c 'import hdmf; print(hdmf.__version__)' 2>/dev/null || echo none)"

@@ -7,16 +7,18 @@
 import { availableParallelism } from 'node:os';
 import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
-import { QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
+import { QUICK, conditionScenarios, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
+import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from '../model/json-schema.js';
 import { defaultParams } from '../model/params.js';
 import { checkMemory } from '../model/resources.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
+import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
@@ -25,9 +27,10 @@ const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
 usage:
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM ...] [--neurons N] [--duration S]
-            [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force]] [--json]
+            [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
-            [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
+            [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
+  raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}
@@ -39,6 +42,17 @@ const HELP = new Set(['--help', '-h', 'help']);
 function prepareOut(out: string | undefined, force: boolean | undefined): OutputFolder | undefined {
   if (force && out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   return out === undefined ? undefined : OutputFolder.prepare(out, !!force);
+}
+
+/** The NWB writer (its library loaded before the run, so a missing one is found first), unless --no-nwb or no --out. */
+async function prepareNwb(out: string | undefined, noNwb: boolean | undefined): Promise<NwbWriter | undefined> {
+  if (noNwb && out === undefined) throw new ConfigError('--no-nwb', 'only goes with --out DIR');
+  if (out === undefined || noNwb) return undefined;
+  try {
+    return await loadNwbWriter();
+  } catch (e) {
+    throw new OutputWriteError(`cannot load the NWB writer (h5wasm): ${e instanceof Error ? e.message : e}; --no-nwb writes no NWB file`);
+  }
 }
 
 /**
@@ -105,6 +119,7 @@ async function cmdRun(argv: string[]): Promise<number> {
     'no-spikes': { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
+    'no-nwb': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new ConfigError('run', `unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -115,13 +130,20 @@ async function cmdRun(argv: string[]): Promise<number> {
   const choice = parseEngine(v.engine);
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
+  const nwb = await prepareNwb(v.out, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
+  const startedAt = new Date();
   const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f) });
   bar.done();
   if (r.summary.complete) checkFinite(r);
   if (out) {
-    writeRunOutputs(out.given, r, { force: !!v.force, target: out, onStep: replaceHook() });
+    writeRunOutputs(out.given, r, {
+      force: !!v.force,
+      target: out,
+      onStep: replaceHook(),
+      nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
+    });
     await handlePendingSignals();
   }
   const s = r.summary;
@@ -158,6 +180,19 @@ async function cmdRun(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `raphe schema NAME`: the JSON Schema of a file raphe reads, as committed in schema/. */
+function cmdSchema(argv: string[]): number {
+  const { positionals } = parseCli(argv, {});
+  const name = positionals[0] ?? '';
+  const file = `${name}.schema.json`;
+  if (!SCHEMA_NAMES.includes(name) || !Object.hasOwn(SCHEMA_FILES, file)) {
+    throw new ConfigError('schema', `unknown schema ${JSON.stringify(name)}; allowed: ${SCHEMA_NAMES.join(', ')}`);
+  }
+  if (positionals.length > 1) throw new ConfigError('schema', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  process.stdout.write(schemaText(SCHEMA_FILES[file]()));
+  return 0;
+}
+
 async function cmdExperiment(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCli(argv, {
     quick: { type: 'boolean' },
@@ -168,6 +203,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     'duration-scale': { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
+    'no-nwb': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
@@ -190,15 +226,19 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     { neurons: '--neurons', grid: '--neurons', recording: '--duration-scale' },
   );
   const out = prepareOut(v.out, v.force);
+  const nwb = await prepareNwb(v.out, v['no-nwb']);
+  const durations = v.quick ? QUICK.durations : undefined;
+  const scenarios = new Map(conditionScenarios({ neurons, seed, durationScale, durations }).map((s) => [s.name, s]));
   // on the CPU engine, one condition per thread (--threads, default one per core)
   const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
+  const startedAt = new Date();
   const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,
     neurons,
     seed,
     durationScale,
-    durations: v.quick ? QUICK.durations : undefined,
+    durations,
     onProgress: (f) => bar.update(f),
   });
   bar.done();
@@ -214,7 +254,17 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         neurons,
         wallSeconds: res.wallSeconds,
       },
-      { force: !!v.force, target: out, onStep: replaceHook() },
+      {
+        force: !!v.force,
+        target: out,
+        onStep: replaceHook(),
+        nwb: (id) => {
+          const c = res.conditions.find((x) => x.name === id);
+          const scenario = scenarios.get(id);
+          if (!nwb || !c || !scenario) return undefined;
+          return (file) => nwb.write(file, { result: c.result, scenario, startedAt, version: RAPHE_VERSION });
+        },
+      },
     );
     await handlePendingSignals();
   }
@@ -279,17 +329,18 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if ((cmd === 'run' || cmd === 'experiment') && rest.some((a) => a === '--help' || a === '-h')) {
+    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'schema') && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
+    if (cmd === 'schema') return cmdSchema(rest);
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment`);
+    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, schema`);
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -41,10 +41,15 @@ export const LIMITS = {
   durationS: { min: 0.001, max: 1e6 },
   seed: { min: 0, max: 2 ** 53 - 1 },
   concentration_nM: { min: 0, max: 1e7 },
+  sampleSteps: { min: 1, max: 1e6 },
   gridDim: { max: 1024 },
 } as const;
 
-const SCENARIO_KEYS = ['name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM'] as const;
+/** `$schema` names the file's JSON Schema for editors (schema/scenario.schema.json); it is checked to be a string and ignored. */
+const SCENARIO_KEYS = ['$schema', 'name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM'] as const;
+/** Values of absent scenario fields (also the defaults the JSON Schema shows). */
+export const SCENARIO_DEFAULTS = { name: 'scenario', genotype: 'wt', neurons: 9000, seed: 1 } as const;
+export const RECORDING_DEFAULTS = { spikes: true, sampleSteps: 10 } as const;
 const PHASE_KEYS = ['name', 'durationS', 'drugs'] as const;
 const RECORDING_KEYS = ['spikes', 'sampleSteps'] as const;
 /** Longest scenario or phase name, characters. */
@@ -220,17 +225,27 @@ const dflt = (x: unknown, d: unknown): unknown => (x === undefined ? d : x);
 export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = {}): Scenario {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object');
   checkKeys(where, v, SCENARIO_KEYS);
+  if (v.$schema !== undefined && typeof v.$schema !== 'string')
+    throw new ConfigError(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');
   if (v.protocol === undefined) throw new ConfigError(`${where}.protocol`, 'is required: an array of phases {name, durationS, drugs}');
-  const name = parseName(`${where}.name`, dflt(v.name, 'scenario'));
-  const genotype = parseGenotype(`${where}.genotype`, dflt(v.genotype, 'wt'));
-  const neurons = checkNumber(`${where}.neurons`, dflt(v.neurons, 9000), LIMITS.neurons.min, LIMITS.neurons.max, { integer: true });
-  const seed = checkNumber(`${where}.seed`, dflt(v.seed, 1), LIMITS.seed.min, LIMITS.seed.max, { integer: true });
+  const name = parseName(`${where}.name`, dflt(v.name, SCENARIO_DEFAULTS.name));
+  const genotype = parseGenotype(`${where}.genotype`, dflt(v.genotype, SCENARIO_DEFAULTS.genotype));
+  const neurons = checkNumber(`${where}.neurons`, dflt(v.neurons, SCENARIO_DEFAULTS.neurons), LIMITS.neurons.min, LIMITS.neurons.max, {
+    integer: true,
+  });
+  const seed = checkNumber(`${where}.seed`, dflt(v.seed, SCENARIO_DEFAULTS.seed), LIMITS.seed.min, LIMITS.seed.max, { integer: true });
   const rec = v.recording === undefined ? {} : v.recording;
   if (!isObject(rec)) throw new ConfigError(`${where}.recording`, 'must be an object {spikes, sampleSteps}');
   checkKeys(`${where}.recording`, rec, RECORDING_KEYS);
-  const spikes = dflt(rec.spikes, true);
+  const spikes = dflt(rec.spikes, RECORDING_DEFAULTS.spikes);
   if (typeof spikes !== 'boolean') throw new ConfigError(`${where}.recording.spikes`, 'must be true or false');
-  const sampleSteps = checkNumber(`${where}.recording.sampleSteps`, dflt(rec.sampleSteps, 10), 1, 1e6, { integer: true });
+  const sampleSteps = checkNumber(
+    `${where}.recording.sampleSteps`,
+    dflt(rec.sampleSteps, RECORDING_DEFAULTS.sampleSteps),
+    LIMITS.sampleSteps.min,
+    LIMITS.sampleSteps.max,
+    { integer: true },
+  );
   const c0 = v.c0_nM === undefined ? undefined : parseConcentration(`${where}.c0_nM`, v.c0_nM);
   const phases = parseProtocol(`${where}.protocol`, v.protocol);
   const params = parseParams(`${where}.params`, v.params);

@@ -26,6 +26,8 @@ export const OUTPUT_FILE_NAMES = [
   'findings.csv',
   'findings.json',
   'conditions.json',
+  'run.nwb',
+  'conditions',
 ] as const;
 
 export class OutputExistsError extends ConfigError {
@@ -49,7 +51,12 @@ export interface WriteOptions {
   target?: OutputFolder;
 }
 
+/** Writes one file at the path it is given (an NWB file, written by its own library). */
+export type FileWriter = (file: string) => void;
+
 export interface RunWriteOptions extends WriteOptions {
+  /** Writes run.nwb (absent: no NWB file, e.g. --no-nwb). */
+  nwb?: FileWriter;
   findings?: FindingRow[];
   /** Title of report.html. */
   title?: string;
@@ -61,8 +68,8 @@ export interface WriteResult {
   files: string[];
 }
 
-/** A file's content: a string, or string chunks (streamed, for large CSVs). */
-type Content = string | (() => Iterable<string>);
+/** A file's content: a string, string chunks (streamed, for large CSVs), or a writer of the file. */
+type Content = string | (() => Iterable<string>) | { write: FileWriter };
 
 /** The plain object written as summary.json (no typed arrays). */
 export function summaryJson(r: RunResult): {
@@ -325,6 +332,11 @@ function checkTarget(given: string, dir: string, force: boolean): void {
 }
 
 function writeContent(file: string, content: Content): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
+  if (typeof content === 'object') {
+    content.write(file);
+    return;
+  }
   if (typeof content === 'string') {
     fs.writeFileSync(file, content, { flag: 'wx' });
     return;
@@ -370,6 +382,7 @@ export function writeRunOutputs(dir: string, r: RunResult, opts: RunWriteOptions
         ['traces.csv', () => tracesCsvChunks(r)],
         ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings })],
       ];
+      if (opts.nwb) files.push(['run.nwb', { write: opts.nwb }]);
       if (opts.findings) {
         files.push(['findings.csv', findingsCsv(opts.findings)]);
         files.push(['findings.json', toJson(findingsJson(opts.findings))]);
@@ -385,25 +398,38 @@ export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
   return conds.map(({ name, result }) => ({ condition: name, ...summaryJson(result) }));
 }
 
+export interface ExperimentWriteOptions extends WriteOptions {
+  /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file). */
+  nwb?: (condition: string) => FileWriter | undefined;
+}
+
 /**
  * Write an experiment's results into `dir`: findings.json, findings.csv, conditions.json (one summary per
- * condition) and report.html, with the same refusal and atomicity rules as writeRunOutputs.
+ * condition), report.html and conditions/ID.nwb per condition (with opts.nwb), with the same refusal and
+ * atomicity rules as writeRunOutputs.
  */
 export function writeExperimentOutputs(
   dir: string,
   conds: readonly ExperimentCondition[],
   findings: readonly FindingRow[],
   meta: ExperimentMeta,
-  opts: WriteOptions,
+  opts: ExperimentWriteOptions,
 ): WriteResult {
   return writeAtomically(
     dir,
-    () => [
-      ['findings.json', toJson(findingsJson(findings))],
-      ['findings.csv', findingsCsv(findings)],
-      ['conditions.json', toJson(conditionsJson(conds))],
-      ['report.html', experimentReportHtml(conds, findings, meta)],
-    ],
+    () => {
+      const files: [string, Content][] = [
+        ['findings.json', toJson(findingsJson(findings))],
+        ['findings.csv', findingsCsv(findings)],
+        ['conditions.json', toJson(conditionsJson(conds))],
+        ['report.html', experimentReportHtml(conds, findings, meta)],
+      ];
+      for (const c of conds) {
+        const w = opts.nwb?.(c.name);
+        if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
+      }
+      return files;
+    },
     opts,
   );
 }

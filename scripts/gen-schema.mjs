@@ -1,0 +1,32 @@
+// `npm run schema`: writes the JSON Schema files of schema/ from src/model/json-schema.ts (generated from
+// the parameter schema and the scenario rules; never edited by hand), then formats them with Biome.
+// src/model/json-schema.ts is bundled in memory with esbuild and imported from a data URL.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIR = 'schema';
+const out = await esbuild.build({
+  entryPoints: ['src/model/json-schema.ts'],
+  bundle: true,
+  write: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+});
+const gen = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+mkdirSync(DIR, { recursive: true });
+const files = [];
+for (const [name, build] of Object.entries(gen.SCHEMA_FILES)) {
+  const file = join(DIR, name);
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, gen.schemaText(build()));
+  files.push([file, before]);
+}
+const biome = spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'format', '--write', ...files.map(([f]) => f)], {
+  stdio: 'inherit',
+});
+if (biome.status !== 0) process.exit(biome.status ?? 1);
+for (const [file, before] of files) console.log(`${file}: ${readFileSync(file, 'utf8') === before ? 'up to date' : 'written'}`);

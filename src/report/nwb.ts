@@ -1,0 +1,316 @@
+/**
+ * A run as an NWB 2.5.0 file (Neurodata Without Borders; core schema vendored in vendor/nwb-schema-2.5.0/,
+ * on hdmf-common 1.5.1), written with h5wasm (HDF5 compiled to WebAssembly: real HDF5 from Node, no
+ * native build). Layout:
+ *
+ *   /units                      Units: spike_times (s, ragged per cell) and per-cell columns x_um, y_um,
+ *                               z_um (position), tonic_drive_pA, sert_density (SERT factor), voxel_index
+ *   /processing/raphe           ProcessingModule of TimeSeries (timestamps in s, as traces.csv):
+ *                               probe_5ht (nM), region_mean_5ht (nM), population_rate (Hz),
+ *                               mean_5ht1a_activation, mean_5ht2b_activation (fraction 0..1)
+ *   /intervals/epochs           TimeIntervals: one row per protocol phase (start/stop s, phase_name, one
+ *                               column per drug, free concentration in nM)
+ *   /analysis/parameters        DynamicTable: every model parameter (name, value, unit, default_value)
+ *   /general/notes              the scenario as JSON (every parameter value) and the raphe version
+ *   /general/source_script      raphe and its version; /general/pharmacology the doses per phase
+ *   identifier                  a key of the scenario and its seed (same scenario and seed, same key);
+ *   session_start_time          the run's start (also timestamps_reference_time: times count from it)
+ *
+ * Load with `await loadNwbWriter()` (before the run, so a missing library is found first), then write
+ * synchronously with writeNwb into the output's staging folder.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type * as H5 from 'h5wasm';
+import { buildModel } from '../model/derive.js';
+import { DRUG_NAMES, type DrugName } from '../model/drugs.js';
+import { PARAM_KEYS, PARAM_SPECS } from '../model/params.js';
+import type { Scenario } from '../model/scenario.js';
+import type { RunResult } from '../record/run-result.js';
+import pkg from '../../package.json';
+
+/** raphe's version, recorded in every file it writes. */
+export const RAPHE_VERSION: string = pkg.version;
+
+export const NWB_VERSION = '2.5.0';
+
+type H5Module = typeof H5;
+let loaded: H5Module | undefined;
+
+/** Load h5wasm (its WebAssembly module) once. */
+export async function loadNwbWriter(): Promise<NwbWriter> {
+  if (!loaded) {
+    const mod = (await import('h5wasm/node')) as unknown as H5Module & { default?: H5Module };
+    const h5 = (mod.default ?? mod) as H5Module;
+    await h5.ready;
+    loaded = h5;
+  }
+  return new NwbWriter(loaded);
+}
+
+export interface NwbInput {
+  result: RunResult;
+  scenario: Scenario;
+  /** When the run started (session_start_time). */
+  startedAt: Date;
+  /** raphe's version. */
+  version: string;
+  /** session_description (default: from the scenario). */
+  description?: string;
+}
+
+/** A stable key of a scenario and its seed: sha256 of its canonical JSON, 16 hex digits. */
+export function scenarioKey(sc: Scenario): string {
+  return createHash('sha256').update(canonicalJson(sc)).digest('hex').slice(0, 16);
+}
+
+/** The identifier of a run's file: raphe, the scenario's name, its key and seed. */
+export function nwbIdentifier(sc: Scenario): string {
+  return `raphe:${sc.name}:${scenarioKey(sc)}:seed${sc.seed}`;
+}
+
+/** JSON with object keys sorted (so equal scenarios give equal text). */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x as object)
+            .sort()
+            .map((k) => [k, (x as Record<string, unknown>)[k]]),
+        )
+      : x,
+  );
+}
+
+/** ISO 8601 with milliseconds and an explicit UTC offset, as NWB's isodatetime wants. */
+export function isoDateTime(d: Date): string {
+  return d.toISOString().replace('Z', '+00:00');
+}
+
+/** A drug's column name in the epochs table (HDF5 names: '-' replaced by '_'). */
+export function drugColumn(d: DrugName): string {
+  return `${d.replace(/-/g, '_')}_nM`;
+}
+
+/** Cells' spike times, grouped by cell (ascending time within a cell), and the end index of each cell. */
+export function spikesByCell(r: RunResult, nCells: number): { times: Float64Array; index: Float64Array } {
+  const sp = r.spikes;
+  const index = new Float64Array(nCells);
+  if (!sp) return { times: new Float64Array(0), index };
+  const n = Math.min(sp.cells.length, sp.steps.length);
+  const count = new Uint32Array(nCells + 1);
+  for (let i = 0; i < n; i++) count[sp.cells[i]! + 1]++;
+  for (let c = 0; c < nCells; c++) count[c + 1] += count[c];
+  const order = new Uint32Array(n);
+  const fill = count.slice(0, nCells);
+  for (let i = 0; i < n; i++) order[fill[sp.cells[i]!]++] = i;
+  const times = new Float64Array(n);
+  for (let c = 0; c < nCells; c++) {
+    const a = count[c];
+    const b = count[c + 1];
+    const steps = Array.from(order.subarray(a, b), (i) => sp.steps[i]!).sort((x, y) => x - y);
+    for (let j = 0; j < steps.length; j++) times[a + j] = steps[j]! * sp.dtFineS;
+    index[c] = b;
+  }
+  return { times, index };
+}
+
+const HDMF = 'hdmf-common';
+
+export class NwbWriter {
+  constructor(private readonly h5: H5Module) {}
+
+  /** Write `input` as an NWB 2.5.0 file at `path` (created; an existing file is an error). */
+  write(path: string, input: NwbInput): void {
+    const f = new this.h5.File(path, 'x');
+    try {
+      writeFile(f, input);
+    } finally {
+      f.close();
+    }
+  }
+}
+
+type Group = H5.Group;
+
+function typed(o: Group | H5.Dataset, ns: string, type: string, extra: Record<string, string> = {}): void {
+  o.create_attribute('namespace', ns);
+  o.create_attribute('neurodata_type', type);
+  o.create_attribute('object_id', randomUUID());
+  for (const [k, v] of Object.entries(extra)) o.create_attribute(k, v);
+}
+
+function text(g: Group, name: string, value: string): H5.Dataset {
+  return g.create_dataset({ name, data: value });
+}
+
+function vectorData(g: Group, name: string, data: H5.GuessableDataTypes, description: string, dtype?: string): H5.Dataset {
+  const d = g.create_dataset({ name, data, dtype: dtype ?? null });
+  typed(d, HDMF, 'VectorData', { description });
+  return d;
+}
+
+function ids(g: Group, n: number): void {
+  const d = g.create_dataset({ name: 'id', data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) });
+  typed(d, HDMF, 'ElementIdentifiers');
+}
+
+function colnames(g: Group, names: string[]): void {
+  g.create_attribute('colnames', names, [names.length]);
+}
+
+function timeSeries(g: Group, name: string, t: Float64Array, data: Float64Array, unit: string, description: string): void {
+  const ts = g.create_group(name);
+  typed(ts, 'core', 'TimeSeries', { description, comments: 'no comments' });
+  const d = ts.create_dataset({ name: 'data', data });
+  d.create_attribute('unit', unit);
+  d.create_attribute('conversion', 1, null, '<f');
+  d.create_attribute('offset', 0, null, '<f');
+  d.create_attribute('resolution', -1, null, '<f');
+  const tsd = ts.create_dataset({ name: 'timestamps', data: t });
+  tsd.create_attribute('interval', 1, null, '<i');
+  tsd.create_attribute('unit', 'seconds');
+}
+
+function writeFile(f: H5.File, input: NwbInput): void {
+  const { result: r, scenario: sc } = input;
+  const n = sc.neurons;
+  typed(f, 'core', 'NWBFile', { nwb_version: NWB_VERSION });
+  const start = isoDateTime(input.startedAt);
+  f.create_dataset({ name: 'file_create_date', data: [isoDateTime(new Date())], shape: [1] });
+  text(f, 'identifier', nwbIdentifier(sc));
+  text(
+    f,
+    'session_description',
+    input.description ??
+      `raphe simulation "${sc.name}": ${n} dorsal raphe 5-HT neurons, ${sc.genotype}, seed ${sc.seed}, ${sc.phases.length} phase(s)`,
+  );
+  text(f, 'session_start_time', start);
+  text(f, 'timestamps_reference_time', start);
+  for (const g of ['acquisition', 'analysis', 'processing']) f.create_group(g);
+  const stim = f.create_group('stimulus');
+  stim.create_group('presentation');
+  stim.create_group('templates');
+
+  // ---- general: the scenario, every parameter, the version ----
+  const general = f.create_group('general');
+  text(
+    general,
+    'experiment_description',
+    'Simulated dorsal raphe nucleus: spiking 5-HT neurons with 5-HT1A and 5-HT2B autoreceptors and SERT, releasing into one ' +
+      'shared extracellular 5-HT grid (raphe, docs/model.md).',
+  );
+  text(general, 'notes', JSON.stringify({ raphe: input.version, nwb: NWB_VERSION, scenario: sc, engine: r.engine, summary: r.summary }));
+  text(general, 'pharmacology', r.phases.map((p) => `${p.name} (${p.startS}-${p.endS} s): ${dosesText(p.drugs)}`).join('; '));
+  text(general, 'session_id', scenarioKey(sc));
+  const script = text(general, 'source_script', `raphe ${input.version}`);
+  script.create_attribute('file_name', 'raphe');
+
+  // ---- parameters ----
+  const params = f.get('analysis') as Group;
+  const pt = params.create_group('parameters');
+  typed(pt, HDMF, 'DynamicTable', { description: 'every model parameter of the run (src/model/params.ts)' });
+  colnames(pt, ['name', 'value', 'unit', 'default_value']);
+  ids(pt, PARAM_KEYS.length);
+  vectorData(pt, 'name', [...PARAM_KEYS], 'parameter name');
+  vectorData(
+    pt,
+    'value',
+    Float64Array.from(PARAM_KEYS, (k) => sc.params[k]),
+    'value used in this run',
+  );
+  vectorData(
+    pt,
+    'unit',
+    PARAM_KEYS.map((k) => PARAM_SPECS[k].unit),
+    'unit of the value',
+  );
+  vectorData(
+    pt,
+    'default_value',
+    Float64Array.from(PARAM_KEYS, (k) => PARAM_SPECS[k].value),
+    'the model default',
+  );
+
+  // ---- units ----
+  const model = buildModel(sc.params, sc.genotype, n, sc.seed);
+  const units = f.create_group('units');
+  typed(units, 'core', 'Units', { description: 'simulated 5-HT neurons, one row per cell (id = cell index of spikes.csv)' });
+  const cols: string[] = [];
+  if (r.spikes) {
+    const { times, index } = spikesByCell(r, n);
+    const st = vectorData(units, 'spike_times', times, 'spike times, s from the run start');
+    st.create_attribute('resolution', r.spikes.dtFineS);
+    const si = units.create_dataset({ name: 'spike_times_index', data: BigUint64Array.from(index, (x) => BigInt(x)) });
+    typed(si, HDMF, 'VectorIndex', { description: 'index into spike_times: end of each cell' });
+    si.create_attribute('target', st.create_reference());
+    cols.push('spike_times');
+  }
+  const pos = model.pos;
+  for (const [a, name] of ['x_um', 'y_um', 'z_um'].entries()) {
+    vectorData(
+      units,
+      name,
+      Float64Array.from({ length: n }, (_, c) => pos[3 * c + a]!),
+      `cell position, µm (${'xyz'[a]} axis of the grid box)`,
+    );
+    cols.push(name);
+  }
+  vectorData(units, 'tonic_drive_pA', Float64Array.from(model.Idrive), 'tonic drive current, pA');
+  vectorData(units, 'sert_density', Float64Array.from(model.rho), 'SERT density factor (lognormal, mean 1)');
+  vectorData(units, 'voxel_index', Uint32Array.from(model.vox), 'box voxel of the cell: i + nx (j + ny k)');
+  cols.push('tonic_drive_pA', 'sert_density', 'voxel_index');
+  colnames(units, cols);
+  ids(units, n);
+
+  // ---- traces ----
+  const proc = (f.get('processing') as Group).create_group('raphe');
+  typed(proc, 'core', 'ProcessingModule', { description: 'population traces of the simulation, sampled as traces.csv' });
+  const t = r.traces;
+  timeSeries(proc, 'probe_5ht', t.tS, t.probeNm, 'nM', 'extracellular 5-HT in the virtual microdialysis probe');
+  timeSeries(proc, 'region_mean_5ht', t.tS, t.meanCNm, 'nM', 'extracellular 5-HT, mean over the region');
+  timeSeries(proc, 'population_rate', t.tS, t.rateHz, 'Hz', 'population firing rate per cell over each sample window');
+  timeSeries(proc, 'mean_5ht1a_activation', t.tS, t.s1A, 'fraction', 'mean 5-HT1A activation over cells, 0..1');
+  timeSeries(proc, 'mean_5ht2b_activation', t.tS, t.s2B, 'fraction', 'mean 5-HT2B activation over cells, 0..1');
+
+  // ---- protocol phases ----
+  const ep = f.create_group('intervals').create_group('epochs');
+  typed(ep, 'core', 'TimeIntervals', { description: 'the protocol: one row per phase with its drug doses' });
+  const ph = r.phases;
+  vectorData(
+    ep,
+    'start_time',
+    Float32Array.from(ph, (p) => p.startS),
+    'phase start, s',
+    '<f',
+  );
+  vectorData(
+    ep,
+    'stop_time',
+    Float32Array.from(ph, (p) => p.endS),
+    'phase end, s',
+    '<f',
+  );
+  vectorData(
+    ep,
+    'phase_name',
+    ph.map((p) => p.name),
+    'phase name',
+  );
+  const epCols = ['start_time', 'stop_time', 'phase_name'];
+  for (const d of DRUG_NAMES) {
+    vectorData(
+      ep,
+      drugColumn(d),
+      Float64Array.from(ph, (p) => p.drugs[d] ?? 0),
+      `${d}, free concentration, nM`,
+    );
+    epCols.push(drugColumn(d));
+  }
+  colnames(ep, epCols);
+  ids(ep, ph.length);
+}
+
+function dosesText(d: Partial<Record<DrugName, number>>): string {
+  const e = Object.entries(d);
+  return e.length ? e.map(([k, v]) => `${k} ${v} nM`).join(', ') : 'no drug';
+}
