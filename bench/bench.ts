@@ -1,5 +1,7 @@
 /**
  * raphe's GPU vs CPU benchmark (run by `npm run bench`, which bundles this file with bench/run.mjs).
+ * Over 400 lines: a stand-alone program (arguments, child processes, measurement, roofline, tables,
+ * plot) kept in one file so that the bundle it is run from is the whole method.
  *
  * The default DRN model (region, grid and parameters of defaultParams(), WT, no drug) at several cell
  * counts on each engine: `cpu` (CpuEngine, one thread), `cpu-mt` (ParallelCpuEngine, all cores),

@@ -2,6 +2,8 @@
  * Hand-written SVG plots: a spike raster and a line plot with axes, ticks, legend and shaded bands.
  * Pure functions returning self-contained <svg> strings. Non-finite data are skipped (lines break
  * there), so no "NaN" ever reaches the output; empty data give an empty frame saying "no data".
+ * Over 400 lines: a small plotting library (scales, nice ticks, axes, legends, raster, lines, bands)
+ * whose pieces share the same private helpers; splitting it would only export those helpers.
  */
 import { escapeXml } from './format.js';
 

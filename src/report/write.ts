@@ -8,6 +8,9 @@
  *  - The files are written into the staging folder, then the folder replaces the target by rename:
  *    an earlier results folder is renamed aside, the staged one renamed in, the old one removed. A
  *    failure midway puts the earlier folder back; a signal finishes the step (settleOutputs).
+ * Over 400 lines on purpose: the folder's whole life (refusals, staging, replacement, undo, signals)
+ * is one state machine whose steps must be read together to see that no path leaves a half-written
+ * folder; the file writers themselves are small.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -6,6 +6,8 @@
  *
  * All engine work (build, advance, snapshot, setDoses) is serialised through one promise chain, so
  * commands that arrive between chunks never race a running advance.
+ * Over 400 lines: one class, the worker's state machine (config, engine life, chunk pacing, frames),
+ * whose methods share that serialised state; the frame assembly is its largest part.
  */
 import { transfer } from 'comlink';
 import { isSoftwareAdapter, resolveEngine, type ResolvedEngine } from '../engines/create.js';
