@@ -19,6 +19,7 @@ import { formatFindingsTable } from '../report/findings-table.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
+import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
@@ -27,6 +28,8 @@ usage:
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
+  raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
+            [--max-points P] [--out DIR [--force] [--resume]] [--json]     (built-in: resistance, dpat)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}
@@ -271,17 +274,18 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if ((cmd === 'run' || cmd === 'experiment') && rest.some((a) => a === '--help' || a === '-h')) {
+    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'sweep') && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
+    if (cmd === 'sweep') return await cmdSweep(rest, { onReplaceStep: replaceHook(), settle: handlePendingSignals });
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment`);
+    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, sweep`);
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -26,6 +26,12 @@ export const OUTPUT_FILE_NAMES = [
   'findings.csv',
   'findings.json',
   'conditions.json',
+  // raphe sweep
+  'sweep-file.json',
+  'points.jsonl',
+  'table.csv',
+  'fits.csv',
+  'sweep.json',
 ] as const;
 
 export class OutputExistsError extends ConfigError {

@@ -31,6 +31,8 @@ export interface HillFit extends Partial<HillParams> {
 }
 
 const LN10 = Math.LN10;
+/** Steeper than this, the slope is not determined by the tested values (a step between two of them). */
+export const MAX_HILL = 20;
 
 /** Student's t, two-sided 95% (0.975 quantile), for df degrees of freedom. */
 export function t975(df: number): number {
@@ -219,6 +221,9 @@ export function fitHill(xIn: readonly number[], yIn: readonly number[]): HillFit
   const p = normalise(best.p);
   if (!Number.isFinite(p.ec50) || Math.log10(p.ec50) < lo - 2 || Math.log10(p.ec50) > hi + 2) {
     return refuse(`did not converge to an EC50 within the tested range (got ${p.ec50.toPrecision(3)})`);
+  }
+  if (Math.abs(p.hill) > MAX_HILL) {
+    return refuse(`did not converge to a finite slope (Hill ${p.hill.toPrecision(3)}: a step between two tested values)`);
   }
   let ci95: HillFit['ci95'] = null;
   if (n > 4) {
