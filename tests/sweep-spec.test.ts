@@ -76,11 +76,7 @@ describe('sweep spec validation', () => {
       { base, axes: [{ axis: 'htr2bExpression', values: [0, 0.5, 5] }] },
       /^sweep\.axes\[0\]\.values\[2\]: must be >= 0 and <= 4/,
     ],
-    [
-      'negative concentration',
-      { base, axes: [{ axis: 'fluoxetine', values: [1, -2] }] },
-      /^sweep\.axes\[0\]\.values\[1\]: must be >= 0/,
-    ],
+    ['negative concentration', { base, axes: [{ axis: 'fluoxetine', values: [1, -2] }] }, /^sweep\.axes\[0\]\.values\[1\]: must be >= 0/],
     ['non-integer seed', { base, axes: [{ axis: 'seed', values: [1, 2.5] }] }, /^sweep\.axes\[0\]\.values\[1\]: must be an integer/],
     [
       'unknown genotype value',
