@@ -28,10 +28,11 @@ function same(a: RunResult, b: RunResult, label: string, tol = 0) {
   expect(Array.from(a.spikes!.steps), label).toEqual(Array.from(b.spikes!.steps));
   for (const k of ['probeNm', 'meanCNm', 's1A', 's2B', 'rateHz'] as const) {
     if (tol === 0) expect(Array.from(a.traces[k]), `${label} ${k}`).toEqual(Array.from(b.traces[k]));
-    else
-      a.traces[k].forEach((x, j) =>
-        expect(Math.abs(x - b.traces[k][j]), `${label} ${k}[${j}]`).toBeLessThanOrEqual(tol * Math.max(Math.abs(x), 1e-30)),
-      );
+    else {
+      a.traces[k].forEach((x, j) => {
+        expect(Math.abs(x - b.traces[k][j]), `${label} ${k}[${j}]`).toBeLessThanOrEqual(tol * Math.max(Math.abs(x), 1e-30));
+      });
+    }
   }
 }
 
