@@ -29,7 +29,8 @@ usage:
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force]] [--json]
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
-            [--max-points P] [--out DIR [--force] [--resume]] [--json]     (built-in: resistance, dpat)
+            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
+            (built-in sweeps: resistance, dpat)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}

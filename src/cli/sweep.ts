@@ -76,6 +76,7 @@ export async function cmdSweep(
     resume: { type: 'boolean' },
     json: { type: 'boolean' },
     'max-points': { type: 'string' },
+    'max-batch': { type: 'string' },
   });
   if (positionals.length === 0) {
     throw new ConfigError('sweep', `name a sweep file or a built-in sweep (${[...BUILTIN_SWEEPS.keys()].join(', ')})`);
@@ -105,6 +106,8 @@ export async function cmdSweep(
   const seed = v.seed === undefined ? undefined : parseIntOpt('--seed', v.seed, 0, LIMITS.seed.min, LIMITS.seed.max);
   const maxPoints = parseIntOpt('--max-points', v['max-points'], MAX_POINTS, 1, 1e9);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256) || availableParallelism();
+  // most points per batch: default the device's limit on WebGPU, one per thread on the CPU engine
+  const maxBatch = v['max-batch'] === undefined ? undefined : parseIntOpt('--max-batch', v['max-batch'], 0, 1, 1e6);
   const spec = parseSweep(raw, where, { neurons, seed, maxPoints, ...memoryBudget() });
   const points = sweepPoints(spec, where);
   const choice = parseEngine(v.engine);
@@ -146,7 +149,7 @@ export async function cmdSweep(
   const journal = dir ? path.join(dir, JOURNAL) : undefined;
   const measures = await runSweepPoints(spec, points, engine, {
     done,
-    maxBatch: engine.kind === 'cpu' ? threads : undefined,
+    maxBatch: maxBatch ?? (engine.kind === 'cpu' ? threads : undefined),
     onPoint: (m) => {
       if (journal) fs.appendFileSync(journal, jsonLine(m) + '\n');
     },
