@@ -210,6 +210,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         adapter: res.adapter,
         neurons,
         wallSeconds: res.wallSeconds,
+        timecourse: res.timecourse,
       },
       { force: !!v.force, target: out, onStep: replaceHook() },
     );

@@ -5,6 +5,7 @@
 import type { PhaseRecord, RunResult, RunSummary } from '../record/run-result.js';
 import { countPassed, type FindingRow } from './findings-table.js';
 import { escapeXml, fmtNum, fmtPct, fmtSeconds, fmtUnit } from './format.js';
+import { paperFiguresHtml } from './paper-figures.js';
 import { lineSvg, rasterSvg, type ShadeBand } from './svg.js';
 
 export interface ReportSection {
@@ -30,6 +31,8 @@ export interface ExperimentMeta {
   adapter: string;
   neurons: number;
   wallSeconds: number;
+  /** The microdialysis time course runs (baseline then fluoxetine), drawn with the paper's figures. */
+  timecourse?: ExperimentCondition[];
 }
 
 const CSS = `
@@ -295,6 +298,7 @@ export function experimentReportHtml(conds: readonly ExperimentCondition[], find
   );
   parts.push('<h2>Findings</h2>');
   parts.push(findingsTableHtml(findings));
+  parts.push(paperFiguresHtml(conds, meta.timecourse));
   parts.push('<h2>Conditions</h2>');
   parts.push(conditionsTable(conds));
   for (const { name, result } of conds) {
