@@ -179,7 +179,7 @@ export function heatmapSvg(
   ys.forEach((yv, r) => {
     const Y = fr.y1 - (r + 1) * ch;
     parts.push(
-      `<text x="${c(fr.x0 - 6)}" y="${c(Y + ch / 2 + 3.5)}" text-anchor="end" fill="#444">${escapeXml(typeof yv === 'number' ? tickLabel(yv) : yv)}</text>`,
+      `<text x="${c(fr.x0 - 6)}" y="${c(Y + ch / 2 + 3.5)}" text-anchor="end" fill="#444">${escapeXml(typeof yv === 'number' ? tickLabel(Number(yv.toPrecision(3))) : yv)}</text>`,
     );
     xs.forEach((_, k) => {
       const v = z[r]?.[k] ?? NaN;
@@ -190,7 +190,7 @@ export function heatmapSvg(
   });
   xs.forEach((xv, k) => {
     parts.push(
-      `<text x="${c(fr.x0 + (k + 0.5) * cw)}" y="${c(fr.y1 + 15)}" text-anchor="middle" fill="#444">${escapeXml(typeof xv === 'number' ? tickLabel(xv) : xv)}</text>`,
+      `<text x="${c(fr.x0 + (k + 0.5) * cw)}" y="${c(fr.y1 + 15)}" text-anchor="middle" fill="#444">${escapeXml(typeof xv === 'number' ? tickLabel(Number(xv.toPrecision(3))) : xv)}</text>`,
     );
   });
   if (o.xLabel) parts.push(`<text x="${c((fr.x0 + fr.x1) / 2)}" y="${c(h - 8)}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);

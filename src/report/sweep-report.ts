@@ -138,7 +138,7 @@ export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   parts.push(`<h1>${escapeXml(title)}</h1>`);
   if (meta.description) parts.push(`<p>${escapeXml(meta.description)}</p>`);
   parts.push(
-    '<p class="meta">' +
+    '<p class="meta" style="display:flex;flex-wrap:wrap">' +
       [
         ['engine', meta.engine],
         ['adapter', meta.adapter],
