@@ -22,6 +22,7 @@ import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
+import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
@@ -30,6 +31,9 @@ usage:
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
+  raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
+            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
+            (built-in sweeps: resistance, dpat)
   raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
@@ -253,6 +257,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         adapter: res.adapter,
         neurons,
         wallSeconds: res.wallSeconds,
+        timecourse: res.timecourse,
       },
       {
         force: !!v.force,
@@ -329,18 +334,19 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'schema') && rest.some((a) => a === '--help' || a === '-h')) {
+    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'sweep' || cmd === 'schema') && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
     if (cmd === 'schema') return cmdSchema(rest);
+    if (cmd === 'sweep') return await cmdSweep(rest, { onReplaceStep: replaceHook(), settle: handlePendingSignals });
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, schema`);
+    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, sweep, schema`);
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -9,7 +9,8 @@ export class Progress {
     private readonly enabled = true,
   ) {}
 
-  update(fraction: number): void {
+  /** `detail` (e.g. "12/45 points") is shown after the percentage. */
+  update(fraction: number, detail?: string): void {
     if (!this.enabled) return;
     const now = performance.now();
     const elapsed = (now - this.t0) / 1000;
@@ -21,7 +22,7 @@ export class Progress {
     const eta = f > 0.01 ? (elapsed / f) * (1 - f) : NaN;
     const width = 30;
     const bar = '#'.repeat(Math.round(f * width)).padEnd(width, '-');
-    const line = `${this.label} [${bar}] ${(f * 100).toFixed(0).padStart(3)}%  ${elapsed.toFixed(0)} s elapsed${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}`;
+    const line = `${this.label} [${bar}] ${(f * 100).toFixed(0).padStart(3)}%${detail ? `  ${detail}` : ''}  ${elapsed.toFixed(0)} s elapsed${Number.isFinite(eta) ? `, ~${eta.toFixed(0)} s left` : ''}`;
     if (tty) this.stream.write(`\r${line}\x1b[K`);
     else this.stream.write(line + '\n');
     this.shown = true;

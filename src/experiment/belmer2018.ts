@@ -7,6 +7,8 @@
  */
 import type { ResolvedEngine } from '../engines/create.js';
 import {
+  DOSES,
+  DURATIONS_S,
   QUICK_DURATIONS_S,
   belmerConditions,
   evaluateFindings,
@@ -48,6 +50,8 @@ export const SETTLE_MIN_FRACTION = 0.5;
 
 export interface ExperimentResult {
   conditions: { name: string; result: RunResult }[];
+  /** The microdialysis time course: one protocol run per genotype, baseline then fluoxetine. */
+  timecourse: { name: string; result: RunResult }[];
   findings: Finding[];
   wallSeconds: number;
   neurons: number;
@@ -69,15 +73,43 @@ export function conditionScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed'
   }));
 }
 
+/**
+ * The microdialysis time course of the report (not a finding): WT and KO, each one run of a drug-free
+ * baseline (half the baseline condition's length) then fluoxetine for the SSRI conditions' length,
+ * started from the baseline's steady state.
+ */
+export function timecourseScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed' | 'durationScale' | 'durations' | 'params'>): Scenario[] {
+  const dur = o.durations ?? DURATIONS_S;
+  const d = (s: number) => Math.max(2, Math.round(s * (o.durationScale ?? 1)));
+  return (['wt', 'htr2b-ko'] as const).map((genotype) => ({
+    name: genotype === 'wt' ? 'WT' : 'Htr2b 5-HTKO',
+    genotype,
+    neurons: o.neurons,
+    seed: o.seed,
+    phases: [
+      { name: 'baseline', durationS: d(dur.baseline / 2), drugs: {} },
+      { name: 'fluoxetine', durationS: d(dur.ssri), drugs: DOSES.ssri },
+    ],
+    params: o.params ?? defaultParams(),
+    recording: { spikes: false, sampleSteps: 10 },
+  }));
+}
+
 export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
-  const scenarios = conditionScenarios(o);
+  const conditions = conditionScenarios(o);
+  const tc = timecourseScenarios(o);
   const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
-  const results = await runScenarios(scenarios, o.engine, {
+  const all = await runScenarios([...conditions, ...tc], o.engine, {
     onProgress: o.onProgress,
     maxBatch: o.maxBatch,
-    settle: minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[0].drugs).length ? minFraction : 1) } : undefined,
+    // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
+    // drug-free baselines run in full (F1 reads their ISI CV)
+    settle:
+      minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[sc.phases.length - 1].drugs).length ? minFraction : 1) } : undefined,
   });
+  const results = all.slice(0, conditions.length);
+  const timecourse = all.slice(conditions.length).map((r) => ({ name: r.name, result: r }));
   const failed = results.find((r) => !r.summary.complete);
   if (failed) throw new Error(`condition ${failed.name} failed: ${failed.summary.error}`);
   const measures: Record<string, ConditionMeasure> = {};
@@ -92,6 +124,7 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
   }
   return {
     conditions: results.map((r) => ({ name: r.name, result: r })),
+    timecourse,
     findings: evaluateFindings(measures),
     wallSeconds: (performance.now() - t0) / 1000,
     neurons: o.neurons,

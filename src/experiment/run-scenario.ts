@@ -36,6 +36,12 @@ export interface RunOptions {
    * durationS is then the phase's longest length.
    */
   settle?: { minFraction(sc: Scenario): number };
+  /**
+   * Called as each batch finishes, with the scenarios' indices (into the input) and their results, so
+   * a caller can keep them at once (a sweep appends its points to points.jsonl); awaited before the
+   * next batch starts.
+   */
+  onResult?: (indices: number[], results: RunResult[]) => void | Promise<void>;
 }
 
 /** A scenario made ready to run: its model, starting steady state, engine options and phase lengths. */
@@ -90,10 +96,29 @@ export async function prepareScenarios(
   });
 }
 
+/**
+ * The parameters that shape the tissue a batch shares (geometry, cells' placement and drive, the
+ * background stream, the time steps). Every other parameter (receptor and SERT constants, expression
+ * levels, release) only changes a sim's own constants or SERT capacity, which differ within a batch.
+ */
+const TISSUE_PARAMS = [
+  'voxel_um',
+  'regionX_um',
+  'regionY_um',
+  'regionZ_um',
+  'probeRadius_um',
+  'IdriveMean_pA',
+  'IdriveSd_pA',
+  'bgRate_Hz',
+  'dt_ms',
+  'subSteps',
+  'tRef_ms',
+] as const satisfies readonly (keyof Scenario['params'])[];
+
 /** Scenarios that can share a batch: same tissue, recording and phase lengths. */
 function batchKey(p: PreparedScenario): string {
   const { sc } = p;
-  return JSON.stringify([sc.neurons, sc.seed, sc.params, sc.recording, p.phaseSteps]);
+  return JSON.stringify([sc.neurons, sc.seed, TISSUE_PARAMS.map((k) => sc.params[k]), sc.recording, p.phaseSteps]);
 }
 
 /** Runs every scenario; results in input order. A failure inside a batch ends that batch's runs (marked incomplete). */
@@ -130,6 +155,7 @@ export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine
     members.forEach((i, s) => {
       results[i] = out[s];
     });
+    await o.onResult?.(members, out);
   }
   return results;
 }

@@ -39,6 +39,11 @@ export function cellSertVmax_nMps(p: Params, rho: number, regionVoxels: number, 
   return (rho * p.sertCapacity_nMps * regionVoxels) / nCells;
 }
 
+/** The factor on every cell's SERT Vmax: the genotype's (0 or 1) times sertExpression. */
+export function sertFactor(p: Params, genotype: Genotype): number {
+  return GENOTYPES[genotype].sert * p.sertExpression;
+}
+
 /** Molecules per (nM x voxel) of extracellular 5-HT: alpha V_voxel N_A / 1e9. */
 export function moleculesPerNmVoxel(m: Pick<Model, 'voxelVolume_L'>): number {
   return (m.voxelVolume_L * AVOGADRO) / 1e9;
@@ -86,7 +91,7 @@ export function buildModel(params: Params, genotype: Genotype, nCells: number, s
   const scale = params.refCells_n / nCells; // each cell stands for refCells/N real cells
   // Vmax_i = rho_i * capacity * alpha * V_region / N (amount/s); per voxel in extracellular
   // concentration units: rho_i * capacity * nVox / N.
-  const sertOn = GENOTYPES[genotype].sert;
+  const sertOn = sertFactor(params, genotype);
   const vmax = new Float64Array(geometry.nx * geometry.ny * geometry.nz);
   for (let c = 0; c < nCells; c++) vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
   const vmaxDt = new Float32Array(vmax.length);
@@ -161,8 +166,8 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
     invK2B: f(1 / p.K2B_nM),
     num2B: f(t2b.num),
     den2B: f(t2b.den),
-    g1A: f(p.g1A_nS * g.g1A),
-    g2B: f(p.g2B_nS * g.g2B),
+    g1A: f(p.g1A_nS * g.g1A * p.htr1aExpression),
+    g2B: f(p.g2B_nS * g.g2B * p.htr2bExpression),
     e1Rise: f(e1R),
     e1Decay: f(e1D),
     c1Cross: f(cross),

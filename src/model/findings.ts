@@ -3,6 +3,7 @@
  * from their settled values (each condition starts at its estimated steady state and is measured over
  * its last half; a fold change is only a finding when both of its conditions settled).
  */
+import { fitHill } from './hill-fit.js';
 import type { DrugDoses, Genotype } from './drugs.js';
 
 export interface Condition {
@@ -81,7 +82,17 @@ export interface Finding {
 
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-/** Dose at which rate/baseline crosses 0.5, by log-linear interpolation (Infinity if never). */
+/**
+ * IC50 of a relative-rate dose series: the EC50 of a four-parameter Hill fit (src/sweep/fit.ts, the fit
+ * `raphe sweep` uses) of rel against dose, the drug-free point (dose 0, rel 1) included; NaN when the fit
+ * does not converge (F7 then fails).
+ */
+export function ic50Fit(doses: readonly number[], rel: readonly number[]): number {
+  const f = fitHill([0, ...doses], [1, ...rel]);
+  return f.converged ? f.ec50! : NaN;
+}
+
+/** Dose at which rate/baseline crosses 0.5, by log-linear interpolation (Infinity if never); kept for comparison. */
 export function ic50(doses: readonly number[], rel: number[]): number {
   if (rel[0] <= 0.5) return doses[0];
   for (let i = 1; i < doses.length; i++) {
@@ -161,8 +172,8 @@ export function evaluateFindings(m: Record<string, ConditionMeasure>): Finding[]
   const doses = DOSES.dpat_nM;
   const relWt = doses.map((d) => get(`wt+dpat${d}`).rateHz / wt.rateHz);
   const relBw = doses.map((d) => get(`wt+bw+dpat${d}`).rateHz / wtB.rateHz);
-  const ic50Wt = ic50(doses, relWt);
-  const ic50Bw = ic50(doses, relBw);
+  const ic50Wt = ic50Fit(doses, relWt);
+  const ic50Bw = ic50Fit(doses, relBw);
   const monotone = relWt.every((r, i) => i === 0 || r <= relWt[i - 1] + 0.05);
   const silent = relWt[relWt.length - 1] < 0.1;
   const way = get(`wt+dpat${DOSES.dpatWayDose_nM}+way`).rateHz / wt.rateHz;
@@ -171,7 +182,7 @@ export function evaluateFindings(m: Record<string, ConditionMeasure>): Finding[]
     id: 'F7',
     condition: '8-OH-DPAT dose series',
     measured:
-      `rel. rate at ${doses[doses.length - 1]} nM ${fmt(relWt[relWt.length - 1])}; IC50 WT ${fmt(ic50Wt)} nM, ` +
+      `rel. rate at ${doses[doses.length - 1]} nM ${fmt(relWt[relWt.length - 1])}; IC50 (Hill fit) WT ${fmt(ic50Wt)} nM, ` +
       `+BW ${fmt(ic50Bw)} nM; +WAY ${fmt(way)} (DPAT ${DOSES.dpatWayDose_nM} nM alone ${fmt(dpatAtWay)})`,
     expected: 'falls with dose to < 0.1; IC50 +BW > 2x WT; WAY restores >= 0.8',
     pass: monotone && silent && ic50Bw > 2 * ic50Wt && way >= 0.8 && dpatAtWay < 0.5,

@@ -85,6 +85,19 @@ export const PARAM_SPECS = {
     choice: true,
     reason: 'non-selective cation current reverses near 0 mV',
   }),
+  // ---- expression levels (1 = wild type; the knock-outs are expression 0) ----
+  htr1aExpression: p(1, '1', 0, 4, '5-HT1A expression: fraction of the wild type, scales g1A_nS', 'docs/model.md §2', {
+    choice: true,
+    reason: 'wild type; a partial deficiency or an over-expression is asked for with a value other than 1',
+  }),
+  htr2bExpression: p(1, '1', 0, 4, '5-HT2B expression: fraction of the wild type, scales g2B_nS', 'docs/model.md §2', {
+    choice: true,
+    reason: 'wild type; 0 is the Htr2b 5-HTKO (the same run bit for bit as genotype htr2b-ko)',
+  }),
+  sertExpression: p(1, '1', 0, 4, "SERT expression: fraction of the wild type, scales each cell's SERT Vmax", 'docs/model.md §2', {
+    choice: true,
+    reason: 'wild type; 0 is the SERT KO',
+  }),
   // ---- release and SERT uptake ----
   Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {
     choice: true,

@@ -276,9 +276,10 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
 
 /** Why the scenario has no steady state (nothing removes 5-HT), or undefined when it has one. */
 export function noSteadyStateReason(sc: Scenario): string | undefined {
-  const sert = GENOTYPES[sc.genotype].sert * sc.params.sertCapacity_nMps;
+  const sert = GENOTYPES[sc.genotype].sert * sc.params.sertExpression * sc.params.sertCapacity_nMps;
   if (sert === 0 && sc.params.kClear_perH === 0) {
-    const why = GENOTYPES[sc.genotype].sert === 0 ? 'SERT knocked out' : 'sertCapacity_nMps 0';
+    const why =
+      GENOTYPES[sc.genotype].sert === 0 ? 'SERT knocked out' : sc.params.sertExpression === 0 ? 'sertExpression 0' : 'sertCapacity_nMps 0';
     return `nothing removes 5-HT (${why} and kClear_perH 0): no steady state exists, 5-HT rises for the whole run`;
   }
   return undefined;

@@ -5,6 +5,7 @@
 import type { PhaseRecord, RunResult, RunSummary } from '../record/run-result.js';
 import { countPassed, type FindingRow } from './findings-table.js';
 import { escapeXml, fmtNum, fmtPct, fmtSeconds, fmtUnit } from './format.js';
+import { paperFiguresHtml } from './paper-figures.js';
 import { lineSvg, rasterSvg, type ShadeBand } from './svg.js';
 
 export interface ReportSection {
@@ -30,6 +31,8 @@ export interface ExperimentMeta {
   adapter: string;
   neurons: number;
   wallSeconds: number;
+  /** The microdialysis time course runs (baseline then fluoxetine), drawn with the paper's figures. */
+  timecourse?: ExperimentCondition[];
 }
 
 const CSS = `
@@ -49,7 +52,8 @@ tr.fail td.verdict{background:#fbe3e3;color:#b00020;font-weight:600}
 footer{margin-top:32px;color:#888;font-size:12px}
 `;
 
-function page(title: string, body: string): string {
+/** A self-contained page with the reports' style (also used by the sweep report). */
+export function reportPage(title: string, body: string): string {
   return (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -253,7 +257,7 @@ export function runReportHtml(r: RunResult, opts: RunReportOptions = {}): string
   for (const sec of opts.extraSections ?? []) {
     parts.push(`<h2>${escapeXml(sec.title)}</h2><div class="plots">${figure(sec.svg)}</div>`);
   }
-  return page(title, parts.join('\n'));
+  return reportPage(title, parts.join('\n'));
 }
 
 function conditionsTable(conds: readonly ExperimentCondition[]): string {
@@ -294,6 +298,7 @@ export function experimentReportHtml(conds: readonly ExperimentCondition[], find
   );
   parts.push('<h2>Findings</h2>');
   parts.push(findingsTableHtml(findings));
+  parts.push(paperFiguresHtml(conds, meta.timecourse));
   parts.push('<h2>Conditions</h2>');
   parts.push(conditionsTable(conds));
   for (const { name, result } of conds) {
@@ -320,5 +325,5 @@ export function experimentReportHtml(conds: readonly ExperimentCondition[], find
     parts.push(figure(probePlot(result, 524, 220, `${name}: probe 5-HT`)));
     parts.push('</div>');
   }
-  return page(meta.title, parts.join('\n'));
+  return reportPage(meta.title, parts.join('\n'));
 }

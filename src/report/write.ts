@@ -31,6 +31,12 @@ export const OUTPUT_FILE_NAMES = [
   'conditions.json',
   'run.nwb',
   'conditions',
+  // raphe sweep
+  'sweep-file.json',
+  'points.jsonl',
+  'table.csv',
+  'fits.csv',
+  'sweep.json',
 ] as const;
 
 export class OutputExistsError extends ConfigError {

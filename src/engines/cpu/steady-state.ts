@@ -8,8 +8,7 @@
  * run of a small patch of the same tissue (patchModel), whose settled mean 5-HT and rate are returned.
  */
 import type { DrugDoses } from '../../model/drugs.js';
-import { GENOTYPES } from '../../model/drugs.js';
-import { cellSertVmax_nMps, deriveConstants, effectiveDiffusion_um2ps, type Model } from '../../model/derive.js';
+import { cellSertVmax_nMps, deriveConstants, sertFactor, effectiveDiffusion_um2ps, type Model } from '../../model/derive.js';
 import { cubeGeometry } from '../../model/geometry.js';
 import { HostStream, STREAM, seedKey } from '../../rng/philox.js';
 import { initialState } from '../initial-state.js';
@@ -137,7 +136,7 @@ export function patchModel(m: Model, edge: number): Model {
   const rng = new HostStream(seedKey(m.seed), STREAM.patchPlacement, 0);
   const vox = new Uint32Array(nCells);
   const vmaxDt = new Float32Array(nv);
-  const sertOn = GENOTYPES[m.genotype].sert;
+  const sertOn = sertFactor(m.params, m.genotype);
   for (let i = 0; i < nCells; i++) {
     vox[i] = Math.min(nv - 1, Math.floor(rng.uniform() * nv));
     vmaxDt[vox[i]] += cellSertVmax_nMps(m.params, m.rho[i], m.geometry.inside.length, m.nCells) * m.dtGrid_s * sertOn;

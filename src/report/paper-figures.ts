@@ -1,0 +1,117 @@
+/**
+ * The figures a reader of Belmer et al. 2018 looks for first, at the top of the experiment's report:
+ * the microdialysis time course (probe 5-HT as % of baseline, baseline then fluoxetine, WT and KO on one
+ * plot, one protocol run each), the 8-OH-DPAT dose-response with fitted Hill curves (WT, WT + BW723C86,
+ * the WAY-100635 point), and firing rates by condition as bars.
+ */
+import { DOSES } from '../model/findings.js';
+import type { RunResult } from '../record/run-result.js';
+import { fitHill } from '../sweep/fit.js';
+import { barsSvg, doseResponseSvg, type Curve } from './dose-response-svg.js';
+import { escapeXml } from './format.js';
+import { lineSvg, type Series } from './svg.js';
+
+export interface NamedResult {
+  name: string;
+  result: RunResult;
+}
+
+const fig = (svg: string, caption: string) => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+
+/** Probe 5-HT as % of the baseline phase's last-half mean, against time. */
+export function microdialysisSvg(runs: readonly NamedResult[]): string {
+  const series: Series[] = runs.map(({ name, result: r }, i) => {
+    const base = r.phases[0]?.probe5htNm ?? NaN;
+    return {
+      x: r.traces.tS,
+      y: Float64Array.from(r.traces.probeNm, (p) => (100 * p) / base),
+      label: name,
+      color: ['#1f77b4', '#d62728'][i % 2],
+    };
+  });
+  const ph = runs[0]?.result.phases ?? [];
+  const drug = ph[1];
+  return lineSvg(series, {
+    title: 'Microdialysis: probe 5-HT, % of baseline',
+    xLabel: 'time (s)',
+    yLabel: 'probe 5-HT (% of baseline)',
+    width: 540,
+    height: 300,
+    yIncludeZero: true,
+    shade: drug
+      ? [
+          {
+            x0: drug.startS,
+            x1: drug.endS,
+            label: Object.entries(drug.drugs)
+              .map(([d, c]) => `${d} ${c} nM`)
+              .join(', '),
+          },
+        ]
+      : [],
+  });
+}
+
+/** 8-OH-DPAT: rate relative to the drug-free condition, WT and WT + BW723C86, with Hill fits; the WAY-100635 point. */
+export function dpatDoseResponse(conds: readonly NamedResult[]): { svg: string; ic50Wt: number; ic50Bw: number } {
+  const byName = new Map(conds.map((c) => [c.name, c.result]));
+  const rate = (n: string) => byName.get(n)?.summary.meanRateHz ?? NaN;
+  const doses = [0, ...DOSES.dpat_nM];
+  const rel = (prefix: string, base: string) => doses.map((d) => (d === 0 ? 1 : rate(`${prefix}${d}`) / rate(base)));
+  const wt = rel('wt+dpat', 'wt');
+  const bw = rel('wt+bw+dpat', 'wt+bw');
+  const fWt = fitHill(doses, wt);
+  const fBw = fitHill(doses, bw);
+  const fitOf = (f: ReturnType<typeof fitHill>) =>
+    f.converged ? { bottom: f.bottom!, top: f.top!, ec50: f.ec50!, hill: f.hill! } : undefined;
+  const way = rate(`wt+dpat${DOSES.dpatWayDose_nM}+way`) / rate('wt');
+  const curves: Curve[] = [
+    { label: 'WT', x: doses, y: wt, fit: fitOf(fWt), color: '#1f77b4' },
+    { label: 'WT + BW723C86', x: doses, y: bw, fit: fitOf(fBw), color: '#ff7f0e' },
+    { label: `+ WAY-100635 ${DOSES.way_nM} nM`, x: [DOSES.dpatWayDose_nM], y: [way], color: '#2ca02c' },
+  ];
+  const svg = doseResponseSvg(curves, {
+    title: '8-OH-DPAT: firing rate relative to no agonist',
+    xLabel: '8-OH-DPAT (nM, free)',
+    yLabel: 'rate / rate without 8-OH-DPAT',
+    logX: true,
+    refY: 1,
+    yMin: 0,
+    width: 540,
+    height: 300,
+  });
+  return { svg, ic50Wt: fWt.converged ? fWt.ec50! : NaN, ic50Bw: fBw.converged ? fBw.ec50! : NaN };
+}
+
+/** Firing rate of every condition, as bars. */
+export function ratesBarsSvg(conds: readonly NamedResult[]): string {
+  const colour = (n: string) => (n.startsWith('ko') ? '#d62728' : n.includes('+bw') ? '#ff7f0e' : '#1f77b4');
+  return barsSvg(
+    conds.map((c) => ({ label: c.name, value: c.result.summary.meanRateHz, color: colour(c.name) })),
+    { title: 'Firing rate by condition (last half, Hz per cell)', yLabel: 'rate (Hz)', width: 1060, height: 300 },
+  );
+}
+
+/** The three figures as one HTML section. */
+export function paperFiguresHtml(conds: readonly NamedResult[], timecourse: readonly NamedResult[] | undefined): string {
+  const parts: string[] = ['<h2>Figures of Belmer et al. 2018</h2>', '<div class="plots">'];
+  if (timecourse?.length) {
+    parts.push(
+      fig(
+        microdialysisSvg(timecourse),
+        'One protocol run per genotype: drug-free baseline, then fluoxetine, started from the baseline steady state (probe 5-HT / baseline mean).',
+      ),
+    );
+  }
+  const d = dpatDoseResponse(conds);
+  const ic = (x: number) => (Number.isFinite(x) ? `${Number(x.toPrecision(3))} nM` : 'no converged fit');
+  parts.push(
+    fig(
+      d.svg,
+      `Lines: four-parameter Hill fits (IC50 WT ${ic(d.ic50Wt)}, + BW723C86 ${ic(d.ic50Bw)}); the 0 dose is drawn left of the axis break.`,
+    ),
+  );
+  parts.push('</div>');
+  parts.push(`<div class="plots">${fig(ratesBarsSvg(conds), 'blue: WT, orange: WT + BW723C86, red: Htr2b 5-HTKO')}</div>`);
+  return parts.join('\n');
+}

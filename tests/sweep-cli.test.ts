@@ -1,0 +1,183 @@
+/**
+ * `raphe sweep` end to end (CPU engine, tiny tissue): bad input (one line naming the field, exit 2,
+ * nothing written), --json's shape, the files in --out and the report's curves, and a sweep killed in
+ * its child process after some points, resumed, giving the same table as an uninterrupted sweep.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'raphe.mjs');
+let tmp = '';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function raphe(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const ch = spawn(process.execPath, [BIN, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    ch.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    ch.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    ch.on('error', reject);
+    ch.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const small = { regionX_um: 300, regionY_um: 240, regionZ_um: 200 };
+const SWEEP = {
+  name: 'tiny',
+  base: { neurons: 250, seed: 2, c0_nM: 25, duration: 0.3, params: small },
+  axes: [
+    { axis: 'fluoxetine', values: [0.3, 1, 3, 10] },
+    { axis: 'htr2bExpression', values: [0, 1] },
+  ],
+};
+
+function writeJson(name: string, v: unknown): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, JSON.stringify(v));
+  return p;
+}
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-sweep-'));
+  const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
+});
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('raphe sweep: bad input', () => {
+  const CASES: [string, () => string[], RegExp][] = [
+    ['no sweep named', () => ['sweep'], /sweep: name a sweep file/],
+    ['unknown built-in', () => ['sweep', 'nonesuch', '--out', 'o1'], /sweep: no sweep file "nonesuch"/],
+    [
+      'unknown axis',
+      () => ['sweep', writeJson('a.json', { ...SWEEP, axes: [{ axis: 'aspirin', values: [1] }] }), '--out', 'o2'],
+      /axes\[0\]\.axis: unknown axis target/,
+    ],
+    [
+      'bad value with index',
+      () => ['sweep', writeJson('b.json', { ...SWEEP, axes: [{ axis: 'sertExpression', values: [1, 9] }] }), '--out', 'o3'],
+      /axes\[0\]\.values\[1\]: must be >= 0 and <= 4/,
+    ],
+    [
+      'over the point cap',
+      () => ['sweep', writeJson('c.json', SWEEP), '--max-points', '5', '--out', 'o4'],
+      /axes: the grid holds 10 points; at most 5/,
+    ],
+    ['--resume without --out', () => ['sweep', writeJson('d.json', SWEEP), '--resume'], /--resume: only goes with --out/],
+    [
+      '--resume on a folder with no sweep',
+      () => ['sweep', writeJson('e.json', SWEEP), '--resume', '--out', 'o5'],
+      /--resume: .* holds no sweep/,
+    ],
+    ['bad --neurons', () => ['sweep', 'dpat', '--neurons', '0', '--out', 'o6'], /--neurons/],
+  ];
+  for (const [label, args, re] of CASES) {
+    test(label, async () => {
+      const a = args();
+      const r = await raphe(a);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      const i = a.indexOf('--out');
+      if (i >= 0) expect(fs.existsSync(path.join(tmp, a[i + 1]))).toBe(false);
+    });
+  }
+});
+
+describe('raphe sweep: a run, kill and resume', () => {
+  test('--json, the files, the report curves; --resume on a folder of another sweep refused', async () => {
+    const file = writeJson('tiny.json', SWEEP);
+    const r = await raphe(['sweep', file, '--engine', 'cpu', '--threads', '2', '--out', 'full', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.sweep).toBe('tiny');
+    expect(j.points).toHaveLength(10);
+    expect(Object.keys(j.points[0]).sort()).toEqual(
+      ['axes', 'medianCvIsi', 'probe5htNm', 'probeFold', 'rateHz', 'rateRatio', 's1A', 's2B', 'seed', 'settled'].sort(),
+    );
+    expect(j.points[0].axes).toEqual({ fluoxetine: 0, htr2bExpression: 0 });
+    expect(j.points[0].probeFold).toBe(1);
+    // fits: along fluoxetine (5 values), one per htr2bExpression value, for each of 4 readouts
+    expect(j.fits).toHaveLength(8);
+    for (const f of j.fits) {
+      expect(f.axis).toBe('fluoxetine');
+      expect(Object.keys(f.others)).toEqual(['htr2bExpression']);
+      if (f.converged) expect(f.ec50).toBeGreaterThan(0);
+      else expect(f.ec50).toBeNull();
+    }
+    const dir = path.join(tmp, 'full');
+    expect(fs.readdirSync(dir).sort()).toEqual(['fits.csv', 'points.jsonl', 'report.html', 'sweep-file.json', 'sweep.json', 'table.csv']);
+    expect(fs.readFileSync(path.join(dir, 'table.csv'), 'utf8').trim().split('\n')).toHaveLength(11);
+    expect(fs.readFileSync(path.join(dir, 'points.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    // one dose-response figure per readout, one curve per htr2bExpression value; fitted lines where converged
+    expect(html.match(/<figure data-axis="fluoxetine"/g)).toHaveLength(4);
+    expect(html.match(/class="curve"/g)).toHaveLength(8);
+    expect(html.match(/data-kind="fit"/g)?.length ?? 0).toBe(j.fits.filter((f: { converged: boolean }) => f.converged).length);
+    expect(html).toContain('class="heatmap"');
+    expect(html).toContain('<table class="points">');
+    expect(html).not.toMatch(/NaN/);
+    // another sweep's folder
+    const other = writeJson('other.json', { ...SWEEP, base: { ...SWEEP.base, seed: 3 } });
+    const bad = await raphe(['sweep', other, '--resume', '--out', 'full']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--resume: .*holds another sweep/);
+    const bad2 = await raphe(['sweep', file, '--neurons', '200', '--resume', '--out', 'full']);
+    expect(bad2.code).toBe(2);
+    // an existing result folder without --force
+    const again = await raphe(['sweep', file, '--out', 'full']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/holds earlier results; use --force/);
+  }, 120_000);
+
+  test('killed after some points, resumed: the same table as the uninterrupted sweep', async () => {
+    const file = path.join(tmp, 'tiny.json');
+    if (!fs.existsSync(file)) writeJson('tiny.json', SWEEP);
+    const dir = path.join(tmp, 'killed');
+    const ch = spawn(process.execPath, [BIN, 'sweep', file, '--engine', 'cpu', '--threads', '1', '--out', 'killed'], {
+      cwd: tmp,
+      stdio: 'ignore',
+    });
+    const journal = path.join(dir, 'points.jsonl');
+    const lines = () => (fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).length : 0);
+    await new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const iv = setInterval(() => {
+        if (lines() >= 3) {
+          clearInterval(iv);
+          ch.kill('SIGKILL');
+          resolve();
+        } else if (Date.now() - t0 > 90_000) {
+          clearInterval(iv);
+          reject(new Error('no points within 90 s'));
+        }
+      }, 20);
+    });
+    await new Promise((r) => ch.on('close', r));
+    const got = lines();
+    expect(got).toBeGreaterThanOrEqual(3);
+    expect(got).toBeLessThan(10);
+    expect(fs.existsSync(path.join(dir, 'table.csv'))).toBe(false);
+    const r = await raphe(['sweep', file, '--engine', 'cpu', '--threads', '1', '--out', 'killed', '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`10 points \\(${10 - got} run now\\)`));
+    const full = path.join(tmp, 'full', 'table.csv');
+    if (fs.existsSync(full)) expect(fs.readFileSync(path.join(dir, 'table.csv'), 'utf8')).toBe(fs.readFileSync(full, 'utf8'));
+    expect(fs.readFileSync(journal, 'utf8').trim().split('\n')).toHaveLength(10);
+  }, 180_000);
+});
