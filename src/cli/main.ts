@@ -243,6 +243,8 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     seed,
     durationScale,
     durations,
+    // the microdialysis time courses are a figure of the report: run only when a report is written
+    timecourse: out !== undefined,
     onProgress: (f) => bar.update(f),
   });
   bar.done();

@@ -33,6 +33,8 @@ export interface ExperimentOptions {
   onProgress?: (fraction: number) => void;
   /** Most conditions in one batch (default: as many as the engine allows). */
   maxBatch?: number;
+  /** Also run the report's microdialysis time courses (two protocol runs, not findings; default true). */
+  timecourse?: boolean;
   /**
    * End each condition once settled, after at least this fraction of its duration (default
    * SETTLE_MIN_FRACTION; 1: always the full duration). The baselines always run in full: F1 reads
@@ -98,7 +100,7 @@ export function timecourseScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed
 export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
   const conditions = conditionScenarios(o);
-  const tc = timecourseScenarios(o);
+  const tc = o.timecourse === false ? [] : timecourseScenarios(o);
   const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
   const all = await runScenarios([...conditions, ...tc], o.engine, {
     onProgress: o.onProgress,
