@@ -8,29 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runRaphe, type Result } from './helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'raphe.mjs');
 let tmp = '';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function raphe(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const ch = spawn(process.execPath, [BIN, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    ch.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    ch.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    ch.on('error', reject);
-    ch.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const raphe = (args: string[]): Promise<Result> => runRaphe(tmp, args);
 
 function writeJson(name: string, v: unknown): string {
   const p = path.join(tmp, name);
@@ -211,21 +196,7 @@ interface Row {
   after?: (r: Result) => void;
 }
 
-function rapheEnv(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const ch = spawn(process.execPath, [BIN, ...args], {
-      cwd: tmp,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    ch.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    ch.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    ch.on('error', reject);
-    ch.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const rapheEnv = (args: string[], env: Record<string, string> = {}): Promise<Result> => runRaphe(tmp, args, env);
 
 /** A tiny scenario (20 neurons, 0.2 s, c0 given: no steady-state estimate). */
 const TINY = { name: 'tiny', neurons: 20, c0_nM: 10, protocol: [{ name: 'baseline', durationS: 0.2 }] };
