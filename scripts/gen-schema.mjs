@@ -1,22 +1,13 @@
 // `npm run schema`: writes the JSON Schema files of schema/ from src/model/json-schema.ts (generated from
 // the parameter schema and the scenario rules; never edited by hand), then formats them with Biome.
-// src/model/json-schema.ts is bundled in memory with esbuild and imported from a data URL.
-import * as esbuild from 'esbuild';
+// src/model/json-schema.ts is bundled in memory and imported (import-ts.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { importTs } from './import-ts.mjs';
 
 const DIR = 'schema';
-const out = await esbuild.build({
-  entryPoints: ['src/model/json-schema.ts'],
-  bundle: true,
-  write: false,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-});
-const gen = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+const gen = await importTs('src/model/json-schema.ts');
 mkdirSync(DIR, { recursive: true });
 const files = [];
 for (const [name, build] of Object.entries(gen.SCHEMA_FILES)) {
