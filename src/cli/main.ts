@@ -11,7 +11,7 @@ import { QUICK, conditionScenarios, runBelmer2018 } from '../experiment/belmer20
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
-import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from '../model/json-schema.js';
+import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
 import { defaultParams } from '../model/params.js';
 import { checkMemory } from '../model/resources.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
@@ -137,8 +137,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
   const startedAt = new Date();
-  const bar = new Progress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
-  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f) });
+  const bar = new RunProgress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
+  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate });
   bar.done();
   if (r.summary.complete) checkFinite(r);
   if (out) {
@@ -236,7 +236,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   // on the CPU engine, one condition per thread (--threads, default one per core)
   const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
   const startedAt = new Date();
-  const bar = new Progress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
+  const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
     engine,
     neurons,

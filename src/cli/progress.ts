@@ -32,3 +32,28 @@ export class Progress {
     if (this.shown && this.stream.isTTY) this.stream.write('\r\x1b[K');
   }
 }
+
+/**
+ * The two stages of a run as one display: the steady-state starts (estimated before any run begins, a
+ * large share of a short run's wall time) and then the runs, each with its own count and time left.
+ */
+export class RunProgress {
+  private estimates?: Progress;
+  // started at the runs' first update, so its time left is not skewed by the estimates before it
+  private run?: Progress;
+  constructor(private readonly label: string) {}
+  /** For RunOptions.onEstimate. */
+  readonly onEstimate = (done: number, total: number): void => {
+    this.estimates ??= new Progress(`${this.label}: steady-state starts`);
+    this.estimates.update(done / total, `${done}/${total} estimated`);
+    if (done === total) this.estimates.done();
+  };
+  update(fraction: number, detail?: string): void {
+    this.run ??= new Progress(this.label);
+    this.run.update(fraction, detail);
+  }
+  done(): void {
+    this.estimates?.done();
+    this.run?.done();
+  }
+}

@@ -21,7 +21,7 @@ import { sweepPoints } from '../sweep/points.js';
 import { assembleSweep, runSweepPoints, sweepJson, type PointMeasure } from '../sweep/run.js';
 import { MAX_POINTS, parseSweep } from '../sweep/spec.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, readScenarioJson } from './args.js';
-import { Progress } from './progress.js';
+import { RunProgress } from './progress.js';
 
 /** Built-in sweeps, runnable by name (the files in examples/sweeps/, bundled). */
 export const BUILTIN_SWEEPS = new Map<string, unknown>([
@@ -145,11 +145,12 @@ export async function cmdSweep(
 
   const engine = await resolveEngine(choice, (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(threads) });
   const t0 = performance.now();
-  const bar = new Progress(`raphe sweep ${spec.name} (${engine.kind}, ${spec.base.neurons} neurons)`);
+  const bar = new RunProgress(`raphe sweep ${spec.name} (${engine.kind}, ${spec.base.neurons} neurons)`);
   const journal = dir ? path.join(dir, JOURNAL) : undefined;
   const measures = await runSweepPoints(spec, points, engine, {
     done,
     maxBatch: maxBatch ?? (engine.kind === 'cpu' ? threads : undefined),
+    onEstimate: bar.onEstimate,
     onPoint: (m) => {
       if (journal) fs.appendFileSync(journal, jsonLine(m) + '\n');
     },

@@ -39,8 +39,11 @@ export interface ResolvedEngine {
   createBatch(sims: EngineOptions[]): Promise<BatchEngine>;
   /** The most simulations of `model`'s tissue one batch holds (WebGPU: the device limits; 0: not even one fits). */
   maxBatch(model: Model, recordSpikes: boolean): number;
-  /** Steady-state estimates (CPU work for every engine; on threads where the CPU provider has them). */
-  estimate(items: EstimateRequest[]): Promise<SteadyStateEstimate[]>;
+  /**
+   * Steady-state estimates (CPU work for every engine; on threads where the CPU provider has them);
+   * `onEach` is called as each one is ready (a cached one at once), for a progress display.
+   */
+  estimate(items: EstimateRequest[], onEach?: () => void): Promise<SteadyStateEstimate[]>;
 }
 
 /** The CPU engine's pieces; the CLI injects the multi-threaded ones, which are Node-only. */
@@ -50,7 +53,7 @@ export interface CpuProvider {
   /** Default: the sims one after another in this thread. */
   createBatch?(sims: EngineOptions[]): Promise<BatchEngine>;
   /** Default: one after another in this thread. */
-  estimate?(items: EstimateRequest[]): Promise<SteadyStateEstimate[]>;
+  estimate?(items: EstimateRequest[], onEach?: () => void): Promise<SteadyStateEstimate[]>;
 }
 
 export interface ResolveOptions {
@@ -70,7 +73,12 @@ export const isSoftwareAdapter = (name: string): boolean => /swiftshader|llvmpip
  */
 export const SOFTWARE_GPU_MIN_CELLS = 300_000;
 
-const inThread = async (items: EstimateRequest[]) => items.map((it) => estimateSteadyState(it.model, it.doses, it.options));
+const inThread = async (items: EstimateRequest[], onEach?: () => void) =>
+  items.map((it) => {
+    const e = estimateSteadyState(it.model, it.doses, it.options);
+    onEach?.();
+    return e;
+  });
 
 export async function resolveEngine(
   choice: EngineChoice,

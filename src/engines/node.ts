@@ -21,7 +21,7 @@ export function nodeCpuProvider(threads: number = availableParallelism()): CpuPr
     adapter: `JavaScript, ${T} thread${T === 1 ? '' : 's'}`,
     create: (o) => ParallelCpuEngine.create(o, T),
     createBatch: (sims) => ThreadedCpuBatch.create(sims, T),
-    estimate: (items) => cachedEstimates(items, (todo) => estimateSteadyStates(todo, T)),
+    estimate: (items, onEach) => cachedEstimates(items, (todo, each) => estimateSteadyStates(todo, T, each), onEach),
   };
 }
 export { getGpu, LAVAPIPE_ICD, SWIFTSHADER_ICD } from './webgpu/gpu-context.js';

@@ -31,6 +31,8 @@ export interface ExperimentOptions {
   durations?: PhaseDurations;
   params?: Params;
   onProgress?: (fraction: number) => void;
+  /** The steady-state starts as they are estimated (before the runs). */
+  onEstimate?: (done: number, total: number) => void;
   /** Most conditions in one batch (default: as many as the engine allows). */
   maxBatch?: number;
   /** Also run the report's microdialysis time courses (two protocol runs, not findings; default true). */
@@ -104,6 +106,7 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
   const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
   const all = await runScenarios([...conditions, ...tc], o.engine, {
     onProgress: o.onProgress,
+    onEstimate: o.onEstimate,
     maxBatch: o.maxBatch,
     // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
     // drug-free baselines run in full (F1 reads their ISI CV)

@@ -25,6 +25,8 @@ export interface RunOptions {
   chunkSteps?: number;
   /** Called after each chunk with the fraction done (all scenarios). */
   onProgress?: (fraction: number) => void;
+  /** Called before the runs, as each steady-state start is estimated: done and total. */
+  onEstimate?: (done: number, total: number) => void;
   /** Settling criterion on the probe: |drift| across the last quarter below this. */
   driftTolerance?: number;
   /** Most scenarios in one batch (default: as many as the engine allows). */
@@ -60,6 +62,7 @@ export interface PreparedScenario {
 export async function prepareScenarios(
   scenarios: Scenario[],
   engine: Pick<ResolvedEngine, 'estimate'> & Partial<Pick<ResolvedEngine, 'maxBatch' | 'adapter'>>,
+  onEstimate?: (done: number, total: number) => void,
 ): Promise<PreparedScenario[]> {
   const models = scenarios.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
   // a run the device cannot hold is refused before any work (the estimates) starts
@@ -77,7 +80,9 @@ export async function prepareScenarios(
     doses: scenarios[i].phases[0].drugs,
     options: { runSeconds: scenarios[i].phases.reduce((a, ph) => a + ph.durationS, 0) },
   }));
-  const ests = reqs.length ? await engine.estimate(reqs) : [];
+  let estimated = 0;
+  if (reqs.length) onEstimate?.(0, reqs.length);
+  const ests = reqs.length ? await engine.estimate(reqs, () => onEstimate?.(++estimated, reqs.length)) : [];
   const estSeconds = (performance.now() - t0) / 1000 / Math.max(1, need.length);
   return scenarios.map((sc, i) => {
     const model = models[i];
@@ -124,7 +129,7 @@ function batchKey(p: PreparedScenario): string {
 /** Runs every scenario; results in input order. A failure inside a batch ends that batch's runs (marked incomplete). */
 export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine, o: RunOptions = {}): Promise<RunResult[]> {
   if (!scenarios.length) return [];
-  const prep = await prepareScenarios(scenarios, engine);
+  const prep = await prepareScenarios(scenarios, engine, o.onEstimate);
   const groups = new Map<string, number[]>();
   prep.forEach((p, i) => {
     const key = batchKey(p);

@@ -90,6 +90,8 @@ export interface SweepRunOptions {
   onPoint?: (m: PointMeasure) => void | Promise<void>;
   /** Fraction of the remaining simulation done, points done (including earlier ones) and total. */
   onProgress?: (fraction: number, pointsDone: number, total: number) => void;
+  /** The points' steady-state starts as they are estimated (before the runs): done and total. */
+  onEstimate?: (done: number, total: number) => void;
   /** Most points per batch (default: the engine's limit; the CLI gives the CPU engine one per thread). */
   maxBatch?: number;
 }
@@ -104,7 +106,6 @@ export async function runSweepPoints(
   const done = new Map(o.done ?? []);
   const todo = points.filter((p) => !done.has(p.id));
   let finished = points.length - todo.length;
-  o.onProgress?.(0, finished, points.length);
   if (todo.length) {
     await runScenarios(
       todo.map((p) => p.scenario),
@@ -112,6 +113,7 @@ export async function runSweepPoints(
       {
         maxBatch: o.maxBatch,
         onProgress: (f) => o.onProgress?.(f, finished, points.length),
+        onEstimate: o.onEstimate,
         onResult: async (idx, results) => {
           for (let k = 0; k < idx.length; k++) {
             const m = measurePoint(todo[idx[k]], results[k], spec.readout);

@@ -48,7 +48,8 @@ export function estimateKey(it: EstimateRequest): string {
 /** Estimates through the cache: cached ones read, the rest computed by `compute` (deduplicated) and stored. */
 export async function cachedEstimates(
   items: EstimateRequest[],
-  compute: (items: EstimateRequest[]) => Promise<SteadyStateEstimate[]>,
+  compute: (items: EstimateRequest[], onEach?: () => void) => Promise<SteadyStateEstimate[]>,
+  onEach?: () => void,
 ): Promise<SteadyStateEstimate[]> {
   const dir = cacheDir();
   const keys = items.map(estimateKey);
@@ -68,7 +69,14 @@ export async function cachedEstimates(
     if (!out[i] && !missing.has(key)) missing.set(key, i);
   });
   const todo = [...missing.values()];
-  const fresh = todo.length ? await compute(todo.map((i) => items[i])) : [];
+  // items cached, or sharing a key with one computed below, count as done now
+  for (let k = todo.length; k < items.length; k++) onEach?.();
+  const fresh = todo.length
+    ? await compute(
+        todo.map((i) => items[i]),
+        onEach,
+      )
+    : [];
   const byKey = new Map(todo.map((i, j) => [keys[i], fresh[j]]));
   if (dir && todo.length) {
     try {

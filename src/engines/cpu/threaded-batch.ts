@@ -103,8 +103,14 @@ export class ThreadedCpuBatch implements BatchEngine {
 export async function estimateSteadyStates(
   items: { model: Model; doses: DrugDoses; options?: EstimateOptions }[],
   threads: number,
+  onEach?: () => void,
 ): Promise<SteadyStateEstimate[]> {
-  if (threads <= 1 || items.length <= 1) return items.map((it) => estimateSteadyState(it.model, it.doses, it.options));
+  if (threads <= 1 || items.length <= 1)
+    return items.map((it) => {
+      const e = estimateSteadyState(it.model, it.doses, it.options);
+      onEach?.();
+      return e;
+    });
   const pool = await ThreadPool.start(Math.min(threads, items.length));
   try {
     const out = new Array<SteadyStateEstimate>(items.length);
@@ -119,6 +125,7 @@ export async function estimateSteadyStates(
             doses: items[i].doses,
             options: items[i].options,
           });
+          onEach?.();
         }
       }),
     );
