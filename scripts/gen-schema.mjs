@@ -1,13 +1,13 @@
-// `npm run schema`: writes the JSON Schema files of schema/ from src/model/json-schema.ts (generated from
-// the parameter schema and the scenario rules; never edited by hand), then formats them with Biome.
-// src/model/json-schema.ts is bundled in memory and imported (import-ts.mjs).
+// `npm run schema`: writes the JSON Schema files of schema/ registered in src/cli/schema-files.ts
+// (generated from the parameter schema, the scenario and the sweep rules; never edited by hand), then
+// formats them with Biome. The registry is bundled in memory and imported (import-ts.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importTs } from './import-ts.mjs';
 
 const DIR = 'schema';
-const gen = await importTs('src/model/json-schema.ts');
+const gen = await importTs('src/cli/schema-files.ts');
 mkdirSync(DIR, { recursive: true });
 const files = [];
 for (const [name, build] of Object.entries(gen.SCHEMA_FILES)) {

@@ -13,7 +13,8 @@ import Ajv from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../src/model/drugs.js';
 import { ConfigError } from '../src/model/errors.js';
-import { CROSS_FIELD_RULES, SCHEMA_FILES, caseInsensitivePattern, scenarioJsonSchema } from '../src/model/json-schema.js';
+import { SCHEMA_FILES } from '../src/cli/schema-files.js';
+import { CROSS_FIELD_RULES, caseInsensitivePattern, scenarioJsonSchema } from '../src/model/json-schema.js';
 import { PARAM_KEYS, PARAM_SPECS } from '../src/model/params.js';
 import { parseScenario } from '../src/model/scenario.js';
 
@@ -36,7 +37,7 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.
 const base = () => ({ name: 't', neurons: 50, protocol: [{ name: 'b', durationS: 0.2 }], c0_nM: 10 });
 
 describe('generated schema files', () => {
-  test.each(Object.keys(SCHEMA_FILES))('schema/%s is what src/model/json-schema.ts generates now (run `npm run schema`)', (name) => {
+  test.each(Object.keys(SCHEMA_FILES))('schema/%s is what src/cli/schema-files.ts generates now (run `npm run schema`)', (name) => {
     expect(committed(name)).toEqual(SCHEMA_FILES[name]());
   });
 
@@ -68,7 +69,7 @@ describe('generated schema files', () => {
     const bad = spawnSync(process.execPath, [bin, 'schema', 'sweeps'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/unknown schema "sweeps"; allowed: scenario/);
+    expect(bad.stderr).toMatch(/unknown schema "sweeps"; allowed: scenario, sweep/);
   });
 });
 

@@ -21,7 +21,7 @@ import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
-import { Progress } from './progress.js';
+import { RunProgress } from './progress.js';
 import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -246,6 +246,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     // the microdialysis time courses are a figure of the report: run only when a report is written
     timecourse: out !== undefined,
     onProgress: (f) => bar.update(f),
+    onEstimate: bar.onEstimate,
   });
   bar.done();
   if (out) {

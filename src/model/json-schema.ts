@@ -1,11 +1,12 @@
 /**
- * JSON Schema (draft-07) of every file raphe reads, generated from the one parameter schema
- * (params.ts: ranges, units, sources) and the scenario rules of scenario.ts (keys, limits, names), never
- * written by hand. `npm run schema` writes SCHEMA_FILES into schema/; tests/schema-scenario.test.ts checks
- * the committed files are what this module generates now, and `raphe schema NAME` prints one.
+ * JSON Schema (draft-07) of a scenario file, generated from the one parameter schema (params.ts: ranges,
+ * units, sources) and the scenario rules of scenario.ts (keys, limits, names), never written by hand.
+ * Every schema file is registered in src/cli/schema-files.ts (SCHEMA_FILES): `npm run schema` writes them
+ * into schema/, a test checks the committed files are what is generated now, and `raphe schema NAME`
+ * prints one.
  *
  * The pieces (paramsSchema, phaseSchema, ...) are exported so that another file format built on
- * scenarios (a sweep spec) composes them and adds its entry to SCHEMA_FILES.
+ * scenarios composes them (the sweep file: src/sweep/json-schema.ts).
  *
  * parseScenario stays the authority: the schema refuses what it can express; the rules it cannot
  * (relations between fields) are listed in CROSS_FIELD_RULES and in the schema's description.
@@ -210,14 +211,6 @@ export function scenarioJsonSchema(): JsonSchema {
     additionalProperties: false,
   };
 }
-
-/** Every generated schema file, by name under schema/ (a sweep spec adds `sweep.schema.json` here). */
-export const SCHEMA_FILES: Readonly<Record<string, () => JsonSchema>> = {
-  'scenario.schema.json': scenarioJsonSchema,
-};
-
-/** The names `raphe schema NAME` takes: `scenario` for scenario.schema.json. */
-export const SCHEMA_NAMES = Object.keys(SCHEMA_FILES).map((f) => f.replace(/\.schema\.json$/, ''));
 
 /** A schema as the text of its file. */
 export function schemaText(schema: JsonSchema): string {

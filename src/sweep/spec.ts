@@ -49,17 +49,22 @@ export interface SweepSpec {
   foldAxis?: number;
 }
 
-const SWEEP_KEYS = ['name', 'description', 'base', 'axes', 'zip', 'readout'] as const;
-const BASE_KEYS = ['genotype', 'neurons', 'seed', 'params', 'recording', 'c0_nM', 'protocol', 'duration', 'drugs'] as const;
-const AXIS_KEYS = ['axis', 'values', 'reference'] as const;
-const RANGE_KEYS = ['from', 'to', 'count', 'scale'] as const;
+// the keys of each object of a sweep file (src/sweep/json-schema.ts builds the schema from the same lists)
+export const SWEEP_KEYS = ['$schema', 'name', 'description', 'base', 'axes', 'zip', 'readout'] as const;
+export const BASE_KEYS = ['genotype', 'neurons', 'seed', 'params', 'recording', 'c0_nM', 'protocol', 'duration', 'drugs'] as const;
+export const AXIS_KEYS = ['axis', 'values', 'reference'] as const;
+export const RANGE_KEYS = ['from', 'to', 'count', 'scale'] as const;
+/** A sweep's name: it names output files. */
+export const SWEEP_NAME = { pattern: '^[A-Za-z0-9._-]+$', maxLength: 200 } as const;
+/** The bounds of a range's from and to (before each value is checked against what the axis sets). */
+export const RANGE_BOUND = 1e15;
+/** Axis names that are not a parameter or a drug. */
+export const SPECIAL_AXES = ['genotype', 'seed'] as const;
 
 const DRUG_BY_NAME = new Map<string, DrugName>(DRUG_NAMES.map((n) => [n, n]));
 const PARAM_BY_NAME = new Map<string, ParamKey>(PARAM_KEYS.map((n) => [n, n]));
-const READOUTS = new Map<string, Readout>([
-  ['steady', 'steady'],
-  ['protocol', 'protocol'],
-]);
+export const READOUT_NAMES: readonly Readout[] = ['steady', 'protocol'];
+const READOUTS = new Map<string, Readout>(READOUT_NAMES.map((r) => [r, r]));
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,8 +108,8 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
   const scale = v.scale === undefined ? 'linear' : v.scale;
   if (scale !== 'log' && scale !== 'linear')
     throw new ConfigError(`${field}.scale`, `must be "log" or "linear", got ${JSON.stringify(scale)}`);
-  const from = checkNumber(`${field}.from`, v.from, -1e15, 1e15);
-  const to = checkNumber(`${field}.to`, v.to, -1e15, 1e15);
+  const from = checkNumber(`${field}.from`, v.from, -RANGE_BOUND, RANGE_BOUND);
+  const to = checkNumber(`${field}.to`, v.to, -RANGE_BOUND, RANGE_BOUND);
   const count = checkNumber(`${field}.count`, v.count, 2, MAX_AXIS_VALUES, { integer: true });
   if (from >= to) throw new ConfigError(`${field}.from`, `must be below to (${to}), got ${from}`);
   if (scale === 'log' && from <= 0) throw new ConfigError(`${field}.from`, `a log range must stay above 0, got ${from}`);
@@ -181,8 +186,8 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object {name, base, axes, zip, readout}');
   checkKeys(where, v, SWEEP_KEYS);
   const name = v.name === undefined ? 'sweep' : v.name;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200 || !/^[A-Za-z0-9._-]+$/.test(name)) {
-    throw new ConfigError(`${where}.name`, 'must be 1-200 characters of letters, digits, ".", "_" or "-"');
+  if (typeof name !== 'string' || name.length === 0 || name.length > SWEEP_NAME.maxLength || !new RegExp(SWEEP_NAME.pattern).test(name)) {
+    throw new ConfigError(`${where}.name`, `must be 1-${SWEEP_NAME.maxLength} characters of letters, digits, ".", "_" or "-"`);
   }
   if (v.description !== undefined && typeof v.description !== 'string') throw new ConfigError(`${where}.description`, 'must be a string');
   if (v.base === undefined) throw new ConfigError(`${where}.base`, 'is required: the fields of a scenario file');
