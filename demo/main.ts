@@ -582,10 +582,19 @@ function buildControls(inf: SimInfo): void {
       state.protocol = p?.id ?? null;
       syncUrl();
       syncControls();
-      void busy(
-        p ? 'starting the protocol…' : '',
-        sim.setProtocol(state.protocol).then(() => (p ? sim.start() : undefined)),
-      ).catch(fail);
+      if (p)
+        void busy(
+          'starting the protocol…',
+          sim.setProtocol(p.id).then(() => sim.start()),
+        ).catch(fail);
+      else {
+        // free run from now on: no rebuild, the traces go on scrolling
+        void sim.setProtocol(null).catch(fail);
+        if (layout) layout.protocol = null;
+        for (const v of [views.probe, views.pct, views.rate]) v.fixedSpan(null);
+        renderLegend();
+        renderAbout();
+      }
     });
     pbox.append(b);
   }

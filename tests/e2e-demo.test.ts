@@ -388,6 +388,16 @@ d('demo in Chromium', () => {
       await page.goto(server.url + q.replace('seed=7', 'seed=8'));
       await ready(page);
       expect((await traces()).a).not.toEqual(first.a);
+
+      // one tissue stays a choice: B's views and numbers go
+      await page.goto(`${server.url}?tissues=1&a=htr2b-ko&neurons=300&speed=max&engine=cpu`);
+      await ready(page);
+      await waitSim(page, 0.5, 60_000);
+      expect((await summary(page, 1)).tissues.map((t) => t.genotype)).toEqual(['htr2b-ko']);
+      expect(await page.textContent('#speedTissues')).toBe('one tissue');
+      expect(await page.inputValue('#tissueCount')).toBe('1');
+      for (const id of ['#raster-B', '#grid-B', '#legend-B', '#out-B', '#genotype-B']) expect(await page.isVisible(id), id).toBe(false);
+      await expectDrawn(page, ['probe', 'rate', 'raster-A', 'grid-A']);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
