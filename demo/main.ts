@@ -210,7 +210,7 @@ async function onFrame(f: Frame): Promise<void> {
   }
   refreshPlots();
   $('simTime').textContent = f.tS.toFixed(1);
-  $('speedStat').textContent = f.running ? (f.simPerWall >= 10 ? f.simPerWall.toFixed(0) : f.simPerWall.toFixed(2)) : 'paused';
+  $('speedStat').textContent = f.running ? (f.simPerWall >= 10 ? f.simPerWall.toFixed(0) : f.simPerWall.toPrecision(3)) : 'paused';
   $('play').textContent = f.running ? 'Pause' : 'Play';
   running = f.running;
 }
