@@ -24,6 +24,8 @@ export class Cells3DView {
   private lastWall = 0;
   /** Colour scale top, Hz. */
   actMax = 3;
+  /** Which tissue is shown, for the title. */
+  label = '';
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     let drag: { x: number; y: number } | null = null;
@@ -48,6 +50,20 @@ export class Cells3DView {
       { passive: false },
     );
     canvas.addEventListener('dblclick', () => (this.auto = true));
+    // keyboard: arrows rotate, + and - zoom (the canvas is focusable with Tab)
+    canvas.addEventListener('keydown', (e) => {
+      const turn: Record<string, [number, number]> = {
+        ArrowLeft: [-0.1, 0],
+        ArrowRight: [0.1, 0],
+        ArrowUp: [0, -0.1],
+        ArrowDown: [0, 0.1],
+      };
+      if (turn[e.key]) this.rotate(...turn[e.key]);
+      else if (e.key === '+' || e.key === '=') this.zoom = Math.min(4, this.zoom * 1.1);
+      else if (e.key === '-') this.zoom = Math.max(0.4, this.zoom / 1.1);
+      else return;
+      e.preventDefault();
+    });
   }
 
   reset(pos: Float32Array, box: [number, number, number]): void {
@@ -123,7 +139,11 @@ export class Cells3DView {
     ctx.fillStyle = COLORS.text;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
-    ctx.fillText(`Cells by recent activity (${n} cells; drag to rotate, wheel to zoom)`, 8 * dpr, 4 * dpr);
+    ctx.fillText(
+      `${this.label}${this.label ? ': c' : 'C'}ells by recent activity (${n} cells; drag or arrow keys to rotate, wheel to zoom)`,
+      8 * dpr,
+      4 * dpr,
+    );
     // legend
     const lw = 120 * dpr;
     const lx = w - lw - 10 * dpr;

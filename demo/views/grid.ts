@@ -1,4 +1,7 @@
-/** Heatmap of one z-slice of the extracellular 5-HT grid, with a colour bar in nM. */
+/**
+ * Heatmap of one z-slice of one tissue's extracellular 5-HT grid, with a colour bar in nM. Side by side
+ * tissues share one colour scale (the caller passes it), so that their colours compare.
+ */
 import type { GridSlice } from '../../src/worker/protocol.js';
 import { COLORS, css, fit, niceMax, viridis } from './common.js';
 
@@ -8,27 +11,31 @@ export class GridView {
   private vMax = 0;
   private voxelUm = 20;
   private nz = 1;
+  private title = '';
   dirty = true;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {}
+  constructor(readonly canvas: HTMLCanvasElement) {}
 
-  reset(voxelUm: number, nz: number): void {
+  reset(voxelUm: number, nz: number, title: string): void {
     this.voxelUm = voxelUm;
     this.nz = nz;
+    this.title = title;
     this.slice = null;
     this.vMax = 0;
     this.dirty = true;
   }
 
-  set(slice: GridSlice): void {
-    this.slice = slice;
-    // the colour scale follows the data (its 98th percentile: single hot voxels, fresh release, saturate)
-    // in "nice" steps only, so that colours stay comparable from frame to frame
+  /** The colour scale the data ask for: their 98th percentile (single hot voxels, fresh release, saturate), in "nice" steps. */
+  static scaleOf(slice: GridSlice): number {
     const vals: number[] = [];
     for (let i = 0; i < slice.data.length; i++) if (slice.inside[i]) vals.push(slice.data[i]);
     vals.sort((a, b) => a - b);
-    const mx = vals.length ? vals[Math.min(vals.length - 1, Math.floor(vals.length * 0.98))] : 0;
-    const target = niceMax(mx);
+    return niceMax(vals.length ? vals[Math.min(vals.length - 1, Math.floor(vals.length * 0.98))] : 0);
+  }
+
+  /** Shows `slice`; the colour scale moves to `target` (scaleOf) only when it grows or falls 3-fold, so colours stay comparable from frame to frame. */
+  set(slice: GridSlice, target = GridView.scaleOf(slice)): void {
+    this.slice = slice;
     if (target > this.vMax || target < this.vMax / 3) this.vMax = target;
     const { nx, ny, data, inside } = slice;
     this.img.width = nx;
@@ -69,7 +76,7 @@ export class GridView {
     const s = this.slice;
     const depth = s ? ((s.z + 0.5) * this.voxelUm).toFixed(0) : '…';
     ctx.fillText(
-      `Extracellular 5-HT, slice z = ${s ? s.z : '…'} of ${this.nz} (depth ${depth} µm, ${this.voxelUm} µm voxels)`,
+      `${this.title}: 5-HT, slice z = ${s ? s.z : '…'} of ${this.nz} (depth ${depth} µm, ${this.voxelUm} µm voxels)`,
       8 * dpr,
       4 * dpr,
     );

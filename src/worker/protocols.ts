@@ -1,0 +1,55 @@
+/**
+ * The demo's one-click protocols: drug schedules for the linked tissues, each a drug-free baseline
+ * followed by the drug phases of Belmer et al. 2018 (the findings table of README.md) at the demo's
+ * time scale. Data only; the worker applies each phase at its exact grid step and pauses at the end.
+ */
+import { DRUGS, type DrugName } from '../model/drugs.js';
+import type { ProtocolInfo } from './protocol.js';
+
+const dose = (name: DrugName, nM: number) => `${name} ${nM} nM`;
+
+function steps(id: string, title: string, doc: string, baselineS: number, drug: DrugName, levels: number[], stepS: number): ProtocolInfo {
+  if (!(drug in DRUGS)) throw new Error(`protocol ${id}: unknown drug ${drug}`);
+  return {
+    id,
+    title,
+    doc,
+    phases: [
+      { name: 'baseline', startS: 0, doses: {} },
+      ...levels.map((nM, i) => ({ name: dose(drug, nM), startS: baselineS + i * stepS, doses: { [drug]: nM } })),
+    ],
+    endS: baselineS + levels.length * stepS,
+  };
+}
+
+export const PROTOCOLS: ProtocolInfo[] = [
+  steps(
+    'ssri',
+    'SSRI challenge',
+    'baseline 10 s, then fluoxetine 10 nM for 30 s: probe 5-HT rises several-fold in the wild type, barely in the Htr2b 5-HTKO (F3, F4)',
+    10,
+    'fluoxetine',
+    [10],
+    30,
+  ),
+  steps(
+    'dpat',
+    '5-HT1A agonist',
+    'baseline 8 s, then 8-OH-DPAT 0.1, 0.3, 1, 3 and 10 nM, 6 s each: firing falls to near silence (F7)',
+    8,
+    '8-oh-dpat',
+    [0.1, 0.3, 1, 3, 10],
+    6,
+  ),
+  steps(
+    'bw',
+    '5-HT2B agonist',
+    'baseline 10 s, then BW723C86 100 nM for 20 s: firing rises in the wild type, not in the Htr2b 5-HTKO (F6)',
+    10,
+    'bw723c86',
+    [100],
+    20,
+  ),
+];
+
+export const PROTOCOL_IDS = PROTOCOLS.map((p) => p.id);
