@@ -37,6 +37,14 @@ export const OUTPUT_FILE_NAMES = [
   'table.csv',
   'fits.csv',
   'sweep.json',
+  // raphe sweep --shard, --slurm, collect
+  'shard.json',
+  'sweep.sbatch',
+  'sweep-input.json',
+  'slurm.json',
+  'logs',
+  'shards',
+  'results',
 ] as const;
 
 export class OutputExistsError extends ConfigError {
