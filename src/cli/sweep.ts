@@ -189,7 +189,7 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks): Promise<numbe
       done = readJournal(path.join(dir, JOURNAL), (m) => jsonLine(byId.get(m.id)?.axes) === jsonLine(m.axes));
     } else {
       // the usual checks (earlier results refused without --force, files raphe did not write refused)
-      OutputFolder.prepare(v.out, !!v.force).abandon();
+      OutputFolder.prepare(v.out, !!v.force).release();
       fs.mkdirSync(dir, { recursive: true });
       for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { force: true, recursive: true }); // --force: earlier raphe results
       fs.writeFileSync(path.join(dir, SPEC_FILE), identity + '\n');
@@ -321,9 +321,9 @@ async function writeSlurm(
   };
   const dir = path.resolve(v.out!);
   checkClusterDir(v.out!, dir);
-  // refusals (earlier results without --force, files raphe did not write) before anything is written
-  OutputFolder.prepare(v.out!, !!v.force).abandon();
   const bin = rapheBin();
+  // refusals (earlier results without --force, files raphe did not write) before anything is written
+  OutputFolder.prepare(v.out!, !!v.force).release();
   const script = path.join(dir, SLURM_SCRIPT);
   const manifest = {
     ...plan.base,

@@ -309,6 +309,18 @@ export class OutputFolder {
     ACTIVE.delete(this);
   }
 
+  /**
+   * The checks passed, and the caller writes into the target itself (a sweep's journal): remove the
+   * staging folder only. The parents prepare created stay: removing them would race with another
+   * process preparing a sibling folder (the shards of one sweep, started side by side).
+   */
+  release(): void {
+    if (this.state !== 'prepared') return;
+    rmQuiet(this.staging);
+    this.state = 'abandoned';
+    ACTIVE.delete(this);
+  }
+
   /** On a signal: a replacement midway (old aside) is finished; anything earlier is undone. */
   settle(): void {
     if (this.state === 'aside') this.moveIn();
