@@ -11,6 +11,7 @@
 # state, spool, pid and log files under DIR; one partition `debug` holding this machine with all its
 # CPUs. Nothing outside DIR is written. Exit 1 with one line on stderr when the cluster cannot start.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin" # slurmctld, slurmd, munged
 
 die() {
   echo "local-slurm: $*" >&2
@@ -68,11 +69,7 @@ start)
   host="$(hostname -s)"
   # munged runs as the munge user: it must reach its folder through every parent
   chmod 755 "$dir"
-  p="$dir"
-  while [ "$p" != "/" ]; do
-    p="$(dirname "$p")"
-    [ -x "$p" ] || die "munged (user munge) cannot traverse $p"
-  done
+  runuser -u munge -- test -x "$dir" || die "munged runs as the user munge, who cannot reach $dir (give its parent folders o+x)"
   mkdir -p "$dir/munge" "$dir/state" "$dir/spool" "$dir/log"
   chown munge:munge "$dir/munge"
   chmod 755 "$dir/munge"
