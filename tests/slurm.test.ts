@@ -43,8 +43,7 @@ if (why && required) {
 if (why) {
   console.warn(`slurm.test.ts skipped: the one-node SLURM cluster did not start: ${why}`);
   fs.rmSync(tmp, { recursive: true, force: true });
-}
-else process.on('exit', stopCluster); // a crash of the test process still stops the daemons
+} else process.on('exit', stopCluster); // a crash of the test process still stops the daemons
 
 const ENV = { SLURM_CONF: path.join(clusterDir, 'slurm.conf'), RAPHE_SLURM_POLL_S: '1' };
 const raphe = (args: string[]): Promise<Result> => runRaphe(tmp, args, ENV);
@@ -159,28 +158,33 @@ afterAll(() => {
     }
     const cancel = slurm('scancel', [`${jobId}_1`]);
     expect(cancel.status, cancel.stderr).toBe(0);
-    for (const t1 = Date.now(); slurm('squeue', ['-h', '-j', jobId, '-o', '%i']).stdout.trim() !== ''; ) {
-      if (Date.now() - t1 > 120_000) throw new Error(`job ${jobId} did not end within 120 s`);
-      await sleep(200);
-    }
+    // collect --wait: until the array has ended (shard 0 may still run), then the missing points named
+    const inc = await raphe(['sweep', 'collect', 'killed', '--wait']);
+    expect(inc.code).toBe(1);
     const got = journalIds(journal);
     expect(got.length, 'shard 1 finished before it could be cancelled').toBeLessThan(4);
     expect(fs.existsSync(path.join(tmp, 'killed', 'shards', '1', 'shard.json'))).toBe(false);
-
     const missing = [1, 3, 5, 7].filter((id) => !got.includes(id));
-    const inc = await raphe(['sweep', 'collect', 'killed']);
-    expect(inc.code).toBe(1);
-    const err = inc.stderr.trim().split('\n');
-    expect(err.slice(0, -1)).toEqual(
+    const err = inc.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('raphe: waiting for job'));
+    expect(err.slice(0, missing.length)).toEqual(
       missing.map((id) =>
         expect.stringMatching(
           new RegExp(`^raphe: collect: point ${id} \\(fluoxetine=\\S+ htr2bExpression=\\S+\\) is missing \\(shard 1/2\\)$`),
         ),
       ),
     );
-    const last = err[err.length - 1];
+    expect(err[missing.length]).toBe(`raphe: collect: task ${jobId}_1 ended CANCELLED; its log: killed/logs/${jobId}_1.log`);
+    const last = err[missing.length + 1];
     expect(last).toBe(`raphe: collect: ${missing.length} of 8 points missing; rerun shard 1: sbatch --array=1 killed/sweep.sbatch`);
+    expect(err).toHaveLength(missing.length + 2);
     expect(fs.existsSync(path.join(tmp, 'killed', 'results'))).toBe(false);
+    // without --wait, the same points named
+    const inc2 = await raphe(['sweep', 'collect', 'killed']);
+    expect(inc2.code).toBe(1);
+    expect(inc2.stderr.trim().split('\n')).toEqual([...err.slice(0, missing.length), last]);
 
     // the line collect printed, run as it stands
     const again = spawnSync('bash', ['-c', last.split(': ').pop()!], { cwd: tmp, encoding: 'utf8', env: { ...process.env, ...ENV } });

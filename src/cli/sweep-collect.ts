@@ -14,7 +14,17 @@ import type { AxisValue } from '../sweep/spec.js';
 import { assembleSweep, sweepJson, type PointMeasure } from '../sweep/run.js';
 import { shardOf } from '../sweep/shard.js';
 import { parseCli } from './args.js';
-import { SLURM_MANIFEST, SLURM_RESULTS, SLURM_SCRIPT, SLURM_SHARDS, activeTasks, jobName, waitForJob } from './slurm.js';
+import {
+  SLURM_LOGS,
+  SLURM_MANIFEST,
+  SLURM_RESULTS,
+  SLURM_SCRIPT,
+  SLURM_SHARDS,
+  activeTasks,
+  jobName,
+  waitForJob,
+  type TaskState,
+} from './slurm.js';
 import {
   JOURNAL,
   SHARD_FILE,
@@ -137,9 +147,10 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
   const { spec, points } = sweepOf(first, where);
   const name = folder.manifest?.jobName ?? jobName(spec.name, dir);
 
+  let ended: TaskState[] = [];
   if (v.wait) {
     let last = '';
-    await waitForJob(name, (active) => {
+    ended = await waitForJob(name, (active) => {
       const running = active.filter((t) => t.state === 'RUNNING').length;
       const line = active.length ? `raphe: waiting for job ${name}: ${running} running, ${active.length - running} pending\n` : '';
       if (line && line !== last) process.stderr.write(line);
@@ -186,6 +197,12 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
     }
     for (const p of missing)
       process.stderr.write(`raphe: collect: point ${p.id} (${axesText(p.axes)}) is missing (shard ${shardOf(p.id, count)}/${count})\n`);
+    // tasks of the shards to rerun that ended otherwise than COMPLETED (sacct, or squeue -t all), with their logs
+    for (const t of ended) {
+      const task = Number(/_(\d+)$/.exec(t.id)?.[1] ?? Number.NaN);
+      if (rerun.includes(task))
+        process.stderr.write(`raphe: collect: task ${t.id} ended ${t.state}; its log: ${path.join(given, SLURM_LOGS, `${t.id}.log`)}\n`);
+    }
     const how = fs.existsSync(path.join(dir, SLURM_SCRIPT))
       ? `sbatch --array=${rerun.join(',')} ${script}`
       : rerun.map((i) => `raphe sweep FILE --shard ${i}/${count} --out ${path.join(given, SLURM_SHARDS, String(i))} --resume`).join('; ');

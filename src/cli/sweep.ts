@@ -63,8 +63,13 @@ export const BUILTIN_SWEEPS = new Map<string, unknown>([
 
 /** This checkout's bin/raphe.mjs (the job script runs the raphe it was written from). */
 function rapheBin(): string {
-  const fromArgv = process.argv[1] ? path.resolve(process.argv[1]) : '';
-  if (/raphe\.mjs$/.test(fromArgv) && fs.existsSync(fromArgv)) return fs.realpathSync(fromArgv);
+  let fromArgv = '';
+  try {
+    fromArgv = process.argv[1] ? fs.realpathSync(process.argv[1]) : ''; // npx: node_modules/.bin/raphe -> bin/raphe.mjs
+  } catch {
+    fromArgv = '';
+  }
+  if (path.basename(fromArgv) === 'raphe.mjs') return fromArgv;
   const here = fileURLToPath(new URL('../../bin/raphe.mjs', import.meta.url));
   if (fs.existsSync(here)) return here;
   throw new ConfigError('--slurm', 'cannot find bin/raphe.mjs of this checkout (run raphe from its checkout)');
