@@ -69,6 +69,83 @@ describe('raphe sweep: bad input', () => {
       /--resume: .* holds no sweep/,
     ],
     ['bad --neurons', () => ['sweep', 'dpat', '--neurons', '0', '--out', 'o6'], /--neurons/],
+    // shards and SLURM (issue 12)
+    ['--shard not I/N', () => ['sweep', writeJson('s1.json', SWEEP), '--shard', '1', '--out', 's1'], /--shard: must be I\/N/],
+    [
+      '--shard I = N',
+      () => ['sweep', writeJson('s2.json', SWEEP), '--shard', '3/3', '--out', 's2'],
+      /--shard: shard 3 of 3: I must be below N/,
+    ],
+    ['--shard -1/3', () => ['sweep', writeJson('s3.json', SWEEP), '--shard=-1/3', '--out', 's3'], /--shard: must be I\/N/],
+    [
+      '--shard N over the points',
+      () => ['sweep', writeJson('s4.json', SWEEP), '--shard', '0/11', '--out', 's4'],
+      /--shard: 11 shards for a sweep of 10 points/,
+    ],
+    ['--slurm without --out', () => ['sweep', writeJson('s5.json', SWEEP), '--slurm'], /--slurm: needs --out DIR/],
+    [
+      '--slurm --shards over the points',
+      () => ['sweep', writeJson('s6.json', SWEEP), '--slurm', '--shards', '11', '--out', 's6'],
+      /--shards: 11 shards for a sweep of 10 points/,
+    ],
+    [
+      '--slurm --shards 0',
+      () => ['sweep', writeJson('s7.json', SWEEP), '--slurm', '--shards', '0', '--out', 's7'],
+      /--shards: must be >= 1/,
+    ],
+    [
+      '--shards without --slurm',
+      () => ['sweep', writeJson('s8.json', SWEEP), '--shards', '2', '--out', 's8'],
+      /--shards: only goes with --slurm/,
+    ],
+    ['--submit without --slurm', () => ['sweep', writeJson('s9.json', SWEEP), '--submit'], /--submit: only goes with --slurm/],
+    [
+      '--slurm with --shard',
+      () => ['sweep', writeJson('sa.json', SWEEP), '--slurm', '--shard', '0/2', '--out', 'sa'],
+      /--shard: does not go with --slurm/,
+    ],
+    [
+      '--slurm with --resume',
+      () => ['sweep', writeJson('sb.json', SWEEP), '--slurm', '--resume', '--out', 'sb'],
+      /--resume: does not go with --slurm/,
+    ],
+    [
+      '--slurm --time 1h',
+      () => ['sweep', writeJson('sc.json', SWEEP), '--slurm', '--time', '1h', '--out', 'sc'],
+      /--time: must be a time limit/,
+    ],
+    ['--slurm --time 01:75:00', () => ['sweep', writeJson('sd.json', SWEEP), '--slurm', '--time', '01:75:00', '--out', 'sd'], /--time/],
+    [
+      '--slurm --mem 8GB',
+      () => ['sweep', writeJson('se.json', SWEEP), '--slurm', '--mem', '8GB', '--out', 'se'],
+      /--mem: must be a whole amount/,
+    ],
+    ['--slurm --cpus 0', () => ['sweep', writeJson('sf.json', SWEEP), '--slurm', '--cpus', '0', '--out', 'sf'], /--cpus: must be >= 1/],
+    [
+      '--slurm --gpus x',
+      () => ['sweep', writeJson('sg.json', SWEEP), '--slurm', '--gpus', 'x', '--out', 'sg'],
+      /--gpus: must be a GPU count/,
+    ],
+    [
+      '--slurm --partition with a space',
+      () => ['sweep', writeJson('sh.json', SWEEP), '--slurm', '--partition', 'a b', '--out', 'sh'],
+      /--partition: must be a partition name/,
+    ],
+    [
+      '--slurm --out with a space',
+      () => ['sweep', writeJson('si.json', SWEEP), '--slurm', '--out', 's i'],
+      /--out s i: a SLURM job folder/,
+    ],
+    ['collect without a folder', () => ['sweep', 'collect'], /collect: name the folder/],
+    ['collect on a missing folder', () => ['sweep', 'collect', 'nowhere'], /collect nowhere: no such folder/],
+    [
+      'collect on a folder that holds no sweep',
+      () => {
+        fs.mkdirSync(path.join(tmp, 'empty-cluster', 'shards', '0'), { recursive: true });
+        return ['sweep', 'collect', 'empty-cluster'];
+      },
+      /collect empty-cluster: holds no sweep/,
+    ],
   ];
   for (const [label, args, re] of CASES) {
     test(label, async () => {
@@ -80,6 +157,7 @@ describe('raphe sweep: bad input', () => {
       expect(r.stderr).toMatch(re);
       const i = a.indexOf('--out');
       if (i >= 0) expect(fs.existsSync(path.join(tmp, a[i + 1]))).toBe(false);
+      if (a[1] === 'collect' && a[2]) expect(fs.existsSync(path.join(tmp, a[2], 'results'))).toBe(false);
     });
   }
 });

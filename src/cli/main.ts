@@ -22,6 +22,7 @@ import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { RunProgress } from './progress.js';
+import { SlurmError } from './slurm.js';
 import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -33,7 +34,12 @@ usage:
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
+            [--shard I/N]            run only shard I of N (0-based) of the points
+            [--slurm --out DIR [--shards N] [--partition P] [--time HH:MM:SS] [--cpus C] [--mem M]
+             [--gpus G] [--submit]] write DIR/sweep.sbatch, a SLURM job array of the shards (--submit: sbatch it)
             (built-in sweeps: resistance, dpat)
+  raphe sweep collect DIR [--json] [--wait]
+            merge the shards of DIR into DIR/results/ (--wait: until the job array has ended)
   raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
@@ -358,7 +364,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`raphe: ${msg}\n`);
       return 2;
     }
-    if (e instanceof OutputWriteError) {
+    if (e instanceof OutputWriteError || e instanceof SlurmError) {
       process.stderr.write(`raphe: ${msg}\n`);
       return 1;
     }

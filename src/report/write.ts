@@ -37,6 +37,14 @@ export const OUTPUT_FILE_NAMES = [
   'table.csv',
   'fits.csv',
   'sweep.json',
+  // raphe sweep --shard, --slurm, collect
+  'shard.json',
+  'sweep.sbatch',
+  'sweep-input.json',
+  'slurm.json',
+  'logs',
+  'shards',
+  'results',
 ] as const;
 
 export class OutputExistsError extends ConfigError {
@@ -297,6 +305,18 @@ export class OutputFolder {
     this.putBack();
     rmQuiet(this.staging);
     if (!fs.existsSync(this.aside)) for (const d of [...this.created].reverse()) rmQuiet(d);
+    this.state = 'abandoned';
+    ACTIVE.delete(this);
+  }
+
+  /**
+   * The checks passed, and the caller writes into the target itself (a sweep's journal): remove the
+   * staging folder only. The parents prepare created stay: removing them would race with another
+   * process preparing a sibling folder (the shards of one sweep, started side by side).
+   */
+  release(): void {
+    if (this.state !== 'prepared') return;
+    rmQuiet(this.staging);
     this.state = 'abandoned';
     ACTIVE.delete(this);
   }
