@@ -4,6 +4,7 @@
 #   - chromium: SwiftShader Vulkan fallback for Node, and the browser for the demo's Playwright tests
 #   - python3-hdmf, python3-h5py (hdmf 3.5.1: hdmf-common 1.5.1, the base of NWB 2.5.0), python3-jsonschema:
 #     the tests validate raphe's NWB files with hdmf (tests/helpers/nwb_validate.py uses /usr/bin/python3)
+#   - python3-brian (Brian2 2.5), cython3, g++: tests/brian2-export.test.ts runs the `raphe export brian2` script
 # Idempotent; needs root (or sudo). Safe to re-run.
 set -euo pipefail
 SUDO=""
@@ -14,9 +15,10 @@ have_lavapipe25() {
 }
 have_chromium() { [ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; }
 have_python_nwb() { /usr/bin/python3 -c 'import hdmf, h5py, jsonschema' >/dev/null 2>&1; }
+have_brian2() { /usr/bin/python3 -c 'import brian2, Cython' >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1; }
 
-if have_lavapipe25 && have_chromium && have_python_nwb; then
-  echo "setup-system: lavapipe (Mesa 25+), chromium and python3-hdmf already installed"
+if have_lavapipe25 && have_chromium && have_python_nwb && have_brian2; then
+  echo "setup-system: lavapipe (Mesa 25+), chromium, python3-hdmf and python3-brian already installed"
   exit 0
 fi
 
@@ -54,5 +56,8 @@ if ! have_chromium; then
 fi
 if ! have_python_nwb; then
   $SUDO apt-get install -y -qq python3-hdmf python3-h5py python3-jsonschema >/dev/null
+fi
+if ! have_brian2; then
+  $SUDO apt-get install -y -qq python3-brian cython3 g++ >/dev/null
 fi
 echo "setup-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none), chromium $(/usr/bin/chromium --version 2>/dev/null || echo none), hdmf $(/usr/bin/python3 -c 'import hdmf; print(hdmf.__version__)' 2>/dev/null || echo none)"
