@@ -217,7 +217,6 @@ import brian2 as b2  # noqa: E402
 from brian2 import (NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses, defaultclock,  # noqa: E402
                     linked_var, ms, mV, nS, pA, pF, Hz, second, um, prefs, set_device, device)
 
-b2.seed(SCENARIO['seed'])
 BUILD_DIR = None
 if ARGS.target == 'cpp_standalone':
     BUILD_DIR = ARGS.build_dir or tempfile.mkdtemp(prefix='raphe_brian2_')
@@ -226,6 +225,9 @@ if ARGS.target == 'cpp_standalone':
         prefs.devices.cpp_standalone.openmp_threads = ARGS.threads
 else:
     prefs.codegen.target = ARGS.target
+# after set_device: in standalone mode the seed is written into the generated code (before it, the binary
+# would seed itself from the clock)
+b2.seed(SCENARIO['seed'])
 b2.BrianLogger.log_level_warn()
 # The release synapses run on the neurons' clock (each spike at its sub-step) into voxels of the grid's
 # clock: intended (the grid reads the released 5-HT at its next step), so Brian2's dt-mismatch warning is off.
