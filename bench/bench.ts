@@ -14,15 +14,26 @@
  * repeat lasts about `--seconds` -> median. WebGPU: then a short profiled run (timestamp queries) for GPU
  * time per kernel, on a second engine created after peak memory was read.
  *
+ * Peers (--peers brian2): the same model and tissue exported by `raphe export brian2` (src/interop/brian2.ts)
+ * and run by /usr/bin/python3 with Brian2's cpp_standalone, one thread, in its own process after raphe's
+ * engines at each size: a fresh build folder per size, so its time to first step is the whole build (code
+ * generation and C++ compilation); its run time is the compiled binary's wall time for --peer-seconds of
+ * biological time (one run: a compiled binary has no warm-up), recording as the script always does (spikes,
+ * a trace sample every 100 ms). The raphe/Brian2 ratio per size is raphe's median neuron-updates/s over
+ * Brian2's.
+ *
  * Usage: bench [--sizes 1000,10000,100000] [--large] [--engines cpu,cpu-mt,webgpu:lavapipe,webgpu:swiftshader]
- *              [--repeats 5] [--seconds 1] [--threads N] [--out DIR] [--json] [--no-write]
+ *              [--repeats 5] [--seconds 1] [--threads N] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem, hostname, platform, release } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem, hostname, platform, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildModel } from '../src/model/derive.js';
+import { initialState } from '../src/engines/initial-state.js';
+import { brian2Script } from '../src/interop/brian2.js';
+import { buildModel, deriveConstants } from '../src/model/derive.js';
+import { RECORDING_DEFAULTS, type Scenario } from '../src/model/scenario.js';
 import { STATE_WORDS } from '../src/model/layout.js';
 import { defaultParams } from '../src/model/params.js';
 import type { Engine, EngineOptions } from '../src/engines/engine.js';
@@ -56,7 +67,7 @@ export interface BenchResult {
   /** e.g. "webgpu:lavapipe" */
   id: string;
   neurons: number;
-  engine: 'cpu' | 'cpu-mt' | 'webgpu';
+  engine: 'cpu' | 'cpu-mt' | 'webgpu' | 'brian2';
   driver?: string;
   adapter: string;
   threads?: number;
@@ -86,6 +97,8 @@ export interface BenchResult {
   bandwidthLimitUpdatesPerSecond: number;
   fractionOfBandwidthLimit: number;
   loadBefore: number;
+  /** Peers: code generation and compilation (included in timeToFirstStepSeconds with the script's start-up). */
+  buildSeconds?: number;
 }
 
 interface Args {
@@ -99,9 +112,13 @@ interface Args {
   write: boolean;
   child: boolean;
   childTimeoutS: number;
+  peers: string[];
+  peerSeconds: number;
 }
 
 const DEFAULT_SIZES = [1000, 10000, 100000];
+const PEERS = ['brian2'];
+const PYTHON = '/usr/bin/python3';
 const LARGE = 1_000_000;
 
 function parseArgs(argv: string[]): Args {
@@ -116,6 +133,8 @@ function parseArgs(argv: string[]): Args {
     write: true,
     child: false,
     childTimeoutS: 1200,
+    peers: [],
+    peerSeconds: 2,
   };
   let large = false;
   let sizesGiven = false;
@@ -146,10 +165,14 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--no-write') a.write = false;
     else if (x === '--child') a.child = true;
     else if (x === '--child-timeout') a.childTimeoutS = num(val(), '--child-timeout');
+    else if (x === '--peers') {
+      a.peers = val().split(',').filter(Boolean);
+      for (const p of a.peers) if (!PEERS.includes(p)) fail(`unknown peer ${p} (${PEERS.join(', ')})`);
+    } else if (x === '--peer-seconds') a.peerSeconds = num(val(), '--peer-seconds');
     else if (x === '--help' || x === '-h') {
       process.stdout.write(
         'npm run bench -- [--sizes 1000,10000,100000] [--large] [--engines cpu,cpu-mt,webgpu:lavapipe,webgpu:swiftshader]\n' +
-          '                 [--repeats 5] [--seconds 1] [--threads N] [--out DIR] [--json] [--no-write]\n',
+          '                 [--repeats 5] [--seconds 1] [--threads N] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]\n',
       );
       process.exit(0);
     } else fail(`unknown argument ${x}`);
@@ -364,8 +387,87 @@ function runChildProcess(a: Args, id: string, n: number, bandwidth: number): Pro
   });
 }
 
+/**
+ * Brian2 at n cells: the bench's model (defaultParams, WT, no drug, seed 1, c0 30 nM, rate0 1 Hz) exported
+ * as raphe export brian2 writes it, run by /usr/bin/python3 in a fresh build folder.
+ */
+function runBrian2Peer(a: Args, n: number, bandwidth: number): Promise<BenchResult> {
+  const id = 'brian2:cpp_standalone';
+  const loadBefore = loadavg()[0];
+  const params = defaultParams();
+  const model = buildModel(params, 'wt', n, 1);
+  const sc: Scenario = {
+    name: `bench-${n}`,
+    genotype: 'wt',
+    neurons: n,
+    seed: 1,
+    phases: [{ name: 'run', durationS: a.peerSeconds, drugs: {} }],
+    params,
+    recording: { spikes: RECORDING_DEFAULTS.spikes, sampleSteps: 100 },
+    c0_nM: 30,
+  };
+  const state = initialState(model, deriveConstants(model, {}), 30, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'raphe-bench-brian2-'));
+  const script = join(dir, 'model.py');
+  writeFileSync(script, brian2Script({ scenario: sc, model, c0_nM: 30, rate0_Hz: 1, state, target: 'cpp_standalone', version: 'bench' }));
+  const steps = Math.round(a.peerSeconds / model.dtGrid_s);
+  const S = params.subSteps;
+  return new Promise((res) => {
+    const p = spawn(PYTHON, [script, '--build-dir', join(dir, 'build')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', (e) => {
+      rmSync(dir, { recursive: true, force: true });
+      res(failed(id, n, `${PYTHON}: ${e.message}`));
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), a.childTimeoutS * 1000);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      let j: { adapter: string; runSeconds: number; buildSeconds: number; timeToFirstStepSeconds: number } | undefined;
+      try {
+        j = JSON.parse(out.trim().split('\n').pop() ?? '');
+      } catch {
+        /* below */
+      }
+      if (!j || typeof j.runSeconds !== 'number') {
+        const why = signal ? `killed (${signal})` : `exit ${code}`;
+        return res(failed(id, n, `${why}: ${(err.trim().split('\n').slice(-3).join(' | ') || out.trim()).slice(0, 400)}`));
+      }
+      const nups = (n * S * steps) / j.runSeconds;
+      const bytes = bytesPerGridStep(n, model.geometry.inside.length);
+      res({
+        id,
+        neurons: n,
+        engine: 'brian2',
+        adapter: j.adapter,
+        threads: 1,
+        ok: true,
+        regionVoxels: model.geometry.inside.length,
+        gridSteps: steps,
+        repeats: 1,
+        neuronUpdatesPerSecond: nups,
+        samples: [nups],
+        realTimeFactor: j.runSeconds / a.peerSeconds,
+        timeToFirstStepSeconds: j.timeToFirstStepSeconds,
+        buildSeconds: j.buildSeconds,
+        modelBuildSeconds: NaN,
+        peakRssMiB: NaN,
+        stateBytesPerNeuron: NaN,
+        stateBytesTotalPerNeuron: NaN,
+        bytesPerGridStep: bytes,
+        bandwidthLimitUpdatesPerSecond: (bandwidth * n * S) / bytes,
+        fractionOfBandwidthLimit: NaN,
+        loadBefore,
+      });
+    });
+  });
+}
+
 function failed(id: string, n: number, error: string): BenchResult {
-  const { engine, driver } = normaliseEngine(id);
+  const { engine, driver } = id.startsWith('brian2') ? { engine: 'brian2' as const, driver: undefined } : normaliseEngine(id);
   return {
     id,
     neurons: n,
@@ -411,13 +513,28 @@ interface Report {
   roofline: Record<string, number | string>;
   results: BenchResult[];
   ratios: { neurons: number; gpu: string; cpu: string; ratio: number }[];
+  /** raphe engine / peer, neuron-updates/s, per size. */
+  peerRatios: { neurons: number; raphe: string; peer: string; ratio: number }[];
   goals: { goal: string; value: string; met: boolean | null }[];
+}
+
+function peerRatios(results: BenchResult[]): Report['peerRatios'] {
+  const out: Report['peerRatios'] = [];
+  for (const n of [...new Set(results.map((r) => r.neurons))]) {
+    const at = results.filter((r) => r.neurons === n && r.ok);
+    for (const peer of at.filter((r) => r.engine === 'brian2')) {
+      for (const raphe of at.filter((r) => r.engine !== 'brian2')) {
+        out.push({ neurons: n, raphe: raphe.id, peer: peer.id, ratio: raphe.neuronUpdatesPerSecond / peer.neuronUpdatesPerSecond });
+      }
+    }
+  }
+  return out;
 }
 
 function ratios(results: BenchResult[]): Report['ratios'] {
   const out: Report['ratios'] = [];
   for (const n of [...new Set(results.map((r) => r.neurons))]) {
-    const at = results.filter((r) => r.neurons === n && r.ok);
+    const at = results.filter((r) => r.neurons === n && r.ok && r.engine !== 'brian2');
     for (const gpu of at.filter((r) => r.engine === 'webgpu')) {
       for (const cpu of at.filter((r) => r.engine !== 'webgpu')) {
         out.push({ neurons: n, gpu: gpu.id, cpu: cpu.id, ratio: gpu.neuronUpdatesPerSecond / cpu.neuronUpdatesPerSecond });
@@ -427,8 +544,9 @@ function ratios(results: BenchResult[]): Report['ratios'] {
   return out;
 }
 
-function goals(results: BenchResult[], rat: Report['ratios']): Report['goals'] {
+function goals(all: BenchResult[], rat: Report['ratios']): Report['goals'] {
   const g: Report['goals'] = [];
+  const results = all.filter((r) => r.engine !== 'brian2'); // raphe's goals
   const find = (n: number, id: string) => results.find((r) => r.neurons === n && r.id === id && r.ok);
   const lv = rat.find((r) => r.neurons === 100000 && r.gpu === 'webgpu:lavapipe' && r.cpu === 'cpu-mt');
   g.push({
@@ -516,7 +634,7 @@ function markdown(rep: Report): string {
       continue;
     }
     L.push(
-      `| ${r.neurons.toLocaleString('en-US')} | ${r.id} | ${shortAdapter(r.adapter)} | ${fmtRate(r.neuronUpdatesPerSecond)} | ${sig(r.realTimeFactor)} | ${sig(1 / r.realTimeFactor)} | ${fmt(r.timeToFirstStepSeconds, 2)} | ${fmt(r.peakRssMiB, 0)} | ${r.stateBytesPerNeuron} (${fmt(r.stateBytesTotalPerNeuron, 0)}) | ${fmt(100 * r.fractionOfBandwidthLimit, 2)}% |`,
+      `| ${r.neurons.toLocaleString('en-US')} | ${r.id} | ${shortAdapter(r.adapter)} | ${fmtRate(r.neuronUpdatesPerSecond)} | ${sig(r.realTimeFactor)} | ${sig(1 / r.realTimeFactor)} | ${fmt(r.timeToFirstStepSeconds, 2)} | ${fmt(r.peakRssMiB, 0)} | ${Number.isFinite(r.stateBytesPerNeuron) ? `${r.stateBytesPerNeuron} (${fmt(r.stateBytesTotalPerNeuron, 0)})` : '—'} | ${Number.isFinite(r.fractionOfBandwidthLimit) ? `${fmt(100 * r.fractionOfBandwidthLimit, 2)}%` : '—'} |`,
     );
   }
   if (rep.ratios.length) {
@@ -524,6 +642,21 @@ function markdown(rep: Report): string {
     L.push('| neurons | GPU / CPU | ratio |');
     L.push('|---:|---|---:|');
     for (const q of rep.ratios) L.push(`| ${q.neurons.toLocaleString('en-US')} | ${q.gpu} / ${q.cpu} | ${q.ratio.toFixed(2)} |`);
+  }
+  if (rep.peerRatios.length) {
+    L.push('');
+    L.push(
+      'Brian2 (`raphe export brian2`, cpp_standalone, one thread): first step = script start-up, code generation and C++ build; run = the compiled binary.',
+    );
+    L.push('');
+    L.push('| neurons | Brian2 build (s) | Brian2 neuron-updates/s | raphe engine | raphe / Brian2 |');
+    L.push('|---:|---:|---:|---|---:|');
+    for (const q of rep.peerRatios) {
+      const b = rep.results.find((r) => r.neurons === q.neurons && r.id === q.peer);
+      L.push(
+        `| ${q.neurons.toLocaleString('en-US')} | ${fmt(b?.buildSeconds ?? NaN, 1)} | ${fmtRate(b?.neuronUpdatesPerSecond ?? NaN)} | ${q.raphe} | ${q.ratio.toFixed(2)} |`,
+      );
+    }
   }
   const prof = rep.results.filter((r) => r.ok && r.kernelMsPerStep);
   if (prof.length) {
@@ -654,12 +787,21 @@ async function main(): Promise<void> {
       log(`bench: ${n.toLocaleString('en-US')} neurons on ${id} ...`);
       const r = await runChildProcess(a, id, n, bandwidth);
       results.push(r);
-      log(
-        r.ok
-          ? `bench:   ${fmtRate(r.neuronUpdatesPerSecond)} neuron-updates/s, wall/bio ${fmt(r.realTimeFactor, 2)}, first step ${fmt(r.timeToFirstStepSeconds, 2)} s, peak RSS ${fmt(r.peakRssMiB, 0)} MiB (${r.adapter})`
-          : `bench:   failed: ${r.error}`,
-      );
+      logResult(r);
     }
+    for (const peer of a.peers) {
+      log(`bench: ${n.toLocaleString('en-US')} neurons on ${peer} (export, build, run) ...`);
+      const r = await runBrian2Peer(a, n, bandwidth);
+      results.push(r);
+      logResult(r);
+    }
+  }
+  function logResult(r: BenchResult): void {
+    log(
+      r.ok
+        ? `bench:   ${fmtRate(r.neuronUpdatesPerSecond)} neuron-updates/s, wall/bio ${fmt(r.realTimeFactor, 2)}, first step ${fmt(r.timeToFirstStepSeconds, 2)} s, peak RSS ${fmt(r.peakRssMiB, 0)} MiB (${r.adapter})`
+        : `bench:   failed: ${r.error}`,
+    );
   }
   const c = cpus();
   const rat = ratios(results);
@@ -690,6 +832,9 @@ async function main(): Promise<void> {
       timeToFirstStep: 'engine creation (pipelines, buffers, workers) + advance(1); model build and WebGPU device request excluded',
       peakMemory: 'VmHWM (peak resident set) of the child process running the (size, engine), read after the timed runs',
       threadsCpuMt: a.threads,
+      peers: a.peers.length
+        ? `${a.peers.join(', ')}: raphe export brian2 of the same model, cpp_standalone, 1 thread, ${a.peerSeconds} s biological, one run; time to first step = script start-up + code generation + C++ build (fresh folder); run = the compiled binary's wall time`
+        : 'none',
     },
     roofline: {
       neuronBytesPerCellStep: NEURON_BYTES_PER_CELL_STEP,
@@ -700,6 +845,7 @@ async function main(): Promise<void> {
     },
     results,
     ratios: rat,
+    peerRatios: peerRatios(results),
     goals: goals(results, rat),
   };
   const md = markdown(rep);

@@ -21,6 +21,7 @@ import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
+import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
 import { cmdSweep } from './sweep.js';
@@ -41,6 +42,8 @@ usage:
   raphe sweep collect DIR [--json] [--wait]
             merge the shards of DIR into DIR/results/ (--wait: until the job array has ended)
   raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
+  raphe export brian2 [--scenario FILE | the run flags] [--target cpp_standalone|cython|numpy]
+            [--out FILE.py [--force]]   the scenario as a self-contained Brian2 2.5 script
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}
@@ -343,19 +346,23 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if ((cmd === 'run' || cmd === 'experiment' || cmd === 'sweep' || cmd === 'schema') && rest.some((a) => a === '--help' || a === '-h')) {
+    if (
+      (cmd === 'run' || cmd === 'experiment' || cmd === 'sweep' || cmd === 'schema' || cmd === 'export') &&
+      rest.some((a) => a === '--help' || a === '-h')
+    ) {
       process.stdout.write(USAGE);
       return 0;
     }
     if (cmd === 'run') return await cmdRun(rest);
     if (cmd === 'experiment') return await cmdExperiment(rest);
     if (cmd === 'schema') return cmdSchema(rest);
+    if (cmd === 'export') return await cmdExport(rest);
     if (cmd === 'sweep') return await cmdSweep(rest, { onReplaceStep: replaceHook(), settle: handlePendingSignals });
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, sweep, schema`);
+    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, sweep, schema, export`);
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -1,0 +1,146 @@
+/**
+ * `raphe export brian2 [--scenario FILE | the run flags] [--target T] [--out FILE.py [--force]]`: the
+ * scenario as one self-contained Brian2 script (src/interop/brian2.ts). The scenario goes through the
+ * same flag parsing and parseScenario as `raphe run` (same refusals, same messages); the start is the
+ * same steady-state estimate `raphe run` starts from. Without --out the script goes to stdout; with it,
+ * the file is checked writable before any work and written whole (a temporary file renamed into place).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { nodeCpuProvider } from '../engines/node.js';
+import { initialState } from '../engines/initial-state.js';
+import { prepareScenarios } from '../experiment/run-scenario.js';
+import { BRIAN2_TARGETS, brian2Script, type Brian2Target } from '../interop/brian2.js';
+import { deriveConstants } from '../model/derive.js';
+import { ConfigError } from '../model/errors.js';
+import { noSteadyStateReason } from '../model/scenario.js';
+import { MAX_NAME_BYTES, OutputWriteError } from '../report/write.js';
+import { RAPHE_VERSION } from '../report/nwb.js';
+import { parseCli, parseEngine, scenarioFromFlags } from './args.js';
+
+export const EXPORT_FORMATS = ['brian2'] as const;
+
+const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? String(e);
+
+/** The output file: checked, and a temporary file created beside it, before any work. */
+class OutputFile {
+  private done = false;
+  private readonly cleanup = () => this.abandon();
+  private constructor(
+    readonly given: string,
+    readonly file: string,
+    readonly tmp: string,
+  ) {
+    process.on('exit', this.cleanup);
+  }
+
+  static prepare(given: string, force: boolean): OutputFile {
+    if (given.trim() === '') throw new ConfigError('--out', 'must name a file');
+    const file = path.resolve(given);
+    if (Buffer.byteLength(path.basename(file)) > MAX_NAME_BYTES)
+      throw new ConfigError('--out', `the file name is ${Buffer.byteLength(path.basename(file))} bytes; at most ${MAX_NAME_BYTES}`);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(file);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${file}: ${code(e)}`);
+    }
+    if (st?.isDirectory()) throw new ConfigError(`--out ${given}`, 'is a folder; name the script file (e.g. model.py)');
+    if (st && !force) throw new ConfigError(`--out ${given}`, 'exists; --force replaces it');
+    const dir = path.dirname(file);
+    let dst: fs.Stats;
+    try {
+      dst = fs.statSync(dir);
+    } catch (e) {
+      throw new ConfigError(`--out ${given}`, `cannot use the folder ${dir}: ${code(e)}`);
+    }
+    if (!dst.isDirectory()) throw new ConfigError(`--out ${given}`, `${dir} is not a folder`);
+    const tmp = path.join(dir, `.${path.basename(file).slice(0, 100)}.raphe-staging-${process.pid}`);
+    try {
+      fs.writeFileSync(tmp, '', { flag: 'wx' });
+    } catch (e) {
+      throw new ConfigError(`--out ${given}`, `cannot write in ${dir}: ${code(e)}`);
+    }
+    return new OutputFile(given, file, tmp);
+  }
+
+  write(text: string): void {
+    try {
+      fs.writeFileSync(this.tmp, text);
+      fs.renameSync(this.tmp, this.file);
+      this.done = true;
+    } catch (e) {
+      this.abandon();
+      throw new OutputWriteError(`--out ${this.given}: cannot write ${path.basename(this.file)}: ${code(e)}`);
+    } finally {
+      process.off('exit', this.cleanup);
+    }
+  }
+
+  abandon(): void {
+    if (this.done) return;
+    try {
+      fs.unlinkSync(this.tmp);
+    } catch {}
+    this.done = true;
+    process.off('exit', this.cleanup);
+  }
+}
+
+export async function cmdExport(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseCli(argv, {
+    scenario: { type: 'string' },
+    genotype: { type: 'string' },
+    drug: { type: 'string', multiple: true },
+    neurons: { type: 'string' },
+    duration: { type: 'string' },
+    baseline: { type: 'string' },
+    seed: { type: 'string' },
+    engine: { type: 'string' },
+    'no-spikes': { type: 'boolean' },
+    target: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  const format = positionals[0];
+  if (format === undefined || !(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new ConfigError('export', `unknown format ${JSON.stringify(format ?? '')}; allowed: ${EXPORT_FORMATS.join(', ')}`);
+  if (positionals.length > 1) throw new ConfigError('export', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out FILE');
+  const target = (v.target ?? 'cpp_standalone') as Brian2Target;
+  if (!(BRIAN2_TARGETS as readonly string[]).includes(target))
+    throw new ConfigError('--target', `must be one of ${BRIAN2_TARGETS.join(', ')}, got ${JSON.stringify(v.target)}`);
+  // as `raphe run`: the output first (its temporary file is removed again if the scenario is refused)
+  const out = v.out === undefined ? undefined : OutputFile.prepare(v.out, !!v.force);
+  try {
+    const sc = scenarioFromFlags(v);
+    parseEngine(v.engine); // accepted (and checked) as by raphe run; the script's engine is Brian2
+    const noSteady = noSteadyStateReason(sc);
+    if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
+    // the steady-state start of `raphe run` (the CLI's estimate cache included: a cached start is a fresh one's value)
+    const estimate = nodeCpuProvider(1).estimate;
+    if (!estimate) throw new Error('the CPU provider has no steady-state estimator');
+    const [prep] = await prepareScenarios([sc], { estimate });
+    const k = deriveConstants(prep.model, sc.phases[0].drugs);
+    const state = initialState(prep.model, k, prep.est.c0_nM, prep.est.rate_Hz);
+    const text = brian2Script({
+      scenario: sc,
+      model: prep.model,
+      c0_nM: prep.est.c0_nM,
+      rate0_Hz: prep.est.rate_Hz,
+      state,
+      target,
+      version: RAPHE_VERSION,
+    });
+    if (out) {
+      out.write(text);
+      process.stderr.write(`raphe: wrote ${v.out} (Brian2 ${target}; run: /usr/bin/python3 ${v.out})\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    return 0;
+  } catch (e) {
+    out?.abandon();
+    throw e;
+  }
+}
