@@ -22,6 +22,7 @@ import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { Progress } from './progress.js';
+import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -31,6 +32,8 @@ usage:
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
+  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
+            [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
             (built-in sweeps: resistance, dpat)
@@ -132,6 +135,11 @@ async function cmdRun(argv: string[]): Promise<number> {
   const out = prepareOut(v.out, v.force);
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
+  if (sc.chronic) {
+    if (v.out !== undefined)
+      throw new ConfigError('--out', 'not written for a chronic scenario (raphe experiment chronic-ssri --out DIR writes a report)');
+    return runChronicScenario(sc, choice, !!v.json);
+  }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const nwb = await prepareNwb(v.out, v['no-nwb']);
@@ -198,6 +206,12 @@ function cmdSchema(argv: string[]): number {
 }
 
 async function cmdExperiment(argv: string[]): Promise<number> {
+  if (argv.find((a) => !a.startsWith('-')) === 'chronic-ssri') {
+    return cmdChronicSsri(
+      argv.filter((a) => a !== 'chronic-ssri'),
+      { onReplaceStep: replaceHook(), settle: handlePendingSignals },
+    );
+  }
   const { values: v, positionals } = parseCli(argv, {
     quick: { type: 'boolean' },
     neurons: { type: 'string' },
@@ -211,7 +225,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
-    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018`);
+    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018, chronic-ssri`);
   }
   if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');

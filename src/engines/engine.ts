@@ -51,6 +51,11 @@ export interface EngineOptions {
 export type SettableField = 'd1A' | 'a1Sum';
 export const SETTABLE_FIELDS: readonly SettableField[] = ['d1A', 'a1Sum'];
 
+/** Checks a setGrid call's length (one value per box voxel). */
+export function checkGrid(grid: Float32Array, nBox: number): void {
+  if (grid.length !== nBox) throw new Error(`setGrid: ${grid.length} values for a box of ${nBox} voxels`);
+}
+
 /** Checks a setCellState call's field and length (one value per cell). */
 export function checkCellValues(field: string, values: Float32Array, nCells: number): void {
   if (!SETTABLE_FIELDS.includes(field as SettableField))
@@ -104,6 +109,8 @@ export interface Engine {
   advance(steps: number): Promise<RecordBatch>;
   /** Set one per-cell state field (d1A, a1Sum) of every cell from the next grid step on. */
   setCellState(field: SettableField, values: Float32Array): void;
+  /** Replace the 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
+  setGrid(grid: Float32Array): void;
   snapshot(): Promise<StateSnapshot>;
   dispose(): void;
 }
@@ -126,6 +133,8 @@ export interface BatchEngine {
   advance(steps: number): Promise<RecordBatch[]>;
   /** Set one per-cell state field (d1A, a1Sum) of sim `sim`'s cells from the next grid step on. */
   setCellState(sim: number, field: SettableField, values: Float32Array): void;
+  /** Replace sim `sim`'s 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
+  setGrid(sim: number, grid: Float32Array): void;
   snapshot(sim: number): Promise<StateSnapshot>;
   dispose(): void;
 }
@@ -153,6 +162,10 @@ export function singleAsBatch(e: Engine): BatchEngine {
       checkSim(sim, 1);
       e.setCellState(field, values);
     },
+    setGrid: (sim, grid) => {
+      checkSim(sim, 1);
+      e.setGrid(grid);
+    },
     snapshot: (sim) => {
       checkSim(sim, 1);
       return e.snapshot();
@@ -175,6 +188,7 @@ export function sequentialBatch(engines: Engine[]): BatchEngine {
       return out;
     },
     setCellState: (sim, field, values) => engines[checkSim(sim, engines.length)].setCellState(field, values),
+    setGrid: (sim, grid) => engines[checkSim(sim, engines.length)].setGrid(grid),
     snapshot: (sim) => engines[checkSim(sim, engines.length)].snapshot(),
     dispose: () => {
       for (const e of engines) e.dispose();

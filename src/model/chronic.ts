@@ -139,27 +139,42 @@ export function zeroSlowState(n: number): SlowState {
 }
 
 /**
- * Advance every cell's d1A exactly over `dtH` hours with its drive frozen at d_max h(abar_i) (linear
- * ODE): one stage d' = X + (d - X) e; two equal stages u' = X + (u - X) e, d' = X + (d - X) e +
- * (u - X) (dt/tau) e, e = exp(-dt/tau). In place; returns the state.
+ * Advance every cell's d1A exactly over `dtH` hours with its drive varying linearly in time from
+ * X0 = d_max h(abar0_i) to X1 = d_max h(abar1_i) (a linear ODE; abar1 = abar0: the drive held). With
+ * k = (X1 - X0)/dt, e = exp(-dt/tau): one stage d' = X1 - k tau + (d - X0 + k tau) e; two equal stages
+ * u' = X1 - k tau + (u - X0 + k tau) e, d' = X1 - 2 k tau + (d - X0 + 2 k tau) e + (u - X0 + k tau)(dt/tau) e.
+ * In place; returns the state.
  */
-export function advanceSlow(p: Params, s: SlowState, abar: ArrayLike<number>, A50: ArrayLike<number>, dtH: number): SlowState {
+export function advanceSlow(
+  p: Params,
+  s: SlowState,
+  abar0: ArrayLike<number>,
+  A50: ArrayLike<number>,
+  dtH: number,
+  abar1: ArrayLike<number> = abar0,
+): SlowState {
   const tau = p.tauD1A_h;
   const e = Math.exp(-dtH / tau);
   const x = dtH / tau;
   const two = p.d1AStages >= 2;
   for (let i = 0; i < s.d.length; i++) {
-    const X = p.d1AMax * drive(abar[i], A50[i], p.nD1A);
+    const X0 = p.d1AMax * drive(abar0[i], A50[i], p.nD1A);
+    const X1 = abar1 === abar0 ? X0 : p.d1AMax * drive(abar1[i], A50[i], p.nD1A);
+    const kt = dtH > 0 ? ((X1 - X0) / dtH) * tau : 0;
     if (two) {
       const u0 = s.u[i];
-      s.u[i] = X + (u0 - X) * e;
-      s.d[i] = X + (s.d[i] - X) * e + (u0 - X) * x * e;
+      s.u[i] = X1 - kt + (u0 - X0 + kt) * e;
+      s.d[i] = X1 - 2 * kt + (s.d[i] - X0 + 2 * kt) * e + (u0 - X0 + kt) * x * e;
     } else {
-      s.d[i] = X + (s.d[i] - X) * e;
+      s.d[i] = X1 - kt + (s.d[i] - X0 + kt) * e;
       s.u[i] = s.d[i];
     }
   }
   return s;
+}
+
+export function copySlow(s: SlowState): SlowState {
+  return { u: s.u.slice(), d: s.d.slice() };
 }
 
 /** Mean and share of cells at or above `threshold` of a per-cell array. */

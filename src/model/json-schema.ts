@@ -254,7 +254,11 @@ export function scenarioJsonSchema(): JsonSchema {
       '.',
     type: 'object',
     properties: { ...scenarioProperties(), chronic: chronicSchema() },
-    oneOf: [{ required: ['protocol'] }, { required: ['chronic'] }],
+    // exactly one of the two (parseScenario names the field when both or neither are given)
+    oneOf: [
+      { properties: { protocol: true }, required: ['protocol'] },
+      { properties: { chronic: true }, required: ['chronic'] },
+    ],
     additionalProperties: false,
   };
 }

@@ -100,23 +100,23 @@ export const PARAM_SPECS = {
     reason: 'wild type; 0 is the SERT KO',
   }),
   // ---- chronic treatment: slow 5-HT1A desensitisation d1A (docs/model.md §7) ----
-  tauD1A_h: p(96, 'h', 0.001, 1e5, 'time constant of 5-HT1A-GIRK desensitisation d1A (each stage of its filter)', 'docs/model.md §7', {
+  tauD1A_h: p(36, 'h', 0.001, 1e5, 'time constant of 5-HT1A-GIRK desensitisation d1A (each stage of its filter)', 'docs/model.md §7', {
     choice: true,
     reason: CHRONIC_CAL + ': with two stages, little at day 2, clear at day 3 (C1, C2)',
   }),
-  d1AMax: p(0.8, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
+  d1AMax: p(0.6, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
     choice: true,
     reason: CHRONIC_CAL + ': GTPgS binding falls about 41% by day 14 (Pejchal 2002), so the mean d1A there (C2)',
   }),
-  A50_1A: p(0.8, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
+  A50_1A: p(0.9, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
     choice: true,
     reason: CHRONIC_CAL + ': above the drug-free activation, so d1A stays near 0 without treatment',
   }),
-  A50Sd_1A: p(0.05, '1', 0, 3, 'SD over cells of log A50_1A (lognormal, median A50_1A)', 'docs/model.md §7', {
+  A50Sd_1A: p(0.2, '1', 0, 3, 'SD over cells of log A50_1A (lognormal, median A50_1A)', 'docs/model.md §7', {
     choice: true,
     reason: CHRONIC_CAL + ': 40% of cells desensitised at day 3, 60-80% at day 21 (Le Poul 1995): a spread over cells (C1)',
   }),
-  nD1A: p(8, '1', 0.1, 50, 'Hill coefficient of the drive h(a) = a^n / (a^n + A50^n)', 'docs/model.md §7', {
+  nD1A: p(32, '1', 0.1, 50, 'Hill coefficient of the drive h(a) = a^n / (a^n + A50^n)', 'docs/model.md §7', {
     choice: true,
     reason: CHRONIC_CAL,
   }),

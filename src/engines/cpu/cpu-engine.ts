@@ -6,6 +6,7 @@ import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
 import {
   checkCellValues,
+  checkGrid,
   copySnapshot,
   type Engine,
   type SettableField,
@@ -121,6 +122,11 @@ export class CpuEngine implements Engine {
   setCellState(field: SettableField, values: Float32Array): void {
     checkCellValues(field, values, this.m.nCells);
     this.state[field].set(values);
+  }
+
+  setGrid(grid: Float32Array): void {
+    checkGrid(grid, this.c.length);
+    this.c.set(grid);
   }
 
   async snapshot(): Promise<StateSnapshot> {

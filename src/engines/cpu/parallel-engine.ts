@@ -18,6 +18,7 @@ import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
 import {
   checkCellValues,
+  checkGrid,
   copySnapshot,
   type Engine,
   type SettableField,
@@ -277,6 +278,12 @@ export class ParallelCpuEngine implements Engine {
     if (this.busy) throw new Error('cpu: setCellState() while advance() is running');
     checkCellValues(field, values, this.m.nCells);
     this.sh[0].state[field].set(values);
+  }
+
+  setGrid(grid: Float32Array): void {
+    if (this.busy) throw new Error('cpu: setGrid() while advance() is running');
+    checkGrid(grid, this.grid().length);
+    this.grid().set(grid);
   }
 
   async snapshot(): Promise<StateSnapshot> {

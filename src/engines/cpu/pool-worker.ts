@@ -16,6 +16,7 @@ export type PoolRequest =
   | { op: 'advance'; steps: number }
   | { op: 'snapshot'; sim: number }
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
+  | { op: 'setGrid'; sim: number; grid: Float32Array }
   | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
@@ -44,6 +45,9 @@ if (port) {
       }
       case 'setCellState':
         engines.get(r.sim)!.setCellState(r.field, r.values);
+        return { result: null };
+      case 'setGrid':
+        engines.get(r.sim)!.setGrid(r.grid);
         return { result: null };
       case 'snapshot':
         return { result: await engines.get(r.sim)!.snapshot() };

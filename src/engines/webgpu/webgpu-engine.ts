@@ -51,6 +51,10 @@ export class WebGpuEngine implements Engine {
     this.batch.setCellState(0, field, values);
   }
 
+  setGrid(grid: Float32Array): void {
+    this.batch.setGrid(0, grid);
+  }
+
   snapshot(): Promise<StateSnapshot> {
     return this.batch.snapshot(0);
   }
