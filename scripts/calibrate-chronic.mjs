@@ -117,6 +117,12 @@ for (const k of Object.keys(cal.SEARCH_GRID)) {
   console.log(`   passing by ${k}: ${counts.join(', ')}`);
 }
 
+// the slow step of the reduced model: the best candidate at 24, 12, 6 and 3 h
+{
+  const best = scored[0];
+  for (const h of [24, 12, 6, 3]) console.log(`   slow step ${h} h: ${fmtT(cal.scoreCandidate(sub, best.c, seed, h))}`);
+}
+
 // ---- 3. full runs of the best ----
 if (!v['no-full']) {
   const top = Number(v.top);

@@ -51,7 +51,7 @@ export interface ChronicSize {
   dpatS: number;
 }
 export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 6, settleS: 2, windowS: 2, dpatS: 8 };
-export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 12, settleS: 1.5, windowS: 1.5, dpatS: 4 };
+export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 24, settleS: 1, windowS: 1.5, dpatS: 3 };
 export const CHRONIC_READOUT_DAYS = [0, 1, 2, 3, 7, 14, 21];
 export const CHRONIC_DAYS = 21;
 /** Days on which the 8-OH-DPAT dose-response is measured. */
