@@ -311,8 +311,9 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
           settled: f[s].settled,
         };
         steps[s].push(row);
-        const day = Number((t / 24).toPrecision(12));
-        if (t > 0 && c.readoutDays.includes(day)) {
+        // a readout day matched to its slow time within a microsecond (days are given as decimals)
+        const day = c.readoutDays.find((d) => Math.abs(d * 24 - t) < 1e-9 * Math.max(1, t) + 3e-10);
+        if (t > 0 && day !== undefined) {
           readouts[s].push({
             condition: scs[s].name,
             day,
