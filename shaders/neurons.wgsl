@@ -93,7 +93,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let s2 = a2 + (ldf(ST_S2B, n, b) - a2) * k.e2B;
     stf(ST_S1A, n, b, s1);
     stf(ST_S2B, n, b, s2);
-    let G1 = k.g1A * s1;
+    // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
+    stf(ST_A1SUM, n, b, ldf(ST_A1SUM, n, b) + s1);
+    let G1 = (k.g1A * (1.0 - ldf(ST_D1A, n, b))) * s1;
     let G2 = k.g2B * s2;
     let Gsyn = (k.gL + G1) + G2;
     let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[li]);

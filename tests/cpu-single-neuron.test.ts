@@ -34,6 +34,8 @@ function engineSpikes(Idrive: number[], c_nM: number): number[][] {
     r1A: mk().fill(a1),
     s1A: mk().fill(a1),
     s2B: mk().fill(a2),
+    d1A: mk(),
+    a1Sum: mk(),
     ref: new Uint32Array(n),
     // no background drive: the next event step is never reached
     bgNext: new Uint32Array(n).fill(0xffffffff),

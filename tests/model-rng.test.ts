@@ -119,6 +119,8 @@ describe('background drive in stepNeurons draws the philox4x32 stream, one draw 
       r1A: mk(),
       s1A: mk(),
       s2B: mk(),
+      d1A: mk(),
+      a1Sum: mk(),
       ref: new Uint32Array(n).fill(0x7fffffff),
       bgNext: new Uint32Array(n),
       bgIdx: new Uint32Array(n),

@@ -21,6 +21,7 @@ import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
 import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
+import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
@@ -33,6 +34,8 @@ usage:
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
+  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
+            [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
             [--shard I/N]            run only shard I of N (0-based) of the points
@@ -141,6 +144,11 @@ async function cmdRun(argv: string[]): Promise<number> {
   const out = prepareOut(v.out, v.force);
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
+  if (sc.chronic) {
+    if (v.out !== undefined)
+      throw new ConfigError('--out', 'not written for a chronic scenario (raphe experiment chronic-ssri --out DIR writes a report)');
+    return runChronicScenario(sc, choice, !!v.json);
+  }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const nwb = await prepareNwb(v.out, v['no-nwb']);
@@ -207,6 +215,12 @@ function cmdSchema(argv: string[]): number {
 }
 
 async function cmdExperiment(argv: string[]): Promise<number> {
+  if (argv.find((a) => !a.startsWith('-')) === 'chronic-ssri') {
+    return cmdChronicSsri(
+      argv.filter((a) => a !== 'chronic-ssri'),
+      { onReplaceStep: replaceHook(), settle: handlePendingSignals },
+    );
+  }
   const { values: v, positionals } = parseCli(argv, {
     quick: { type: 'boolean' },
     neurons: { type: 'string' },
@@ -220,7 +234,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
-    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018`);
+    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018, chronic-ssri`);
   }
   if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');

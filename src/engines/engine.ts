@@ -40,6 +40,27 @@ export interface EngineOptions {
   recordSpikes: boolean;
   /** Trace sample interval, grid steps. */
   sampleSteps: number;
+  /** Per-cell 5-HT1A desensitisation d1A to start from (docs/model.md §7; absent: 0, the untreated tissue). */
+  d1A?: Float32Array;
+}
+
+/**
+ * A per-cell state field the chronic driver sets between advances (docs/model.md §7): d1A (frozen in
+ * the fast model) and a1Sum (the running sum of s1A whose mean over a window drives d1A).
+ */
+export type SettableField = 'd1A' | 'a1Sum';
+export const SETTABLE_FIELDS: readonly SettableField[] = ['d1A', 'a1Sum'];
+
+/** Checks a setGrid call's length (one value per box voxel). */
+export function checkGrid(grid: Float32Array, nBox: number): void {
+  if (grid.length !== nBox) throw new Error(`setGrid: ${grid.length} values for a box of ${nBox} voxels`);
+}
+
+/** Checks a setCellState call's field and length (one value per cell). */
+export function checkCellValues(field: string, values: Float32Array, nCells: number): void {
+  if (!SETTABLE_FIELDS.includes(field as SettableField))
+    throw new Error(`setCellState: field ${field} cannot be set (allowed: ${SETTABLE_FIELDS.join(', ')})`);
+  if (values.length !== nCells) throw new Error(`setCellState: ${values.length} values for ${nCells} cells`);
 }
 
 /** Spikes as (cell index, fine step) pairs; fine step = gridStep * subSteps + subStep. */
@@ -86,6 +107,10 @@ export interface Engine {
   setDoses(doses: DrugDoses): void;
   /** Advance `steps` grid steps and return what was recorded over them. */
   advance(steps: number): Promise<RecordBatch>;
+  /** Set one per-cell state field (d1A, a1Sum) of every cell from the next grid step on. */
+  setCellState(field: SettableField, values: Float32Array): void;
+  /** Replace the 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
+  setGrid(grid: Float32Array): void;
   snapshot(): Promise<StateSnapshot>;
   dispose(): void;
 }
@@ -106,6 +131,10 @@ export interface BatchEngine {
   setDoses(sim: number, doses: DrugDoses): void;
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
   advance(steps: number): Promise<RecordBatch[]>;
+  /** Set one per-cell state field (d1A, a1Sum) of sim `sim`'s cells from the next grid step on. */
+  setCellState(sim: number, field: SettableField, values: Float32Array): void;
+  /** Replace sim `sim`'s 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
+  setGrid(sim: number, grid: Float32Array): void;
   snapshot(sim: number): Promise<StateSnapshot>;
   dispose(): void;
 }
@@ -129,6 +158,14 @@ export function singleAsBatch(e: Engine): BatchEngine {
       e.setDoses(doses);
     },
     advance: async (steps) => [await e.advance(steps)],
+    setCellState: (sim, field, values) => {
+      checkSim(sim, 1);
+      e.setCellState(field, values);
+    },
+    setGrid: (sim, grid) => {
+      checkSim(sim, 1);
+      e.setGrid(grid);
+    },
     snapshot: (sim) => {
       checkSim(sim, 1);
       return e.snapshot();
@@ -150,6 +187,8 @@ export function sequentialBatch(engines: Engine[]): BatchEngine {
       for (const e of engines) out.push(await e.advance(steps));
       return out;
     },
+    setCellState: (sim, field, values) => engines[checkSim(sim, engines.length)].setCellState(field, values),
+    setGrid: (sim, grid) => engines[checkSim(sim, engines.length)].setGrid(grid),
     snapshot: (sim) => engines[checkSim(sim, engines.length)].snapshot(),
     dispose: () => {
       for (const e of engines) e.dispose();

@@ -11,7 +11,8 @@ import { initialCellState } from '../model/layout.js';
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import type { StateSnapshot } from './engine.js';
 
-export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: number): StateSnapshot {
+/** `d1A`: per-cell 5-HT1A desensitisation to start from (docs/model.md §7; absent: 0 everywhere). */
+export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: number, d1A?: ArrayLike<number>): StateSnapshot {
   const p = m.params;
   const rng = new HostStream(seedKey(m.seed), STREAM.initialV, 0);
   let bgCell = -1;
@@ -21,6 +22,7 @@ export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: nu
     a1: occupancy(c0_nM, p.K1A_nM, { num: k.num1A, den: k.den1A }),
     a2: occupancy(c0_nM, p.K2B_nM, { num: k.num2B, den: k.den2B }),
     ratePerMs: rate0_Hz / 1000,
+    d1A,
     uniform: () => rng.uniform(),
     background: (cell) => {
       if (cell !== bgCell) {

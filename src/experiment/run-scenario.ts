@@ -95,6 +95,7 @@ export async function prepareScenarios(
       rate0_Hz: est.rate_Hz,
       recordSpikes: sc.recording.spikes,
       sampleSteps: sc.recording.sampleSteps,
+      ...(sc.d1A ? { d1A: sc.d1A } : {}),
     };
     const phaseSteps = sc.phases.map((ph) => Math.round(ph.durationS / model.dtGrid_s));
     return { sc, model, est, opts, phaseSteps, estSeconds: j >= 0 ? estSeconds : 0 };

@@ -13,6 +13,7 @@
  */
 import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES } from './drugs.js';
 import { PARAM_KEYS, PARAM_SPECS, type ParamSpec } from './params.js';
+import { CHRONIC_DEFAULTS, CHRONIC_LIMITS, MIN_SLOW_STEP_H, MIN_WINDOW_STEPS } from './chronic.js';
 import { LIMITS, MAX_NAME_CHARS, MIN_SAMPLES_PER_PHASE, RECORDING_DEFAULTS, SCENARIO_DEFAULTS } from './scenario.js';
 
 export type JsonSchema = { [key: string]: unknown };
@@ -28,6 +29,8 @@ export const CROSS_FIELD_RULES: readonly string[] = [
   'at least one voxel centre inside the region, and inside the probe (probeRadius_um)',
   `every phase holds >= ${MIN_SAMPLES_PER_PHASE} trace samples: durationS >= ${MIN_SAMPLES_PER_PHASE} x recording.sampleSteps x dt_ms x subSteps / 1000`,
   'a drug named twice in one phase in different letter cases',
+  'protocol or chronic, not both; chronic.slowStepH <= chronic.days x 24 h; chronic.readoutDays within [0, chronic.days], ascending',
+  `chronic.windowS holds >= ${MIN_WINDOW_STEPS} grid steps`,
   'the memory estimate of the run against the machine (or RAPHE_MEMORY_BYTES)',
   `names: at most ${MAX_NAME_CHARS} UTF-16 code units (the schema counts code points)`,
 ];
@@ -196,6 +199,51 @@ export function scenarioProperties(): Record<string, JsonSchema> {
   };
 }
 
+/** A chronic treatment (docs/model.md §7): drugs held for days, the two-timescale driver's steps and readouts. */
+export function chronicSchema(): JsonSchema {
+  const L = CHRONIC_LIMITS;
+  const D = CHRONIC_DEFAULTS;
+  return {
+    type: 'object',
+    description:
+      'chronic treatment (docs/model.md §7): the drugs held constant for `days` (steady infusion), the fast network re-settled with ' +
+      'd1A frozen once per slow step; replaces protocol (day 0 is read drug-free, before the drug)',
+    properties: {
+      drugs: drugsSchema(),
+      days: { type: 'number', exclusiveMinimum: L.days.min, maximum: L.days.max, default: D.days, description: 'treatment length, days' },
+      slowStepH: {
+        type: 'number',
+        minimum: MIN_SLOW_STEP_H,
+        maximum: L.slowStepH.max,
+        default: D.slowStepH,
+        description: `slow step, hours (at least one minute, at most the protocol's length); default ${D.slowStepH}`,
+      },
+      readoutDays: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'number', minimum: 0 },
+        default: [...D.readoutDays],
+        description: 'days of a readout (0: before the drug), ascending, within the treatment',
+      },
+      settleS: {
+        type: 'number',
+        minimum: L.settleS.min,
+        maximum: L.settleS.max,
+        default: D.settleS,
+        description: "fast model time each slow step runs from the previous step's state before its averaging window, s",
+      },
+      windowS: {
+        type: 'number',
+        minimum: L.windowS.min,
+        maximum: L.windowS.max,
+        default: D.windowS,
+        description: "fast model time over which each cell's 5-HT1A activation is averaged (the slow step's drive), s",
+      },
+    },
+    additionalProperties: false,
+  };
+}
+
 export function scenarioJsonSchema(): JsonSchema {
   return {
     $schema: JSON_SCHEMA_DRAFT,
@@ -206,8 +254,12 @@ export function scenarioJsonSchema(): JsonSchema {
       CROSS_FIELD_RULES.join('; ') +
       '.',
     type: 'object',
-    properties: scenarioProperties(),
-    required: ['protocol'],
+    properties: { ...scenarioProperties(), chronic: chronicSchema() },
+    // exactly one of the two (parseScenario names the field when both or neither are given)
+    oneOf: [
+      { properties: { protocol: true }, required: ['protocol'] },
+      { properties: { chronic: true }, required: ['chronic'] },
+    ],
     additionalProperties: false,
   };
 }

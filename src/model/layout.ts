@@ -83,6 +83,8 @@ export interface InitContext {
   cell: number;
   /** Draw 0 of the cell's background drive (background.ts): its first event step and draw counter. */
   background(cell: number): { bgNext: number; bgIdx: number };
+  /** Per-cell 5-HT1A desensitisation to start from (docs/model.md §7; none: 0, the untreated tissue). */
+  d1A?: ArrayLike<number>;
 }
 
 export interface StateField {
@@ -116,6 +118,20 @@ export const STATE_FIELDS = [
   { name: 'r1A', type: 'f32', unit: '1', doc: 'first stage of the two-stage 5-HT1A filter', init: (x) => x.a1 },
   { name: 's1A', type: 'f32', unit: '1', doc: 'effective 5-HT1A activation', init: (x) => x.a1 },
   { name: 's2B', type: 'f32', unit: '1', doc: 'effective 5-HT2B activation', init: (x) => x.a2 },
+  {
+    name: 'd1A',
+    type: 'f32',
+    unit: '1',
+    doc: '5-HT1A-GIRK desensitisation (docs/model.md §7): g1A_eff = g1A (1 - d1A); frozen in the fast model, set by the chronic driver',
+    init: (x) => (x.d1A ? x.d1A[x.cell] : 0),
+  },
+  {
+    name: 'a1Sum',
+    type: 'f32',
+    unit: 'grid steps',
+    doc: "sum of s1A over grid steps since the chronic driver last set it to 0 (its mean: the slow step's drive of d1A)",
+    init: () => 0,
+  },
   { name: 'ref', type: 'u32', unit: 'fine steps', doc: 'refractory steps left', init: () => 0 },
   {
     name: 'bgNext',

@@ -31,6 +31,7 @@ const p = (
 
 const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
 const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeling, VSERT.m)';
+const CHRONIC_CAL = 'calibrated against C1-C2 (scripts/calibrate-chronic.mjs, docs/model.md §7)';
 const REFCAL = 'docs/model.md §6 reference calibration (Brian2, float64), kept after the float32 check';
 
 export const PARAM_SPECS = {
@@ -97,6 +98,33 @@ export const PARAM_SPECS = {
   sertExpression: p(1, '1', 0, 4, "SERT expression: fraction of the wild type, scales each cell's SERT Vmax", 'docs/model.md §2', {
     choice: true,
     reason: 'wild type; 0 is the SERT KO',
+  }),
+  // ---- chronic treatment: slow 5-HT1A desensitisation d1A (docs/model.md §7) ----
+  tauD1A_h: p(36, 'h', 0.001, 1e5, 'time constant of 5-HT1A-GIRK desensitisation d1A (each stage of its filter)', 'docs/model.md §7', {
+    choice: true,
+    reason: CHRONIC_CAL + ': 36 h a stage, two stages: little at day 2, clear at day 3 (C1, C2); best margin of 6,912 candidates',
+  }),
+  d1AMax: p(0.6, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
+    choice: true,
+    reason: CHRONIC_CAL + ': a fully driven cell loses 60%, so the mean at day 14 lands near the 41% GTPgS fall of Pejchal 2002 (C2)',
+  }),
+  A50_1A: p(0.9, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
+    choice: true,
+    reason:
+      CHRONIC_CAL + ': between WT + WAY-100635 (mean activation 0.68: C3) and WT on fluoxetine (0.83, rising); drug-free 0.39 stays at 0',
+  }),
+  A50Sd_1A: p(0.2, '1', 0, 3, 'SD over cells of log A50_1A (lognormal, median A50_1A)', 'docs/model.md §7', {
+    choice: true,
+    reason: CHRONIC_CAL + ': 40% of cells desensitised at day 3, 60-80% at day 21 (Le Poul 1995): no candidate with sd < 0.1 passes C1',
+  }),
+  nD1A: p(32, '1', 0.1, 50, 'Hill coefficient of the drive h(a) = a^n / (a^n + A50^n)', 'docs/model.md §7', {
+    choice: true,
+    reason: CHRONIC_CAL + ': a per-cell threshold; WAY and WT activations lie close (0.68, 0.83), none with n = 4 passes',
+  }),
+  d1AStages: p(2, 'stages', 1, 2, 'stages of the d1A filter (2: a lag before onset; each stage tauD1A_h)', 'docs/model.md §7', {
+    integer: true,
+    choice: true,
+    reason: CHRONIC_CAL + ': an onset with a lag (C1, C2), as the fast 5-HT1A current has two stages',
   }),
   // ---- release and SERT uptake ----
   Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {

@@ -3,6 +3,7 @@
  * doses), parameter overrides and recording options. `parseScenario` validates a JSON value with errors
  * that name the field and the allowed range.
  */
+import { CHRONIC_DEFAULTS, parseChronic, type ChronicProtocol } from './chronic.js';
 import { diffusionNumber } from './derive.js';
 import { DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
 import { ConfigError, checkNumber } from './errors.js';
@@ -34,6 +35,13 @@ export interface Scenario {
   recording: RecordingOptions;
   /** Initial uniform 5-HT, nM; undefined = the estimated steady state of the first phase. */
   c0_nM?: number;
+  /**
+   * A chronic treatment (docs/model.md §7): drugs held for days, run by the two-timescale driver
+   * (src/experiment/chronic.ts). Its `phases` are then the drug-free day-0 readout.
+   */
+  chronic?: ChronicProtocol;
+  /** Per-cell 5-HT1A desensitisation to start from (set by the chronic experiment, not read from files). */
+  d1A?: Float32Array;
 }
 
 export const LIMITS = {
@@ -46,7 +54,7 @@ export const LIMITS = {
 } as const;
 
 /** `$schema` names the file's JSON Schema for editors (schema/scenario.schema.json); it is checked to be a string and ignored. */
-const SCENARIO_KEYS = ['$schema', 'name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM'] as const;
+const SCENARIO_KEYS = ['$schema', 'name', 'genotype', 'neurons', 'seed', 'protocol', 'params', 'recording', 'c0_nM', 'chronic'] as const;
 /** Values of absent scenario fields (also the defaults the JSON Schema shows). */
 export const SCENARIO_DEFAULTS = { name: 'scenario', genotype: 'wt', neurons: 9000, seed: 1 } as const;
 export const RECORDING_DEFAULTS = { spikes: true, sampleSteps: 10 } as const;
@@ -227,7 +235,15 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
   checkKeys(where, v, SCENARIO_KEYS);
   if (v.$schema !== undefined && typeof v.$schema !== 'string')
     throw new ConfigError(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');
-  if (v.protocol === undefined) throw new ConfigError(`${where}.protocol`, 'is required: an array of phases {name, durationS, drugs}');
+  if (v.protocol === undefined && v.chronic === undefined) {
+    throw new ConfigError(`${where}.protocol`, 'is required (or a chronic protocol): an array of phases {name, durationS, drugs}');
+  }
+  if (v.protocol !== undefined && v.chronic !== undefined) {
+    throw new ConfigError(
+      `${where}.protocol`,
+      'not allowed with chronic: a chronic protocol holds its drugs for days (chronic.drugs) and takes its readouts itself',
+    );
+  }
   const name = parseName(`${where}.name`, dflt(v.name, SCENARIO_DEFAULTS.name));
   const genotype = parseGenotype(`${where}.genotype`, dflt(v.genotype, SCENARIO_DEFAULTS.genotype));
   const neurons = checkNumber(`${where}.neurons`, dflt(v.neurons, SCENARIO_DEFAULTS.neurons), LIMITS.neurons.min, LIMITS.neurons.max, {
@@ -247,8 +263,10 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
     { integer: true },
   );
   const c0 = v.c0_nM === undefined ? undefined : parseConcentration(`${where}.c0_nM`, v.c0_nM);
-  const phases = parseProtocol(`${where}.protocol`, v.protocol);
   const params = parseParams(`${where}.params`, v.params);
+  const gridStep = (params.dt_ms * params.subSteps) / 1000;
+  const chronic = v.chronic === undefined ? undefined : parseChronic(`${where}.chronic`, v.chronic, parseDrugs, gridStep);
+  const phases = chronic ? [chronicDay0Phase(chronic)] : parseProtocol(`${where}.protocol`, v.protocol);
   // Every phase must hold enough grid steps for its summary (means over its last half, drift over its last quarter).
   const gridS = (params.dt_ms * params.subSteps) / 1000;
   const minSteps = MIN_SAMPLES_PER_PHASE * sampleSteps;
@@ -263,6 +281,7 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
     }
   });
   const sc: Scenario = { name, genotype, neurons, seed, phases, params, recording: { spikes, sampleSteps }, c0_nM: c0 };
+  if (chronic) sc.chronic = chronic;
   if (o.memoryBytes !== undefined) {
     checkMemory(
       { neurons, params, durationS: totalDurationS(sc), recordSpikes: spikes, sampleSteps },
@@ -283,6 +302,11 @@ export function noSteadyStateReason(sc: Scenario): string | undefined {
     return `nothing removes 5-HT (${why} and kClear_perH 0): no steady state exists, 5-HT rises for the whole run`;
   }
   return undefined;
+}
+
+/** The fast phase of a chronic scenario's day-0 readout: drug-free, settle then the averaging window. */
+export function chronicDay0Phase(c: Pick<ChronicProtocol, 'settleS' | 'windowS'> = CHRONIC_DEFAULTS): Phase {
+  return { name: 'day0', durationS: c.settleS + c.windowS, drugs: {} };
 }
 
 export function totalDurationS(s: Scenario): number {

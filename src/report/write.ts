@@ -45,6 +45,9 @@ export const OUTPUT_FILE_NAMES = [
   'logs',
   'shards',
   'results',
+  // raphe experiment chronic-ssri
+  'chronic.json',
+  'trajectory.csv',
 ] as const;
 
 export class OutputExistsError extends ConfigError {
@@ -461,4 +464,15 @@ export function writeExperimentOutputs(
     },
     opts,
   );
+}
+
+/**
+ * Write the chronic experiment's files (report.html, chronic.json, trajectory.csv, findings.json: names
+ * of OUTPUT_FILE_NAMES) into `dir`, with the same refusal and atomicity rules as writeRunOutputs.
+ */
+export function writeChronicOutputs(dir: string, files: Record<string, string>, opts: WriteOptions): WriteResult {
+  for (const name of Object.keys(files)) {
+    if (!(OUTPUT_FILE_NAMES as readonly string[]).includes(name)) throw new Error(`chronic output: ${name} is not a raphe output name`);
+  }
+  return writeAtomically(dir, () => Object.entries(files), opts);
 }

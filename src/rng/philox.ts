@@ -66,6 +66,8 @@ export const STREAM = {
   patchPlacement: 0x5eed0010,
   /** Operand pairs of the WebGPU division self-test (with its own fixed key, no seed). */
   divisionCheck: 0x5eed0020,
+  /** Each cell's A50 of the slow 5-HT1A desensitisation (model/chronic.ts, docs/model.md §7). */
+  chronicA50: 0x5eed0030,
 } as const;
 
 /** Seed -> Philox key (two u32 words). */

@@ -4,7 +4,17 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { copySnapshot, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
+import {
+  checkCellValues,
+  checkGrid,
+  copySnapshot,
+  type Engine,
+  type SettableField,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type StateSnapshot,
+} from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { diffuse, releaseUptake, sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
@@ -27,7 +37,7 @@ export class CpuEngine implements Engine {
   constructor(opts: EngineOptions) {
     this.m = opts.model;
     this.k = deriveConstants(opts.model, opts.doses);
-    const s = initialState(opts.model, this.k, opts.c0_nM, opts.rate0_Hz);
+    const s = initialState(opts.model, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
     this.state = s;
     this.c = s.grid;
     this.cNext = new Float32Array(this.c.length);
@@ -107,6 +117,16 @@ export class CpuEngine implements Engine {
     if (spCells) batch.spikes = { cells: Uint32Array.from(spCells), steps: Uint32Array.from(spSteps!) };
     spCells = spSteps = null;
     return batch;
+  }
+
+  setCellState(field: SettableField, values: Float32Array): void {
+    checkCellValues(field, values, this.m.nCells);
+    this.state[field].set(values);
+  }
+
+  setGrid(grid: Float32Array): void {
+    checkGrid(grid, this.c.length);
+    this.c.set(grid);
   }
 
   async snapshot(): Promise<StateSnapshot> {

@@ -4,7 +4,7 @@
  * The twin of shaders/neurons.wgsl: same operations in the same order, every result rounded to
  * float32 (Math.fround), so both engines agree bit for bit on IEEE-exact adapters.
  *
- *   C dV/dt = -gL (V-EL) - I_AHP - g1A s1A (V-EK) - g2B s2B (V-E2B) - g_bg (V-E_exc) + I_drive
+ *   C dV/dt = -gL (V-EL) - I_AHP - g1A (1-d1A) s1A (V-EK) - g2B s2B (V-E2B) - g_bg (V-E_exc) + I_drive
  *
  * V uses exponential Euler with phi1(x) = (1 - e^-x)/x taken to its 3-term series (x = G dt/C < 0.02
  * here, truncation < 1e-7 relative): V += dt/C * (1 - x/2 + x²/6) * (I - G V) -- only + and x, so it
@@ -55,7 +55,21 @@ export function stepNeurons(
   i1: number,
   out: SpikeOut,
 ): number {
-  const { V: Va, gbg: Ga, ahp1: H1, ahp2: H2, ahp3: H3, r1A: R1, s1A: S1, s2B: S2, ref: REF, bgNext: NEXT, bgIdx: IDX } = s;
+  const {
+    V: Va,
+    gbg: Ga,
+    ahp1: H1,
+    ahp2: H2,
+    ahp3: H3,
+    r1A: R1,
+    s1A: S1,
+    s2B: S2,
+    d1A: D1,
+    a1Sum: A1S,
+    ref: REF,
+    bgNext: NEXT,
+    bgIdx: IDX,
+  } = s;
   const { Idrive, vox, bgGap } = cells;
   const spikeSub = out.spikeSub;
   const S = k.subSteps;
@@ -116,7 +130,9 @@ export function stepNeurons(
     const s2 = f(a2 + f(f(S2[i] - a2) * e2B));
     S1[i] = s1;
     S2[i] = s2;
-    const G1 = f(g1A * s1);
+    // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
+    A1S[i] = f(A1S[i] + s1);
+    const G1 = f(f(g1A * f(1 - D1[i])) * s1);
     const G2 = f(g2B * s2);
     const Gsyn = f(f(gL + G1) + G2);
     const Isyn = f(f(f(gLEL + f(G1 * EK)) + f(G2 * E2B)) + Idrive[i]);

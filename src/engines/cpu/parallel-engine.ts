@@ -16,7 +16,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { copySnapshot, type Engine, type EngineInfo, type EngineOptions, type RecordBatch, type StateSnapshot } from '../engine.js';
+import {
+  checkCellValues,
+  checkGrid,
+  copySnapshot,
+  type Engine,
+  type SettableField,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type StateSnapshot,
+} from '../engine.js';
 import { decodeSamples, SAMPLE_WORDS, STATE_FIELDS, type NeuronState } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
@@ -97,7 +107,7 @@ export class ParallelCpuEngine implements Engine {
     const g = m.geometry;
     const n = m.nCells;
     const nBox = g.nx * g.ny * g.nz;
-    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz);
+    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
     const base = {
       threads: this.threads,
       ctl: shared(Int32Array, CTL.slots),
@@ -261,6 +271,19 @@ export class ParallelCpuEngine implements Engine {
 
   private grid(): Float32Array {
     return this.cur === 0 ? this.sh[0].gridA : this.sh[0].gridB;
+  }
+
+  /** The state lives in shared memory that the workers touch only inside advance(). */
+  setCellState(field: SettableField, values: Float32Array): void {
+    if (this.busy) throw new Error('cpu: setCellState() while advance() is running');
+    checkCellValues(field, values, this.m.nCells);
+    this.sh[0].state[field].set(values);
+  }
+
+  setGrid(grid: Float32Array): void {
+    if (this.busy) throw new Error('cpu: setGrid() while advance() is running');
+    checkGrid(grid, this.grid().length);
+    this.grid().set(grid);
   }
 
   async snapshot(): Promise<StateSnapshot> {

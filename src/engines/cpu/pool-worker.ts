@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import type { Model } from '../../model/derive.js';
-import type { EngineOptions, RecordBatch } from '../engine.js';
+import type { EngineOptions, RecordBatch, SettableField } from '../engine.js';
 import { CpuEngine } from './cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
 
@@ -15,6 +15,8 @@ export type PoolRequest =
   | { op: 'setDoses'; sim: number; doses: DrugDoses }
   | { op: 'advance'; steps: number }
   | { op: 'snapshot'; sim: number }
+  | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
+  | { op: 'setGrid'; sim: number; grid: Float32Array }
   | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
@@ -41,6 +43,12 @@ if (port) {
         const batches = [...engines.values()].map((e) => e.advanceSync(r.steps));
         return { result: batches, transfer: batches.flatMap(batchBuffers) };
       }
+      case 'setCellState':
+        engines.get(r.sim)!.setCellState(r.field, r.values);
+        return { result: null };
+      case 'setGrid':
+        engines.get(r.sim)!.setGrid(r.grid);
+        return { result: null };
       case 'snapshot':
         return { result: await engines.get(r.sim)!.snapshot() };
       case 'estimate':

@@ -6,7 +6,16 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import type { BatchEngine, EngineInfo, EngineOptions, RecordBatch, StateSnapshot } from '../engine.js';
+import {
+  checkCellValues,
+  checkGrid,
+  type BatchEngine,
+  type EngineInfo,
+  type EngineOptions,
+  type RecordBatch,
+  type SettableField,
+  type StateSnapshot,
+} from '../engine.js';
 import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './steady-state.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -81,6 +90,20 @@ export class ThreadedCpuBatch implements BatchEngine {
       });
     });
     return out;
+  }
+
+  setCellState(sim: number, field: SettableField, values: Float32Array): void {
+    const s = this.check(sim);
+    checkCellValues(field, values, this.sims[s].model.nCells);
+    // like setDoses: messages to one thread are handled in order, so this applies before its next advance
+    void this.pool.call(s % this.pool.size, { op: 'setCellState', sim: s, field, values: values.slice() }).catch(() => {});
+  }
+
+  setGrid(sim: number, grid: Float32Array): void {
+    const s = this.check(sim);
+    const g = this.sims[s].model.geometry;
+    checkGrid(grid, g.nx * g.ny * g.nz);
+    void this.pool.call(s % this.pool.size, { op: 'setGrid', sim: s, grid: grid.slice() }).catch(() => {});
   }
 
   snapshot(sim: number): Promise<StateSnapshot> {

@@ -32,9 +32,12 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { SAMPLE_WORDS, STATE_WORDS } from '../../model/layout.js';
+import { SAMPLE_WORDS, STATE_FIELDS, STATE_WORDS } from '../../model/layout.js';
 import {
+  checkCellValues,
+  checkGrid,
   DeviceLimitError,
+  type SettableField,
   type BatchEngine,
   type EngineInfo,
   type EngineOptions,
@@ -408,6 +411,23 @@ export class WebGpuBatch implements BatchEngine {
       mass: bMass,
       spikeParts: this.recordSpikes ? spikeParts : null,
     });
+  }
+
+  /** Set one per-cell field of sim `sim` (field f of its cells: words (s * ST_WORDS + f) * n ..., f32 bits). */
+  setCellState(sim: number, field: SettableField, values: Float32Array): void {
+    const s = this.simIndex(sim);
+    const n = this.m.nCells;
+    checkCellValues(field, values, n);
+    const f = STATE_FIELDS.findIndex((x) => x.name === field);
+    this.dev.queue.writeBuffer(this.buf.state, (s * STATE_WORDS + f) * 4 * n, values.slice() as Float32Array<ArrayBuffer>);
+  }
+
+  /** Replace sim `sim`'s current grid (the ping-pong buffer the next step reads). */
+  setGrid(sim: number, grid: Float32Array): void {
+    const s = this.simIndex(sim);
+    const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
+    checkGrid(grid, nBox);
+    this.dev.queue.writeBuffer(this.buf.grids[this.cur], s * 4 * nBox, grid.slice() as Float32Array<ArrayBuffer>);
   }
 
   /** The whole dynamic state of sim `sim`. */

@@ -92,7 +92,7 @@ export function uploadInitial(
   q.writeBuffer(b.ctl, 0, new Uint32Array(ctlBytes(K) / 4));
   const st = new Uint32Array(STATE_WORDS * n);
   for (let s = 0; s < K; s++) {
-    const s0 = initialState(sims[s].model, ks[s], sims[s].c0_nM, sims[s].rate0_Hz);
+    const s0 = initialState(sims[s].model, ks[s], sims[s].c0_nM, sims[s].rate0_Hz, sims[s].d1A);
     packState(s0, n, st);
     q.writeBuffer(b.state, s * STATE_WORDS * 4 * n, st);
     const grid = s0.grid as Float32Array<ArrayBuffer>;

@@ -5,7 +5,7 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import type { Constants } from '../../model/derive.js';
-import type { Engine, EngineInfo, RecordBatch, StateSnapshot } from '../engine.js';
+import type { Engine, EngineInfo, RecordBatch, SettableField, StateSnapshot } from '../engine.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import { WebGpuBatch, type WebGpuEngineOptions } from './batch.js';
 
@@ -45,6 +45,14 @@ export class WebGpuEngine implements Engine {
 
   async advance(steps: number): Promise<RecordBatch> {
     return (await this.batch.advance(steps))[0];
+  }
+
+  setCellState(field: SettableField, values: Float32Array): void {
+    this.batch.setCellState(0, field, values);
+  }
+
+  setGrid(grid: Float32Array): void {
+    this.batch.setGrid(0, grid);
   }
 
   snapshot(): Promise<StateSnapshot> {

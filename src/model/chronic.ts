@@ -1,0 +1,262 @@
+/**
+ * Chronic treatment (docs/model.md §7): the slow 5-HT1A desensitisation d1A of each cell, its exact
+ * advance over one slow step with a frozen drive, the per-cell spread of A50, the chronic protocol of
+ * a scenario file (drug and dose held for D days, the slow step, the readout days) and the findings
+ * C1-C3. Pure: no engine. The two-timescale driver that uses it is src/experiment/chronic.ts.
+ *
+ *   tau_d du/dt = d_max h(abar1A) - u,   tau_d dd1A/dt = u - d1A   (two stages; one stage: u = d1A)
+ *   h(a) = a^n / (a^n + A50_i^n),        A50_i = A50 exp(sigma z_i)  (z_i standard normal per cell)
+ */
+import { HostStream, STREAM, seedKey } from '../rng/philox.js';
+import type { DrugDoses } from './drugs.js';
+import { ConfigError, checkNumber } from './errors.js';
+import type { Params } from './params.js';
+
+/** The chronic protocol of a scenario: `drugs` held constant (steady infusion) for `days`. */
+export interface ChronicProtocol {
+  drugs: DrugDoses;
+  days: number;
+  /** The slow step, hours: the fast network is re-settled with d1A frozen once per slow step. */
+  slowStepH: number;
+  /** Days on which a readout is taken (0: before the drug), ascending, within [0, days]. */
+  readoutDays: number[];
+  /** Fast model time each slow step runs before its averaging window (from the previous step's state), s. */
+  settleS: number;
+  /** Fast model time over which each cell's 5-HT1A activation is averaged (the slow step's drive), s. */
+  windowS: number;
+}
+
+export const CHRONIC_DEFAULTS = {
+  days: 21,
+  slowStepH: 12,
+  readoutDays: [0, 1, 2, 3, 7, 14, 21],
+  settleS: 2,
+  windowS: 2,
+} as const;
+export const CHRONIC_KEYS = ['drugs', 'days', 'slowStepH', 'readoutDays', 'settleS', 'windowS'] as const;
+/** Shortest slow step: one minute (a slow step must be long against the fast network's settling). */
+export const MIN_SLOW_STEP_H = 1 / 60;
+export const CHRONIC_LIMITS = {
+  days: { min: 0, max: 3650 },
+  slowStepH: { min: MIN_SLOW_STEP_H, max: 24 * 3650 },
+  settleS: { min: 0, max: 600 },
+  windowS: { min: 0.1, max: 600 },
+} as const;
+
+/** The slow step's averaging window must hold this many grid steps (a mean of s1A, not one sample). */
+export const MIN_WINDOW_STEPS = 100;
+
+/**
+ * Validates a scenario's `chronic` object (bad input: ConfigError naming the field). `parseDrugs` is
+ * passed in (scenario.ts owns drug parsing) to keep this module free of a cycle.
+ */
+export function parseChronic(
+  field: string,
+  v: unknown,
+  parseDrugs: (field: string, v: unknown) => DrugDoses,
+  gridStep_s: number,
+): ChronicProtocol {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new ConfigError(field, 'must be an object {drugs, days, slowStepH, readoutDays, settleS, windowS}');
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!(CHRONIC_KEYS as readonly string[]).includes(k))
+      throw new ConfigError(`${field}.${k}`, `unknown field; allowed: ${CHRONIC_KEYS.join(', ')}`);
+  }
+  const dflt = (x: unknown, d: unknown) => (x === undefined ? d : x);
+  const drugs = parseDrugs(`${field}.drugs`, o.drugs);
+  const L = CHRONIC_LIMITS;
+  const days = checkNumber(`${field}.days`, dflt(o.days, CHRONIC_DEFAULTS.days), L.days.min, L.days.max, {
+    unit: 'days',
+    exclusiveMin: true,
+  });
+  const slowStepH = checkNumber(`${field}.slowStepH`, dflt(o.slowStepH, CHRONIC_DEFAULTS.slowStepH), 0, L.slowStepH.max, {
+    unit: 'h',
+    exclusiveMin: true,
+  });
+  if (slowStepH < MIN_SLOW_STEP_H) {
+    throw new ConfigError(`${field}.slowStepH`, `must be at least one minute (${MIN_SLOW_STEP_H.toPrecision(4)} h), got ${slowStepH}`);
+  }
+  if (slowStepH > days * 24) {
+    // one rule seen from either side: the protocol is shorter than one slow step
+    const named = o.slowStepH === undefined ? `${field}.days` : `${field}.slowStepH`;
+    throw new ConfigError(
+      named,
+      `the slow step (${slowStepH} h) is longer than the protocol (${field}.days ${days} = ${days * 24} h); the protocol must hold at least one slow step`,
+    );
+  }
+  const rdRaw = dflt(o.readoutDays, [...CHRONIC_DEFAULTS.readoutDays.filter((d) => d < days), days]);
+  if (!Array.isArray(rdRaw) || rdRaw.length === 0) throw new ConfigError(`${field}.readoutDays`, 'must be a non-empty array of days');
+  const readoutDays = rdRaw.map((d, i) => {
+    const x = checkNumber(`${field}.readoutDays[${i}]`, d, 0, Number.MAX_VALUE, { unit: 'days' });
+    if (x > days) throw new ConfigError(`${field}.readoutDays[${i}]`, `day ${x} is outside the treatment (0 to ${field}.days ${days})`);
+    return x;
+  });
+  readoutDays.forEach((d, i) => {
+    if (i > 0 && d <= readoutDays[i - 1])
+      throw new ConfigError(`${field}.readoutDays[${i}]`, `must be ascending and distinct, got ${d} after ${readoutDays[i - 1]}`);
+  });
+  const settleS = checkNumber(`${field}.settleS`, dflt(o.settleS, CHRONIC_DEFAULTS.settleS), L.settleS.min, L.settleS.max, { unit: 's' });
+  const windowS = checkNumber(`${field}.windowS`, dflt(o.windowS, CHRONIC_DEFAULTS.windowS), L.windowS.min, L.windowS.max, { unit: 's' });
+  if (Math.round(windowS / gridStep_s) < MIN_WINDOW_STEPS) {
+    throw new ConfigError(
+      `${field}.windowS`,
+      `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`,
+    );
+  }
+  return { drugs, days, slowStepH, readoutDays, settleS, windowS };
+}
+
+/** The chronic part of a scenario as JSON (the inverse of parseChronic). */
+export function chronicJson(c: ChronicProtocol): Record<string, unknown> {
+  return { drugs: c.drugs, days: c.days, slowStepH: c.slowStepH, readoutDays: c.readoutDays, settleS: c.settleS, windowS: c.windowS };
+}
+
+/** Each cell's A50 (lognormal over cells, median A50_1A), from its own Philox stream of the seed. */
+export function cellA50(p: Params, nCells: number, seed: number): Float64Array {
+  const rng = new HostStream(seedKey(seed), STREAM.chronicA50, 0);
+  const out = new Float64Array(nCells);
+  for (let i = 0; i < nCells; i++) out[i] = p.A50_1A * Math.exp(p.A50Sd_1A * rng.normal());
+  return out;
+}
+
+/** h(a) = a^n / (a^n + A50^n) (0 for a <= 0). */
+export function drive(a: number, A50: number, n: number): number {
+  if (!(a > 0)) return 0;
+  const r = (A50 / a) ** n;
+  return 1 / (1 + r);
+}
+
+/** The slow state of one condition: the two stages per cell (`u` equals `d` with one stage). */
+export interface SlowState {
+  u: Float64Array;
+  d: Float64Array;
+}
+
+export function zeroSlowState(n: number): SlowState {
+  return { u: new Float64Array(n), d: new Float64Array(n) };
+}
+
+/**
+ * Advance every cell's d1A exactly over `dtH` hours with its drive varying linearly in time from
+ * X0 = d_max h(abar0_i) to X1 = d_max h(abar1_i) (a linear ODE; abar1 = abar0: the drive held). With
+ * k = (X1 - X0)/dt, e = exp(-dt/tau): one stage d' = X1 - k tau + (d - X0 + k tau) e; two equal stages
+ * u' = X1 - k tau + (u - X0 + k tau) e, d' = X1 - 2 k tau + (d - X0 + 2 k tau) e + (u - X0 + k tau)(dt/tau) e.
+ * In place; returns the state.
+ */
+export function advanceSlow(
+  p: Params,
+  s: SlowState,
+  abar0: ArrayLike<number>,
+  A50: ArrayLike<number>,
+  dtH: number,
+  abar1: ArrayLike<number> = abar0,
+): SlowState {
+  const tau = p.tauD1A_h;
+  const e = Math.exp(-dtH / tau);
+  const x = dtH / tau;
+  const two = p.d1AStages >= 2;
+  for (let i = 0; i < s.d.length; i++) {
+    const X0 = p.d1AMax * drive(abar0[i], A50[i], p.nD1A);
+    const X1 = abar1 === abar0 ? X0 : p.d1AMax * drive(abar1[i], A50[i], p.nD1A);
+    const kt = dtH > 0 ? ((X1 - X0) / dtH) * tau : 0;
+    if (two) {
+      const u0 = s.u[i];
+      s.u[i] = X1 - kt + (u0 - X0 + kt) * e;
+      s.d[i] = X1 - 2 * kt + (s.d[i] - X0 + 2 * kt) * e + (u0 - X0 + kt) * x * e;
+    } else {
+      s.d[i] = X1 - kt + (s.d[i] - X0 + kt) * e;
+      s.u[i] = s.d[i];
+    }
+  }
+  return s;
+}
+
+export function copySlow(s: SlowState): SlowState {
+  return { u: s.u.slice(), d: s.d.slice() };
+}
+
+/** Mean and share of cells at or above `threshold` of a per-cell array. */
+export function d1AStats(d: ArrayLike<number>, threshold = DESENSITISED): { mean: number; fraction: number } {
+  let sum = 0;
+  let above = 0;
+  for (let i = 0; i < d.length; i++) {
+    sum += d[i];
+    if (d[i] >= threshold) above++;
+  }
+  return { mean: d.length ? sum / d.length : 0, fraction: d.length ? above / d.length : 0 };
+}
+
+/** A cell counts as desensitised at d1A >= 0.25 (C1; Le Poul 1995's reduced 8-OH-DPAT potency). */
+export const DESENSITISED = 0.25;
+
+/** One readout of a chronic condition (the `days` rows of `raphe experiment chronic-ssri --json`). */
+export interface ChronicReadout {
+  condition: string;
+  day: number;
+  rateHz: number;
+  probe5htNm: number;
+  meanD1A: number;
+  fractionDesensitised: number;
+  /** Mean over cells of their 5-HT1A activation over the averaging window. */
+  meanA1A: number;
+  /** 8-OH-DPAT IC50 of firing (Hill fit), nM: only on the days it is measured. */
+  dpatIc50Nm?: number;
+}
+
+export interface ChronicFinding {
+  id: string;
+  condition: string;
+  measured: string;
+  expected: string;
+  pass: boolean;
+}
+
+/** The chronic experiment's conditions (docs/model.md §7): ids, genotypes and chronic drugs. */
+export const CHRONIC_DOSES = { fluoxetine_nM: 10, way_nM: 10 } as const;
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+
+/** C1-C3 of docs/model.md §7 from the readouts (a missing day fails its finding). */
+export function evaluateChronicFindings(rows: ChronicReadout[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
+  const at = (c: string, day: number) => rows.find((r) => r.condition === c && r.day === day);
+  const w3 = at(wt, 3);
+  const w21 = at(wt, 21);
+  const w2 = at(wt, 2);
+  const w14 = at(wt, 14);
+  const y21 = at(way, 21);
+  const out: ChronicFinding[] = [];
+  out.push({
+    id: 'C1',
+    condition: 'WT, fluoxetine 10 nM, 21 days',
+    measured:
+      w3 && w21
+        ? `cells with d1A >= 0.25: ${pct(w3.fractionDesensitised)} at day 3, ${pct(w21.fractionDesensitised)} at day 21`
+        : 'day 3 or 21 missing',
+    expected: '25-55% at day 3, 55-85% at day 21',
+    pass:
+      !!w3 &&
+      !!w21 &&
+      w3.fractionDesensitised >= 0.25 &&
+      w3.fractionDesensitised <= 0.55 &&
+      w21.fractionDesensitised >= 0.55 &&
+      w21.fractionDesensitised <= 0.85,
+  });
+  out.push({
+    id: 'C2',
+    condition: 'same',
+    measured: w2 && w14 ? `mean d1A ${f2(w2.meanD1A)} at day 2, ${f2(w14.meanD1A)} at day 14` : 'day 2 or 14 missing',
+    expected: '< 0.15 at day 2, 0.25-0.55 at day 14',
+    pass: !!w2 && !!w14 && w2.meanD1A < 0.15 && w14.meanD1A >= 0.25 && w14.meanD1A <= 0.55,
+  });
+  out.push({
+    id: 'C3',
+    condition: 'same + WAY-100635 10 nM',
+    measured: y21 ? `mean d1A ${f2(y21.meanD1A)} at day 21` : 'day 21 missing',
+    expected: '< 0.1',
+    pass: !!y21 && y21.meanD1A < 0.1,
+  });
+  return out;
+}
