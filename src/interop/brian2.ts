@@ -55,6 +55,10 @@ const STATE_MAP: Record<string, { name: string; unit: string } | null> = {
   ref: null,
   bgNext: null,
   bgIdx: null,
+  // 5-HT1A desensitisation (docs/model.md §7): frozen in the fast model, so a per-cell constant here
+  d1A: { name: 'd1A', unit: '1' },
+  // the chronic driver's running sum of s1A (raphe's bookkeeping for the slow step; no fast dynamics)
+  a1Sum: null,
 };
 
 /** A typed array as the Python expression that rebuilds it exactly. */
@@ -362,7 +366,7 @@ tau_bg, bg_step, bg_rate = P['tauBg_ms'] * ms, P['bgStep_nS'] * nS, P['bgRate_Hz
 invK1A, invK2B = 1 / P['K1A_nM'], 1 / P['K2B_nM']
 
 neurons = NeuronGroup(N, '''
-dV/dt = (gL*(EL - V) - (h1 + h2 + h3) - g1A*s1A*(V - EK) - g2B*s2B*(V - E2B) - gbg*(V - Eexc) + Idrive) / C : volt (unless refractory)
+dV/dt = (gL*(EL - V) - (h1 + h2 + h3) - g1A*(1 - d1A)*s1A*(V - EK) - g2B*s2B*(V - E2B) - gbg*(V - Eexc) + Idrive) / C : volt (unless refractory)
 dh1/dt = -h1 / tau_ahp1 : amp
 dh2/dt = -h2 / tau_ahp2 : amp
 dh3/dt = -h3 / tau_ahp3 : amp
@@ -370,6 +374,7 @@ dgbg/dt = -gbg / tau_bg : siemens
 r1A : 1           # first stage of the 5-HT1A filter
 s1A : 1           # 5-HT1A activation (GIRK)
 s2B : 1           # 5-HT2B activation (cation current)
+d1A : 1 (constant)   # 5-HT1A-GIRK desensitisation (0 without chronic treatment)
 Idrive : amp (constant)
 x : metre (constant)
 y : metre (constant)
