@@ -4,10 +4,12 @@
  * flag a value came from. Every bad value is a ConfigError naming the option.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
+import { defaultParams } from '../model/params.js';
+import { checkMemory } from '../model/resources.js';
 import { parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
@@ -114,6 +116,35 @@ export function memoryBudget(): { memoryBytes: number; memoryName: string } {
   }
   return { memoryBytes: totalmem(), memoryName: 'the memory of this machine' };
 }
+
+/**
+ * An experiment's memory check before any work: the model of one condition (its recording is small next
+ * to it) against the budget shared by the conditions that run at once (one per thread, at most 8).
+ * `recordingFlag` is the flag a user turns to shrink the recording.
+ */
+export function checkConditionMemory(neurons: number, threads: number, recordingFlag: string): void {
+  const budget = memoryBudget();
+  const conc = Math.max(1, threads || Math.min(availableParallelism(), 8));
+  checkMemory(
+    { neurons, params: defaultParams(), durationS: 0, recordSpikes: false, sampleSteps: 1 },
+    budget.memoryBytes / conc,
+    `${budget.memoryName} shared by ${conc} conditions at once`,
+    { neurons: '--neurons', grid: '--neurons', recording: recordingFlag },
+  );
+}
+
+/** The flags of a scenario given on the command line (raphe run, raphe export). */
+export const RUN_FLAG_OPTIONS = {
+  scenario: { type: 'string' },
+  genotype: { type: 'string' },
+  drug: { type: 'string', multiple: true },
+  neurons: { type: 'string' },
+  duration: { type: 'string' },
+  baseline: { type: 'string' },
+  seed: { type: 'string' },
+  engine: { type: 'string' },
+  'no-spikes': { type: 'boolean' },
+} as const;
 
 export interface RunFlags {
   scenario?: string;

@@ -17,13 +17,11 @@ import {
 } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
 import { ConfigError } from '../model/errors.js';
-import { defaultParams } from '../model/params.js';
-import { checkMemory } from '../model/resources.js';
 import { LIMITS, type Scenario } from '../model/scenario.js';
 import { chronicReportHtml } from '../report/chronic-report.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { OutputFolder, OutputWriteError, writeChronicOutputs } from '../report/write.js';
-import { memoryBudget, parseCli, parseEngine, parseIntOpt } from './args.js';
+import { checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
 import { Progress } from './progress.js';
 
 const num = (x: number | undefined, d: number) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -109,14 +107,7 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const choice = parseEngine(v.engine);
-  const budget = memoryBudget();
-  const conc = Math.max(1, threads || Math.min(availableParallelism(), 8));
-  checkMemory(
-    { neurons, params: defaultParams(), durationS: 0, recordSpikes: false, sampleSteps: 1 },
-    budget.memoryBytes / conc,
-    `${budget.memoryName} shared by ${conc} conditions at once`,
-    { neurons: '--neurons', grid: '--neurons', recording: '--neurons' },
-  );
+  checkConditionMemory(neurons, threads, '--neurons');
   const out = v.out === undefined ? undefined : OutputFolder.prepare(v.out, !!v.force);
   const engine = await engineFor(choice, neurons, CHRONIC_CONDITIONS.length, threads || availableParallelism());
   const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons)`);

@@ -16,7 +16,7 @@ import { ConfigError } from '../model/errors.js';
 import { noSteadyStateReason } from '../model/scenario.js';
 import { MAX_NAME_BYTES, OutputWriteError } from '../report/write.js';
 import { RAPHE_VERSION } from '../report/nwb.js';
-import { parseCli, parseEngine, scenarioFromFlags } from './args.js';
+import { RUN_FLAG_OPTIONS, parseCli, parseEngine, scenarioFromFlags } from './args.js';
 
 export const EXPORT_FORMATS = ['brian2'] as const;
 
@@ -89,15 +89,7 @@ class OutputFile {
 
 export async function cmdExport(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCli(argv, {
-    scenario: { type: 'string' },
-    genotype: { type: 'string' },
-    drug: { type: 'string', multiple: true },
-    neurons: { type: 'string' },
-    duration: { type: 'string' },
-    baseline: { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string' },
-    'no-spikes': { type: 'boolean' },
+    ...RUN_FLAG_OPTIONS,
     target: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },

@@ -12,15 +12,13 @@ import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
-import { defaultParams } from '../model/params.js';
-import { checkMemory } from '../model/resources.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
-import { memoryBudget, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
+import { RUN_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
 import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
@@ -124,15 +122,7 @@ async function engineFor(
 
 async function cmdRun(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCli(argv, {
-    scenario: { type: 'string' },
-    genotype: { type: 'string' },
-    drug: { type: 'string', multiple: true },
-    neurons: { type: 'string' },
-    duration: { type: 'string' },
-    baseline: { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string' },
-    'no-spikes': { type: 'boolean' },
+    ...RUN_FLAG_OPTIONS,
     out: { type: 'string' },
     force: { type: 'boolean' },
     'no-nwb': { type: 'boolean' },
@@ -243,15 +233,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const durationScale = parseNumberOpt('--duration-scale', v['duration-scale'], 1, 0.01, 100);
   const choice = parseEngine(v.engine);
-  const budget = memoryBudget();
-  // the model of one condition (the recording is small next to it); conditions run one per thread
-  const conc = Math.max(1, threads || Math.min(availableParallelism(), 8));
-  checkMemory(
-    { neurons, params: defaultParams(), durationS: 0, recordSpikes: false, sampleSteps: 1 },
-    budget.memoryBytes / conc,
-    `${budget.memoryName} shared by ${conc} conditions at once`,
-    { neurons: '--neurons', grid: '--neurons', recording: '--duration-scale' },
-  );
+  checkConditionMemory(neurons, threads, '--duration-scale');
   const out = prepareOut(v.out, v.force);
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   const durations = v.quick ? QUICK.durations : undefined;
