@@ -1,11 +1,12 @@
 // Builds raphe. Node: the CLI and its worker entries into build/node/ (run by bin/raphe.mjs).
-// Browser (unless --node-only): the demo as a static site into dist/. WGSL files load as text in both.
+// Browser (unless --node-only): the demo as a static site into dist/. WGSL files load as text in both,
+// the CPU engines' WebAssembly kernel (src/engines/cpu/wasm/*.wasm) as bytes.
 import * as esbuild from 'esbuild';
 import { cp, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 
 const nodeOnly = process.argv.includes('--node-only');
-const common = { bundle: true, loader: { '.wgsl': 'text' }, logLevel: 'warning', sourcemap: true };
+const common = { bundle: true, loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning', sourcemap: true };
 
 export async function buildNode() {
   await esbuild.build({

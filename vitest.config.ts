@@ -10,6 +10,16 @@ export default defineConfig({
         return null;
       },
     },
+    {
+      // the CPU engines' WebAssembly kernel as bytes, as esbuild's binary loader gives it
+      name: 'wasm-bytes',
+      enforce: 'pre',
+      load(id: string) {
+        if (!id.endsWith('.wasm')) return null;
+        const b64 = readFileSync(id).toString('base64');
+        return { code: `export default Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0));`, map: null };
+      },
+    },
   ],
   test: {
     include: ['tests/**/*.test.ts'],

@@ -55,8 +55,8 @@ export function bytesPerGridStep(nCells: number, nVoxels: number): number {
 
 /** Bytes of engine state (recording aside): per cell, and per grid (box and region voxels). */
 export function engineStateBytes(engine: string, _nCells: number, nBox: number, nInside: number): { perCell: number; grid: number } {
-  if (engine === 'cpu') return { perCell: STATE_WORDS * 4 + 1, grid: nBox * 12 }; // state, spikeSub; c, cNext, counts
-  if (engine === 'cpu-mt') return { perCell: STATE_WORDS * 4 + 1 + 4 + 4, grid: nBox * 17 + nInside * 4 }; // + Idrive, vox; + vmax, mask, inside
+  // both CPU engines: the WebAssembly memory (wasm-kernels.ts): state, Idrive, vox, spikeSub; grids A/B, counts, vmax, mask; inside
+  if (engine === 'cpu' || engine === 'cpu-mt') return { perCell: STATE_WORDS * 4 + 4 + 4 + 1, grid: nBox * 17 + nInside * 4 };
   // webgpu: state (STATE_WORDS words) + cell inputs (Idrive, vox); grids A/B, counts, vmax, mask; inside, mass accumulators
   return { perCell: STATE_WORDS * 4 + 8, grid: nBox * 17 + nInside * 8 };
 }

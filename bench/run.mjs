@@ -14,7 +14,7 @@ await esbuild.build({
   format: 'esm',
   target: 'node20',
   external: ['webgpu'],
-  loader: { '.wgsl': 'text' },
+  loader: { '.wgsl': 'text', '.wasm': 'binary' },
   outExtension: { '.js': '.mjs' },
   sourcemap: true,
   logLevel: 'warning',

@@ -38,7 +38,7 @@ export { defaultParams } from './src/model/params.js';
 await esbuild.build({
   stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'calibrate-entry.ts', loader: 'ts' },
   bundle: true,
-  loader: { '.wgsl': 'text', '.json': 'json' },
+  loader: { '.wgsl': 'text', '.wasm': 'binary', '.json': 'json' },
   outfile: 'build/node/calibrate-chronic.mjs',
   platform: 'node',
   format: 'esm',

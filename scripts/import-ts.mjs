@@ -10,6 +10,7 @@ export async function importTs(entry) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
     logLevel: 'warning',
   });
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);

@@ -169,11 +169,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
       }
     }
+    // ---- flush: what decayed below `tiny` is 0 (derive.ts FLUSH_BELOW: no float32 subnormals) ----
     stf(ST_V, n, b, V);
-    stf(ST_GBG, n, b, g);
-    stf(ST_AHP1, n, b, h1);
-    stf(ST_AHP2, n, b, h2);
-    stf(ST_AHP3, n, b, h3);
+    stf(ST_GBG, n, b, select(g, 0.0, g < k.tiny));
+    stf(ST_AHP1, n, b, select(h1, 0.0, h1 < k.tiny));
+    stf(ST_AHP2, n, b, select(h2, 0.0, h2 < k.tiny));
+    stf(ST_AHP3, n, b, select(h3, 0.0, h3 < k.tiny));
     st[ST_REF * n + b] = rf;
     if (sp != 255u) {
       atomicAdd(&counts[gv], 1u);

@@ -79,7 +79,7 @@ beforeAll(async () => {
     path.join(tmp, 'exp'),
     [{ name: conditionScenario.name, result: r }],
     [],
-    { title: 't', engine: 'cpu', adapter: 'JavaScript', neurons: 150, wallSeconds: 0 },
+    { title: 't', engine: 'cpu', adapter: 'WebAssembly', neurons: 150, wallSeconds: 0 },
     {
       force: false,
       nwb: (id) =>

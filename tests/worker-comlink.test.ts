@@ -70,7 +70,7 @@ const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, x) => s + x, 0) 
 describe('simulation worker through comlink (Node worker_threads)', () => {
   test('init describes the engine, genotypes, drugs and protocols; layout two tissues, WT and KO', () => {
     expect(info.engine).toBe('cpu');
-    expect(info.adapter).toMatch(/JavaScript/);
+    expect(info.adapter).toMatch(/WebAssembly/);
     expect(info.genotypes.map((g) => g.name)).toContain('htr2b-ko');
     expect(info.drugs.map((d) => d.name)).toContain('fluoxetine');
     expect(info.protocols.map((p) => p.id)).toEqual(['ssri', 'dpat', 'bw']);

@@ -85,7 +85,7 @@ export async function resolveEngine(
   notice: (msg: string) => void = () => {},
   ro: ResolveOptions = {},
 ): Promise<ResolvedEngine> {
-  const p: CpuProvider = ro.cpu ?? { adapter: 'JavaScript', create: async (o) => new CpuEngine(o) };
+  const p: CpuProvider = ro.cpu ?? { adapter: 'WebAssembly', create: async (o) => new CpuEngine(o) };
   const estimate = p.estimate ?? inThread;
   const cpu: ResolvedEngine = {
     kind: 'cpu',

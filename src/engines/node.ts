@@ -18,7 +18,7 @@ export { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js'
 export function nodeCpuProvider(threads: number = availableParallelism()): CpuProvider {
   const T = Math.max(1, Math.floor(threads));
   return {
-    adapter: `JavaScript, ${T} thread${T === 1 ? '' : 's'}`,
+    adapter: `WebAssembly, ${T} thread${T === 1 ? '' : 's'}`,
     create: (o) => ParallelCpuEngine.create(o, T),
     createBatch: (sims) => ThreadedCpuBatch.create(sims, T),
     estimate: (items, onEach) => cachedEstimates(items, (todo, each) => estimateSteadyStates(todo, T, each), onEach),

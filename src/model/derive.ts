@@ -21,6 +21,16 @@ export function effectiveDiffusion_um2ps(p: Params): number {
   return (p.D_cm2ps * 1e8) / (p.lambda * p.lambda);
 }
 
+/**
+ * Decaying currents and conductances (g_bg, the three AHP currents) below this are set to 0 at the end
+ * of each grid step in every engine: left alone, a silent cell's fast AHP current decays into float32
+ * subnormals, which CPUs compute tens of times slower (most of a cell's interspike interval at 1 Hz)
+ * and GPUs may flush to 0 (so engines would part). 1e-30 pA or nS is 28 orders of magnitude below one
+ * spike's or one event's increment, and a grid step's decay (at most e^-0.33 here) cannot take a value
+ * from above it to a subnormal.
+ */
+export const FLUSH_BELOW = 1e-30;
+
 /** Grid step, s (dt_ms x subSteps). */
 export function gridStep_s(p: Params): number {
   return (p.dt_ms * p.subSteps) / 1000;
@@ -160,6 +170,7 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
     dAhp3: f(p.dAhp3_pA),
     eBg: f(Math.exp(-dt / p.tauBg_ms)),
     bgStep: f(p.bgStep_nS),
+    tiny: f(FLUSH_BELOW),
     invK1A: f(1 / p.K1A_nM),
     num1A: f(t1a.num),
     den1A: f(t1a.den),

@@ -46,6 +46,7 @@ export const UNIFORM_FIELDS = [
   ['dAhp3', 'f32'],
   ['eBg', 'f32'],
   ['bgStep', 'f32'],
+  ['tiny', 'f32'],
   // receptors
   ['invK1A', 'f32'],
   ['num1A', 'f32'],
@@ -68,6 +69,24 @@ export const UNIFORM_FIELDS = [
 
 export type ConstName = (typeof UNIFORM_FIELDS)[number][0];
 export type Constants = { [K in ConstName]: number };
+
+/** Byte size (and array stride) of one constant block (the WGSL `Consts`): 4 bytes a field, padded to 16. */
+export const CONSTS_BYTES = Math.ceil((UNIFORM_FIELDS.length * 4) / 16) * 16;
+
+/**
+ * Constants packed in UNIFORM_FIELDS order (little endian, 4 bytes a field), CONSTS_BYTES long: the
+ * WebGPU uniform buffer and the WebAssembly kernel's constant block.
+ */
+export function packConstants(k: Constants): ArrayBuffer {
+  const buf = new ArrayBuffer(CONSTS_BYTES);
+  const dv = new DataView(buf);
+  UNIFORM_FIELDS.forEach(([name, type], idx) => {
+    const v = k[name];
+    if (type === 'u32') dv.setUint32(idx * 4, v >>> 0, true);
+    else dv.setFloat32(idx * 4, v, true);
+  });
+  return buf;
+}
 
 /** What a state field's initial value may depend on (docs/model.md §3: the start at the estimated steady state). */
 export interface InitContext {

@@ -1,6 +1,7 @@
 /**
- * The CPU reference engine: typed-array loops over the model of docs/model.md, float32 state, one thread.
- * Runs the same operations in the same order as the WGSL kernels (see neurons.ts, grid.ts).
+ * The CPU engine: the model of docs/model.md in float32, one thread, in the WebAssembly kernels
+ * (wasm-kernels.ts: the same operations in the same order as shaders/*.wgsl and the JavaScript
+ * references neurons.ts and grid.ts) over one WebAssembly memory, whose views are the engine's arrays.
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
@@ -17,16 +18,19 @@ import {
 } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
-import { diffuse, releaseUptake, sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
-import { stepNeurons, type NeuronState } from './neurons.js';
+import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
+import type { NeuronState } from './neurons.js';
+import { modelMemory, WasmKernels } from './wasm-kernels.js';
 
 export class CpuEngine implements Engine {
-  readonly info: EngineInfo = { engine: 'cpu', adapter: 'JavaScript, 1 thread' };
+  readonly info: EngineInfo = { engine: 'cpu', adapter: 'WebAssembly, 1 thread' };
   private k: Constants;
   private readonly m: Model;
   private readonly state: NeuronState;
-  private c: Float32Array;
-  private cNext: Float32Array;
+  private readonly grids: [Float32Array, Float32Array];
+  /** Which of `grids` is the current one. */
+  private cur = 0;
+  private readonly kernel: WasmKernels;
   private readonly counts: Uint32Array;
   private readonly spikeSub: Uint8Array;
   private step = 0;
@@ -37,14 +41,20 @@ export class CpuEngine implements Engine {
   constructor(opts: EngineOptions) {
     this.m = opts.model;
     this.k = deriveConstants(opts.model, opts.doses);
-    const s = initialState(opts.model, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
-    this.state = s;
-    this.c = s.grid;
-    this.cNext = new Float32Array(this.c.length);
-    this.counts = new Uint32Array(this.c.length);
-    this.spikeSub = new Uint8Array(opts.model.nCells);
+    const m = opts.model;
+    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
+    const { memory, layout, views } = modelMemory(m, s);
+    this.state = views.state;
+    this.grids = views.grids;
+    this.spikeSub = views.spikeSub;
+    this.counts = views.counts;
+    this.kernel = new WasmKernels(memory, layout);
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
+  }
+
+  private get c(): Float32Array {
+    return this.grids[this.cur];
   }
 
   get constants(): Constants {
@@ -74,11 +84,9 @@ export class CpuEngine implements Engine {
     const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
     const gridStart = sumOver(this.c, g.inside);
     let spikeCount = 0;
-    const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
-    const out = { spikeSub: this.spikeSub };
     for (let t = 0; t < steps; t++) {
       const step = this.step;
-      const nsp = stepNeurons(k, this.state, cells, this.c, step, 0, n, out);
+      const nsp = this.kernel.step(k, this.cur, step, 0, n);
       if (nsp > 0) {
         const sub = this.spikeSub;
         const vox = m.vox;
@@ -95,11 +103,9 @@ export class CpuEngine implements Engine {
       }
       spikeCount += nsp;
       this.windowSpikes += nsp;
-      releaseUptake(k, g, m.vmaxDt, this.counts, this.c, mass);
-      diffuse(k, g, this.c, this.cNext);
-      const tmp = this.c;
-      this.c = this.cNext;
-      this.cNext = tmp;
+      this.kernel.releaseUptake(k, this.cur, 0, g.inside.length, mass);
+      this.kernel.diffuse(k, this.cur, 0, g.inside.length);
+      this.cur = 1 - this.cur;
       this.step++;
       if (this.step % this.sampleSteps === 0) {
         writeTraceSample(words, si * SAMPLE_WORDS, g, this.c, this.state, this.step, this.windowSpikes);

@@ -103,7 +103,8 @@ export function stepNeurons(
     Vth = k.Vth,
     Vreset = k.Vreset,
     Vfloor = k.Vfloor,
-    refSteps = k.refSteps;
+    refSteps = k.refSteps,
+    tiny = k.tiny;
   const C2 = k.bgC2,
     C3 = k.bgC3,
     L = k.bgGapLen;
@@ -221,11 +222,12 @@ export function stepNeurons(
         }
       }
     }
+    // ---- flush: what decayed below `tiny` is 0 (derive.ts FLUSH_BELOW: no float32 subnormals) ----
     Va[i] = V;
-    Ga[i] = g;
-    H1[i] = h1;
-    H2[i] = h2;
-    H3[i] = h3;
+    Ga[i] = g < tiny ? 0 : g;
+    H1[i] = h1 < tiny ? 0 : h1;
+    H2[i] = h2 < tiny ? 0 : h2;
+    H3[i] = h3 < tiny ? 0 : h3;
     REF[i] = ref;
     spikeSub[i] = sp;
   }

@@ -1,8 +1,8 @@
 /**
- * The CPU engine on several threads: the same stepNeurons / releaseUptake / diffuse as CpuEngine, the worker
- * threads (parallel-worker.ts) taking chunks of cells in turn and each owning a contiguous range of region
- * voxels, the state in SharedArrayBuffers, Atomics barriers between the phases of each grid step, one
- * message per advance().
+ * The CPU engine on several threads: the same WebAssembly neuron kernel and releaseUptake / diffuse as
+ * CpuEngine, the worker threads (parallel-worker.ts) taking chunks of cells in turn and each owning a
+ * contiguous range of region voxels, the state in one shared WebAssembly memory (wasm-kernel.ts), Atomics
+ * barriers between the phases of each grid step, one message per advance().
  *
  * Results are bit-identical to CpuEngine: per cell and per voxel the same float32 operations in the same
  * order; spike counts per voxel are integers (Atomics.add, order-free); trace samples are taken by thread 0
@@ -27,10 +27,11 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
-import { decodeSamples, SAMPLE_WORDS, STATE_FIELDS, type NeuronState } from '../../model/layout.js';
+import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
+import { modelMemory, type KernelViews } from './wasm-kernels.js';
 
 /** Cells per chunk of the neuron phase (about 0.3 ms of work: small enough to balance, large enough to amortise). */
 export const CELL_CHUNK = 1024;
@@ -70,6 +71,8 @@ export class ParallelCpuEngine implements Engine {
   private readonly threads: number;
   private readonly workers: Worker[] = [];
   private readonly sh: WorkerInit[] = [];
+  /** The main thread's views of the shared memory. */
+  private v!: KernelViews;
   private readonly recordSpikes: boolean;
   private readonly sampleSteps: number;
   private step = 0;
@@ -85,7 +88,7 @@ export class ParallelCpuEngine implements Engine {
     this.threads = threads;
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
-    this.info = { engine: 'cpu', adapter: `JavaScript, ${threads} worker thread${threads === 1 ? '' : 's'}` };
+    this.info = { engine: 'cpu', adapter: `WebAssembly, ${threads} worker thread${threads === 1 ? '' : 's'}` };
   }
 
   /** Start `threads` workers (default: all cores) on the initial state of `opts`. */
@@ -98,32 +101,21 @@ export class ParallelCpuEngine implements Engine {
     if (!existsSync(path)) {
       throw new Error(`cpu: the worker entry ${path} does not exist (build it: node esbuild.config.mjs --node-only)`);
     }
-    await e.start(opts, path, Math.max(1, Math.floor(opts.chunk ?? CELL_CHUNK)));
+    await e.start(opts, path, Math.max(4, Math.ceil(Math.floor(opts.chunk ?? CELL_CHUNK) / 4) * 4));
     return e;
   }
 
   private async start(opts: EngineOptions, path: string, chunk: number): Promise<void> {
     const m = this.m;
     const g = m.geometry;
-    const n = m.nCells;
-    const nBox = g.nx * g.ny * g.nz;
     const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
+    const { memory, layout, views } = modelMemory(m, s, this.threads, true);
+    this.v = views;
     const base = {
       threads: this.threads,
       ctl: shared(Int32Array, CTL.slots),
-      state: Object.fromEntries(
-        STATE_FIELDS.map((f) => [f.name, f.type === 'u32' ? shared(Uint32Array, n, s[f.name]) : shared(Float32Array, n, s[f.name])]),
-      ) as NeuronState,
-      spikeSub: shared(Uint8Array, n),
-      Idrive: shared(Float32Array, n, m.Idrive),
-      vox: shared(Uint32Array, n, m.vox),
-      bgGap: shared(Uint32Array, m.bgGap.length, m.bgGap),
-      gridA: shared(Float32Array, nBox, s.grid),
-      gridB: shared(Float32Array, nBox),
-      counts: shared(Uint32Array, nBox),
-      vmaxDt: shared(Float32Array, nBox, m.vmaxDt),
-      nbrMask: shared(Uint8Array, nBox, g.nbrMask),
-      inside: shared(Uint32Array, g.inside.length, g.inside),
+      memory,
+      layout,
       probe: shared(Uint32Array, g.probe.length, g.probe),
       nx: g.nx,
       ny: g.ny,
@@ -270,14 +262,14 @@ export class ParallelCpuEngine implements Engine {
   }
 
   private grid(): Float32Array {
-    return this.cur === 0 ? this.sh[0].gridA : this.sh[0].gridB;
+    return this.v.grids[this.cur];
   }
 
   /** The state lives in shared memory that the workers touch only inside advance(). */
   setCellState(field: SettableField, values: Float32Array): void {
     if (this.busy) throw new Error('cpu: setCellState() while advance() is running');
     checkCellValues(field, values, this.m.nCells);
-    this.sh[0].state[field].set(values);
+    this.v.state[field].set(values);
   }
 
   setGrid(grid: Float32Array): void {
@@ -288,7 +280,7 @@ export class ParallelCpuEngine implements Engine {
 
   async snapshot(): Promise<StateSnapshot> {
     if (this.busy) throw new Error('cpu: snapshot() while advance() is running');
-    return copySnapshot(this.step, this.sh[0].state, this.grid());
+    return copySnapshot(this.step, this.v.state, this.grid());
   }
 
   dispose(): void {

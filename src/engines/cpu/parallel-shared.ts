@@ -2,8 +2,8 @@
  * What ParallelCpuEngine (main thread) and its worker threads (parallel-worker.ts) share: the layout of
  * the shared state, the control block, the messages, and the barrier.
  */
-import type { NeuronState } from '../engine.js';
 import type { Constants } from '../../model/derive.js';
+import type { KernelLayout } from './wasm-kernels.js';
 
 /** Int32 slots of the control block (a SharedArrayBuffer). */
 export const CTL = {
@@ -18,28 +18,25 @@ export const CTL = {
   slots: 4,
 } as const;
 
-/** Everything a worker needs, all typed arrays over SharedArrayBuffers (no copies). */
+/** Everything a worker needs: a shared memory and shared typed arrays (no copies). */
 export interface WorkerInit {
-  /** The cells' state, one shared array per STATE_FIELDS entry. */
-  state: NeuronState;
+  /**
+   * The shared WebAssembly memory of the kernels: state, drive, voxels, gap table, both grids, spike
+   * sub-steps and counts, region, masks, SERT (wasm-kernels.ts; the worker builds its views from `layout`).
+   */
+  memory: WebAssembly.Memory;
+  layout: KernelLayout;
   id: number;
   threads: number;
-  /** Cells per chunk: threads take chunks of cells in turn (dynamic balance, robust to a busy machine). */
+  /**
+   * Cells per chunk, a multiple of 4 (the kernel's SIMD blocks never straddle two threads' chunks):
+   * threads take chunks of cells in turn (dynamic balance, robust to a busy machine).
+   */
   chunk: number;
   /** This thread's region voxels inside[m0, m1) (static: the mass sums stay reproducible). */
   m0: number;
   m1: number;
   ctl: Int32Array;
-  spikeSub: Uint8Array;
-  Idrive: Float32Array;
-  vox: Uint32Array;
-  bgGap: Uint32Array;
-  gridA: Float32Array;
-  gridB: Float32Array;
-  counts: Uint32Array;
-  vmaxDt: Float32Array;
-  nbrMask: Uint8Array;
-  inside: Uint32Array;
   probe: Uint32Array;
   nx: number;
   ny: number;

@@ -1,7 +1,7 @@
 /**
  * Worker thread of ParallelCpuEngine (bundled as build/node/cpu-worker.mjs). Runs the CPU engine's own
- * stepNeurons on chunks of cells and releaseUptake / diffuse on its region voxels, against state in
- * SharedArrayBuffers, with a barrier after each phase of a grid step:
+ * WebAssembly kernels: the neurons on chunks of cells, release / uptake and diffusion on its region
+ * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
  *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
  *   | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
@@ -11,23 +11,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Geometry } from '../../model/geometry.js';
 import { SAMPLE_WORDS } from '../../model/layout.js';
-import { diffuse, releaseUptake, writeTraceSample, type MassAccumulator } from './grid.js';
-import { stepNeurons, type NeuronState } from './neurons.js';
+import { writeTraceSample, type MassAccumulator } from './grid.js';
 import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
+import { kernelViews, WasmKernels } from './wasm-kernels.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
-const state: NeuronState = w.state;
-const cells = { Idrive: w.Idrive, vox: w.vox, bgGap: w.bgGap };
-const out = { spikeSub: w.spikeSub };
-const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask: w.nbrMask, inside: w.inside, probe: w.probe };
-/** This thread's voxels: grid.ts loops over `inside`, so a sub-list is a sub-range. */
-const mine: Geometry = { ...full, inside: w.inside.subarray(w.m0, w.m1) };
-const grids = [w.gridA, w.gridB];
+const { state, vox, spikeSub, grids, counts, nbrMask, inside } = kernelViews(w.memory, w.layout);
+const kernel = new WasmKernels(w.memory, w.layout, w.id);
+/** The whole region, for the trace samples thread 0 takes. */
+const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, inside, probe: w.probe };
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
-  const { ctl, threads, vox, counts, spikeSub, chunk } = w;
+  const { ctl, threads, chunk, m0, m1 } = w;
   const n = vox.length;
   const nChunks = Math.ceil(n / chunk);
   const S = k.subSteps;
@@ -42,15 +39,13 @@ function run(msg: AdvanceMsg): DoneMsg {
   let si = 0;
   for (let t = 0; t < steps; t++) {
     const step = firstStep + t;
-    const c = grids[cur];
-    const cn = grids[1 - cur];
     let nsp = 0;
     for (;;) {
       const q = Atomics.add(ctl, CTL.next, 1);
       if (q >= nChunks) break;
       const i0 = q * chunk;
       const i1 = Math.min(n, i0 + chunk);
-      const sp = stepNeurons(k, state, cells, c, step, i0, i1, out);
+      const sp = kernel.step(k, cur, step, i0, i1);
       if (sp === 0) continue;
       nsp += sp;
       for (let i = i0; i < i1; i++) {
@@ -71,9 +66,9 @@ function run(msg: AdvanceMsg): DoneMsg {
     barrier(ctl, threads);
     // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
     if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
-    releaseUptake(k, mine, w.vmaxDt, counts, c, mass);
+    kernel.releaseUptake(k, cur, m0, m1, mass);
     barrier(ctl, threads);
-    diffuse(k, mine, c, cn);
+    kernel.diffuse(k, cur, m0, m1);
     barrier(ctl, threads);
     cur = 1 - cur;
     if ((step + 1) % sampleSteps === 0) {

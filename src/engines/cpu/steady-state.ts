@@ -13,7 +13,8 @@ import { cubeGeometry } from '../../model/geometry.js';
 import { HostStream, STREAM, seedKey } from '../../rng/philox.js';
 import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
-import { stepNeurons } from './neurons.js';
+import { STATE_FIELDS } from '../../model/layout.js';
+import { kernelLayout, kernelMemory, kernelViews, WasmKernels } from './wasm-kernels.js';
 
 export interface SteadyStateEstimate {
   c0_nM: number;
@@ -46,12 +47,18 @@ export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: Estima
   const meas = o.measureSteps ?? 1000;
   const k = { ...deriveConstants(m, doses), nCells: n };
   const s = initialState(m, k, c_nM, 1);
-  const grid = new Float32Array([c_nM]);
-  const cells = { Idrive: m.Idrive.subarray(0, n), vox: new Uint32Array(n), bgGap: m.bgGap };
-  const out = { spikeSub: new Uint8Array(n) };
+  // the cells in one voxel at c (voxel 0 of a one-voxel grid)
+  const L = kernelLayout({ nCells: n, gridLen: 1, nInside: 0, gapLen: m.bgGap.length });
+  const mem = kernelMemory(L);
+  const v = kernelViews(mem, L);
+  for (const f of STATE_FIELDS) v.state[f.name].set(s[f.name].subarray(0, n));
+  v.Idrive.set(m.Idrive.subarray(0, n));
+  v.bgGap.set(m.bgGap);
+  v.grids[0][0] = c_nM;
+  const kernel = new WasmKernels(mem, L);
   let spikes = 0;
   for (let t = 0; t < warm + meas; t++) {
-    const sp = stepNeurons(k, s, cells, grid, t, 0, n, out);
+    const sp = kernel.step(k, 0, t, 0, n);
     if (t >= warm) spikes += sp;
   }
   return spikes / n / (meas * m.dtGrid_s || 1);

@@ -32,7 +32,7 @@ export class ThreadedCpuBatch implements BatchEngine {
     this.nSims = sims.length;
     this.ks = sims.map((s) => deriveConstants(s.model, s.doses));
     const T = pool.size;
-    this.info = { engine: 'cpu', adapter: `JavaScript, ${T} worker thread${T === 1 ? '' : 's'}, one simulation each` };
+    this.info = { engine: 'cpu', adapter: `WebAssembly, ${T} worker thread${T === 1 ? '' : 's'}, one simulation each` };
   }
 
   /** Start min(threads, sims) threads and deal the sims to them. */

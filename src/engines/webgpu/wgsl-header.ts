@@ -12,11 +12,11 @@ import {
   STATE_WORDS,
   UNIFORM_FIELDS,
   wgslFieldConst,
-  type Constants,
+  CONSTS_BYTES,
 } from '../../model/layout.js';
 
-/** Byte size (and array stride) of one sim's Consts: 4 bytes a field, padded to 16. */
-export const CONSTS_BYTES = Math.ceil((UNIFORM_FIELDS.length * 4) / 16) * 16;
+export { CONSTS_BYTES, packConstants } from '../../model/layout.js';
+
 const CONSTS_PAD = CONSTS_BYTES / 4 - UNIFORM_FIELDS.length;
 
 /**
@@ -99,16 +99,4 @@ const EXACT_DIV: bool = ${o.exactDiv};
 const N_SIMS: u32 = ${o.nSims ?? 1}u;
 // ---- end of generated header ----
 `;
-}
-
-/** Constants packed in UNIFORM_FIELDS order (little endian, 4 bytes a field), CONSTS_BYTES long. */
-export function packConstants(k: Constants): ArrayBuffer {
-  const buf = new ArrayBuffer(CONSTS_BYTES);
-  const dv = new DataView(buf);
-  UNIFORM_FIELDS.forEach(([name, type], idx) => {
-    const v = k[name];
-    if (type === 'u32') dv.setUint32(idx * 4, v >>> 0, true);
-    else dv.setFloat32(idx * 4, v, true);
-  });
-  return buf;
 }

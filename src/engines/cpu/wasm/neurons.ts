@@ -1,0 +1,204 @@
+// AssemblyScript, compiled to WebAssembly by scripts/build-wasm.mjs (neurons.wasm, neurons-shared.wasm).
+// The CPU engines' neuron kernel: one grid step of cells [i0, i1). Twin of shaders/neurons.wgsl and of
+// the JavaScript reference src/engines/cpu/neurons.ts, section for section with the same names and the
+// same float32 operations in the same order (WebAssembly's f32 arithmetic is IEEE single precision, no
+// fused multiply-add), so the three agree bit for bit. Receptors and background drive run cell by cell;
+// the sub-steps run four cells at a time in 128-bit SIMD lanes, each branch of the scalar code a lane mask.
+//
+// Memory (all byte addresses in the one linear memory the engine allocates, src/engines/cpu/wasm-kernel.ts):
+//   pK      the constant block, UNIFORM_FIELDS order (K_<NAME>: byte offsets, generated in layout.ts)
+//   pSt     the state, STATE_WORDS blocks of nPad words: field f of cell i at word f * nPad + i (ST_<NAME>)
+//   pIdrive, pVox, pGap: each cell's drive and voxel, the background gap table; pC: the grid;
+//   pSub    each cell's spike sub-step this grid step (u8, 255: none)
+//   pTmp    this thread's scratch, 3 x 4 words: Gsyn, Isyn and the packed event sub-steps of a block's cells
+import {
+  K_bgC2, K_bgC3, K_bgGapLen, K_bgStep, K_c1Cross, K_c6, K_dAhp1, K_dAhp2, K_dAhp3, K_den1A, K_den2B, K_dtC,
+  K_e1Decay, K_e1Rise, K_e2B, K_E2B, K_eAhp1, K_eAhp2, K_eAhp3, K_eBg, K_Eexc, K_EK, K_g1A, K_g2B, K_gL,
+  K_gLEL, K_invK1A, K_invK2B, K_num1A, K_num2B, K_refSteps, K_tiny, K_seedHi, K_seedLo, K_subSteps, K_Vfloor,
+  K_Vreset, K_Vth, ST_A1SUM, ST_AHP1, ST_AHP2, ST_AHP3, ST_BGIDX, ST_BGNEXT, ST_D1A, ST_GBG, ST_R1A, ST_REF,
+  ST_S1A, ST_S2B, ST_V,
+} from './layout';
+
+const M0: u32 = 0xd2511f53;
+const M1: u32 = 0xcd9e8d57;
+const W0: u32 = 0x9e3779b9;
+const W1: u32 = 0xbb67ae85;
+const NONE: u32 = 0xff;
+
+@inline function kf(pK: usize, off: usize): f32 {
+  return load<f32>(pK + off);
+}
+@inline function ku(pK: usize, off: usize): u32 {
+  return load<u32>(pK + off);
+}
+/** Byte address of field f of cell i. */
+@inline function at(pSt: usize, nPad: usize, f: usize, i: usize): usize {
+  return pSt + ((f * nPad + i) << 2);
+}
+
+/** Receptors and background drive of cell i, lane `lane` of its block: leaves Gsyn, Isyn and its event sub-steps in pTmp. */
+@inline function prelude(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, pVox: usize, pGap: usize, pC: usize, pTmp: usize, step: u32, i: usize, lane: usize): void {
+  // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step ----
+  const cl = load<f32>(pC + (<usize>load<u32>(pVox + (i << 2)) << 2));
+  const x1 = cl * kf(pK, K_invK1A);
+  const a1 = (x1 + kf(pK, K_num1A)) / (kf(pK, K_den1A) + x1);
+  const x2 = cl * kf(pK, K_invK2B);
+  const a2 = (x2 + kf(pK, K_num2B)) / (kf(pK, K_den2B) + x2);
+  const r1o = load<f32>(at(pSt, nPad, ST_R1A, i));
+  const s1 = (a1 + (load<f32>(at(pSt, nPad, ST_S1A, i)) - a1) * kf(pK, K_e1Decay)) + (r1o - a1) * kf(pK, K_c1Cross);
+  store<f32>(at(pSt, nPad, ST_R1A, i), a1 + (r1o - a1) * kf(pK, K_e1Rise));
+  const s2 = a2 + (load<f32>(at(pSt, nPad, ST_S2B, i)) - a2) * kf(pK, K_e2B);
+  store<f32>(at(pSt, nPad, ST_S1A, i), s1);
+  store<f32>(at(pSt, nPad, ST_S2B, i), s2);
+  // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
+  store<f32>(at(pSt, nPad, ST_A1SUM, i), load<f32>(at(pSt, nPad, ST_A1SUM, i)) + s1);
+  const G1 = (kf(pK, K_g1A) * (<f32>1.0 - load<f32>(at(pSt, nPad, ST_D1A, i)))) * s1;
+  const G2 = kf(pK, K_g2B) * s2;
+  store<f32>(pTmp + (lane << 2), (kf(pK, K_gL) + G1) + G2);
+  store<f32>(pTmp + 16 + (lane << 2), ((kf(pK, K_gLEL) + G1 * kf(pK, K_EK)) + G2 * kf(pK, K_E2B)) + load<f32>(pIdrive + (i << 2)));
+
+  // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
+  // (cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step and the
+  // gap to the next event step ----
+  let ev0: u32 = NONE;
+  let ev1: u32 = NONE;
+  let ev2: u32 = NONE;
+  const pNext = at(pSt, nPad, ST_BGNEXT, i);
+  if (load<u32>(pNext) == step) {
+    const pIdx = at(pSt, nPad, ST_BGIDX, i);
+    const idx = load<u32>(pIdx);
+    const draw = idx & 0x7fffffff;
+    let p0 = <u32>i;
+    let p1 = draw;
+    let p2: u32 = 0;
+    let p3: u32 = 0;
+    let q0 = ku(pK, K_seedLo);
+    let q1 = ku(pK, K_seedHi);
+    for (let r = 0; r < 10; r++) {
+      const m0 = <u64>M0 * <u64>p0;
+      const m1 = <u64>M1 * <u64>p2;
+      p0 = (<u32>(m1 >> 32)) ^ p1 ^ q0;
+      p1 = <u32>m1;
+      p2 = (<u32>(m0 >> 32)) ^ p3 ^ q1;
+      p3 = <u32>m0;
+      q0 += W0;
+      q1 += W1;
+    }
+    // N given N >= 1 (none at a null step), each event at a uniform sub-step
+    if (idx < 0x80000000) {
+      const S = ku(pK, K_subSteps);
+      const nEv = 1 + u32(p0 < ku(pK, K_bgC2)) + u32(p0 < ku(pK, K_bgC3));
+      ev0 = p1 % S;
+      if (nEv > 1) ev1 = p2 % S;
+      if (nEv > 2) ev2 = (p1 >> 16) % S;
+    }
+    // G = #{k : p3 < gap[k-1]}: empty grid steps before the next event step (null step at G = L)
+    const L = ku(pK, K_bgGapLen);
+    let glo: u32 = 0;
+    let ghi = L;
+    while (glo < ghi) {
+      const mid = (glo + ghi) >> 1;
+      if (p3 < load<u32>(pGap + (<usize>mid << 2))) glo = mid + 1;
+      else ghi = mid;
+    }
+    store<u32>(pNext, step + 1 + glo);
+    store<u32>(pIdx, (draw + 1) | (glo == L ? 0x80000000 : 0));
+  }
+  store<u32>(pTmp + 32 + (lane << 2), ev0 | (ev1 << 8) | (ev2 << 16));
+}
+
+/** One grid step of cells [i0, i1). Returns the number of spikes. */
+export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, pVox: usize, pGap: usize, pC: usize, pSub: usize, pTmp: usize, step: u32, i0: usize, i1: usize): u32 {
+  const S = ku(pK, K_subSteps);
+  const eBg = f32x4.splat(kf(pK, K_eBg));
+  const bgStep = f32x4.splat(kf(pK, K_bgStep));
+  const eA1 = f32x4.splat(kf(pK, K_eAhp1));
+  const eA2 = f32x4.splat(kf(pK, K_eAhp2));
+  const eA3 = f32x4.splat(kf(pK, K_eAhp3));
+  const dA1 = f32x4.splat(kf(pK, K_dAhp1));
+  const dA2 = f32x4.splat(kf(pK, K_dAhp2));
+  const dA3 = f32x4.splat(kf(pK, K_dAhp3));
+  const Eexc = f32x4.splat(kf(pK, K_Eexc));
+  const dtC = f32x4.splat(kf(pK, K_dtC));
+  const c6 = f32x4.splat(kf(pK, K_c6));
+  const Vth = f32x4.splat(kf(pK, K_Vth));
+  const Vreset = f32x4.splat(kf(pK, K_Vreset));
+  const Vfloor = f32x4.splat(kf(pK, K_Vfloor));
+  const refSteps = i32x4.splat(ku(pK, K_refSteps));
+  const tiny = f32x4.splat(kf(pK, K_tiny));
+  const fzero = f32x4.splat(0.0);
+  const one = f32x4.splat(1.0);
+  const half = f32x4.splat(0.5);
+  const zero = i32x4.splat(0);
+  const byte = i32x4.splat(0xff);
+  const iota = i32x4(0, 1, 2, 3);
+  let spikes: u32 = 0;
+  for (let b = i0; b < i1; b += 4) {
+    const lanes = i1 - b < 4 ? i1 - b : 4;
+    for (let l: usize = 0; l < lanes; l++) prelude(pK, pSt, nPad, pIdrive, pVox, pGap, pC, pTmp, step, b + l, l);
+    const valid = i32x4.lt_s(iota, i32x4.splat(<i32>lanes));
+
+    // ---- sub-steps: four cells a lane each; `if` of the scalar code as lane masks ----
+    const Gsyn = v128.load(pTmp);
+    const Isyn = v128.load(pTmp + 16);
+    const evp = v128.load(pTmp + 32);
+    const ev0 = v128.and(evp, byte);
+    const ev1 = v128.and(i32x4.shr_u(evp, 8), byte);
+    const ev2 = v128.and(i32x4.shr_u(evp, 16), byte);
+    const V0 = v128.load(at(pSt, nPad, ST_V, b));
+    const g0 = v128.load(at(pSt, nPad, ST_GBG, b));
+    const h10 = v128.load(at(pSt, nPad, ST_AHP1, b));
+    const h20 = v128.load(at(pSt, nPad, ST_AHP2, b));
+    const h30 = v128.load(at(pSt, nPad, ST_AHP3, b));
+    const ref0 = v128.load(at(pSt, nPad, ST_REF, b));
+    let V = V0;
+    let g = g0;
+    let h1 = h10;
+    let h2 = h20;
+    let h3 = h30;
+    let ref = ref0;
+    let sp = byte;
+    for (let j: u32 = 0; j < S; j++) {
+      const vj = i32x4.splat(j);
+      const nj = i32x4.neg(i32x4.add(i32x4.add(i32x4.eq(ev0, vj), i32x4.eq(ev1, vj)), i32x4.eq(ev2, vj)));
+      g = f32x4.add(f32x4.mul(g, eBg), f32x4.mul(bgStep, f32x4.convert_i32x4_s(nj)));
+      h1 = f32x4.mul(h1, eA1);
+      h2 = f32x4.mul(h2, eA2);
+      h3 = f32x4.mul(h3, eA3);
+      // refractory: count down; otherwise integrate
+      const active = i32x4.eq(ref, zero);
+      ref = v128.bitselect(ref, i32x4.sub(ref, i32x4.splat(1)), active);
+      const G = f32x4.add(Gsyn, g);
+      const I = f32x4.sub(f32x4.sub(f32x4.add(Isyn, f32x4.mul(g, Eexc)), f32x4.add(f32x4.add(h1, h2), h3)), f32x4.mul(G, V));
+      const x = f32x4.mul(G, dtC);
+      const phi = f32x4.sub(one, f32x4.mul(x, f32x4.sub(half, f32x4.mul(x, c6))));
+      let Vn = f32x4.add(V, f32x4.mul(f32x4.mul(dtC, phi), I));
+      Vn = v128.bitselect(Vfloor, Vn, f32x4.lt(Vn, Vfloor));
+      const spk = v128.and(active, f32x4.ge(Vn, Vth));
+      V = v128.bitselect(v128.bitselect(Vreset, Vn, spk), V, active);
+      ref = v128.bitselect(refSteps, ref, spk);
+      h1 = v128.bitselect(f32x4.add(h1, dA1), h1, spk);
+      h2 = v128.bitselect(f32x4.add(h2, dA2), h2, spk);
+      h3 = v128.bitselect(f32x4.add(h3, dA3), h3, spk);
+      sp = v128.bitselect(i32x4.splat(j), sp, spk);
+    }
+    // ---- flush: what decayed below `tiny` is 0 (derive.ts FLUSH_BELOW: no float32 subnormals) ----
+    g = v128.bitselect(fzero, g, f32x4.lt(g, tiny));
+    h1 = v128.bitselect(fzero, h1, f32x4.lt(h1, tiny));
+    h2 = v128.bitselect(fzero, h2, f32x4.lt(h2, tiny));
+    h3 = v128.bitselect(fzero, h3, f32x4.lt(h3, tiny));
+    // lanes past i1 keep what they held (the last block of a range)
+    v128.store(at(pSt, nPad, ST_V, b), v128.bitselect(V, V0, valid));
+    v128.store(at(pSt, nPad, ST_GBG, b), v128.bitselect(g, g0, valid));
+    v128.store(at(pSt, nPad, ST_AHP1, b), v128.bitselect(h1, h10, valid));
+    v128.store(at(pSt, nPad, ST_AHP2, b), v128.bitselect(h2, h20, valid));
+    v128.store(at(pSt, nPad, ST_AHP3, b), v128.bitselect(h3, h30, valid));
+    v128.store(at(pSt, nPad, ST_REF, b), v128.bitselect(ref, ref0, valid));
+    spikes += <u32>popcnt(i32x4.bitmask(v128.and(i32x4.ne(sp, byte), valid)));
+    store<u8>(pSub + b, <u8>i32x4.extract_lane(sp, 0));
+    if (lanes > 1) store<u8>(pSub + b + 1, <u8>i32x4.extract_lane(sp, 1));
+    if (lanes > 2) store<u8>(pSub + b + 2, <u8>i32x4.extract_lane(sp, 2));
+    if (lanes > 3) store<u8>(pSub + b + 3, <u8>i32x4.extract_lane(sp, 3));
+  }
+  return spikes;
+}

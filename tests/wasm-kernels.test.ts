@@ -1,0 +1,99 @@
+/**
+ * The WebAssembly kernels (src/engines/cpu/wasm/) against the JavaScript references
+ * (src/engines/cpu/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
+ * voxel and the float64 mass sums after every grid step of a full engine loop, with spikes, refractory
+ * periods, multi-event background steps, desensitised cells and an SSRI, over cell and voxel ranges
+ * that end mid SIMD block. (The WGSL kernels are checked against the CPU engine in webgpu-engine.test.ts.)
+ * And the committed binaries are what scripts/build-wasm.mjs makes of the sources.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { diffuse, releaseUptake, type MassAccumulator } from '../src/engines/cpu/grid.js';
+import { stepNeurons } from '../src/engines/cpu/neurons.js';
+import { wasmLayoutSource } from '../src/engines/cpu/wasm-header.js';
+import { modelMemory, WasmKernels } from '../src/engines/cpu/wasm-kernels.js';
+import { initialState } from '../src/engines/initial-state.js';
+import { buildModel, deriveConstants } from '../src/model/derive.js';
+import { copyState, STATE_FIELDS } from '../src/model/layout.js';
+import { defaultParams } from '../src/model/params.js';
+
+const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+const zeroMass = (): MassAccumulator => ({ released: 0, uptaken: 0, cleared: 0 });
+
+function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean) {
+  const p = { ...defaultParams(), regionX_um: 120, regionY_um: 100, regionZ_um: 80, bgRate_Hz };
+  const m = buildModel(p, 'wt', n, seed);
+  const k = deriveConstants(m, { fluoxetine: 10 });
+  const s0 = initialState(m, k, 40, 3);
+  // every fifth cell desensitised, as the chronic driver leaves them
+  for (let i = 0; i < n; i += 5) s0.d1A[i] = 0.1 + (0.5 * i) / n;
+  const { memory, layout, views } = modelMemory(m, s0, 1, shared);
+  const ref = {
+    state: copyState(views.state),
+    spikeSub: new Uint8Array(n),
+    grids: [s0.grid.slice(), s0.grid.slice()],
+    counts: new Uint32Array(s0.grid.length),
+  };
+  return { m, k, views, kernels: new WasmKernels(memory, layout), ref };
+}
+
+/** Split [0, n) at the given interior points. */
+const ranges = (n: number, cuts: number[]) => [0, ...cuts, n].slice(0, -1).map((a, i, arr) => [a, i + 1 < arr.length ? arr[i + 1] : n]);
+
+describe('the WebAssembly kernels', () => {
+  for (const [n, bgRate, cellCuts, shared] of [
+    [37, 25, [], false],
+    [61, 900, [13, 14, 40], false],
+    [64, 300, [32], true],
+  ] as [number, number, number[], boolean][]) {
+    it(`give the JavaScript references' bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}`, () => {
+      const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared);
+      const g = m.geometry;
+      const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
+      const voxelRanges = ranges(g.inside.length, [5, Math.floor(g.inside.length / 2)]);
+      let spikes = 0;
+      let multi = 0;
+      let cur = 0;
+      for (let step = 0; step < 400; step++) {
+        for (const [i0, i1] of ranges(n, cellCuts)) {
+          const before = ref.state.gbg.slice();
+          const a = stepNeurons(k, ref.state, cells, ref.grids[cur], step, i0, i1, ref);
+          expect(kernels.step(k, cur, step, i0, i1)).toBe(a);
+          spikes += a;
+          for (let i = i0; i < i1; i++) if (ref.state.gbg[i] - before[i] * k.eBg ** k.subSteps > 1.5 * k.bgStep) multi++;
+        }
+        expect(views.spikeSub).toEqual(ref.spikeSub);
+        for (let i = 0; i < n; i++) {
+          if (ref.spikeSub[i] !== 255) {
+            ref.counts[m.vox[i]]++;
+            views.counts[m.vox[i]]++;
+          }
+        }
+        const mJs = zeroMass();
+        const mWasm = zeroMass();
+        for (const [m0, m1] of voxelRanges) {
+          const part = { ...g, inside: g.inside.subarray(m0, m1) };
+          releaseUptake(k, part, m.vmaxDt, ref.counts, ref.grids[cur], mJs);
+          kernels.releaseUptake(k, cur, m0, m1, mWasm);
+        }
+        expect(mWasm).toEqual(mJs);
+        for (const [m0, m1] of voxelRanges) {
+          diffuse(k, { ...g, inside: g.inside.subarray(m0, m1) }, ref.grids[cur], ref.grids[1 - cur]);
+          kernels.diffuse(k, cur, m0, m1);
+        }
+        cur = 1 - cur;
+        expect(bits(views.grids[cur]), `grid after step ${step}`).toEqual(bits(ref.grids[cur]));
+        for (const f of STATE_FIELDS) expect(bits(views.state[f.name]), `${f.name} after step ${step}`).toEqual(bits(ref.state[f.name]));
+      }
+      expect(spikes).toBeGreaterThan(5);
+      if (bgRate >= 300) expect(multi).toBeGreaterThan(0);
+    });
+  }
+
+  it('are what scripts/build-wasm.mjs compiles from the sources (layout.ts generated from model/layout.ts)', async () => {
+    expect(readFileSync('src/engines/cpu/wasm/layout.ts', 'utf8')).toBe(wasmLayoutSource());
+    // @ts-expect-error: a plain .mjs script
+    const { buildWasm } = await import('../scripts/build-wasm.mjs');
+    expect(await buildWasm({ check: true })).toEqual({ 'layout.ts': true, 'kernels.wasm': true, 'kernels-shared.wasm': true });
+  });
+});
