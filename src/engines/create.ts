@@ -66,12 +66,12 @@ export interface ResolveOptions {
 export const isSoftwareAdapter = (name: string): boolean => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
 
 /**
- * `auto` on a software adapter runs WebGPU only for single runs of at least this many cells. Measured
- * with `npm run bench` on 2 cores (bench/README.md): lavapipe / multi-threaded CPU engine 0.89x at 9,000
- * cells and 1.03x at 100,000 (the same run), 1.9x at 1,000,000 (an earlier run); and batches gain
- * nothing on lavapipe (compute-bound), while the CPU engine runs one simulation per core.
+ * Why `auto` runs a CLI job on the CPU engine when the only adapter is software Vulkan: since the CPU
+ * engines run WebAssembly kernels, WebGPU on lavapipe is the slower engine at every size measured
+ * (`npm run bench` on 2 cores, bench/README.md: lavapipe / multi-threaded CPU engine 0.50x at 100,000
+ * cells, 0.34x at 1,000,000; SwiftShader 10-40x slower than lavapipe), and batches gain nothing there
+ * (compute-bound), while the CPU engine runs one simulation per core. (Below the resolver.)
  */
-export const SOFTWARE_GPU_MIN_CELLS = 300_000;
 
 const inThread = async (items: EstimateRequest[], onEach?: () => void) =>
   items.map((it) => {
@@ -109,14 +109,12 @@ export async function resolveEngine(
   }
   if (choice === 'auto' && ro.job && isSoftwareAdapter(ctx.adapterName)) {
     const job = ro.job;
-    if (job.sims > 1 || job.cells < SOFTWARE_GPU_MIN_CELLS) {
-      const sw = `software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
-      const why =
-        job.sims > 1
-          ? `${job.sims} simulations: the CPU engine runs one per core, ${sw} gains nothing from batches`
-          : `${job.cells.toLocaleString('en-US')} cells: ${sw} is no faster than the CPU engine below ${SOFTWARE_GPU_MIN_CELLS.toLocaleString('en-US')}`;
-      return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)` };
-    }
+    const sw = `the only adapter is software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
+    const why =
+      job.sims > 1
+        ? `${job.sims} simulations: the CPU engine runs one per core; ${sw}, slower than the CPU engine at every size measured`
+        : `${job.cells.toLocaleString('en-US')} cells: ${sw}, slower than the CPU engine at every size measured`;
+    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)` };
   }
   const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
   return {
@@ -126,7 +124,7 @@ export async function resolveEngine(
       choice === 'webgpu'
         ? 'asked for (--engine webgpu)'
         : isSoftwareAdapter(ctx.adapterName)
-          ? `auto: ${SOFTWARE_GPU_MIN_CELLS.toLocaleString('en-US')} cells or more on software Vulkan`
+          ? 'auto: software Vulkan, no job named (the demo)'
           : 'auto: a WebGPU adapter',
     create: (o) => WebGpuEngine.create(o, ctx),
     createBatch: (sims) => WebGpuBatch.create(sims, ctx),
