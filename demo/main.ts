@@ -701,7 +701,9 @@ async function main(): Promise<void> {
   handle.info = inf;
   $('engine').textContent = inf.engine === 'webgpu' ? 'WebGPU' : 'CPU';
   $('adapter').textContent = inf.adapter;
-  if (inf.engine === 'cpu' && state.engine !== 'cpu') {
+  if (inf.engine === 'cpu' && inf.softwareAdapter) {
+    baseNotice = `Only software WebGPU here (${inf.softwareAdapter.split(' / ').pop()}), slower than the CPU engine: running ${state.count === 2 ? 'both tissues' : 'the tissue'} on the CPU engine in the worker, on a coarser grid (engine=webgpu in the URL to use WebGPU).`;
+  } else if (inf.engine === 'cpu' && state.engine !== 'cpu') {
     const why = 'gpu' in navigator ? 'no WebGPU adapter was found' : 'this browser has no WebGPU';
     baseNotice = `WebGPU unavailable (${why}): running ${state.count === 2 ? 'both tissues' : 'the tissue'} on the CPU engine in the worker, one after the other, slower and on a coarser grid.`;
   } else if (inf.notice) baseNotice = inf.notice;

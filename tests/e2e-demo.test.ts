@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error plain ESM script without types
 import { buildDemo, serveDemo } from '../scripts/serve-demo.mjs';
+import { isSoftwareAdapter } from '../src/engines/create.js';
 import type { SimInfo, Summary } from '../src/worker/protocol.js';
 
 const CHROMIUM = process.env.RAPHE_CHROMIUM ?? '/usr/bin/chromium';
@@ -161,7 +162,7 @@ d('demo in Chromium', () => {
   test('WebGPU, two tissues: both drawn; the SSRI challenge raises A (WT) more than B (KO); CSV and PNG downloads', async (ctx) => {
     const browser = await launch(true);
     try {
-      const { page, errors } = await open(browser, '?neurons=300&speed=max');
+      const { page, errors } = await open(browser, '?neurons=300&speed=max&engine=webgpu');
       const info = await page.evaluate(() => window.raphe.info);
       if (info.engine !== 'webgpu') {
         expect(required, `no WebGPU adapter in Chromium (engine ${info.engine}: ${info.notice})`).toBe(false);
@@ -270,6 +271,22 @@ d('demo in Chromium', () => {
       mkdirSync(dirname(shot), { recursive: true });
       await page.screenshot({ path: shot, fullPage: true });
       expect(errors).toEqual([]);
+      await page.close();
+
+      // engine=auto (the default) with only software WebGPU (SwiftShader): the CPU engine, the faster
+      // one there, and the page says why
+      if (isSoftwareAdapter(info.adapter)) {
+        const auto = await open(browser, '?neurons=300&speed=max');
+        const ai = await auto.page.evaluate(() => window.raphe.info);
+        expect(ai.engine).toBe('cpu');
+        expect(ai.softwareAdapter).toBeTruthy();
+        expect(await auto.page.textContent('#engine')).toBe('CPU');
+        expect(await auto.page.textContent('#notice')).toMatch(
+          /Only software WebGPU here .*slower than the CPU engine: running both tissues on the CPU engine/,
+        );
+        await waitSim(auto.page, 1, 120_000);
+        expect(auto.errors).toEqual([]);
+      }
     } finally {
       await browser.close();
     }

@@ -34,7 +34,7 @@ beforeAll(async () => {
     format: 'esm',
     target: 'node20',
     external: ['webgpu'],
-    loader: { '.wgsl': 'text' },
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
     logLevel: 'error',
     banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });

@@ -33,6 +33,8 @@ export interface ResolvedEngine {
   adapter: string;
   /** Why this engine, for the run's header (e.g. auto's choice on a software adapter). */
   reason: string;
+  /** Set when `auto` ran the CPU engine because the only adapter is software Vulkan: that adapter's name. */
+  softwareAdapter?: string;
   /** One simulation. */
   create(opts: EngineOptions): Promise<Engine>;
   /** Several simulations of one tissue, advanced together (see BatchEngine). */
@@ -58,7 +60,7 @@ export interface CpuProvider {
 
 export interface ResolveOptions {
   cpu?: CpuProvider;
-  /** The job in hand, for `auto` on a software adapter: cells per simulation and simulations (none: WebGPU whenever an adapter exists, as in the demo). */
+  /** The job in hand, for `auto` on a software adapter: cells per simulation and simulations (none: WebGPU whenever an adapter exists). */
   job?: { cells: number; sims: number };
 }
 
@@ -114,7 +116,7 @@ export async function resolveEngine(
       job.sims > 1
         ? `${job.sims} simulations: the CPU engine runs one per core; ${sw}, slower than the CPU engine at every size measured`
         : `${job.cells.toLocaleString('en-US')} cells: ${sw}, slower than the CPU engine at every size measured`;
-    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)` };
+    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: ctx.adapterName };
   }
   const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
   return {

@@ -217,7 +217,8 @@ export interface ChronicFinding {
 export const CHRONIC_DOSES = { fluoxetine_nM: 10, way_nM: 10 } as const;
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+// three decimals: C3's bound is 0.1, and 0.095 must not print as 0.10
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
 /** C1-C3 of docs/model.md §7 from the readouts (a missing day fails its finding). */
 export function evaluateChronicFindings(rows: ChronicReadout[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
@@ -247,14 +248,14 @@ export function evaluateChronicFindings(rows: ChronicReadout[], wt = 'wt+fluoxet
   out.push({
     id: 'C2',
     condition: 'same',
-    measured: w2 && w14 ? `mean d1A ${f2(w2.meanD1A)} at day 2, ${f2(w14.meanD1A)} at day 14` : 'day 2 or 14 missing',
+    measured: w2 && w14 ? `mean d1A ${f3(w2.meanD1A)} at day 2, ${f3(w14.meanD1A)} at day 14` : 'day 2 or 14 missing',
     expected: '< 0.15 at day 2, 0.25-0.55 at day 14',
     pass: !!w2 && !!w14 && w2.meanD1A < 0.15 && w14.meanD1A >= 0.25 && w14.meanD1A <= 0.55,
   });
   out.push({
     id: 'C3',
     condition: 'same + WAY-100635 10 nM',
-    measured: y21 ? `mean d1A ${f2(y21.meanD1A)} at day 21` : 'day 21 missing',
+    measured: y21 ? `mean d1A ${f3(y21.meanD1A)} at day 21` : 'day 21 missing',
     expected: '< 0.1',
     pass: !!y21 && y21.meanD1A < 0.1,
   });

@@ -5,9 +5,11 @@
  *   STATE_FIELDS    the per-cell dynamic state, with each field's initial value (docs/model.md §3)
  *   SAMPLE_FIELDS   one trace sample, as the engines write it (one word a field)
  * The WGSL header (engines/webgpu/wgsl-header.ts) turns the last two into constants `ST_<NAME>`,
- * `ST_WORDS`, `SMP_<NAME>`, `SMP_WORDS`; the CPU engines allocate, copy and decode from the same lists.
- * Adding a state variable: one entry in STATE_FIELDS, then its update in the two neuron kernels
- * (src/engines/cpu/neurons.ts and shaders/neurons.wgsl). Nothing else is written by hand.
+ * `ST_WORDS`, `SMP_<NAME>`, `SMP_WORDS`; the WebAssembly kernels' header (engines/cpu/wasm-header.ts)
+ * into `K_<name>` and `ST_<NAME>`; the CPU engines allocate, copy and decode from the same lists.
+ * Adding a state variable: one entry in STATE_FIELDS, then its update in the three neuron kernels
+ * (shaders/neurons.wgsl, src/engines/cpu/wasm/neurons.ts and its JavaScript reference
+ * src/engines/cpu/neurons.ts; then npm run build:wasm). Nothing else is written by hand.
  */
 import type { Params } from './params.js';
 

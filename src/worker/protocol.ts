@@ -95,6 +95,11 @@ export interface SimInfo {
   adapter: string;
   /** Set when the worker fell back to the CPU engine (no WebGPU), or another caveat. */
   notice?: string;
+  /**
+   * Set when `auto` chose the CPU engine because the only WebGPU adapter is software Vulkan (SwiftShader
+   * in a browser without a GPU): that adapter's name. The CPU engine is the faster one there.
+   */
+  softwareAdapter?: string;
   genotypes: { name: string; doc: string }[];
   drugs: DrugInfo[];
   protocols: ProtocolInfo[];

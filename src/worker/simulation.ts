@@ -250,7 +250,10 @@ export class Simulation implements SimApi {
     if (sliceZ !== undefined) this.sliceZ = sliceZ;
     await this.exclusive(async () => {
       if (!this.resolved) {
-        this.resolved = await resolveEngine(this.s.engine, (msg) => (this.notice = msg.replace(/^raphe: /, '')));
+        // the job named, so that `auto` takes the CPU engine over a software adapter (the faster one there)
+        this.resolved = await resolveEngine(this.s.engine, (msg) => (this.notice = msg.replace(/^raphe: /, '')), {
+          job: { cells: this.s.neurons, sims: this.tissues.length },
+        });
       }
       await this.build();
     });
@@ -263,6 +266,7 @@ export class Simulation implements SimApi {
       engine: b.info.engine,
       adapter: b.info.adapter,
       ...(this.notice ? { notice: this.notice } : {}),
+      ...(this.resolved?.softwareAdapter && b.info.engine === 'cpu' ? { softwareAdapter: this.resolved.softwareAdapter } : {}),
       genotypes: GENOTYPE_NAMES.map((name) => ({ name, doc: GENOTYPES[name].doc })),
       drugs: DRUG_NAMES.map((name) => ({ name, target: DRUGS[name].target, action: DRUGS[name].action, K_nM: DRUGS[name].K_nM })),
       protocols: PROTOCOLS,
