@@ -16,6 +16,7 @@ import {
   type RecordBatch,
 } from '../engines/engine.js';
 import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
+import { PARAM_KEYS, PARAM_SPECS } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import { isiStats, isSettled, meanOver, relativeDrift } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
@@ -103,23 +104,11 @@ export async function prepareScenarios(
 }
 
 /**
- * The parameters that shape the tissue a batch shares (geometry, cells' placement and drive, the
- * background stream, the time steps). Every other parameter (receptor and SERT constants, expression
- * levels, release) only changes a sim's own constants or SERT capacity, which differ within a batch.
+ * The parameters that shape the tissue a batch shares (`tissue` in the params schema: geometry, cells'
+ * placement and drive, the background stream, the time steps). Every other parameter only changes a
+ * sim's own constants or SERT capacity, which differ within a batch.
  */
-const TISSUE_PARAMS = [
-  'voxel_um',
-  'regionX_um',
-  'regionY_um',
-  'regionZ_um',
-  'probeRadius_um',
-  'IdriveMean_pA',
-  'IdriveSd_pA',
-  'bgRate_Hz',
-  'dt_ms',
-  'subSteps',
-  'tRef_ms',
-] as const satisfies readonly (keyof Scenario['params'])[];
+const TISSUE_PARAMS = PARAM_KEYS.filter((k) => PARAM_SPECS[k].tissue);
 
 /** Scenarios that can share a batch: same tissue, recording and phase lengths. */
 function batchKey(p: PreparedScenario): string {

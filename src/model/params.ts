@@ -17,6 +17,12 @@ export interface ParamSpec {
   readonly reason?: string;
   /** Must be an integer. */
   readonly integer?: boolean;
+  /**
+   * Shapes the tissue that every simulation of a batch shares (cells, geometry, tonic drive, background
+   * stream, time steps): scenarios that differ in it cannot share a batch (experiment/run-scenario.ts).
+   * Every other parameter only changes a simulation's own constants or SERT capacity.
+   */
+  readonly tissue?: boolean;
 }
 
 const p = (
@@ -26,7 +32,7 @@ const p = (
   max: number,
   doc: string,
   source: string,
-  extra: Partial<Pick<ParamSpec, 'choice' | 'reason' | 'integer'>> = {},
+  extra: Partial<Pick<ParamSpec, 'choice' | 'reason' | 'integer' | 'tissue'>> = {},
 ): ParamSpec => ({ value, unit, min, max, doc, source, ...extra });
 
 const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
@@ -41,7 +47,7 @@ export const PARAM_SPECS = {
   EL_mV: p(-68.07, 'mV', -120, 0, 'leak reversal', LYNN),
   Vth_mV: p(-52.33, 'mV', -100, 0, 'spike threshold', LYNN),
   Vreset_mV: p(-70, 'mV', -120, 0, 'reset potential', LYNN),
-  tRef_ms: p(6.5, 'ms', 1, 50, 'absolute refractory period (>= 1 ms: at most one spike per grid step)', LYNN),
+  tRef_ms: p(6.5, 'ms', 1, 50, 'absolute refractory period (>= 1 ms: at most one spike per grid step)', LYNN, { tissue: true }),
   EK_mV: p(-90, 'mV', -120, 0, 'K+ reversal (GIRK)', LYNN),
   Vfloor_mV: p(-89.99, 'mV', -120, 0, 'floor on V, just above EK', LYNN),
   // ---- afterhyperpolarisation: three exponentials ----
@@ -52,12 +58,12 @@ export const PARAM_SPECS = {
   dAhp2_pA: p(33.3, 'pA', 0, 1000, 'AHP 2 increment per spike', LYNN),
   dAhp3_pA: p(21.0, 'pA', 0, 1000, 'AHP 3 increment per spike', LYNN),
   // ---- background drive ----
-  bgRate_Hz: p(25, 'Hz', 0, 1000, 'Poisson background input rate', LYNN),
+  bgRate_Hz: p(25, 'Hz', 0, 1000, 'Poisson background input rate', LYNN, { tissue: true }),
   bgStep_nS: p(0.5, 'nS', 0, 100, 'background conductance step per event', LYNN),
   tauBg_ms: p(20, 'ms', 0.1, 1000, 'background conductance decay', LYNN),
   Eexc_mV: p(0, 'mV', -100, 100, 'background (excitatory) reversal', LYNN),
-  IdriveMean_pA: p(10, 'pA', -1000, 1000, 'tonic drive, mean over cells', LYNN),
-  IdriveSd_pA: p(5, 'pA', 0, 1000, 'tonic drive, SD over cells', LYNN),
+  IdriveMean_pA: p(10, 'pA', -1000, 1000, 'tonic drive, mean over cells', LYNN, { tissue: true }),
+  IdriveSd_pA: p(5, 'pA', 0, 1000, 'tonic drive, SD over cells', LYNN, { tissue: true }),
   // ---- 5-HT1A -> GIRK ----
   g1A_nS: p(1.5, 'nS', 0, 100, 'max 5-HT1A GIRK conductance', REFCAL, {
     choice: true,
@@ -148,20 +154,32 @@ export const PARAM_SPECS = {
   }),
   lambda: p(1.6, '1', 1, 5, 'tortuosity', 'Rusakov & Kullmann 1998 (1.40-1.57, upper bound 2.2)'),
   alpha: p(0.2, '1', 0.01, 1, 'extracellular volume fraction', 'docs/model.md §3'),
-  voxel_um: p(20, 'µm', 1, 1000, 'voxel edge', 'docs/model.md §3'),
+  voxel_um: p(20, 'µm', 1, 1000, 'voxel edge', 'docs/model.md §3', { tissue: true }),
   regionX_um: p(1000, 'µm', 10, 1e5, 'DRN ellipsoid extent, rostro-caudal', 'docs/model.md §3', {
     choice: true,
     reason: 'card: ellipsoid about 1.0 x 0.8 x 0.6 mm',
+    tissue: true,
   }),
-  regionY_um: p(800, 'µm', 10, 1e5, 'DRN ellipsoid extent, medio-lateral', 'docs/model.md §3', { choice: true, reason: 'card' }),
-  regionZ_um: p(600, 'µm', 10, 1e5, 'DRN ellipsoid extent, dorso-ventral', 'docs/model.md §3', { choice: true, reason: 'card' }),
-  probeRadius_um: p(120, 'µm', 1, 1e5, 'microdialysis probe radius (cylinder along dorso-ventral axis)', 'docs/model.md §5'),
+  regionY_um: p(800, 'µm', 10, 1e5, 'DRN ellipsoid extent, medio-lateral', 'docs/model.md §3', {
+    choice: true,
+    reason: 'card',
+    tissue: true,
+  }),
+  regionZ_um: p(600, 'µm', 10, 1e5, 'DRN ellipsoid extent, dorso-ventral', 'docs/model.md §3', {
+    choice: true,
+    reason: 'card',
+    tissue: true,
+  }),
+  probeRadius_um: p(120, 'µm', 1, 1e5, 'microdialysis probe radius (cylinder along dorso-ventral axis)', 'docs/model.md §5', {
+    tissue: true,
+  }),
   // ---- numerics ----
-  dt_ms: p(0.1, 'ms', 0.001, 1, 'neuron time step', 'docs/model.md §4'),
+  dt_ms: p(0.1, 'ms', 0.001, 1, 'neuron time step', 'docs/model.md §4', { tissue: true }),
   subSteps: p(10, 'steps', 1, 100, 'neuron sub-steps per grid step (dt_grid = subSteps x dt)', 'docs/model.md §4', {
     integer: true,
     choice: true,
     reason: 'card: grid at 1 ms',
+    tissue: true,
   }),
 } as const satisfies Record<string, ParamSpec>;
 
