@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The demo's speed with one and with two tissues: simulated seconds per wall second, as the page itself
 // states it (#speedStat, the worker's figure over its last 4 s), in headless Chromium (Debian's
-// /usr/bin/chromium; WebGPU on SwiftShader there, or the CPU engine with --cpu). Builds dist/, serves
+// /usr/bin/chromium; the engine as the page's auto picks it (the CPU engine over SwiftShader), WebGPU on
+// SwiftShader with --webgpu, the CPU engine with WebGPU off with --cpu). Builds dist/, serves
 // it, and for each repeat opens the page with one tissue, then with two (same neurons, seed, speed max),
 // waits `--warmup` simulated seconds, then reads the figure once a second for `--seconds` wall seconds
 // (median). Prints a table and the load average before and after; the machine is shared: quote both.
-//   node bench/demo-speed.mjs [--neurons 2000] [--seconds 20] [--warmup 2] [--repeats 2] [--cpu]
+//   node bench/demo-speed.mjs [--neurons 2000] [--seconds 20] [--warmup 2] [--repeats 2] [--cpu | --webgpu]
 import { execSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { buildDemo, serveDemo } from '../scripts/serve-demo.mjs';
@@ -17,6 +18,7 @@ const seconds = opt('--seconds', 20);
 const warmup = opt('--warmup', 2);
 const repeats = opt('--repeats', 2);
 const cpu = args.includes('--cpu');
+const webgpu = args.includes('--webgpu');
 const load = () => execSync('uptime').toString().trim();
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -44,7 +46,7 @@ try {
   for (let r = 0; r < repeats; r++) {
     for (const tissues of [1, 2]) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(`${server.url}?tissues=${tissues}&neurons=${neurons}&seed=1&speed=max`);
+      await page.goto(`${server.url}?tissues=${tissues}&neurons=${neurons}&seed=1&speed=max${webgpu ? '&engine=webgpu' : ''}`);
       await page.waitForFunction(() => window.raphe?.ready || window.raphe?.error, null, { timeout: 180_000 });
       const err = await page.evaluate(() => window.raphe.error);
       if (err) throw new Error(err);
