@@ -20,8 +20,9 @@ import { defaultParams } from '../src/model/params.js';
 const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 const zeroMass = (): MassAccumulator => ({ released: 0, uptaken: 0, cleared: 0 });
 
-function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean) {
-  const p = { ...defaultParams(), regionX_um: 120, regionY_um: 100, regionZ_um: 80, bgRate_Hz };
+function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean, region_um: [number, number, number]) {
+  const [regionX_um, regionY_um, regionZ_um] = region_um;
+  const p = { ...defaultParams(), regionX_um, regionY_um, regionZ_um, bgRate_Hz };
   const m = buildModel(p, 'wt', n, seed);
   const k = deriveConstants(m, { fluoxetine: 10 });
   const s0 = initialState(m, k, 40, 3);
@@ -41,16 +42,22 @@ function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean) {
 const ranges = (n: number, cuts: number[]) => [0, ...cuts, n].slice(0, -1).map((a, i, arr) => [a, i + 1 < arr.length ? arr[i + 1] : n]);
 
 describe('the WebAssembly kernels', () => {
-  for (const [n, bgRate, cellCuts, shared] of [
-    [37, 25, [], false],
-    [61, 900, [13, 14, 40], false],
-    [64, 300, [32], true],
-  ] as [number, number, number[], boolean][]) {
-    it(`give the JavaScript references' bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}`, () => {
-      const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared);
+  // the last region is large enough for runs of four interior voxels along x (diffusion's SIMD path)
+  for (const [n, bgRate, cellCuts, shared, region] of [
+    [37, 25, [], false, [120, 100, 80]],
+    [61, 900, [13, 14, 40], false, [120, 100, 80]],
+    [64, 300, [32], true, [120, 100, 80]],
+    [203, 300, [100], false, [400, 300, 260]],
+  ] as [number, number, number[], boolean, [number, number, number]][]) {
+    it(`give the JavaScript references' bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}, region ${region.join(' x ')} µm`, () => {
+      const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared, region);
       const g = m.geometry;
       const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
       const voxelRanges = ranges(g.inside.length, [5, Math.floor(g.inside.length / 2)]);
+      const runs4 = g.inside.filter(
+        (v, i) => i + 3 < g.inside.length && g.inside[i + 3] === v + 3 && [0, 1, 2, 3].every((d) => g.nbrMask[v + d] === 127),
+      ).length;
+      if (region[0] >= 400) expect(runs4).toBeGreaterThan(100);
       let spikes = 0;
       let multi = 0;
       let cur = 0;
