@@ -25,12 +25,33 @@ export function releaseUptake(pK: usize, pInside: usize, m0: u32, m1: u32, pVmax
   const dC = load<f32>(pK + K_dCspike);
   const Km = load<f32>(pK + K_KmEff);
   const kcl = load<f32>(pK + K_kClearDt);
+  // clearance cannot overshoot (kClearDt <= 1): four voxels in a row with no spike and no SERT (most of
+  // the region) go through the SIMD lanes: u = 0, rem = 0 + kc = kc <= c, as the general path gives them
+  const clearOnly = kcl <= 1;
+  const kcl4 = f32x4.splat(kcl);
   let rel: f64 = 0;
   let upt: f64 = 0;
   let clr: f64 = 0;
-  for (let m = m0; m < m1; m++) {
+  let m = m0;
+  while (m < m1) {
     const v = <usize>load<u32>(pInside + (<usize>m << 2));
     const pv = pC + (v << 2);
+    // inside[] ascends without repeats: inside[m + 3] = v + 3 means voxels v..v+3 are inside[m..m+3]
+    if (clearOnly && m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3) {
+      if (!v128.any_true(v128.or(v128.load(pCounts + (v << 2)), v128.load(pVmax + (v << 2))))) {
+        const c4 = v128.load(pv);
+        const kc4 = f32x4.mul(kcl4, c4);
+        // the sums in voxel order, as one voxel at a time adds them
+        clr += <f64>f32x4.extract_lane(kc4, 0);
+        clr += <f64>f32x4.extract_lane(kc4, 1);
+        clr += <f64>f32x4.extract_lane(kc4, 2);
+        clr += <f64>f32x4.extract_lane(kc4, 3);
+        v128.store(pv, f32x4.sub(c4, kc4));
+        m += 4;
+        continue;
+      }
+    }
+    m++;
     const n = load<u32>(pCounts + (v << 2));
     const vm = load<f32>(pVmax + (v << 2));
     let c1 = load<f32>(pv);
