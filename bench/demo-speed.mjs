@@ -9,7 +9,7 @@
 //   node bench/demo-speed.mjs [--neurons 2000] [--seconds 20] [--warmup 2] [--repeats 2] [--cpu | --webgpu]
 import { execSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { buildDemo, serveDemo } from '../scripts/serve-demo.mjs';
+import { buildDemo, CHROMIUM, chromiumArgs, serveDemo } from '../scripts/serve-demo.mjs';
 
 const args = process.argv.slice(2);
 const opt = (k, d) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
@@ -28,19 +28,7 @@ const median = (a) => {
 const before = load();
 await buildDemo();
 const server = await serveDemo({ port: 0 });
-const browser = await chromium.launch({
-  executablePath: process.env.RAPHE_CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    cpu ? '--disable-webgpu' : '--enable-unsafe-webgpu',
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(!cpu) });
 const rows = [];
 try {
   for (let r = 0; r < repeats; r++) {

@@ -9,6 +9,25 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** Debian's Chromium (or $RAPHE_CHROMIUM), which the demo's test and bench/demo-speed.mjs drive headless. */
+export const CHROMIUM = process.env.RAPHE_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Headless Chromium's flags for the demo: no sandbox (root), nothing fetched from the network, and
+ * WebGPU on (SwiftShader without a GPU) or off.
+ */
+export function chromiumArgs(webgpu) {
+  return [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    webgpu ? '--enable-unsafe-webgpu' : '--disable-webgpu',
+  ];
+}
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

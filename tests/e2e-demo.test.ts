@@ -18,21 +18,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error plain ESM script without types
-import { buildDemo, serveDemo } from '../scripts/serve-demo.mjs';
+import { buildDemo, CHROMIUM, chromiumArgs, serveDemo } from '../scripts/serve-demo.mjs';
 import { isSoftwareAdapter } from '../src/engines/create.js';
 import type { SimInfo, Summary } from '../src/worker/protocol.js';
 
-const CHROMIUM = process.env.RAPHE_CHROMIUM ?? '/usr/bin/chromium';
 const required = !!process.env.RAPHE_GPU_REQUIRED;
 const haveChromium = existsSync(CHROMIUM);
-const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const TWO = ['probe', 'pct', 'rate', 'raster-A', 'raster-B', 'grid-A', 'grid-B', 'cells'];
 
 type Readout = { label: string; genotype: string; phase: string; probeNm: number; pctBaseline: number; rateHz: number };
@@ -68,7 +59,7 @@ async function launch(webgpu: boolean): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [...BASE_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-webgpu'])],
+    args: chromiumArgs(webgpu),
   });
 }
 
