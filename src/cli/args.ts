@@ -133,6 +133,17 @@ export function checkConditionMemory(neurons: number, threads: number, recording
   );
 }
 
+/** The flags every batch job shares (raphe experiment belmer2018 and chronic-ssri, raphe sweep). */
+export const JOB_FLAG_OPTIONS = {
+  neurons: { type: 'string' },
+  seed: { type: 'string' },
+  engine: { type: 'string' },
+  threads: { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
 /** The flags of a scenario given on the command line (raphe run, raphe export). */
 export const RUN_FLAG_OPTIONS = {
   scenario: { type: 'string' },

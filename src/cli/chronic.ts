@@ -21,7 +21,7 @@ import { LIMITS, type Scenario } from '../model/scenario.js';
 import { chronicReportHtml } from '../report/chronic-report.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { OutputFolder, OutputWriteError, writeChronicOutputs } from '../report/write.js';
-import { checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
+import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
 import { Progress } from './progress.js';
 
 const num = (x: number | undefined, d: number) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -90,16 +90,7 @@ export interface ChronicCliHooks {
 }
 
 export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}): Promise<number> {
-  const { values: v, positionals } = parseCli(argv, {
-    quick: { type: 'boolean' },
-    neurons: { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string' },
-    threads: { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values: v, positionals } = parseCli(argv, { ...JOB_FLAG_OPTIONS, quick: { type: 'boolean' } });
   if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const size = v.quick ? CHRONIC_QUICK : CHRONIC_FULL;

@@ -18,7 +18,16 @@ import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
-import { RUN_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt, parseNumberOpt, scenarioFromFlags } from './args.js';
+import {
+  JOB_FLAG_OPTIONS,
+  RUN_FLAG_OPTIONS,
+  checkConditionMemory,
+  parseCli,
+  parseEngine,
+  parseIntOpt,
+  parseNumberOpt,
+  scenarioFromFlags,
+} from './args.js';
 import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
@@ -212,16 +221,10 @@ async function cmdExperiment(argv: string[]): Promise<number> {
     );
   }
   const { values: v, positionals } = parseCli(argv, {
+    ...JOB_FLAG_OPTIONS,
     quick: { type: 'boolean' },
-    neurons: { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string' },
-    threads: { type: 'string' },
     'duration-scale': { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
     'no-nwb': { type: 'boolean' },
-    json: { type: 'boolean' },
   });
   if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
     throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018, chronic-ssri`);

@@ -23,7 +23,7 @@ import { sweepPoints } from '../sweep/points.js';
 import { assembleSweep, runSweepPoints, sweepJson, type PointMeasure } from '../sweep/run.js';
 import { checkShardCount, parseShard, shardPoints } from '../sweep/shard.js';
 import { MAX_POINTS, parseSweep } from '../sweep/spec.js';
-import { memoryBudget, parseCli, parseEngine, parseIntOpt, readScenarioJson } from './args.js';
+import { JOB_FLAG_OPTIONS, memoryBudget, parseCli, parseEngine, parseIntOpt, readScenarioJson } from './args.js';
 import { RunProgress } from './progress.js';
 import {
   SLURM_INPUT,
@@ -81,14 +81,8 @@ const DEFAULT_SHARDS = 10;
 export async function cmdSweep(argv: string[], hooks: SweepHooks): Promise<number> {
   if (argv[0] === 'collect') return cmdSweepCollect(argv.slice(1), hooks);
   const { values: v, positionals } = parseCli(argv, {
-    neurons: { type: 'string' },
-    seed: { type: 'string' },
-    engine: { type: 'string' },
-    threads: { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
+    ...JOB_FLAG_OPTIONS,
     resume: { type: 'boolean' },
-    json: { type: 'boolean' },
     'max-points': { type: 'string' },
     'max-batch': { type: 'string' },
     shard: { type: 'string' },
