@@ -1,6 +1,8 @@
 /**
- * CPU grid update for one grid step (operator splitting, docs/model.md §4), twin of shaders/release_uptake.wgsl
- * and shaders/diffuse.wgsl:
+ * The JavaScript reference of the grid update for one grid step (operator splitting, docs/model.md §4),
+ * twin of shaders/release_uptake.wgsl and shaders/diffuse.wgsl; the CPU engines run its WebAssembly
+ * twin (wasm/grid.ts), held to these loops bit for bit by tests/wasm-kernels.test.ts. sumOver and
+ * writeTraceSample below are the engines' own:
  *   1. release: c += n_spikes(voxel) * dC_spike (integer spike counts: exact, order-free)
  *   2. SERT uptake (Michaelis-Menten, competitive SSRI: Km_eff) + clearance, explicit over dt_grid,
  *      never below zero

@@ -1,8 +1,9 @@
 /**
- * CPU neuron update for one grid step: receptor activations from the frozen local 5-HT, exact
- * receptor filters, then `subSteps` LIF sub-steps with AHP and Poisson background drive.
- * The twin of shaders/neurons.wgsl: same operations in the same order, every result rounded to
- * float32 (Math.fround), so both engines agree bit for bit on IEEE-exact adapters.
+ * The JavaScript reference of the neuron update for one grid step: receptor activations from the
+ * frozen local 5-HT, exact receptor filters, then `subSteps` LIF sub-steps with AHP and Poisson
+ * background drive. The CPU engines run its WebAssembly twin (wasm/neurons.ts); this readable version
+ * is what tests/wasm-kernels.test.ts holds that kernel to, bit for bit. Twin of shaders/neurons.wgsl
+ * too: same operations in the same order, every result rounded to float32 (Math.fround).
  *
  *   C dV/dt = -gL (V-EL) - I_AHP - g1A (1-d1A) s1A (V-EK) - g2B s2B (V-E2B) - g_bg (V-E_exc) + I_drive
  *

@@ -33,7 +33,7 @@ import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
 import { modelMemory, type KernelViews } from './wasm-kernels.js';
 
-/** Cells per chunk of the neuron phase (about 0.3 ms of work: small enough to balance, large enough to amortise). */
+/** Cells per chunk of the neuron phase (a multiple of 4; about 0.06 ms of the WebAssembly kernel's work: small enough to balance, large enough to amortise). */
 export const CELL_CHUNK = 1024;
 
 export interface ParallelCpuOptions {
