@@ -48,6 +48,7 @@ import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import { kernelPipelines, needsExactDivision, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import { IdleWait } from './idle-wait.js';
 import { KernelProfiler, PROFILE_DISPATCHES } from './profile.js';
 import { allocateStorage, finalizeBindGroup, stepBindGroups, uploadInitial, type BatchStorage } from './setup.js';
 import {
@@ -126,6 +127,8 @@ export class WebGpuBatch implements BatchEngine {
   private readonly profile: boolean;
   private profiler: KernelProfiler | null = null;
   private busy = false;
+  /** Sleeps through the expected GPU time before a readback where waiting would poll (idle-wait.ts). */
+  private readonly idle: IdleWait;
 
   private constructor(sims: EngineOptions[], ctx: GpuContext, o: WebGpuExtraOptions) {
     this.dev = ctx.device;
@@ -145,6 +148,7 @@ export class WebGpuBatch implements BatchEngine {
       recordSpikes: this.recordSpikes,
     };
     this.profile = !!o.profile && ctx.features.includes('timestamp-query');
+    this.idle = new IdleWait(ctx.pollsWhileWaiting && !this.profile);
     this.info = { engine: 'webgpu', adapter: `${ctx.adapterName} (WebGPU)` };
     this.mem = new BatchBuffers(this.dev, this.shape, () => this.step);
   }
@@ -305,13 +309,15 @@ export class WebGpuBatch implements BatchEngine {
   }
 
   /** Read and reset the spike record of the chunk just submitted. */
-  private async drainSpikes(cells: Uint32Array[]): Promise<void> {
+  private async drainSpikes(cells: Uint32Array[], tChunk: number, chunk: number): Promise<void> {
     const dev = this.dev;
     let enc = dev.createCommandEncoder();
     const sc = this.mem.staging(16);
     enc.copyBufferToBuffer(this.buf.ctl, 0, sc.buffer, 0, 16);
     dev.queue.submit([enc.finish()]);
+    const tAsk = await this.idle.sleep(tChunk, chunk);
     const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
+    this.idle.learn(tChunk, tAsk, chunk);
     if (count > this.recCap) {
       throw new Error(
         `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.recChunk} grid steps, over the buffer's capacity of ${this.recCap}; spikes were lost`,
@@ -368,10 +374,11 @@ export class WebGpuBatch implements BatchEngine {
       const pass = this.profiler ? null : enc.beginComputePass();
       for (let t = 0; t < chunk; t++) this.encodeStep(enc, pass);
       pass?.end();
+      const tChunk = performance.now();
       q.submit([enc.finish()]);
       left -= chunk;
       if (this.profiler) await this.profiler.collect(times);
-      if (this.recordSpikes) await this.drainSpikes(spikeParts);
+      if (this.recordSpikes) await this.drainSpikes(spikeParts, tChunk, chunk);
     }
 
     enc = dev.createCommandEncoder();
@@ -386,6 +393,8 @@ export class WebGpuBatch implements BatchEngine {
     const stMass = this.mem.staging(massBytes);
     enc.copyBufferToBuffer(this.buf.massAcc, 0, stMass.buffer, 0, massBytes);
     q.submit([enc.finish()]);
+    // recording: the chunks were waited for one by one (drainSpikes); else all steps are in flight
+    const tAsk = await this.idle.sleep(t0, this.recordSpikes ? 0 : steps);
     const [bStart, bEnd, bCtl, bSamples, bMass] = await Promise.all([
       this.mem.read(stStart),
       this.mem.read(stEnd),
@@ -393,6 +402,7 @@ export class WebGpuBatch implements BatchEngine {
       stSamples ? this.mem.read(stSamples) : Promise.resolve(new ArrayBuffer(0)),
       this.mem.read(stMass),
     ]);
+    if (!this.recordSpikes) this.idle.learn(t0, tAsk, steps);
     this.lastKernelTimes = { ...times, wall: performance.now() - t0 };
     return decodeBatches({
       nSims: K,

@@ -13,6 +13,8 @@ export interface GpuContext {
   /** e.g. "mesa / llvmpipe (LLVM 19.1.7, 256 bits)". */
   adapterName: string;
   features: string[];
+  /** Waiting on this GPU polls on the main thread (dawn.node; see idle-wait.ts). */
+  pollsWhileWaiting: boolean;
 }
 
 export const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
@@ -63,6 +65,7 @@ export function describeAdapter(adapter: GPUAdapter): string {
 
 async function open(): Promise<GpuContext | null> {
   let gpu: GPU | undefined;
+  let polls = false;
   if (typeof navigator !== 'undefined' && (navigator as Navigator & { gpu?: GPU }).gpu) {
     gpu = (navigator as Navigator & { gpu: GPU }).gpu;
   } else if (isNode()) {
@@ -75,6 +78,7 @@ async function open(): Promise<GpuContext | null> {
       };
       Object.assign(globalThis, wg.globals);
       gpu = wg.create([]);
+      polls = true;
     } catch {
       return null;
     }
@@ -97,7 +101,7 @@ async function open(): Promise<GpuContext | null> {
     },
   });
   keepAlive.push(device);
-  return { gpu, adapter, device, adapterName: describeAdapter(adapter), features };
+  return { gpu, adapter, device, adapterName: describeAdapter(adapter), features, pollsWhileWaiting: polls };
 }
 
 /** The process-wide GPU context, or null when no adapter is found. */
