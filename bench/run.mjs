@@ -1,5 +1,6 @@
 // `npm run bench`: bundles bench/bench.ts and the CPU engine's worker entry into build/bench/ with esbuild
 // (WGSL as text, `webgpu` external, as the CLI is built), then runs the bundle with the arguments given.
+// `npm run bench -- memory-access ...` runs bench/memory-access.ts instead (the adapter's cost per word).
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { bench: 'bench/bench.ts', 'cpu-worker': 'src/engines/cpu/parallel-worker.ts' },
+  entryPoints: { bench: 'bench/bench.ts', 'memory-access': 'bench/memory-access.ts', 'cpu-worker': 'src/engines/cpu/parallel-worker.ts' },
   outdir: 'build/bench',
   bundle: true,
   platform: 'node',
@@ -20,7 +21,8 @@ await esbuild.build({
   logLevel: 'warning',
   banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
 });
-const child = spawn(process.execPath, ['--enable-source-maps', `${root}build/bench/bench.mjs`, ...process.argv.slice(2)], {
+const entry = process.argv[2] === 'memory-access' ? 'memory-access' : 'bench';
+const child = spawn(process.execPath, ['--enable-source-maps', `${root}build/bench/${entry}.mjs`, ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: root,
 });
