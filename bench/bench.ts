@@ -18,8 +18,8 @@
  * and run by /usr/bin/python3 with Brian2's cpp_standalone, one thread, in its own process after raphe's
  * engines at each size: a fresh build folder per size, so its time to first step is the whole build (code
  * generation and C++ compilation); its run time is the compiled binary's wall time for --peer-seconds of
- * biological time (one run: a compiled binary has no warm-up), recording as the script always does (spikes,
- * a trace sample every 100 ms). The raphe/Brian2 ratio per size is raphe's median neuron-updates/s over
+ * biological time (one run: a compiled binary has no warm-up), recording as raphe's engines do here: no
+ * spikes per cell (recording.spikes false: the script counts them per fine step), a trace sample every 100 ms. The raphe/Brian2 ratio per size is raphe's median neuron-updates/s over
  * Brian2's.
  *
  * Usage: bench [--sizes 1000,10000,100000] [--large] [--engines cpu,cpu-mt,webgpu:lavapipe,webgpu:swiftshader]
@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { initialState } from '../src/engines/initial-state.js';
 import { brian2Script } from '../src/interop/brian2.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
-import { RECORDING_DEFAULTS, type Scenario } from '../src/model/scenario.js';
+import type { Scenario } from '../src/model/scenario.js';
 import { STATE_WORDS } from '../src/model/layout.js';
 import { defaultParams } from '../src/model/params.js';
 import type { Engine, EngineOptions } from '../src/engines/engine.js';
@@ -403,7 +403,7 @@ function runBrian2Peer(a: Args, n: number, bandwidth: number): Promise<BenchResu
     seed: 1,
     phases: [{ name: 'run', durationS: a.peerSeconds, drugs: {} }],
     params,
-    recording: { spikes: RECORDING_DEFAULTS.spikes, sampleSteps: 100 },
+    recording: { spikes: false, sampleSteps: 100 },
     c0_nM: 30,
   };
   const state = initialState(model, deriveConstants(model, {}), 30, 1);

@@ -115,6 +115,21 @@ describe.skipIf(!HAVE_BRIAN2 && !REQUIRED)('Brian2 export agrees with raphe', ()
       expect(brian2.massBalanceRelError).toBeLessThan(1e-9);
       expect(Number.isFinite(brian2.medianCvIsi)).toBe(true);
       rows.push({ seed, raphe, brian2 });
+      if (seed === SEEDS[0]) {
+        // recording.spikes false: counts per fine step instead of each cell's spikes (what the bench
+        // runs, as raphe's engines run there); the same run, so the same rates, and no ISI statistics
+        const quiet = path.join(tmp, 'agreement-no-spikes.json');
+        fs.writeFileSync(quiet, JSON.stringify({ ...SCENARIO, recording: { ...SCENARIO.recording, spikes: false } }));
+        const qs = path.join(tmp, 'no-spikes.py');
+        const qe = await runRaphe(tmp, ['export', 'brian2', '--scenario', quiet, '--seed', String(seed), '--out', qs]);
+        expect(qe.code, qe.stderr).toBe(0);
+        const qb = await python([qs, '--build-dir', build], tmp);
+        expect(qb.code, qb.stderr.slice(-2000)).toBe(0);
+        const q = lastJson(qb.stdout);
+        expect(q.medianCvIsi).toBeNull();
+        expect(q.phases.map((p) => p.meanRateHz)).toEqual(brian2.phases.map((p) => p.meanRateHz));
+        expect(q.phases.map((p) => p.probe5htNm)).toEqual(brian2.phases.map((p) => p.probe5htNm));
+      }
     }
     const line = (label: string, f: (s: Summary) => number) => {
       const per = rows.map(

@@ -218,8 +218,8 @@ def parse_args():
 ARGS = parse_args()
 
 import brian2 as b2  # noqa: E402
-from brian2 import (NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses, defaultclock,  # noqa: E402
-                    linked_var, ms, mV, nS, pA, pF, Hz, second, um, prefs, set_device, device)
+from brian2 import (NeuronGroup, PoissonInput, PopulationRateMonitor, SpikeMonitor, StateMonitor, Synapses,  # noqa: E402
+                    defaultclock, linked_var, ms, mV, nS, pA, pF, Hz, second, um, prefs, set_device, device)
 
 BUILD_DIR = None
 if ARGS.target == 'cpp_standalone':
@@ -427,7 +427,10 @@ rd_s2B = Synapses(neurons, readout, 'meanS2B_post = w_cell * s2B_pre : 1 (summed
 rd_s2B.connect(i=np.arange(N), j=0)
 trace = StateMonitor(readout, ['probe', 'meanC', 'meanS1A', 'meanS2B'], record=0, dt=dt_sample, when='groups', order=-9,
                      name='trace')
-spikes = SpikeMonitor(neurons, name='spikes')
+# Spikes: each cell's (recording.spikes true, as raphe records them), else only how many per fine step.
+RECORD_SPIKES = bool(SCENARIO['recording']['spikes'])
+spikes = SpikeMonitor(neurons, name='spikes') if RECORD_SPIKES else None
+pop = None if RECORD_SPIKES else PopulationRateMonitor(neurons, name='pop_rate')
 
 net = b2.Network(b2.collect())
 
@@ -465,13 +468,18 @@ time_to_first_step = t_first - T_START
 # Readouts, as raphe's (src/record/analysis.ts, src/experiment/run-scenario.ts assembleResult).
 total_steps = sum(ph['steps'] for ph in PHASES)
 end_s = total_steps * dt_grid_s
-sp_t = np.asarray(spikes.t / dt)
-sp_fine = np.rint(sp_t).astype(np.int64)
-sp_cell = np.asarray(spikes.i, dtype=np.int64)
-keep = sp_fine < total_steps * S
-sp_fine, sp_cell = sp_fine[keep], sp_cell[keep]
 n_samples = total_steps // sample_steps
-counts = np.bincount(sp_fine // (S * sample_steps), minlength=n_samples)[:n_samples]
+if RECORD_SPIKES:
+    sp_t = np.asarray(spikes.t / dt)
+    sp_fine = np.rint(sp_t).astype(np.int64)
+    sp_cell = np.asarray(spikes.i, dtype=np.int64)
+    keep = sp_fine < total_steps * S
+    sp_fine, sp_cell = sp_fine[keep], sp_cell[keep]
+    counts = np.bincount(sp_fine // (S * sample_steps), minlength=n_samples)[:n_samples]
+else:
+    # spikes of fine step k = rate[k] x N x dt (an integer up to rounding)
+    per_step = np.rint(np.asarray(pop.rate / Hz) * N * float(dt / second)).astype(np.int64)
+    counts = per_step[:n_samples * S * sample_steps].reshape(n_samples, S * sample_steps).sum(axis=1)
 tr_t = np.asarray(trace.t / second)
 tr_k = np.rint(tr_t / (sample_steps * dt_grid_s)).astype(np.int64)
 take = (tr_k >= 1) & (tr_k <= n_samples)
@@ -540,7 +548,10 @@ for ph in PHASES:
                        'probeDriftLastQuarter': d, 'settled': is_settled(d, mean_over(tS, probe, q, end))})
     t_ph = end
 drift = relative_drift(tS, probe, quarter, end_s)
-cv, regular = isi_stats(int(round(half / dt_grid_s)) * S, int(round(end_s / dt_grid_s)) * S)
+if RECORD_SPIKES:
+    cv, regular = isi_stats(int(round(half / dt_grid_s)) * S, int(round(end_s / dt_grid_s)) * S)
+else:
+    cv, regular = float('nan'), float('nan')  # as raphe: no ISI statistics without the spikes
 released = float(np.sum(voxels.released[:]))
 uptaken = float(np.sum(voxels.uptaken[:]))
 cleared = float(np.sum(voxels.cleared[:]))
