@@ -14,13 +14,17 @@ export { CpuEngine } from './cpu/cpu-engine.js';
 export { ParallelCpuEngine } from './cpu/parallel-engine.js';
 export { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
 
-/** The multi-threaded CPU provider: `threads` worker threads (default: one per core). */
+/**
+ * The multi-threaded CPU provider: `threads` worker threads (default: one per core). A batch may start a
+ * thread per simulation when `threads` covers every core this process may run on (ThreadedCpuBatch).
+ */
 export function nodeCpuProvider(threads: number = availableParallelism()): CpuProvider {
   const T = Math.max(1, Math.floor(threads));
+  const batchThreads = { cores: T, everyCore: T >= availableParallelism() };
   return {
     adapter: `WebAssembly, ${T} thread${T === 1 ? '' : 's'}`,
     create: (o) => ParallelCpuEngine.create(o, T),
-    createBatch: (sims) => ThreadedCpuBatch.create(sims, T),
+    createBatch: (sims) => ThreadedCpuBatch.create(sims, batchThreads),
     estimate: (items, onEach) => cachedEstimates(items, (todo, each) => estimateSteadyStates(todo, T, each), onEach),
   };
 }

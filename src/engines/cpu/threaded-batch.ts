@@ -3,6 +3,12 @@
  * s mod T), each thread advancing its own CpuEngines one after another, so each sim is bit-identical
  * to a CpuEngine run of it alone. One message per thread per advance; record batches come back as
  * transferables. Also: steady-state estimates of many conditions in parallel on the same kind of pool.
+ *
+ * Where the batch may use every core (BatchThreads.everyCore), it starts a thread per sim, up to
+ * THREADS_PER_CORE a core, and leaves the sharing of the cores to the OS: K = 3 on 2 cores dealt over 2
+ * threads leaves one core idle for a third of every advance (one thread has two sims, the other one),
+ * while 3 threads on 2 cores finish together. Otherwise the threads asked for are a limit on the cores
+ * used, and it starts at most that many.
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
@@ -19,6 +25,23 @@ import {
 import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './steady-state.js';
 import { ThreadPool } from './thread-pool.js';
 
+/** Most threads a batch starts per core when it may use every core. */
+export const THREADS_PER_CORE = 4;
+
+/** How many threads a batch may run, on how many cores. */
+export interface BatchThreads {
+  /** Cores the batch may keep busy (the user's --threads, or every core). */
+  cores: number;
+  /** Whether those are all the cores this process may run on: then more threads than cores cost no more cores. */
+  everyCore: boolean;
+}
+
+/** Threads for K sims: one a sim up to THREADS_PER_CORE a core when every core is the batch's, else at most `cores`. */
+export function batchThreadCount(sims: number, t: BatchThreads): number {
+  const cores = Math.max(1, Math.floor(t.cores));
+  return Math.max(1, Math.min(sims, t.everyCore ? THREADS_PER_CORE * cores : cores));
+}
+
 export class ThreadedCpuBatch implements BatchEngine {
   readonly info: EngineInfo;
   readonly nSims: number;
@@ -28,18 +51,21 @@ export class ThreadedCpuBatch implements BatchEngine {
   private constructor(
     private readonly sims: EngineOptions[],
     private readonly pool: ThreadPool,
+    cores: number,
   ) {
     this.nSims = sims.length;
     this.ks = sims.map((s) => deriveConstants(s.model, s.doses));
     const T = pool.size;
-    this.info = { engine: 'cpu', adapter: `WebAssembly, ${T} worker thread${T === 1 ? '' : 's'}, one simulation each` };
+    const on = T > cores ? ` on ${cores} core${cores === 1 ? '' : 's'}` : '';
+    this.info = { engine: 'cpu', adapter: `WebAssembly, ${T} worker thread${T === 1 ? '' : 's'}${on}, one simulation each` };
   }
 
-  /** Start min(threads, sims) threads and deal the sims to them. */
-  static async create(sims: EngineOptions[], threads: number): Promise<ThreadedCpuBatch> {
+  /** Start batchThreadCount(sims, threads) threads (a number: at most that many) and deal the sims to them. */
+  static async create(sims: EngineOptions[], threads: number | BatchThreads): Promise<ThreadedCpuBatch> {
     if (!sims.length) throw new Error('cpu batch: no simulations');
-    const pool = await ThreadPool.start(Math.min(sims.length, Math.max(1, threads)));
-    const b = new ThreadedCpuBatch(sims, pool);
+    const t = typeof threads === 'number' ? { cores: threads, everyCore: false } : threads;
+    const pool = await ThreadPool.start(batchThreadCount(sims.length, t));
+    const b = new ThreadedCpuBatch(sims, pool, Math.max(1, Math.floor(t.cores)));
     try {
       await Promise.all(
         Array.from({ length: pool.size }, (_, t) =>
