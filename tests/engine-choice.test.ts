@@ -20,7 +20,7 @@ test('auto on software Vulkan: the CPU engine for runs of any size and for batch
   expect(small.reason).toMatch(/9,000 cells: the only adapter is software Vulkan .*, slower than the CPU engine at every size measured/);
   const batch = await resolveEngine('auto', undefined, { job: { cells: 300_000, sims: 19 } });
   expect(batch.kind).toBe('cpu');
-  expect(batch.reason).toMatch(/19 simulations: the CPU engine runs one per core/);
+  expect(batch.reason).toMatch(/19 simulations: the CPU engine runs them side by side on its threads/);
   const large = await resolveEngine('auto', undefined, { job: { cells: 2_000_000, sims: 1 } });
   expect(large.kind).toBe('cpu');
   expect(large.reason).toMatch(/2,000,000 cells: the only adapter is software Vulkan/);

@@ -241,7 +241,8 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   const durations = v.quick ? QUICK.durations : undefined;
   const scenarios = new Map(conditionScenarios({ neurons, seed, durationScale, durations }).map((s) => [s.name, s]));
-  // on the CPU engine, one condition per thread (--threads, default one per core)
+  // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
+  // per condition where that is every core: ThreadedCpuBatch)
   const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
   const startedAt = new Date();
   const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);

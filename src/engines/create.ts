@@ -114,7 +114,7 @@ export async function resolveEngine(
     const sw = `the only adapter is software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
     const why =
       job.sims > 1
-        ? `${job.sims} simulations: the CPU engine runs one per core; ${sw}, slower than the CPU engine at every size measured`
+        ? `${job.sims} simulations: the CPU engine runs them side by side on its threads; ${sw}, slower than the CPU engine at every size measured`
         : `${job.cells.toLocaleString('en-US')} cells: ${sw}, slower than the CPU engine at every size measured`;
     return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: ctx.adapterName };
   }
