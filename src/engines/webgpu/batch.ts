@@ -21,13 +21,15 @@
  * without waiting and reads spikes, samples and mass back once at the end. With spike recording on,
  * the batch is cut into chunks whose worst-case spike count (every cell firing once per refractory
  * period) fits the spike buffer, and each chunk's spikes are drained before the next: never dropped.
- * Spike records carry the global cell id; the host splits them per sim.
+ * Spike records carry the global cell id; the host splits them per sim. In Node (dawn.node, which polls
+ * while a readback is pending) the host sleeps through most of the expected GPU time before each
+ * readback (idle-wait.ts).
  *
  * Rooms: kernels.ts (WGSL sources, compiling, pipeline cache, the division choice), sizing.ts (limits,
  * sizes, dispatch shapes, maxSims, the spike chunk plan, the shared-tissue check), buffers.ts
  * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
  * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
- * profile.ts (timestamp queries). This file keeps the class: creation, setDoses, the per-step encoding
+ * profile.ts (timestamp queries), idle-wait.ts (the sleep before a readback). This file keeps the class: creation, setDoses, the per-step encoding
  * and advance (a little over 400 lines: the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
