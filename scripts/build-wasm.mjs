@@ -2,7 +2,7 @@
 // (src/engines/cpu/wasm/layout.ts, from src/model/layout.ts) and compiles src/engines/cpu/wasm/neurons.ts
 // and grid.ts with AssemblyScript into one module, twice: kernels.wasm (an unshared memory imported: one
 // thread, the browser) and kernels-shared.wasm (a shared memory: the worker threads of the parallel engine). Both binaries
-// are committed (the build and the tests load them as bytes); tests/wasm-kernel.test.ts checks that
+// are committed (the build and the tests load them as bytes); tests/wasm-kernels.test.ts checks that
 // they are what this script makes of the sources.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

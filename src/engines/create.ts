@@ -67,14 +67,6 @@ export interface ResolveOptions {
 /** Software Vulkan (lavapipe/llvmpipe, SwiftShader): WebGPU on the CPU's own cores. */
 export const isSoftwareAdapter = (name: string): boolean => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
 
-/**
- * Why `auto` runs a CLI job on the CPU engine when the only adapter is software Vulkan: since the CPU
- * engines run WebAssembly kernels, WebGPU on lavapipe is the slower engine at every size measured
- * (`npm run bench` on 2 cores, bench/README.md: lavapipe / multi-threaded CPU engine 0.50x at 100,000
- * cells, 0.34x at 1,000,000; SwiftShader 10-40x slower than lavapipe), and batches gain nothing there
- * (compute-bound), while the CPU engine runs one simulation per core. (Below the resolver.)
- */
-
 const inThread = async (items: EstimateRequest[], onEach?: () => void) =>
   items.map((it) => {
     const e = estimateSteadyState(it.model, it.doses, it.options);
@@ -109,6 +101,11 @@ export async function resolveEngine(
     notice('raphe: no WebGPU adapter found; running on the CPU engine');
     return cpu;
   }
+  // A CLI job runs on the CPU engine when the only adapter is software Vulkan: since the CPU engines run
+  // WebAssembly kernels, WebGPU on lavapipe is the slower engine at every size measured (`npm run bench`
+  // on 2 cores, bench/README.md: lavapipe / multi-threaded CPU engine 0.37-0.50x at 100,000 cells, 0.34x
+  // at 1,000,000; SwiftShader 10-40x slower than lavapipe; `npm run bench -- memory-access` says why),
+  // and batches gain nothing there (compute-bound), while the CPU engine runs them side by side.
   if (choice === 'auto' && ro.job && isSoftwareAdapter(ctx.adapterName)) {
     const job = ro.job;
     const sw = `the only adapter is software Vulkan (${ctx.adapterName.split(' / ').pop()})`;

@@ -1,7 +1,7 @@
 /**
  * The CPU engine on several threads: the same WebAssembly neuron kernel and releaseUptake / diffuse as
  * CpuEngine, the worker threads (parallel-worker.ts) taking chunks of cells in turn and each owning a
- * contiguous range of region voxels, the state in one shared WebAssembly memory (wasm-kernel.ts), Atomics
+ * contiguous range of region voxels, the state in one shared WebAssembly memory (wasm-kernels.ts), Atomics
  * barriers between the phases of each grid step, one message per advance().
  *
  * Results are bit-identical to CpuEngine: per cell and per voxel the same float32 operations in the same

@@ -3,7 +3,7 @@
  * of the constant block (K_<name>, UNIFORM_FIELDS order, the block packConstants writes) and the word
  * offsets of the state fields (ST_<NAME>, STATE_FIELDS order), from the same lists the WGSL header is
  * generated from (model/layout.ts). scripts/build-wasm.mjs writes it to src/engines/cpu/wasm/layout.ts
- * before compiling; tests/wasm-kernel.test.ts checks the committed file is this text.
+ * before compiling; tests/wasm-kernels.test.ts checks the committed file is this text.
  */
 import { STATE_FIELDS, STATE_WORDS, UNIFORM_FIELDS, wgslFieldConst } from '../../model/layout.js';
 

@@ -34,7 +34,7 @@
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { SAMPLE_WORDS, STATE_FIELDS, STATE_WORDS } from '../../model/layout.js';
+import { CONSTS_BYTES, packConstants, SAMPLE_WORDS, STATE_FIELDS, STATE_WORDS } from '../../model/layout.js';
 import {
   checkCellValues,
   checkGrid,
@@ -67,7 +67,7 @@ import {
   type LimitOverrides,
   type Limits,
 } from './sizing.js';
-import { CONSTS_BYTES, CTL, ctlBytes, DIM, DIMS_FIELDS, packConstants, wgslHeader } from './wgsl-header.js';
+import { CTL, ctlBytes, DIM, DIMS_FIELDS, wgslHeader } from './wgsl-header.js';
 
 export { compileKernel } from './kernels.js';
 

@@ -5,13 +5,13 @@
  * kernels. The batch layout these follow is described in batch.ts.
  */
 import type { Constants, Model } from '../../model/derive.js';
-import { packState, STATE_WORDS } from '../../model/layout.js';
+import { CONSTS_BYTES, packConstants, packState, STATE_WORDS } from '../../model/layout.js';
 import type { EngineOptions } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import type { BatchBuffers } from './buffers.js';
 import type { KernelName } from './kernels.js';
 import { tissueSizes, type BatchShape } from './sizing.js';
-import { CONSTS_BYTES, ctlBytes, DIM, DIMS_BYTES, packConstants } from './wgsl-header.js';
+import { ctlBytes, DIM, DIMS_BYTES } from './wgsl-header.js';
 
 /** The device buffers of one batch. */
 export interface BatchStorage {

@@ -6,10 +6,10 @@
  * the check that every sim of a batch shares one tissue.
  */
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { STATE_WORDS } from '../../model/layout.js';
+import { CONSTS_BYTES, STATE_WORDS } from '../../model/layout.js';
 import { DeviceLimitError, type EngineOptions } from '../engine.js';
 import { RED_PER_THREAD, REL_PER_THREAD } from './kernels.js';
-import { CONSTS_BYTES, CTL } from './wgsl-header.js';
+import { CTL } from './wgsl-header.js';
 
 /** Default byte budget of the device spike buffer. */
 export const DEFAULT_SPIKE_BYTES = 64 << 20;

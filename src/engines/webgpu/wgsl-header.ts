@@ -15,8 +15,6 @@ import {
   CONSTS_BYTES,
 } from '../../model/layout.js';
 
-export { CONSTS_BYTES, packConstants } from '../../model/layout.js';
-
 const CONSTS_PAD = CONSTS_BYTES / 4 - UNIFORM_FIELDS.length;
 
 /**

@@ -5,7 +5,7 @@
 // fused multiply-add), so the three agree bit for bit. Receptors and background drive run cell by cell;
 // the sub-steps run four cells at a time in 128-bit SIMD lanes, each branch of the scalar code a lane mask.
 //
-// Memory (all byte addresses in the one linear memory the engine allocates, src/engines/cpu/wasm-kernel.ts):
+// Memory (all byte addresses in the one linear memory the engine allocates, src/engines/cpu/wasm-kernels.ts):
 //   pK      the constant block, UNIFORM_FIELDS order (K_<NAME>: byte offsets, generated in layout.ts)
 //   pSt     the state, STATE_WORDS blocks of nPad words: field f of cell i at word f * nPad + i (ST_<NAME>)
 //   pIdrive, pVox, pGap: each cell's drive and voxel, the background gap table; pC: the grid;
