@@ -23,7 +23,7 @@
  * Brian2's.
  *
  * Usage: bench [--sizes 1000,10000,100000] [--large] [--engines cpu,cpu-mt,webgpu:lavapipe,webgpu:swiftshader]
- *              [--repeats 5] [--seconds 1] [--threads N] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]
+ *              [--repeats 5] [--seconds 1] [--threads N] [--chunk 1024] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ import type { Scenario } from '../src/model/scenario.js';
 import { STATE_WORDS } from '../src/model/layout.js';
 import { defaultParams } from '../src/model/params.js';
 import type { Engine, EngineOptions } from '../src/engines/engine.js';
-import { CpuEngine, getGpu, LAVAPIPE_ICD, ParallelCpuEngine, SWIFTSHADER_ICD, WebGpuEngine } from '../src/engines/node.js';
+import { CELL_CHUNK, CpuEngine, getGpu, LAVAPIPE_ICD, ParallelCpuEngine, SWIFTSHADER_ICD, WebGpuEngine } from '../src/engines/node.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Roofline: bytes each kernel moves, from the buffers it reads and writes (bench/README.md, "Roofline").
@@ -107,6 +107,8 @@ interface Args {
   repeats: number;
   seconds: number;
   threads: number;
+  /** cpu-mt: cells per chunk of the neuron phase (default CELL_CHUNK). */
+  chunk: number;
   out: string;
   json: boolean;
   write: boolean;
@@ -128,6 +130,7 @@ function parseArgs(argv: string[]): Args {
     repeats: 5,
     seconds: 1,
     threads: availableParallelism(),
+    chunk: CELL_CHUNK,
     out: resolve('bench/results/latest'),
     json: false,
     write: true,
@@ -160,6 +163,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--repeats') a.repeats = Math.round(num(val(), '--repeats'));
     else if (x === '--seconds') a.seconds = num(val(), '--seconds');
     else if (x === '--threads') a.threads = Math.round(num(val(), '--threads'));
+    else if (x === '--chunk') a.chunk = Math.round(num(val(), '--chunk'));
     else if (x === '--out') a.out = resolve(val());
     else if (x === '--json') a.json = true;
     else if (x === '--no-write') a.write = false;
@@ -172,7 +176,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--help' || x === '-h') {
       process.stdout.write(
         'npm run bench -- [--sizes 1000,10000,100000] [--large] [--engines cpu,cpu-mt,webgpu:lavapipe,webgpu:swiftshader]\n' +
-          '                 [--repeats 5] [--seconds 1] [--threads N] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]\n',
+          '                 [--repeats 5] [--seconds 1] [--threads N] [--chunk 1024] [--peers brian2] [--peer-seconds 2] [--out DIR] [--json] [--no-write]\n',
       );
       process.exit(0);
     } else fail(`unknown argument ${x}`);
@@ -243,7 +247,7 @@ async function runChild(a: Args, bandwidth: number): Promise<BenchResult> {
   let create: (profile?: boolean) => Promise<Engine>;
   let adapter = '';
   if (engine === 'cpu') create = async () => new CpuEngine(opts);
-  else if (engine === 'cpu-mt') create = () => ParallelCpuEngine.create(opts, a.threads);
+  else if (engine === 'cpu-mt') create = () => ParallelCpuEngine.create({ ...opts, chunk: a.chunk }, a.threads);
   else {
     const td = performance.now();
     const ctx = await getGpu();
@@ -362,6 +366,8 @@ function runChildProcess(a: Args, id: string, n: number, bandwidth: number): Pro
     String(a.seconds),
     '--threads',
     String(a.threads),
+    '--chunk',
+    String(a.chunk),
     '--bandwidth',
     String(bandwidth),
   ];
@@ -832,6 +838,7 @@ async function main(): Promise<void> {
       timeToFirstStep: 'engine creation (pipelines, buffers, workers) + advance(1); model build and WebGPU device request excluded',
       peakMemory: 'VmHWM (peak resident set) of the child process running the (size, engine), read after the timed runs',
       threadsCpuMt: a.threads,
+      chunkCpuMt: a.chunk,
       peers: a.peers.length
         ? `${a.peers.join(', ')}: raphe export brian2 of the same model, cpp_standalone, 1 thread, ${a.peerSeconds} s biological, one run; time to first step = script start-up + code generation + C++ build (fresh folder); run = the compiled binary's wall time`
         : 'none',

@@ -5,6 +5,8 @@
  * shapes:
  *   scalar  one 32-bit access a word, field f of cell i at f * n + i (shaders/neurons.wgsl's layout)
  *   vec4    the same words as 4-word groups, one 128-bit access a group, group g of cell i at g * n + i
+ *   texture the same groups as rgba32uint texels of a 2-D array texture (textureLoad), written to a
+ *           second one (textureStore; the two swap each dispatch): WebGPU's other way to reach memory
  * and, for the floor, `one`: a single word a cell. Prints GPU time per dispatch (timestamp queries;
  * median of `--repeats` command buffers of `--dispatches` dispatches) and nanoseconds per word moved.
  * The host sleeps through each command buffer before it asks for the timestamps, so dawn.node's poll
@@ -16,6 +18,7 @@
 import { cpus, loadavg } from 'node:os';
 import { STATE_WORDS } from '../src/model/layout.js';
 import scalarWgsl from './memory-access/scalar.wgsl';
+import textureWgsl from './memory-access/texture.wgsl';
 import vec4Wgsl from './memory-access/vec4.wgsl';
 
 const args = process.argv.slice(2).filter((a) => a !== 'memory-access');
@@ -58,10 +61,48 @@ const qs = dev.createQuerySet({ type: 'timestamp', count: 2 });
 const resolve = dev.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
 const read = dev.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
 
-const cases = [
-  { name: 'one', code: scalarWgsl, words: 1, accesses: 1 },
-  { name: 'scalar', code: scalarWgsl, words: STATE_WORDS, accesses: STATE_WORDS },
-  { name: 'vec4', code: vec4Wgsl, words: STATE_WORDS, accesses: groups },
+/** Texture width for the texture case: rows of TEX_W cells (4,000,000 cells: 7,813 rows, within 8,192). */
+const TEX_W = 512;
+
+/** The bind groups of a case, used in turn by successive dispatches. */
+type Bind = (pipe: GPUComputePipeline, uni: GPUBuffer) => GPUBindGroup[];
+const storage: Bind = (pipe, uni) => [
+  dev.createBindGroup({
+    layout: pipe.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: st } },
+      { binding: 1, resource: { buffer: uni } },
+    ],
+  }),
+];
+const textures: Bind = (pipe, uni) => {
+  const tex = () =>
+    dev.createTexture({
+      size: [TEX_W, Math.ceil(n / TEX_W), groups],
+      format: 'rgba32uint',
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING,
+    });
+  const [a, b] = [tex(), tex()];
+  return [
+    [a, b],
+    [b, a],
+  ].map(([from, to]) =>
+    dev.createBindGroup({
+      layout: pipe.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: from.createView({ dimension: '2d-array' }) },
+        { binding: 1, resource: to.createView({ dimension: '2d-array' }) },
+        { binding: 2, resource: { buffer: uni } },
+      ],
+    }),
+  );
+};
+
+const cases: { name: string; code: string; words: number; accesses: number; bind: Bind }[] = [
+  { name: 'one', code: scalarWgsl, words: 1, accesses: 1, bind: storage },
+  { name: 'scalar', code: scalarWgsl, words: STATE_WORDS, accesses: STATE_WORDS, bind: storage },
+  { name: 'vec4', code: vec4Wgsl, words: STATE_WORDS, accesses: groups, bind: storage },
+  { name: 'texture', code: textureWgsl, words: STATE_WORDS, accesses: groups, bind: textures },
 ];
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
@@ -76,26 +117,22 @@ console.log('| access | words a cell | accesses a cell | ms a dispatch | ns a wo
 console.log('|---|---:|---:|---:|---:|');
 for (const c of cases) {
   const uni = dev.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  dev.queue.writeBuffer(uni, 0, new Uint32Array([n, c.words, 0, 0]));
+  dev.queue.writeBuffer(uni, 0, new Uint32Array([n, c.words, TEX_W, 0]));
   const pipe = dev.createComputePipeline({
     layout: 'auto',
     compute: { module: dev.createShaderModule({ code: c.code }), entryPoint: 'main' },
   });
-  const bg = dev.createBindGroup({
-    layout: pipe.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: st } },
-      { binding: 1, resource: { buffer: uni } },
-    ],
-  });
+  const bgs = c.bind(pipe, uni);
   const times: number[] = [];
   let expect = 0;
   for (let r = 0; r <= repeats; r++) {
     const enc = dev.createCommandEncoder();
     const pass = enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
     pass.setPipeline(pipe);
-    pass.setBindGroup(0, bg);
-    for (let k = 0; k < dispatches; k++) pass.dispatchWorkgroups(Math.ceil(n / WG));
+    for (let k = 0; k < dispatches; k++) {
+      pass.setBindGroup(0, bgs[k % bgs.length]);
+      pass.dispatchWorkgroups(Math.ceil(n / WG));
+    }
     pass.end();
     enc.resolveQuerySet(qs, 0, 2, resolve, 0);
     enc.copyBufferToBuffer(resolve, 0, read, 0, 16);

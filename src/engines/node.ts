@@ -11,7 +11,7 @@ import { ParallelCpuEngine } from './cpu/parallel-engine.js';
 import { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
 
 export { CpuEngine } from './cpu/cpu-engine.js';
-export { ParallelCpuEngine } from './cpu/parallel-engine.js';
+export { CELL_CHUNK, ParallelCpuEngine } from './cpu/parallel-engine.js';
 export { ThreadedCpuBatch, estimateSteadyStates } from './cpu/threaded-batch.js';
 
 /**
