@@ -569,11 +569,10 @@ export class Simulation implements SimApi {
     const est = keys.map((k, i) => carry?.[i] ?? this.estimates.get(k));
     const missing = est.flatMap((e, i) => (e ? [] : [i]));
     if (missing.length) {
-      // The steady-state estimate the CLI starts from, refined on a patch of the tissue (0.3-0.5 s of CPU
-      // at 2,000 cells, up to 3 s at 100): the well-mixed one alone misses the 5-HT each cell's own spikes
-      // leave in its voxel, which at small N or on the 20 µm grid is most of it (2,000 cells at 20 µm:
-      // 15 nM against 29), and the baseline then crept up for tens of seconds. Cached per condition, so
-      // reset is instant.
+      // The steady-state estimate the CLI starts from, refined on a patch of the tissue (a fraction of a
+      // second of CPU at the demo's sizes, a few at the smallest): the well-mixed one alone misses the 5-HT
+      // each cell's own spikes leave in its voxel, which at small N or on the 20 µm grid is most of it,
+      // and the baseline then crept up for tens of seconds. Cached per condition, so reset is instant.
       const got = await r.estimate(missing.map((i) => ({ model: models[i], doses: starts[i].doses })));
       missing.forEach((i, j) => {
         est[i] = got[j];
