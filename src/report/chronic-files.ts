@@ -14,7 +14,7 @@ export interface ChronicRunInfo {
   seed: number;
 }
 
-/** JSON.stringify's replacer: NaN and ±Infinity as null, said so explicitly. */
+/** JSON.stringify's replacer: NaN and ±Infinity written as null (JSON has no such numbers). */
 export const finiteOrNull = (_k: string, x: unknown): unknown => (typeof x === 'number' && !Number.isFinite(x) ? null : x);
 
 /** Each day's readout per condition, and the C findings. */
