@@ -351,7 +351,8 @@ describe('bad chronic input', () => {
 describe('the chronic report', () => {
   test('plots every trajectory, both genotypes, the day-0 and day-21 8-OH-DPAT curves and the C table; no NaN', async () => {
     const { chronicReportHtml } = await import('../src/report/chronic-report.js');
-    const { formatChronicTable, trajectoryCsv, chronicJson } = await import('../src/cli/chronic.js');
+    const { trajectoryCsv, chronicJson } = await import('../src/report/chronic-files.js');
+    const { formatChronicTable } = await import('../src/report/chronic-table.js');
     const ids = ['wt+fluoxetine', 'ko+fluoxetine', 'wt+fluoxetine+way'];
     const days = [0, 1, 2, 3, 7, 14, 21];
     const runs = ids.map((name, k) => ({

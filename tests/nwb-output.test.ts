@@ -19,7 +19,9 @@ import { PARAM_KEYS } from '../src/model/params.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import { csvNum } from '../src/report/format.js';
 import { NWB_VERSION, RAPHE_VERSION, drugColumn, loadNwbWriter, nwbIdentifier } from '../src/report/nwb.js';
-import { OutputWriteError, writeExperimentOutputs, writeRunOutputs } from '../src/report/write.js';
+import { writeExperimentOutputs } from '../src/report/experiment-files.js';
+import { writeRunOutputs } from '../src/report/run-files.js';
+import { OutputWriteError } from '../src/report/write.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'raphe.mjs');

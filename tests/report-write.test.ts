@@ -7,7 +7,9 @@ import { findingsCsv, spikesCsv, tracesCsv } from '../src/report/csv.js';
 import { formatFindingsTable, type FindingRow } from '../src/report/findings-table.js';
 import { experimentReportHtml, runReportHtml } from '../src/report/html.js';
 import { lineSvg, rasterSvg } from '../src/report/svg.js';
-import { OutputExistsError, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../src/report/write.js';
+import { writeExperimentOutputs } from '../src/report/experiment-files.js';
+import { summaryJson, writeRunOutputs } from '../src/report/run-files.js';
+import { OutputExistsError } from '../src/report/write.js';
 
 function fakeRun(overrides: Partial<RunResult['summary']> = {}): RunResult {
   const n = 5;
@@ -294,6 +296,29 @@ describe('writeRunOutputs', () => {
     expect(summary.summary.meanRateHz).toBe(9);
     expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
     noLeftovers();
+  });
+
+  it('the folder and its files get the modes the umask gives, new or replaced, so colleagues can read them', () => {
+    const mode = (p: string): number => fs.statSync(p).mode & 0o777;
+    const was = process.umask(0o022);
+    try {
+      for (const [mask, dirMode, fileMode] of [
+        [0o022, 0o755, 0o644],
+        [0o027, 0o750, 0o640],
+      ]) {
+        process.umask(mask);
+        const dir = path.join(root, `umask-${mask.toString(8)}`, 'out');
+        writeRunOutputs(dir, fakeRun(), { force: false });
+        expect(mode(dir)).toBe(dirMode);
+        expect(mode(path.dirname(dir))).toBe(dirMode);
+        expect(mode(path.join(dir, 'summary.json'))).toBe(fileMode);
+        expect(mode(path.join(dir, 'traces.csv'))).toBe(fileMode);
+        writeRunOutputs(dir, fakeRun({ meanRateHz: 9 }), { force: true });
+        expect(mode(dir)).toBe(dirMode);
+      }
+    } finally {
+      process.umask(was);
+    }
   });
 
   it('a serialization failure writes nothing (new folder and existing results)', () => {

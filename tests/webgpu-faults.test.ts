@@ -12,7 +12,7 @@ import { resolveEngine } from '../src/engines/create.js';
 import { singleAsBatch } from '../src/engines/engine.js';
 import { WebGpuEngine } from '../src/engines/webgpu/webgpu-engine.js';
 import { defaultParams } from '../src/model/params.js';
-import { writeRunOutputs } from '../src/report/write.js';
+import { writeRunOutputs } from '../src/report/run-files.js';
 import { gpuOrSkip } from './helpers/gpu.js';
 
 test('device lost mid-run: clear error, earlier batches kept and written as incomplete', async (t) => {

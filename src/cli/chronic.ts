@@ -8,44 +8,16 @@ import { availableParallelism } from 'node:os';
 import { resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { runChronic } from '../experiment/chronic.js';
-import {
-  CHRONIC_CONDITIONS,
-  CHRONIC_FULL,
-  CHRONIC_QUICK,
-  runChronicSsri,
-  type ChronicExperimentResult,
-} from '../experiment/chronic-ssri.js';
+import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, runChronicSsri } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
 import { ConfigError } from '../model/errors.js';
 import { LIMITS, type Scenario } from '../model/scenario.js';
-import { chronicReportHtml } from '../report/chronic-report.js';
+import { chronicSummary, finiteOrNull, writeChronicOutputs } from '../report/chronic-files.js';
+import { formatChronicTable } from '../report/chronic-table.js';
 import { formatFindingsTable } from '../report/findings-table.js';
-import { OutputFolder, OutputWriteError, writeChronicOutputs } from '../report/write.js';
+import { OutputFolder, OutputWriteError } from '../report/write.js';
 import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
 import { Progress } from './progress.js';
-
-const num = (x: number | undefined, d: number) => (x === undefined ? '' : Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-
-/** The trajectory as an aligned text table: condition, day, rate, probe, mean d1A, share desensitised, IC50. */
-export function formatChronicTable(rows: readonly ChronicReadout[]): string {
-  const header = ['condition', 'day', 'rate (Hz)', 'probe 5-HT (nM)', 'mean d1A', 'd1A >= 0.25', '8-OH-DPAT IC50 (nM)'];
-  const body = rows.map((r) => [
-    r.condition,
-    String(r.day),
-    num(r.rateHz, 3),
-    num(r.probe5htNm, 1),
-    num(r.meanD1A, 3),
-    `${(100 * r.fractionDesensitised).toFixed(0)}%`,
-    r.dpatIc50Nm === undefined ? '' : num(r.dpatIc50Nm, 2),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join(' | ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...body.map(line)].join('\n');
-}
 
 /** The checks a result must pass before it is printed or written (never a NaN reported as a result). */
 function checkFiniteChronic(rows: readonly ChronicReadout[]): void {
@@ -69,21 +41,6 @@ async function engineFor(choice: string | undefined, cells: number, sims: number
   });
 }
 
-export function chronicJson(res: ChronicExperimentResult): { days: unknown[]; findings: unknown[] } {
-  return {
-    days: res.days.map((r) => ({
-      condition: r.condition,
-      day: r.day,
-      rateHz: r.rateHz,
-      probe5htNm: r.probe5htNm,
-      meanD1A: r.meanD1A,
-      fractionDesensitised: r.fractionDesensitised,
-      ...(r.dpatIc50Nm !== undefined ? { dpatIc50Nm: Number.isFinite(r.dpatIc50Nm) ? r.dpatIc50Nm : null } : {}),
-    })),
-    findings: res.findings.map((f) => ({ id: f.id, condition: f.condition, measured: f.measured, expected: f.expected, pass: f.pass })),
-  };
-}
-
 export interface ChronicCliHooks {
   onReplaceStep?: (step: 'staged' | 'aside' | 'moved') => void;
   settle?: () => Promise<unknown>;
@@ -105,22 +62,14 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   const res = await runChronicSsri({ engine, size, neurons, seed, onProgress: (f) => bar.update(f) });
   bar.done();
   checkFiniteChronic(res.days);
+  const info = { engineReason: engine.reason, seed };
   if (out) {
-    writeChronicOutputs(
-      out.given,
-      {
-        'report.html': chronicReportHtml(res, { title: `Chronic fluoxetine on raphe (${neurons} neurons)`, engineReason: engine.reason }),
-        'chronic.json': JSON.stringify({ ...chronicJson(res), ...meta(res, engine, seed) }, nullNaN, 2) + '\n',
-        'trajectory.csv': trajectoryCsv(res),
-        'findings.json': JSON.stringify(chronicJson(res).findings, null, 2) + '\n',
-      },
-      { force: !!v.force, target: out, onStep: hooks.onReplaceStep },
-    );
+    writeChronicOutputs(out.given, res, info, { force: !!v.force, target: out, onStep: hooks.onReplaceStep });
     await hooks.settle?.();
   }
   const allPass = res.findings.every((f) => f.pass);
   if (v.json) {
-    process.stdout.write(JSON.stringify({ ...chronicJson(res), ...meta(res, engine, seed), outDir: v.out ?? null }, nullNaN) + '\n');
+    process.stdout.write(JSON.stringify({ ...chronicSummary(res, info), outDir: v.out ?? null }, finiteOrNull) + '\n');
   } else {
     process.stdout.write(
       `Chronic fluoxetine on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
@@ -130,36 +79,6 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
     if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);
   }
   return allPass ? 0 : 1;
-}
-
-const nullNaN = (_k: string, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x);
-
-function meta(res: ChronicExperimentResult, engine: ResolvedEngine, seed: number) {
-  return {
-    experiment: 'chronic-ssri',
-    engine: res.engine,
-    adapter: res.adapter,
-    engineReason: engine.reason,
-    neurons: res.neurons,
-    seed,
-    wallSeconds: res.wallSeconds,
-    allPass: res.findings.every((f) => f.pass),
-  };
-}
-
-/** Every slow step of every condition: hours, day, mean d1A, share desensitised, rate, probe, mean activation. */
-export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): string {
-  const lines = ['condition,hours,day,mean_d1a,fraction_desensitised,rate_hz,probe_nm,mean_a1a,settled'];
-  for (const r of res.runs) {
-    for (const s of r.steps) {
-      lines.push(
-        [r.name, s.hours, s.hours / 24, s.meanD1A, s.fractionDesensitised, s.rateHz, s.probe5htNm, s.meanA1A, s.settled]
-          .map((x) => (typeof x === 'number' ? Number(x.toPrecision(6)) : x))
-          .join(','),
-      );
-    }
-  }
-  return lines.join('\n') + '\n';
 }
 
 /** `raphe run --scenario FILE` with a chronic protocol: the one condition through the two-timescale driver. */
@@ -175,7 +94,7 @@ export async function runChronicScenario(sc: Scenario, engineChoice: string | un
     process.stdout.write(
       JSON.stringify(
         { name: sc.name, engine: run.engine, adapter: run.adapter, engineReason: engine.reason, wallSeconds: wall, days: run.readouts },
-        nullNaN,
+        finiteOrNull,
       ) + '\n',
     );
   } else {

@@ -17,7 +17,9 @@ import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
-import { OutputFolder, OutputWriteError, settleOutputs, summaryJson, writeExperimentOutputs, writeRunOutputs } from '../report/write.js';
+import { writeExperimentOutputs } from '../report/experiment-files.js';
+import { summaryJson, writeRunOutputs } from '../report/run-files.js';
+import { OutputFolder, OutputWriteError, settleOutputs } from '../report/write.js';
 import {
   JOB_FLAG_OPTIONS,
   RUN_FLAG_OPTIONS,

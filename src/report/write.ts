@@ -1,24 +1,22 @@
 /**
- * Writing results to an --out folder, safely:
+ * The atomic output folder every job writes its --out files through (what each job writes is apart:
+ * run-files.ts, experiment-files.ts, chronic-files.ts here, and the sweep's with the sweep):
  *  - A folder that already holds earlier raphe output is refused (OutputExistsError) unless `force`,
  *    and the refusal happens before anything is written.
  *  - A folder holding files raphe did not write is refused (they would be lost in the replacement).
  *  - The staging folder (next to the target: same parent, so renames stay on one file system) is
  *    created before the run (OutputFolder.prepare), so an unusable --out is a user error found first.
+ *    It is made by mkdir, so the folder renamed into place has the mode the umask gives any new folder.
  *  - The files are written into the staging folder, then the folder replaces the target by rename:
  *    an earlier results folder is renamed aside, the staged one renamed in, the old one removed. A
  *    failure midway puts the earlier folder back; a signal finishes the step (settleOutputs).
- * Over 400 lines on purpose: the folder's whole life (refusals, staging, replacement, undo, signals)
- * is one state machine whose steps must be read together to see that no path leaves a half-written
- * folder; the file writers themselves are small.
+ * The folder's whole life (refusals, staging, replacement, undo, signals) is one state machine, kept in
+ * one file so that its steps are read together to see that no path leaves a half-written folder.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
-import type { RunResult } from '../record/run-result.js';
-import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
-import { countPassed, type FindingRow } from './findings-table.js';
-import { experimentReportHtml, runReportHtml, type ExperimentCondition, type ExperimentMeta } from './html.js';
 
 /** Every file name raphe writes into an output folder; any of them marks a folder as holding results. */
 export const OUTPUT_FILE_NAMES = [
@@ -74,14 +72,6 @@ export interface WriteOptions {
 /** Writes one file at the path it is given (an NWB file, written by its own library). */
 export type FileWriter = (file: string) => void;
 
-export interface RunWriteOptions extends WriteOptions {
-  /** Writes run.nwb (absent: no NWB file, e.g. --no-nwb). */
-  nwb?: FileWriter;
-  findings?: FindingRow[];
-  /** Title of report.html. */
-  title?: string;
-}
-
 export interface WriteResult {
   dir: string;
   /** Absolute paths written, in order. */
@@ -89,43 +79,7 @@ export interface WriteResult {
 }
 
 /** A file's content: a string, string chunks (streamed, for large CSVs), or a writer of the file. */
-type Content = string | (() => Iterable<string>) | { write: FileWriter };
-
-/** The plain object written as summary.json (no typed arrays). */
-export function summaryJson(r: RunResult): {
-  name: string;
-  summary: RunResult['summary'];
-  engine: RunResult['engine'];
-  phases: RunResult['phases'];
-  mass: RunResult['mass'];
-  recorded: { spikes: number | null; dtFineS: number | null; traceSamples: number };
-} {
-  return {
-    name: r.name,
-    summary: { ...r.summary },
-    engine: { ...r.engine },
-    phases: r.phases.map((p) => ({ name: p.name, startS: p.startS, endS: p.endS, drugs: { ...p.drugs } })),
-    mass: { ...r.mass },
-    recorded: {
-      spikes: r.spikes ? Math.min(r.spikes.cells.length, r.spikes.steps.length) : null,
-      dtFineS: r.spikes ? r.spikes.dtFineS : null,
-      traceSamples: r.traces.tS.length,
-    },
-  };
-}
-
-/** JSON with 2-space indent; NaN and ±Infinity become null (JSON has no such numbers). */
-function toJson(v: unknown): string {
-  return JSON.stringify(v, null, 2) + '\n';
-}
-
-function findingsJson(rows: readonly FindingRow[]): unknown {
-  return {
-    passed: countPassed(rows),
-    total: rows.length,
-    findings: rows.map((f) => ({ id: f.id, condition: f.condition, measured: f.measured, expected: f.expected, pass: f.pass })),
-  };
-}
+export type Content = string | (() => Iterable<string>) | { write: FileWriter };
 
 /** Names in `dir` that are earlier raphe output (empty when `dir` does not exist). */
 export function earlierOutputs(dir: string): string[] {
@@ -224,7 +178,7 @@ export class OutputFolder {
     }
     let staging: string;
     try {
-      staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir).slice(0, 100)}.raphe-staging-`));
+      staging = makeStagingDir(path.join(parent, `.${path.basename(dir).slice(0, 100)}.raphe-staging-`));
     } catch (e) {
       undo();
       throw new ConfigError(`--out ${given}`, `cannot write in ${parent}: ${code(e)}`);
@@ -363,6 +317,23 @@ function checkTarget(given: string, dir: string, force: boolean): void {
   if (!force && entries.length > 0) throw new OutputExistsError(given);
 }
 
+/**
+ * A new folder named `prefix` and 6 random characters. mkdir, not mkdtemp: mkdtemp's folder is mode
+ * 0o700 whatever the umask, and it becomes the output folder, which colleagues on a shared file system
+ * must be able to read.
+ */
+function makeStagingDir(prefix: string): string {
+  for (let attempt = 0; ; attempt++) {
+    const dir = prefix + randomBytes(3).toString('hex');
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if (code(e) !== 'EEXIST' || attempt >= 99) throw e;
+    }
+  }
+}
+
 function writeContent(file: string, content: Content): void {
   fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
   if (typeof content === 'object') {
@@ -386,7 +357,7 @@ function writeContent(file: string, content: Content): void {
  * Write `files` into `dir` with the safety rules above, in one go (prepare, stage, replace). `build`
  * produces the contents; serialization errors write nothing.
  */
-function writeAtomically(dirIn: string, build: () => [string, Content][], opts: WriteOptions): WriteResult {
+export function writeAtomically(dirIn: string, build: () => [string, Content][], opts: WriteOptions): WriteResult {
   const out = opts.target ?? OutputFolder.prepare(dirIn, opts.force);
   const files: string[] = [];
   out.stage(() => {
@@ -397,82 +368,4 @@ function writeAtomically(dirIn: string, build: () => [string, Content][], opts: 
   out.moveAside(opts.force, opts.onStep);
   out.moveIn(opts.onStep);
   return { dir: out.dir, files };
-}
-
-/**
- * Write a run's results into `dir`: summary.json, spikes.csv, traces.csv, report.html, and
- * findings.csv / findings.json when findings are given. Throws OutputExistsError (before writing
- * anything) when `dir` holds earlier raphe output and `force` is false.
- */
-export function writeRunOutputs(dir: string, r: RunResult, opts: RunWriteOptions): WriteResult {
-  return writeAtomically(
-    dir,
-    () => {
-      const files: [string, Content][] = [
-        ['summary.json', toJson(summaryJson(r))],
-        ['spikes.csv', () => spikesCsvChunks(r)],
-        ['traces.csv', () => tracesCsvChunks(r)],
-        ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings })],
-      ];
-      if (opts.nwb) files.push(['run.nwb', { write: opts.nwb }]);
-      if (opts.findings) {
-        files.push(['findings.csv', findingsCsv(opts.findings)]);
-        files.push(['findings.json', toJson(findingsJson(opts.findings))]);
-      }
-      return files;
-    },
-    opts,
-  );
-}
-
-/** The plain object written as conditions.json. */
-export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
-  return conds.map(({ name, result }) => ({ condition: name, ...summaryJson(result) }));
-}
-
-export interface ExperimentWriteOptions extends WriteOptions {
-  /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file). */
-  nwb?: (condition: string) => FileWriter | undefined;
-}
-
-/**
- * Write an experiment's results into `dir`: findings.json, findings.csv, conditions.json (one summary per
- * condition), report.html and conditions/ID.nwb per condition (with opts.nwb), with the same refusal and
- * atomicity rules as writeRunOutputs.
- */
-export function writeExperimentOutputs(
-  dir: string,
-  conds: readonly ExperimentCondition[],
-  findings: readonly FindingRow[],
-  meta: ExperimentMeta,
-  opts: ExperimentWriteOptions,
-): WriteResult {
-  return writeAtomically(
-    dir,
-    () => {
-      const files: [string, Content][] = [
-        ['findings.json', toJson(findingsJson(findings))],
-        ['findings.csv', findingsCsv(findings)],
-        ['conditions.json', toJson(conditionsJson(conds))],
-        ['report.html', experimentReportHtml(conds, findings, meta)],
-      ];
-      for (const c of conds) {
-        const w = opts.nwb?.(c.name);
-        if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
-      }
-      return files;
-    },
-    opts,
-  );
-}
-
-/**
- * Write the chronic experiment's files (report.html, chronic.json, trajectory.csv, findings.json: names
- * of OUTPUT_FILE_NAMES) into `dir`, with the same refusal and atomicity rules as writeRunOutputs.
- */
-export function writeChronicOutputs(dir: string, files: Record<string, string>, opts: WriteOptions): WriteResult {
-  for (const name of Object.keys(files)) {
-    if (!(OUTPUT_FILE_NAMES as readonly string[]).includes(name)) throw new Error(`chronic output: ${name} is not a raphe output name`);
-  }
-  return writeAtomically(dir, () => Object.entries(files), opts);
 }

@@ -1,0 +1,47 @@
+/**
+ * What `raphe experiment belmer2018 --out DIR` writes: findings.json, findings.csv, conditions.json (one
+ * summary per condition), report.html and conditions/ID.nwb per condition; through the atomic folder
+ * of write.ts.
+ */
+import { findingsCsv } from './csv.js';
+import type { FindingRow } from './findings-table.js';
+import { experimentReportHtml, type ExperimentCondition, type ExperimentMeta } from './html.js';
+import { findingsJson, summaryJson, toJson } from './run-files.js';
+import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
+
+/** The plain object written as conditions.json. */
+export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
+  return conds.map(({ name, result }) => ({ condition: name, ...summaryJson(result) }));
+}
+
+export interface ExperimentWriteOptions extends WriteOptions {
+  /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file). */
+  nwb?: (condition: string) => FileWriter | undefined;
+}
+
+/** Write an experiment's results into `dir`, with the same refusal and atomicity rules as writeRunOutputs. */
+export function writeExperimentOutputs(
+  dir: string,
+  conds: readonly ExperimentCondition[],
+  findings: readonly FindingRow[],
+  meta: ExperimentMeta,
+  opts: ExperimentWriteOptions,
+): WriteResult {
+  return writeAtomically(
+    dir,
+    () => {
+      const files: [string, Content][] = [
+        ['findings.json', toJson(findingsJson(findings))],
+        ['findings.csv', findingsCsv(findings)],
+        ['conditions.json', toJson(conditionsJson(conds))],
+        ['report.html', experimentReportHtml(conds, findings, meta)],
+      ];
+      for (const c of conds) {
+        const w = opts.nwb?.(c.name);
+        if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
+      }
+      return files;
+    },
+    opts,
+  );
+}
