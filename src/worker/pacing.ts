@@ -27,7 +27,7 @@ export interface PacingHost {
 
 let yieldChannel: MessageChannel | null = null;
 /** Lets queued messages (commands) in between chunks: setImmediate in Node, a MessageChannel elsewhere. */
-export function yieldToEvents(): Promise<void> {
+function yieldToEvents(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
   return new Promise((r) => {
     if (!yieldChannel) yieldChannel = new MessageChannel();
