@@ -8,23 +8,18 @@
  *   protocol=ssri|dpat|bw  neurons=N  seed=K  speed=X|max  engine=auto|cpu|webgpu  voxel=µm  paused
  */
 
+import type { EngineChoice, ExpressionField, Tissue } from '../src/worker/protocol.js';
+
 export const LETTERS = ['a', 'b'] as const;
-export const EXPRESSION_KEYS = [
+/** Each expression level and its URL suffix (a1a=, bsert=, ...). */
+export const EXPRESSION_KEYS: readonly (readonly [ExpressionField, string])[] = [
   ['htr1aExpression', '1a'],
   ['htr2bExpression', '2b'],
   ['sertExpression', 'sert'],
-] as const;
-export type ExpressionKey = (typeof EXPRESSION_KEYS)[number][0];
+];
 
-export interface TissueState {
-  genotype: string;
-  htr1aExpression: number;
-  htr2bExpression: number;
-  sertExpression: number;
-  linked: boolean;
-  /** Current doses, nM. */
-  doses: Record<string, number>;
-}
+/** A tissue of the page: the worker's tissue record, every field set; `doses` are its current doses. */
+export type TissueState = Tissue;
 
 export interface PageState {
   /** Always two entries (A, B); `count` says how many run. */
@@ -35,7 +30,7 @@ export interface PageState {
   seed: number;
   /** Simulated s per wall s cap; 0: max. */
   speed: number;
-  engine: 'auto' | 'cpu' | 'webgpu';
+  engine: EngineChoice;
   voxel: number | null;
   paused: boolean;
 }

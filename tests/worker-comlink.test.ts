@@ -326,6 +326,8 @@ describe('simulation worker through comlink (Node worker_threads)', () => {
     await expect(h.sim.setDrug('fluoxetine', -1)).rejects.toThrow(/>= 0/);
     await expect(h.sim.setDrug('constructor', 1)).rejects.toThrow(/unknown drug "constructor"/);
     await expect(h.sim.setDrug('fluoxetine', 1, 1)).rejects.toThrow(/tissue: must be >= 0 and <= 0/);
+    // doses are read as a scenario's phase reads them: a drug named twice (names are case-insensitive) is refused
+    await expect(h.sim.setDoses({ fluoxetine: 1, Fluoxetine: 2 })).rejects.toThrow(/doses\.Fluoxetine: drug fluoxetine given twice/);
     await expect(h.sim.setTissues([{ genotype: 'mutant' }])).rejects.toThrow(/tissues\[0\]\.genotype: unknown genotype/);
     await expect(h.sim.setTissues([{ genotype: '__proto__' }])).rejects.toThrow(/unknown genotype/);
     await expect(h.sim.setTissues([{ htr2bExpression: 5 }])).rejects.toThrow(/tissues\[0\]\.htr2bExpression: must be >= 0 and <= 4/);

@@ -1,6 +1,6 @@
 /**
- * The frame protocol between the simulation worker (src/worker/simulation.ts, exposed with comlink in a
- * browser Web Worker or a Node worker_threads Worker) and whoever drives it (the demo page, tests).
+ * The frame protocol between the simulation worker (src/worker/simulation.ts, exposed with comlink in
+ * a browser Web Worker or a Node worker_threads Worker) and whoever drives it (the demo page, tests).
  * Plain data only: the caller never imports the model or an engine, everything it shows comes from
  * `init`/`layout`/`nextFrame`/`summary`. Typed arrays in a Frame are transferred, not copied.
  *
@@ -16,20 +16,30 @@ export type EngineChoice = 'auto' | 'cpu' | 'webgpu';
 export const TISSUE_LABELS = ['A', 'B'] as const;
 export const MAX_TISSUES = TISSUE_LABELS.length;
 
-/** One tissue: genotype and expression levels (the params schema's, 1 = wild type), starting doses. */
-export interface TissueSpec {
+/** The expression levels of a tissue, in order (the params schema's keys). */
+export const EXPRESSION_FIELDS = ['htr1aExpression', 'htr2bExpression', 'sertExpression'] as const;
+export type ExpressionField = (typeof EXPRESSION_FIELDS)[number];
+
+/**
+ * The tissue record, the one shape every side uses: what the caller asks for (TissueSpec, each field
+ * optional), what the page keeps in its URL, what a layout and a summary report back.
+ */
+export interface Tissue {
   /** Genotype name (see SimInfo.genotypes); default 'wt'. */
-  genotype?: string;
+  genotype: string;
   /** 5-HT1A, 5-HT2B and SERT expression, fraction of the wild type (params schema: 0-4); default 1. */
-  htr1aExpression?: number;
-  htr2bExpression?: number;
-  sertExpression?: number;
+  htr1aExpression: number;
+  htr2bExpression: number;
+  sertExpression: number;
   /** Takes the drug changes meant for the linked tissues and the protocol's phases; default true. */
-  linked?: boolean;
-  /** Drug doses at t = 0, nM, by name (see SimInfo.drugs); default none. A protocol's first phase
+  linked: boolean;
+  /** Drug doses, nM, by name (see SimInfo.drugs); at the start default none. A protocol's first phase
    * replaces them for a linked tissue. */
-  doses?: Record<string, number>;
+  doses: Record<string, number>;
 }
+
+/** One tissue as asked for: any field left out takes its default. */
+export type TissueSpec = Partial<Tissue>;
 
 export interface SimConfig {
   /** The tissues, 1 or 2 (A, then B); default A = wild type, B = Htr2b 5-HTKO. */
@@ -108,15 +118,10 @@ export interface SimInfo {
   expression: { min: number; max: number };
 }
 
-/** A tissue as built. */
-export interface TissueInfo {
+/** A tissue as built (its starting doses are its first phase mark in the frames). */
+export interface TissueInfo extends Omit<Tissue, 'doses'> {
   label: string;
-  genotype: string;
   genotypeDoc: string;
-  htr1aExpression: number;
-  htr2bExpression: number;
-  sertExpression: number;
-  linked: boolean;
   /** Steady-state estimate the run started from. */
   c0Nm: number;
   rate0Hz: number;
@@ -195,14 +200,9 @@ export interface Frame {
   protocolDone: boolean;
 }
 
-export interface TissueSummary {
+/** A tissue now: its record (current doses), the means over the summary's window, its history. */
+export interface TissueSummary extends Tissue {
   label: string;
-  genotype: string;
-  htr1aExpression: number;
-  htr2bExpression: number;
-  sertExpression: number;
-  linked: boolean;
-  doses: Record<string, number>;
   meanRateHz: number;
   probeNm: number;
   meanCNm: number;

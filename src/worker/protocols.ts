@@ -1,9 +1,11 @@
 /**
  * The demo's one-click protocols: drug schedules for the linked tissues, each a drug-free baseline
  * followed by the drug phases of Belmer et al. 2018 (the findings table of README.md) at the demo's
- * time scale. Data only; the worker applies each phase at its exact grid step and pauses at the end.
+ * time scale. Data, and the lookup by id; the worker applies each phase at its exact grid step and
+ * pauses at the end (src/worker/pacing.ts).
  */
 import { DRUGS, type DrugName } from '../model/drugs.js';
+import { ConfigError } from '../model/errors.js';
 import type { ProtocolInfo } from './protocol.js';
 
 const dose = (name: DrugName, nM: number) => `${name} ${nM} nM`;
@@ -53,3 +55,12 @@ export const PROTOCOLS: ProtocolInfo[] = [
 ];
 
 export const PROTOCOL_IDS = PROTOCOLS.map((p) => p.id);
+
+/** The protocol of an id, or null for none (a free run). */
+export function checkProtocol(id: unknown): ProtocolInfo | null {
+  if (id === null || id === undefined) return null;
+  const p = typeof id === 'string' ? PROTOCOLS.find((x) => x.id === id) : undefined;
+  if (!p)
+    throw new ConfigError('protocol', `unknown protocol ${JSON.stringify(id)}; allowed: ${PROTOCOL_IDS.join(', ')} or null (free run)`);
+  return p;
+}
