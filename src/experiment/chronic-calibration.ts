@@ -177,10 +177,7 @@ export function scoreCandidate(tables: ActivationTable[], c: Candidate, seed: nu
     ...ids,
     rows: [...wt.map((r) => ({ ...r, condition: ids.wt })), ...way.map((r) => ({ ...r, condition: ids.way }))],
   };
-  const margins = [
-    ...CHRONIC_FINDINGS.flatMap((f) => checkMargins(f, f.read(m))),
-    (VEHICLE_MAX_D1A - vehicle) / VEHICLE_MAX_D1A,
-  ];
+  const margins = [...CHRONIC_FINDINGS.flatMap((f) => checkMargins(f, f.read(m))), (VEHICLE_MAX_D1A - vehicle) / VEHICLE_MAX_D1A];
   return { c, margin: Math.min(...margins), wt, way21: way[0].meanD1A, vehicle, ko };
 }
 

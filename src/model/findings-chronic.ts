@@ -77,10 +77,6 @@ export const CHRONIC_FINDINGS: readonly FindingSpec<ChronicMeasures>[] = [
 ];
 
 /** C1-C3 of docs/model.md §7 from the readouts (a missing day fails its finding). */
-export function evaluateChronicFindings(
-  rows: readonly ChronicRow[],
-  wt = 'wt+fluoxetine',
-  way = 'wt+fluoxetine+way',
-): ChronicFinding[] {
+export function evaluateChronicFindings(rows: readonly ChronicRow[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
   return CHRONIC_FINDINGS.map((f) => evaluateSpec(f, { rows, wt, way }));
 }

@@ -11,7 +11,8 @@ import { fitHill } from './hill-fit.js';
 /** The measures of every condition, by condition id. */
 export type BelmerMeasures = Record<string, ConditionMeasure>;
 
-const BELMER = 'Belmer et al. 2018 (Neuropsychopharmacology, doi 10.1038/s41386-018-0013-0)';
+/** Belmer et al. 2018, Neuropsychopharmacology, doi 10.1038/s41386-018-0013-0 (docs/model.md §1). */
+const BELMER = 'Belmer 2018';
 
 /** F1's band of the WT baseline rate, Hz (the usual criterion for DRN 5-HT neurons); the demo shades it. */
 export const F1_RATE_BAND = { lo: 0.5, hi: 3 } as const satisfies Band;
@@ -94,7 +95,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     id: 'F2',
     condition: 'Htr2b 5-HTKO baseline',
     title: 'Htr2b 5-HTKO baseline',
-    shows: 'slower firing without 5-HT2B, KO/WT rate',
+    shows: 'slower firing in KO, KO/WT rate',
     source: `${BELMER} for the direction; the band a choice; docs/model.md §5`,
     conditions: ['wt', 'ko'],
     settled: ['wt', 'ko'],
@@ -106,7 +107,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     id: 'F3',
     condition: 'acute SSRI, WT',
     title: `acute SSRI (fluoxetine ${DOSES.ssri.fluoxetine} nM), WT`,
-    shows: 'probe 5-HT rises, fold over baseline',
+    shows: 'probe 5-HT fold over baseline',
     source: `${BELMER}; docs/model.md §5`,
     conditions: ['wt', 'wt+ssri'],
     settled: ['wt', 'wt+ssri'],
@@ -118,7 +119,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     id: 'F4',
     condition: 'acute SSRI, KO',
     title: 'acute SSRI, KO',
-    shows: 'the probe 5-HT rise strongly reduced in KO',
+    shows: 'a probe 5-HT rise strongly reduced in KO',
     source: `Diaz et al. 2012 ("strongly reduced"), ${BELMER} ("no effect"); docs/model.md §5`,
     conditions: ['wt', 'ko', 'wt+ssri', 'ko+ssri'],
     settled: ['ko', 'ko+ssri', 'wt', 'wt+ssri'],
@@ -143,7 +144,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     condition: 'acute SSRI, firing',
     title: 'acute SSRI',
     shows: 'firing falls in both genotypes, more in KO; rate ratio to baseline',
-    source: `${BELMER}; the thresholds the code's (docs/model.md §5)`,
+    source: `${BELMER} in words; the thresholds make it measurable (docs/model.md §5)`,
     conditions: ['wt', 'ko', 'wt+ssri', 'ko+ssri'],
     read: (m) => ({ wt: m['wt+ssri'].rateHz / m.wt.rateHz, ko: m['ko+ssri'].rateHz / m.ko.rateHz }),
     checks: [
@@ -157,7 +158,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     condition: 'BW723C86',
     title: `BW723C86 ${DOSES.bw.bw723c86} nM`,
     shows: 'firing rises in WT, no effect in KO; rate ratio to baseline',
-    source: `${BELMER}; the thresholds the code's (docs/model.md §5)`,
+    source: `${BELMER} in words; the thresholds make it measurable (docs/model.md §5)`,
     conditions: ['wt', 'ko', 'wt+bw', 'ko+bw'],
     read: (m) => ({ wt: m['wt+bw'].rateHz / m.wt.rateHz, ko: m['ko+bw'].rateHz / m.ko.rateHz }),
     checks: [
@@ -170,8 +171,8 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     id: 'F7',
     condition: '8-OH-DPAT dose series',
     title: `8-OH-DPAT ${DOSES.dpat_nM[0]}–${lastDose} nM`,
-    shows: 'firing falls to near silence; BW723C86 shifts the curve right; WAY-100635 reverses',
-    source: `${BELMER}; the thresholds the code's (docs/model.md §5)`,
+    shows: 'firing silenced, BW723C86 shifts the curve right, WAY-100635 reverses',
+    source: `${BELMER} in words; the thresholds make it measurable (docs/model.md §5)`,
     conditions: ['wt', 'wt+bw', ...DOSES.dpat_nM.flatMap((d) => [dpat(d), bwDpat(d)]), wayId],
     read: readDpat,
     checks: [
