@@ -99,7 +99,7 @@ const grid = Object.entries(cal.SEARCH_GRID)
   .map(([k, vals]) => `${k} {${vals.join(', ')}}`)
   .join('; ');
 console.log(`\n2. search: ${n} candidates (${grid}), slow step ${stepH} h, the first ${searchCells} cells, ${secs()} s`);
-console.log(`   ${passing.length} pass C1, C2, C3 and the drug-free check (vehicle d1A < 0.05) on the reduced model`);
+console.log(`   ${passing.length} pass C1, C2, C3 and the drug-free check (vehicle d1A < ${cal.VEHICLE_MAX_D1A}) on the reduced model`);
 const fmtC = (c) => `tau ${c.tauD1A_h} h, d_max ${c.d1AMax}, A50 ${c.A50_1A}, sd ${c.A50Sd_1A}, n ${c.nD1A}, stages ${c.d1AStages}`;
 const fmtT = (s) => {
   const at = (d) => s.wt.find((r) => r.day === d);

@@ -1,21 +1,23 @@
 /**
  * docs/model.md stands alone and cannot drift from the code: its generated tables are exactly what
  * src/model/doc-tables.ts produces from the model's tables now (`npm run docs` rewrites them), every
- * section that a source comment cites exists, and it sends no reader outside the repository.
+ * section that a source comment cites exists, and it sends no reader outside the repository. The
+ * README's findings table is generated the same way.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { blockNames, fillGeneratedBlocks, generatedBlocks } from '../src/model/doc-tables.js';
+import { blockNames, fillGeneratedBlocks, generatedBlocks, readmeBlocks } from '../src/model/doc-tables.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../src/model/drugs.js';
 import { PARAM_KEYS } from '../src/model/params.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOC = readFileSync(join(ROOT, 'docs/model.md'), 'utf8');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-function block(name: string): string {
-  const m = DOC.match(new RegExp(`<!-- generated:${name} -->\\n([\\s\\S]*?)\\n<!-- /generated:${name} -->`));
+function block(name: string, doc = DOC): string {
+  const m = doc.match(new RegExp(`<!-- generated:${name} -->\\n([\\s\\S]*?)\\n<!-- /generated:${name} -->`));
   return m ? m[1] : '';
 }
 
@@ -54,6 +56,32 @@ describe('docs/model.md, generated tables', () => {
 
   test('the findings table lists F1 to F7', () => {
     expect(block('findings').match(/^\| F\d /gm)).toEqual(['| F1 ', '| F2 ', '| F3 ', '| F4 ', '| F5 ', '| F6 ', '| F7 ']);
+  });
+
+  test('the chronic findings table lists C1 to C3', () => {
+    expect(block('chronic-findings').match(/^\| C\d /gm)).toEqual(['| C1 ', '| C2 ', '| C3 ']);
+  });
+});
+
+describe('README.md, generated tables', () => {
+  const blocks = readmeBlocks();
+
+  test('holds the findings table once, and no block without a generator', () => {
+    const names = blockNames(README);
+    expect(names.filter((n) => n === 'findings-bands')).toEqual(['findings-bands']);
+    for (const n of names) expect(Object.keys(blocks), n).toContain(n);
+  });
+
+  test.each(blockNames(README))('block "%s" is what the generator writes from the code now (run `npm run docs`)', (name) => {
+    expect(block(name, README)).toBe(blocks[name]);
+  });
+
+  test('rewriting the generated blocks leaves the README unchanged', () => {
+    expect(fillGeneratedBlocks(README, blocks)).toBe(README);
+  });
+
+  test('the findings table lists F1 to F7', () => {
+    expect(block('findings-bands', README).match(/^\| F\d /gm)).toEqual(['| F1 ', '| F2 ', '| F3 ', '| F4 ', '| F5 ', '| F6 ', '| F7 ']);
   });
 });
 

@@ -6,7 +6,9 @@ import { describe, expect, test } from 'vitest';
 import { resolveEngine } from '../src/engines/create.js';
 import { nodeCpuProvider } from '../src/engines/node.js';
 import { runBelmer2018 } from '../src/experiment/belmer2018.js';
-import { DOSES, belmerConditions, evaluateFindings, ic50, type ConditionMeasure } from '../src/model/findings.js';
+import { CHRONIC_FINDINGS, evaluateChronicFindings } from '../src/model/findings-chronic.js';
+import { type Band, bandMargin, bandText, type Check, expectedText, inBand, type Readouts } from '../src/model/findings-spec.js';
+import { DOSES, F1_RATE_BAND, FINDINGS, belmerConditions, evaluateFindings, ic50, type ConditionMeasure } from '../src/model/findings.js';
 
 function measures(over: Record<string, Partial<ConditionMeasure>> = {}): Record<string, ConditionMeasure> {
   const base = (rateHz: number, probeNm: number): ConditionMeasure => ({ rateHz, probeNm, medianCvIsi: 0.3, settled: true, drift: 0 });
@@ -58,6 +60,86 @@ describe('evaluateFindings', () => {
     const ids = belmerConditions().map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(() => evaluateFindings(Object.fromEntries(ids.map((id) => [id, measures()[id]])))).not.toThrow();
+  });
+});
+
+describe('findings as data', () => {
+  const ALL = [...FINDINGS, ...CHRONIC_FINDINGS];
+  const checks = ALL.flatMap((f) => f.checks.map((c) => ({ id: f.id, c })));
+  const label = (x: { id: string; c: Check }) => `${x.id} ${String(x.c.of)}`;
+
+  test('every row prints the expected text written from the bands of its finding', () => {
+    const rows = [...evaluateFindings(measures()), ...evaluateChronicFindings([])];
+    expect(rows.map((r) => r.expected)).toEqual(ALL.map((f) => expectedText(f)));
+  });
+
+  test.each(checks.filter((x) => x.c.say !== null).map((x) => [label(x), x.c] as const))(
+    '%s: its stated text holds the band, and moving a numeric edge or opening a closed one changes the text',
+    (_name, c) => {
+      expect(c.say).toContain('{band}');
+      const moved: Band = { ...c.band };
+      for (const k of ['lo', 'hi', 'centre', 'tol'] as const) if (typeof moved[k] === 'number') moved[k] = (moved[k] as number) * 2 + 1;
+      if (moved.centre === undefined && typeof moved.lo !== 'number' && typeof moved.hi !== 'number') {
+        moved.loOpen = !moved.loOpen;
+        moved.hiOpen = !moved.hiOpen;
+      }
+      expect(bandText(moved)).not.toBe(bandText(c.band));
+    },
+  );
+
+  test.each(checks.map((x) => [label(x), x.c.band] as const))('%s: a readout just inside each edge passes, just outside fails', (_n, b) => {
+    // an edge that is another readout is set to 1 in the readouts
+    const r: Readouts = {};
+    const edge = (e: Band['lo']) => {
+      if (e === undefined || typeof e === 'number') return e;
+      r[e.readout] = 1;
+      return 1;
+    };
+    const eps = 1e-9;
+    if (b.centre !== undefined) {
+      // centre ± tol itself need not be a float the band holds: just inside and just outside
+      for (const s of [-1, 1]) {
+        expect(inBand(b.centre + s * b.tol! * (1 - eps), b)).toBe(true);
+        expect(inBand(b.centre + s * b.tol! * (1 + eps), b)).toBe(false);
+      }
+    }
+    const lo = edge(b.lo);
+    const hi = edge(b.hi);
+    if (lo !== undefined) {
+      expect(inBand(lo, b, r)).toBe(!b.loOpen);
+      expect(inBand(lo + eps, b, r)).toBe(true);
+      expect(inBand(lo - eps, b, r)).toBe(false);
+    }
+    if (hi !== undefined) {
+      expect(inBand(hi, b, r)).toBe(!b.hiOpen);
+      expect(inBand(hi - eps, b, r)).toBe(true);
+      expect(inBand(hi + eps, b, r)).toBe(false);
+    }
+    expect(inBand(NaN, b, r)).toBe(false);
+  });
+
+  test('F2 at its edges, through evaluateFindings: KO/WT 0.40 and 0.85 pass, just beyond fails', () => {
+    const f2 = (ko: number) => evaluateFindings(measures({ wt: { rateHz: 1 }, ko: { rateHz: ko } }))[1].pass;
+    expect([f2(0.4), f2(0.85), f2(0.4 - 1e-9), f2(0.85 + 1e-9)]).toEqual([true, true, false, false]);
+  });
+
+  test('the margin of a band is positive inside, zero at an edge, negative outside, in units of the band', () => {
+    expect(bandMargin(0.4, { lo: 0.25, hi: 0.55 })).toBeCloseTo(0.5, 12);
+    expect(bandMargin(0.25, { lo: 0.25, hi: 0.55 })).toBe(0);
+    expect(bandMargin(0.05, { hi: 0.1, hiOpen: true })).toBeCloseTo(0.5, 12);
+    expect(bandMargin(3, { lo: 2 })).toBeCloseTo(0.5, 12);
+    expect(bandMargin(1.1, { centre: 1, tol: 0.05 })).toBeCloseTo(-1, 12);
+  });
+
+  test('F1 checks the WT rate against the band the demo shades', () => {
+    const f1 = FINDINGS.find((f) => f.id === 'F1')!;
+    expect(f1.checks.find((c) => c.of === 'rate')?.band).toBe(F1_RATE_BAND);
+  });
+
+  test('every finding names its source and reads only conditions the experiment runs', () => {
+    const ids = new Set(belmerConditions().map((c) => c.id));
+    for (const f of ALL) expect(f.source, f.id).toMatch(/§[57]/);
+    for (const f of FINDINGS) for (const c of [...f.conditions, ...(f.settled ?? [])]) expect(ids.has(c), `${f.id} ${c}`).toBe(true);
   });
 });
 

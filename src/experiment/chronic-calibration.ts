@@ -13,6 +13,8 @@
  */
 import type { ResolvedEngine } from '../engines/create.js';
 import { advanceSlow, cellA50, copySlow, d1AStats, zeroSlowState } from '../model/chronic.js';
+import { CHRONIC_FINDINGS, type ChronicMeasures } from '../model/findings-chronic.js';
+import { checkMargins } from '../model/findings-spec.js';
 import { buildModel } from '../model/derive.js';
 import type { DrugDoses, Genotype } from '../model/drugs.js';
 import { defaultParams, type Params } from '../model/params.js';
@@ -159,25 +161,23 @@ export interface Scored {
 
 const C_DAYS = [0, 1, 2, 3, 7, 14, 21];
 
-/** Margins: positive inside every band, the smallest one normalised by its band's width. */
+/** Without treatment d1A must stay near 0: where the drug-free drive leads, the mean stays under this. */
+export const VEHICLE_MAX_D1A = 0.05;
+
+/** Margins: positive inside every band of C1-C3 and the vehicle check, the smallest normalised by its band. */
 export function scoreCandidate(tables: ActivationTable[], c: Candidate, seed: number, stepH: number): Scored {
   const p = { ...defaultParams(), ...c };
   const tab = (id: string) => tables.find((t) => t.id === id)!;
-  const wt = reducedTrajectory(tab('wt+fluoxetine'), p, seed, C_DAYS, stepH);
+  const ids = { wt: 'wt+fluoxetine', way: 'wt+fluoxetine+way' };
+  const wt = reducedTrajectory(tab(ids.wt), p, seed, C_DAYS, stepH);
   const ko = reducedTrajectory(tab('ko+fluoxetine'), p, seed, C_DAYS, stepH);
-  const way = reducedTrajectory(tab('wt+fluoxetine+way'), p, seed, [21], stepH);
+  const way = reducedTrajectory(tab(ids.way), p, seed, [21], stepH);
   const vehicle = steadyMean(tab('wt'), p, seed);
-  const at = (d: number) => wt.find((r) => r.day === d)!;
-  const band = (x: number, lo: number, hi: number) => Math.min(x - lo, hi - x) / (hi - lo);
-  const margins = [
-    band(at(3).fractionDesensitised, 0.25, 0.55),
-    band(at(21).fractionDesensitised, 0.55, 0.85),
-    (0.15 - at(2).meanD1A) / 0.15,
-    band(at(14).meanD1A, 0.25, 0.55),
-    (0.1 - way[0].meanD1A) / 0.1,
-    // without treatment d1A must stay near 0: where the drug-free drive leads, under 0.05
-    (0.05 - vehicle) / 0.05,
-  ];
+  const m: ChronicMeasures = {
+    ...ids,
+    rows: [...wt.map((r) => ({ ...r, condition: ids.wt })), ...way.map((r) => ({ ...r, condition: ids.way }))],
+  };
+  const margins = [...CHRONIC_FINDINGS.flatMap((f) => checkMargins(f, f.read(m))), (VEHICLE_MAX_D1A - vehicle) / VEHICLE_MAX_D1A];
   return { c, margin: Math.min(...margins), wt, way21: way[0].meanD1A, vehicle, ko };
 }
 

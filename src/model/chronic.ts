@@ -10,6 +10,7 @@
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import type { DrugDoses } from './drugs.js';
 import { ConfigError, checkNumber } from './errors.js';
+import { DESENSITISED } from './findings-chronic.js';
 import type { Params } from './params.js';
 
 /** The chronic protocol of a scenario: `drugs` held constant (steady infusion) for `days`. */
@@ -188,8 +189,9 @@ export function d1AStats(d: ArrayLike<number>, threshold = DESENSITISED): { mean
   return { mean: d.length ? sum / d.length : 0, fraction: d.length ? above / d.length : 0 };
 }
 
-/** A cell counts as desensitised at d1A >= 0.25 (C1; Le Poul 1995's reduced 8-OH-DPAT potency). */
-export const DESENSITISED = 0.25;
+// C1's threshold of a desensitised cell, and C1-C3 themselves, are data in findings-chronic.ts
+export { DESENSITISED };
+export { CHRONIC_FINDINGS, evaluateChronicFindings, type ChronicFinding } from './findings-chronic.js';
 
 /** One readout of a chronic condition (the `days` rows of `raphe experiment chronic-ssri --json`). */
 export interface ChronicReadout {
@@ -205,59 +207,5 @@ export interface ChronicReadout {
   dpatIc50Nm?: number;
 }
 
-export interface ChronicFinding {
-  id: string;
-  condition: string;
-  measured: string;
-  expected: string;
-  pass: boolean;
-}
-
 /** The chronic experiment's conditions (docs/model.md §7): ids, genotypes and chronic drugs. */
 export const CHRONIC_DOSES = { fluoxetine_nM: 10, way_nM: 10 } as const;
-
-const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-// three decimals: C3's bound is 0.1, and 0.095 must not print as 0.10
-const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
-
-/** C1-C3 of docs/model.md §7 from the readouts (a missing day fails its finding). */
-export function evaluateChronicFindings(rows: ChronicReadout[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
-  const at = (c: string, day: number) => rows.find((r) => r.condition === c && r.day === day);
-  const w3 = at(wt, 3);
-  const w21 = at(wt, 21);
-  const w2 = at(wt, 2);
-  const w14 = at(wt, 14);
-  const y21 = at(way, 21);
-  const out: ChronicFinding[] = [];
-  out.push({
-    id: 'C1',
-    condition: 'WT, fluoxetine 10 nM, 21 days',
-    measured:
-      w3 && w21
-        ? `cells with d1A >= 0.25: ${pct(w3.fractionDesensitised)} at day 3, ${pct(w21.fractionDesensitised)} at day 21`
-        : 'day 3 or 21 missing',
-    expected: '25-55% at day 3, 55-85% at day 21',
-    pass:
-      !!w3 &&
-      !!w21 &&
-      w3.fractionDesensitised >= 0.25 &&
-      w3.fractionDesensitised <= 0.55 &&
-      w21.fractionDesensitised >= 0.55 &&
-      w21.fractionDesensitised <= 0.85,
-  });
-  out.push({
-    id: 'C2',
-    condition: 'same',
-    measured: w2 && w14 ? `mean d1A ${f3(w2.meanD1A)} at day 2, ${f3(w14.meanD1A)} at day 14` : 'day 2 or 14 missing',
-    expected: '< 0.15 at day 2, 0.25-0.55 at day 14',
-    pass: !!w2 && !!w14 && w2.meanD1A < 0.15 && w14.meanD1A >= 0.25 && w14.meanD1A <= 0.55,
-  });
-  out.push({
-    id: 'C3',
-    condition: 'same + WAY-100635 10 nM',
-    measured: y21 ? `mean d1A ${f3(y21.meanD1A)} at day 21` : 'day 21 missing',
-    expected: '< 0.1',
-    pass: !!y21 && y21.meanD1A < 0.1,
-  });
-  return out;
-}

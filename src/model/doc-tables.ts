@@ -7,7 +7,10 @@
  */
 import { buildModel, deriveConstants } from './derive.js';
 import { DRUG_NAMES, DRUGS, GENOTYPE_NAMES, GENOTYPES, type DrugDoses, type DrugName, type DrugSpec } from './drugs.js';
-import { DURATIONS_S, QUICK_DURATIONS_S, belmerConditions, evaluateFindings, type ConditionMeasure } from './findings.js';
+import { CHRONIC_FINDINGS } from './findings-chronic.js';
+import { DURATIONS_S, QUICK_DURATIONS_S, belmerConditions } from './findings-conditions.js';
+import { FINDINGS } from './findings-data.js';
+import { expectedText, type FindingSpec } from './findings-spec.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamSpec } from './params.js';
 import { diffusionNumber } from './scenario.js';
 
@@ -123,12 +126,29 @@ export function conditionsTable(): string {
   return table(['condition', 'genotype', 'drugs (free concentration)', 'duration (s)', 'duration with --quick (s)'], rows);
 }
 
-/** Findings F1-F7: id, condition and the check, as evaluateFindings states them. */
+/** Findings F1-F7: id, condition, the check as evaluateFindings prints it, and the source. */
 export function findingsTable(): string {
-  const m: Record<string, ConditionMeasure> = {};
-  for (const c of belmerConditions()) m[c.id] = { rateHz: 1, medianCvIsi: 0, probeNm: 1, settled: true, drift: 0 };
-  const rows = evaluateFindings(m).map((f) => [f.id, f.condition, f.expected]);
-  return table(['id', 'condition', 'what must hold'], rows);
+  const rows = FINDINGS.map((f) => [f.id, f.condition, expectedText(f), localSections(f.source)]);
+  return table(['id', 'condition', 'what must hold', 'source'], rows);
+}
+
+/** What a finding must show, in words and then its bands (the README's and §7's "must show"). */
+function mustShow(f: FindingSpec<never>): string {
+  return `${f.shows}: ${expectedText(f)}`;
+}
+
+/** Findings C1-C3 of §7: id, condition, what must show, source. */
+export function chronicFindingsTable(): string {
+  const rows = CHRONIC_FINDINGS.map((f) => [f.id, f.title, mustShow(f), localSections(f.source)]);
+  return table(['id', 'condition', 'must show', 'source'], rows);
+}
+
+/** The README's table of F1-F7 (or C1-C3): id, condition, what must show. */
+export function bandsTable(specs: readonly FindingSpec<never>[] = FINDINGS): string {
+  return table(
+    ['id', 'condition', 'must show'],
+    specs.map((f) => [f.id, f.title, mustShow(f)]),
+  );
 }
 
 /** Calibrated values: every parameter marked as a choice, with its value and reason. */
@@ -188,9 +208,15 @@ export function generatedBlocks(): Record<string, string> {
     genotypes: genotypesTable(),
     conditions: conditionsTable(),
     findings: findingsTable(),
+    'chronic-findings': chronicFindingsTable(),
     calibration: calibrationTable(),
     derived: derivedTable(),
   };
+}
+
+/** The generated blocks of README.md, by marker name. */
+export function readmeBlocks(): Record<string, string> {
+  return { 'findings-bands': bandsTable(FINDINGS), 'chronic-bands': bandsTable(CHRONIC_FINDINGS) };
 }
 
 const BLOCK = /<!-- generated:([a-z-]+) -->\n[\s\S]*?<!-- \/generated:\1 -->/g;

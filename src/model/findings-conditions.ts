@@ -1,0 +1,71 @@
+/**
+ * The conditions of the Belmer 2018 experiment (docs/model.md §5): the drug doses, the phase lengths and
+ * one independent run per condition, and what the findings read from each once it has run.
+ */
+import type { DrugDoses, Genotype } from './drugs.js';
+
+export interface Condition {
+  id: string;
+  genotype: Genotype;
+  drugs: DrugDoses;
+  durationS: number;
+}
+
+/** Drug doses of the experiment (docs/model.md §6 reference calibration). */
+export const DOSES = {
+  ssri: { fluoxetine: 10 } as DrugDoses,
+  bw: { bw723c86: 100 } as DrugDoses,
+  way_nM: 10,
+  /** 8-OH-DPAT series, nM. */
+  dpat_nM: [0.1, 0.3, 1, 3, 10, 30],
+  /** The 8-OH-DPAT dose at which WAY-100635 reversal is tested, nM. */
+  dpatWayDose_nM: 3,
+} as const;
+
+export interface PhaseDurations {
+  baseline: number;
+  ssri: number;
+  bw: number;
+  dpat: number;
+}
+
+/** Settling times from §6: the SSRI conditions are slowest (Km_eff/Vmax ~ 10 s or more). */
+export const DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 24, bw: 12, dpat: 8 };
+/**
+ * `--quick`: shorter phases where nothing slow is measured (BW723C86 and 8-OH-DPAT read rates, which
+ * follow the receptors in about a second), the baseline kept long enough for its drift to be read
+ * above the noise of a smaller population.
+ */
+export const QUICK_DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 18, bw: 6, dpat: 4 };
+
+export function belmerConditions(scale = 1, durations: PhaseDurations = DURATIONS_S): Condition[] {
+  const d = (s: number) => Math.max(2, Math.round(s * scale));
+  const out: Condition[] = [
+    { id: 'wt', genotype: 'wt', drugs: {}, durationS: d(durations.baseline) },
+    { id: 'ko', genotype: 'htr2b-ko', drugs: {}, durationS: d(durations.baseline) },
+    { id: 'wt+ssri', genotype: 'wt', drugs: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'ko+ssri', genotype: 'htr2b-ko', drugs: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'wt+bw', genotype: 'wt', drugs: DOSES.bw, durationS: d(durations.bw) },
+    { id: 'ko+bw', genotype: 'htr2b-ko', drugs: DOSES.bw, durationS: d(durations.bw) },
+  ];
+  for (const dose of DOSES.dpat_nM) {
+    out.push({ id: `wt+dpat${dose}`, genotype: 'wt', drugs: { '8-oh-dpat': dose }, durationS: d(durations.dpat) });
+    out.push({ id: `wt+bw+dpat${dose}`, genotype: 'wt', drugs: { ...DOSES.bw, '8-oh-dpat': dose }, durationS: d(durations.dpat) });
+  }
+  out.push({
+    id: `wt+dpat${DOSES.dpatWayDose_nM}+way`,
+    genotype: 'wt',
+    drugs: { '8-oh-dpat': DOSES.dpatWayDose_nM, 'way-100635': DOSES.way_nM },
+    durationS: d(durations.dpat),
+  });
+  return out;
+}
+
+/** What the findings read from each condition. */
+export interface ConditionMeasure {
+  rateHz: number;
+  medianCvIsi: number;
+  probeNm: number;
+  settled: boolean;
+  drift: number;
+}
