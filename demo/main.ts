@@ -35,7 +35,6 @@ const views = {
     title: 'Population rate',
     unit: 'Hz',
     windowS: 30,
-    band: { lo: 0.5, hi: 3, label: 'F1 band' },
     minYMax: 4,
   }),
   rasters: LABELS.map((L, k) => new RasterView($(`raster-${L}`), TISSUE_COLORS[k], 5)),
@@ -223,6 +222,7 @@ async function main(): Promise<void> {
   );
   page.info = inf;
   handle.info = inf;
+  views.rate.setBand(inf.rateBand);
   $('engine').textContent = inf.engine === 'webgpu' ? 'WebGPU' : 'CPU';
   $('adapter').textContent = inf.adapter;
   showNotice(startNotice(inf));

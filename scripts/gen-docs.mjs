@@ -1,4 +1,4 @@
-// `npm run docs`: rewrites the generated tables of docs/model.md and README.md (the blocks between
+// `npm run docs`: rewrites the generated tables of docs/model.md, README.md and docs/chronic.md (the blocks between
 // `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`) from the model's own tables.
 // src/model/doc-tables.ts is bundled in memory and imported (import-ts.mjs).
 import { importTs } from './import-ts.mjs';
@@ -21,5 +21,6 @@ function rewrite(doc, blocks, all) {
 }
 
 rewrite('docs/model.md', gen.generatedBlocks(), true);
-// the README holds only some of its blocks (the findings tables)
+// the README and the chronic guide hold only some of its blocks (the findings tables)
 rewrite('README.md', gen.readmeBlocks(), false);
+rewrite('docs/chronic.md', gen.readmeBlocks(), false);

@@ -85,6 +85,16 @@ describe('README.md, generated tables', () => {
   });
 });
 
+describe('docs/chronic.md, generated tables', () => {
+  const CHRONIC = readFileSync(join(ROOT, 'docs/chronic.md'), 'utf8');
+
+  test('holds the chronic findings table, generated from the data (run `npm run docs`)', () => {
+    expect(blockNames(CHRONIC)).toEqual(['chronic-bands']);
+    expect(fillGeneratedBlocks(CHRONIC, readmeBlocks())).toBe(CHRONIC);
+    expect(block('chronic-bands', CHRONIC).match(/^\| C\d /gm)).toEqual(['| C1 ', '| C2 ', '| C3 ']);
+  });
+});
+
 describe('docs/model.md stands alone', () => {
   test('it does not send readers to ../shared', () => {
     expect(DOC).not.toContain('../shared');

@@ -12,6 +12,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openNodeSimulation, type NodeSimulation } from '../src/worker/node-client.js';
 import type { Frame, Layout, SimInfo } from '../src/worker/protocol.js';
+import { F1_RATE_BAND } from '../src/model/findings.js';
 
 const N = 500;
 const MIN_FRAME_MS = 40;
@@ -81,6 +82,7 @@ describe('simulation worker through comlink (Node worker_threads)', () => {
     ]);
     expect(info.maxTissues).toBe(2);
     expect(info.expression).toEqual({ min: 0, max: 4 });
+    expect(info.rateBand).toEqual({ ...F1_RATE_BAND, label: 'F1 band' }); // the demo shades finding F1's band, read from the findings' data
     expect(layout.neurons).toBe(N);
     expect(layout.voxelUm).toBe(40);
     expect(layout.pos).toBeInstanceOf(Float32Array);

@@ -43,13 +43,19 @@ export class TraceView {
 
   constructor(
     readonly canvas: HTMLCanvasElement,
-    private readonly o: TraceOptions,
+    private o: TraceOptions,
   ) {}
 
   set(series: Series[], marks: Mark[], tNow: number): void {
     this.series = series;
     this.marks = marks;
     this.tNow = tNow;
+    this.dirty = true;
+  }
+
+  /** The shaded reference band (it comes with the worker's info). */
+  setBand(band: TraceOptions['band']): void {
+    this.o.band = band;
     this.dirty = true;
   }
 

@@ -116,6 +116,8 @@ export interface SimInfo {
   maxTissues: number;
   /** The expression levels' range (params schema). */
   expression: { min: number; max: number };
+  /** The WT baseline rate band of finding F1, Hz (the findings' data): the rate plot shades it. */
+  rateBand: { lo: number; hi: number; label: string };
 }
 
 /** A tissue as built (its starting doses are its first phase mark in the frames). */

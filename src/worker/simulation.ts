@@ -17,6 +17,7 @@ import type { BatchEngine, RecordBatch } from '../engines/engine.js';
 import type { Model } from '../model/derive.js';
 import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
+import { F1_RATE_BAND } from '../model/findings.js';
 import { PARAM_SPECS } from '../model/params.js';
 import { buildEngine, type Estimate } from './build.js';
 import { Frames } from './frames.js';
@@ -112,6 +113,7 @@ export class Simulation implements SimApi {
       protocols: PROTOCOLS,
       maxTissues: MAX_TISSUES,
       expression: { min: PARAM_SPECS.htr2bExpression.min, max: PARAM_SPECS.htr2bExpression.max },
+      rateBand: { ...F1_RATE_BAND, label: 'F1 band' },
     };
   }
 
