@@ -6,12 +6,12 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { expectSameRun } from './compare.js';
 import { driveBoth, options, type Phase, tissue } from './drive.js';
-import { ensureWorkerBundle, subjects } from './subjects.js';
+import { ensureWorkerBundle, subjects, testOptions } from './subjects.js';
 
 beforeAll(ensureWorkerBundle);
 
 for (const subject of await subjects()) {
-  describe.skipIf(subject.skip)(`${subject.name} against the reference`, () => {
+  describe.skipIf(subject.skip)(`${subject.name} against the reference`, testOptions(subject), () => {
     async function agree(sim: ReturnType<typeof options>, phases: Phase[]) {
       const { got, want } = await driveBoth(subject, [sim], phases);
       expectSameRun(got, want, subject.agreement);

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { expectSameRun } from './compare.js';
 import { driveBoth, options, tissue } from './drive.js';
-import { ensureWorkerBundle, subjects } from './subjects.js';
+import { ensureWorkerBundle, subjects, testOptions } from './subjects.js';
 
 beforeAll(ensureWorkerBundle);
 
@@ -22,7 +22,7 @@ const PHASES = [
 ];
 
 for (const subject of await subjects()) {
-  describe.skipIf(subject.skip)(`${subject.name}: a batch of 3 simulations`, () => {
+  describe.skipIf(subject.skip)(`${subject.name}: a batch of 3 simulations`, testOptions(subject), () => {
     test('each sim is what a run of it alone gives, with its own mass balance', async () => {
       const { got, want } = await driveBoth(subject, SIMS(), PHASES);
       expect(got.adapter).toMatch(subject.adapter);

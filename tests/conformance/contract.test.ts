@@ -9,7 +9,7 @@ import { deriveConstants } from '../../src/model/derive.js';
 import { bitDiff } from '../helpers/gpu.js';
 import { expectSameRun } from './compare.js';
 import { drive, options, tissue } from './drive.js';
-import { ensureWorkerBundle, reference, subjects } from './subjects.js';
+import { ensureWorkerBundle, reference, subjects, testOptions } from './subjects.js';
 
 beforeAll(ensureWorkerBundle);
 
@@ -17,7 +17,7 @@ const model = tissue(300, 4);
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 for (const subject of await subjects()) {
-  describe.skipIf(subject.skip)(`${subject.name}: the engine contract`, () => {
+  describe.skipIf(subject.skip)(`${subject.name}: the engine contract`, testOptions(subject), () => {
     test('snapshot(sim) is a copy of the state at the current step', async () => {
       const b = await subject.batch([options(model), options(model, { c0_nM: 50 })]);
       try {

@@ -10,7 +10,7 @@ import { buildModel } from '../../src/model/derive.js';
 import type { DrugDoses } from '../../src/model/drugs.js';
 import { defaultParams } from '../../src/model/params.js';
 import { options } from './drive.js';
-import { ensureWorkerBundle, type Subject, subjects } from './subjects.js';
+import { ensureWorkerBundle, type Subject, subjects, testOptions } from './subjects.js';
 
 beforeAll(ensureWorkerBundle);
 
@@ -57,7 +57,7 @@ function checkBalance(subject: Subject, batches: RecordBatch[]) {
 }
 
 for (const subject of await subjects()) {
-  describe.skipIf(subject.skip)(`${subject.name}: 5-HT mass balance`, () => {
+  describe.skipIf(subject.skip)(`${subject.name}: 5-HT mass balance`, testOptions(subject), () => {
     test('WT baseline, 2000 grid steps: released = spikes x dC_spike, from 30 nM everywhere', async () => {
       const batches = await run(subject, {}, [{ steps: 2000 }]);
       const r = checkBalance(subject, batches);

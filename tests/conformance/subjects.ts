@@ -40,17 +40,26 @@ export interface Subject {
   agreement: Agreement;
   /** What its info.adapter says. */
   adapter: RegExp;
+  /** Per-test time limit, ms, where the default is too short (software Vulkan compiles its kernels slowly). */
+  timeout?: number;
   /** Why the subject cannot run here (no WebGPU adapter), or null. */
   skip: string | null;
 }
 
 const CPU_EXACT: Agreement = { samples: 'bits', mass: 0, gridTotals: 'bits' };
+/** cpu-mt: its threads' mass sums combined in a fixed order, float64 rounding apart. */
+export const CPU_MT_AGREEMENT: Agreement = { samples: 'bits', mass: 1e-12, gridTotals: 'bits' };
+/** WebGPU: float32 Kahan sums where the CPU sums in float64. */
+export const GPU_AGREEMENT: Agreement = { samples: 1e-5, mass: 1e-5, gridTotals: 1e-5 };
 
 /** Builds the bundled worker entry the threaded engines load, when missing. */
 export function ensureWorkerBundle(): void {
   if (!existsSync(fileURLToPath(defaultCpuWorkerUrl())))
     execFileSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
 }
+
+/** vitest options of a subject's tests: its own time limit where it has one, else the configured one. */
+export const testOptions = (s: Subject) => (s.timeout ? { timeout: s.timeout } : {});
 
 /** The reference every subject is compared with: CpuEngine runs of each sim alone. */
 export const reference = (o: EngineOptions) => new CpuEngine(o);
@@ -68,7 +77,7 @@ export async function subjects(): Promise<Subject[]> {
     {
       name: 'cpu-mt',
       batch: async (sims) => sequentialBatch(await Promise.all(sims.map((o) => ParallelCpuEngine.create({ ...o, chunk: 64 }, 2)))),
-      agreement: { samples: 'bits', mass: 1e-12, gridTotals: 'bits' },
+      agreement: CPU_MT_AGREEMENT,
       adapter: /WebAssembly, 2 worker threads/,
       skip: null,
     },
@@ -82,8 +91,9 @@ export async function subjects(): Promise<Subject[]> {
     {
       name: 'webgpu',
       batch: async (sims) => (sims.length === 1 ? singleAsBatch(await WebGpuEngine.create(sims[0], gpu!)) : WebGpuBatch.create(sims, gpu!)),
-      agreement: { samples: 1e-5, mass: 1e-5, gridTotals: 1e-5 },
+      agreement: GPU_AGREEMENT,
       adapter: /WebGPU/,
+      timeout: 600_000,
       skip: gpu ? null : 'no WebGPU adapter (set RAPHE_GPU_REQUIRED=1 to fail instead)',
     },
   ];
