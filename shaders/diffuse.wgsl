@@ -1,4 +1,4 @@
-// Diffusion of one grid step (twin of diffuse in src/engines/cpu/grid.ts): explicit 7-point stencil
+// Diffusion of one grid step (twin of diffuse in src/engines/reference/grid.ts): explicit 7-point stencil
 // over the region's voxels, zero flux at its surface, neighbours in the order -x, +x, -y, +y, -z, +z.
 // One thread per (sim, region voxel): the dispatch's z coordinate is the sim, whose grid starts at
 // sim * nBox. nbrMask holds one byte per box voxel, four to a u32.
@@ -24,6 +24,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let nx = ks[sim].nx;
   let nxy = nx * ks[sim].ny;
   let cv = cIn[v];
+  // ---- diffusion: explicit 7-point stencil, neighbours -x, +x, -y, +y, -z, +z, zero flux at the surface ----
   var s = 0.0;
   if ((bits & 1u) != 0u) { s = s + (cIn[v - 1u] - cv); }
   if ((bits & 2u) != 0u) { s = s + (cIn[v + 1u] - cv); }

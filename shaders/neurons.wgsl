@@ -1,4 +1,4 @@
-// One grid step of every cell of every sim of the batch (twin of src/engines/cpu/neurons.ts): receptor
+// One grid step of every cell of every sim of the batch (twin of src/engines/reference/neurons.ts): receptor
 // activations from the frozen local 5-HT, exact receptor filters, Philox background events, `subSteps`
 // LIF sub-steps with the cell's state in registers. A spike increments its voxel's u32 count (exact,
 // order-free). The dispatch's z coordinate is the sim s; its local cell li has the global id
@@ -81,7 +81,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let S = k.subSteps;
     let vx = cellIn[n + li];
     let gv = sim * d.nBox + vx;
-    // ---- receptors ----
+    // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step ----
     let cl = conc[gv];
     let x1 = cl * k.invK1A;
     let a1 = divRN(x1 + k.num1A, k.den1A + x1);

@@ -1,5 +1,5 @@
 // Release and uptake of one grid step over the region's voxels (twin of releaseUptake in
-// src/engines/cpu/grid.ts), in place on c, and the mass accounting: each thread adds the released,
+// src/engines/reference/grid.ts), in place on c, and the mass accounting: each thread adds the released,
 // uptaken and cleared amounts of its voxels to its own Kahan-compensated f32 accumulators, which the
 // host reduces in float64 once per batch (independent of the grid total). Thread 0 advances the step.
 // The dispatch's z coordinate is the sim (grid and vmaxDt at sim * nBox, accumulators of its
@@ -52,16 +52,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let v = base + inside[m];
     let nsp = counts[v];
     var c1 = conc[v];
+    // ---- release: c += spikes x dC_spike ----
     if (nsp != 0u) {
       let add = f32(nsp) * dCspike;
       c1 = c1 + add;
       rel = rel + add;
       counts[v] = 0u;
     }
+    // ---- uptake and clearance: Michaelis-Menten SERT uptake and first-order clearance, never below zero ----
     let u = divRN(vmaxDt[v] * c1, KmEff + c1);
     let kc = kClearDt * c1;
     let rem = u + kc;
     if (rem > c1) {
+      // cannot remove more than is there: split what is there in proportion
       if (rem > 0.0) {
         upt = upt + c1 * u / rem;
         clr = clr + c1 * kc / rem;

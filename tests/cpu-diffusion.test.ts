@@ -1,9 +1,10 @@
 /**
- * The explicit 7-point diffusion of src/engines/cpu/grid.ts against the analytic point-source spread:
+ * The explicit 7-point diffusion of src/engines/reference/grid.ts against the analytic point-source spread:
  * variance 2 D* t per axis, D* = D / lambda², mass conserved; zero flux at the region's surface.
  */
 import { describe, expect, it } from 'vitest';
-import { diffuse, sumOver } from '../src/engines/cpu/grid.js';
+import { sumOver } from '../src/engines/cpu/grid.js';
+import { diffuse } from '../src/engines/reference/grid.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
 import { NBR, boxIndex, buildGeometry, cubeGeometry, type Geometry } from '../src/model/geometry.js';
 import { defaultParams } from '../src/model/params.js';

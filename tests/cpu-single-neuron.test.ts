@@ -6,7 +6,7 @@
  * started at equilibrium). Firing rates over 10 s must agree within 2%.
  */
 import { describe, expect, it } from 'vitest';
-import { stepNeurons, type NeuronState } from '../src/engines/cpu/neurons.js';
+import { stepNeurons, type NeuronState } from '../src/engines/reference/neurons.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
 import { defaultParams, type Params } from '../src/model/params.js';
 

@@ -1,6 +1,6 @@
 /**
  * Receptor occupancy and SERT inhibition (src/model/drugs.ts) against hand values; one grid step of
- * release + SERT uptake (src/engines/cpu/grid.ts) on a hand-built one-voxel geometry; the decay factors and
+ * release + SERT uptake (src/engines/reference/grid.ts) on a hand-built one-voxel geometry; the decay factors and
  * other constants of deriveConstants against their formulas in float32.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { buildModel, deriveConstants, type Constants } from '../src/model/derive
 import { DRUGS, GENOTYPES, occupancy, receptorTerms, sertInhibitionFactor } from '../src/model/drugs.js';
 import { NBR, type Geometry } from '../src/model/geometry.js';
 import { defaultParams } from '../src/model/params.js';
-import { releaseUptake, type MassAccumulator } from '../src/engines/cpu/grid.js';
+import { releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel, deriveConstants, type Constants } from '../src/model/derive.js';
 import { defaultParams } from '../src/model/params.js';
-import { stepNeurons, type NeuronState } from '../src/engines/cpu/neurons.js';
+import { stepNeurons, type NeuronState } from '../src/engines/reference/neurons.js';
 import { HostStream, STREAM, mulhi32, philox4x32, seedKey } from '../src/rng/philox.js';
 import { BG_GAP_MAX, BG_NULL, afterGap, drawGap, firstBackgroundEvent } from '../src/model/background.js';
 

@@ -1,15 +1,15 @@
 /**
- * The WebAssembly kernels (src/engines/cpu/wasm/) against the JavaScript references
- * (src/engines/cpu/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
+ * The WebAssembly kernels (src/engines/cpu/wasm/) against the plain specification
+ * (src/engines/reference/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
  * voxel and the float64 mass sums after every grid step of a full engine loop, with spikes, refractory
  * periods, multi-event background steps, desensitised cells and an SSRI, over cell and voxel ranges
- * that end mid SIMD block. (The WGSL kernels are checked against the CPU engine in webgpu-engine.test.ts.)
+ * that end mid SIMD block. (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
  * And the committed binaries are what scripts/build-wasm.mjs makes of the sources.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diffuse, releaseUptake, type MassAccumulator } from '../src/engines/cpu/grid.js';
-import { stepNeurons } from '../src/engines/cpu/neurons.js';
+import { diffuse, releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
+import { stepNeurons } from '../src/engines/reference/neurons.js';
 import { wasmLayoutSource } from '../src/engines/cpu/wasm-header.js';
 import { modelMemory, WasmKernels } from '../src/engines/cpu/wasm-kernels.js';
 import { initialState } from '../src/engines/initial-state.js';
@@ -49,7 +49,7 @@ describe('the WebAssembly kernels', () => {
     [64, 300, [32], true, [120, 100, 80]],
     [203, 300, [100], false, [400, 300, 260]],
   ] as [number, number, number[], boolean, [number, number, number]][]) {
-    it(`give the JavaScript references' bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}, region ${region.join(' x ')} µm`, () => {
+    it(`give the plain specification's bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}, region ${region.join(' x ')} µm`, () => {
       const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared, region);
       const g = m.geometry;
       const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };

@@ -19,7 +19,7 @@ import {
 import { initialState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
-import type { NeuronState } from './neurons.js';
+import type { NeuronState } from '../../model/layout.js';
 import { modelMemory, WasmKernels } from './wasm-kernels.js';
 
 export class CpuEngine implements Engine {

@@ -1,6 +1,6 @@
 // AssemblyScript, compiled with neurons.ts into one module by scripts/build-wasm.mjs. The CPU engines'
 // grid kernels for one grid step (docs/model.md §4), twins of shaders/release_uptake.wgsl and
-// shaders/diffuse.wgsl and of the JavaScript reference src/engines/cpu/grid.ts, the same float32
+// shaders/diffuse.wgsl and of the plain specification src/engines/reference/grid.ts, the same float32
 // operations in the same order (mass sums in float64, in voxel order, as the reference keeps them).
 // The voxels are the region's, inside[m] for m in [m0, m1): a thread's own range.
 import { K_dCspike, K_KmEff, K_kClearDt, K_lambdaDiff, K_nx, K_ny } from './layout';
@@ -55,12 +55,14 @@ export function releaseUptake(pK: usize, pInside: usize, m0: u32, m1: u32, pVmax
     const n = load<u32>(pCounts + (v << 2));
     const vm = load<f32>(pVmax + (v << 2));
     let c1 = load<f32>(pv);
+    // ---- release: c += spikes x dC_spike ----
     if (n != 0) {
       const add = <f32>n * dC;
       c1 = c1 + add;
       rel += <f64>add;
       store<u32>(pCounts + (v << 2), 0);
     }
+    // ---- uptake and clearance: Michaelis-Menten SERT uptake and first-order clearance, never below zero ----
     // no SERT in this voxel: u = 0 * c1 / (Km + c1) = 0 exactly, skip the division
     const u: f32 = vm == 0 ? 0 : (vm * c1) / (Km + c1);
     const kc = kcl * c1;
@@ -96,6 +98,7 @@ export function diffuse(pK: usize, pInside: usize, m0: u32, m1: u32, pMask: usiz
   let m = m0;
   while (m < m1) {
     const v = <usize>load<u32>(pInside + (<usize>m << 2));
+    // ---- diffusion: explicit 7-point stencil, neighbours -x, +x, -y, +y, -z, +z, zero flux at the surface ----
     // inside[] ascends without repeats: inside[m + 3] = v + 3 means voxels v..v+3 are inside[m..m+3]
     if (m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3 && load<u32>(pMask + v) == ALL4) {
       const pv = pC + (v << 2);

@@ -1,6 +1,6 @@
 // AssemblyScript, compiled to WebAssembly by scripts/build-wasm.mjs (neurons.wasm, neurons-shared.wasm).
 // The CPU engines' neuron kernel: one grid step of cells [i0, i1). Twin of shaders/neurons.wgsl and of
-// the JavaScript reference src/engines/cpu/neurons.ts, section for section with the same names and the
+// the plain specification src/engines/reference/neurons.ts, section for section with the same names and the
 // same float32 operations in the same order (WebAssembly's f32 arithmetic is IEEE single precision, no
 // fused multiply-add), so the three agree bit for bit. Receptors and background drive run cell by cell;
 // the sub-steps run four cells at a time in 128-bit SIMD lanes, each branch of the scalar code a lane mask.
