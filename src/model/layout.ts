@@ -9,7 +9,7 @@
  * into `K_<name>` and `ST_<NAME>`; the CPU engines allocate, copy and decode from the same lists.
  * Adding a state variable: one entry in STATE_FIELDS, then its update in the three neuron kernels
  * (shaders/neurons.wgsl, src/engines/cpu/wasm/neurons.ts and its JavaScript reference
- * src/engines/cpu/neurons.ts; then npm run build:wasm). Nothing else is written by hand.
+ * src/engines/reference/neurons.ts; then npm run build:wasm). Nothing else is written by hand.
  */
 import type { Params } from './params.js';
 
