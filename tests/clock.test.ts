@@ -237,3 +237,31 @@ describe('one rule of what runs when', () => {
     expect(out.map((b) => b.steps)).toEqual([100, 30, 100, 100, 100, 20]);
   });
 });
+
+describe('a schedule changed mid-run (the demo)', () => {
+  test('new events replace those to come, and past ones are dropped', async () => {
+    const e = scripted(1, flat);
+    const clock = new Clock(e.batch, { dtS: DT, chunkSteps: 1000, schedule: [{ step: 800, doses: { fluoxetine: 1 } }] });
+    await clock.advance(300);
+    clock.setSchedule([
+      { step: 100, doses: { fluoxetine: 5 } },
+      { step: 400, doses: { bw723c86: 100 } },
+    ]);
+    await clock.advance(700);
+    expect(e.log).toEqual(['advance 300', 'advance 100', 'doses 0 {"bw723c86":100} @400', 'advance 600']);
+  });
+
+  test('a caller may apply the events itself, choosing the targets when they come', async () => {
+    const e = scripted(3, flat);
+    const applied: string[] = [];
+    const clock = new Clock(e.batch, {
+      dtS: DT,
+      chunkSteps: 1000,
+      schedule: [{ step: 50, doses: { fluoxetine: 1 }, name: 'ssri' }],
+      apply: (ev) => applied.push(`${ev.name} @${clock.step}`),
+    });
+    await clock.advance(100);
+    expect(applied).toEqual(['ssri @50']);
+    expect(e.log).toEqual(['advance 50', 'advance 50']);
+  });
+});

@@ -29,6 +29,11 @@ export interface ClockOptions {
   onChunk?: (out: RecordBatch[], steps: number) => void;
   /** Called as each dose event is applied. */
   onDoses?: (ev: DoseEvent) => void;
+  /**
+   * Applies a dose event in place of the default (setDoses on its sim, or on every sim when it names
+   * none): for a caller that picks the targets when the event comes (the demo's linked tissues).
+   */
+  apply?: (ev: DoseEvent) => void;
 }
 
 /** An advance of at least `minSteps` and at most `maxSteps` grid steps (minSteps wins when larger). */
@@ -102,7 +107,7 @@ export function recordsSettled(
 
 /** The state both clocks share: the step reached and the schedule. */
 abstract class ClockBase {
-  protected readonly schedule: Schedule;
+  protected schedule: Schedule;
   protected now = 0;
 
   constructor(protected readonly o: ClockOptions) {
@@ -120,10 +125,16 @@ abstract class ClockBase {
     return this.schedule.nextStep() - this.now;
   }
 
+  /** Replaces the events still to come (a protocol chosen or cleared mid-run); those before the current step are dropped. */
+  setSchedule(events: readonly DoseEvent[]): void {
+    this.schedule = new Schedule(events.filter((ev) => ev.step >= this.now));
+  }
+
   /** Applies the dose events due at the current step. */
   protected applyDue(): void {
     for (const ev of this.schedule.due(this.now)) {
-      this.setDoses(ev);
+      if (this.o.apply) this.o.apply(ev);
+      else this.setDoses(ev);
       this.o.onDoses?.(ev);
     }
   }

@@ -48,7 +48,7 @@ export interface ExperimentOptions {
 /**
  * A condition starts at its estimated steady state, so most settle long before their fixed length:
  * each runs at least this fraction of it, then ends as soon as it (and every other condition of its
- * batch) is settled across the last quarter (record/analysis.ts isSettled).
+ * batch) is settled across the last quarter (model/settling.ts).
  */
 export const SETTLE_MIN_FRACTION = 0.5;
 

@@ -19,6 +19,9 @@ export const PROBE_FLOOR_NM = 0.1;
 /** The part of a window the drift is read over: its last quarter. */
 export const SETTLE_WINDOW_FRACTION = 0.25;
 
+/** Fewest samples a drift is read from (a line through fewer says nothing about the noise). */
+export const MIN_DRIFT_SAMPLES = 3;
+
 /** Mean of y over the samples with t in (fromS, toS]; NaN when there are none. */
 export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
   let s = 0;
@@ -32,7 +35,7 @@ export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: n
   return n ? s / n : NaN;
 }
 
-/** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean; NaN under 3 samples. */
+/** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean; NaN under MIN_DRIFT_SAMPLES. */
 export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
   let n = 0,
     sx = 0,
@@ -48,7 +51,7 @@ export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, t
       sxy += t[i] * y[i];
     }
   }
-  if (n < 3) return NaN;
+  if (n < MIN_DRIFT_SAMPLES) return NaN;
   const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   const mean = sy / n;
   return mean === 0 ? 0 : (slope * (toS - fromS)) / Math.abs(mean);
