@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Clock, nextChunk, SyncClock } from '../src/clock/clock.js';
-import { phaseEvents, phaseSteps, Schedule, startDoses } from '../src/clock/schedule.js';
+import { phaseEvents, phaseSteps, Schedule, startDoses, timedEvents } from '../src/clock/schedule.js';
 import { emptySamples, type BatchEngine, type RecordBatch } from '../src/engines/engine.js';
 import type { DrugDoses } from '../src/model/drugs.js';
 
@@ -121,6 +121,17 @@ describe('dose events', () => {
       { step: 1200, sim: 3, doses: { fluoxetine: 10 }, name: 'ssri' },
     ]);
     expect(startDoses(phaseEvents(phases.slice().reverse(), [2000, 1200]))).toEqual({ fluoxetine: 10 });
+  });
+
+  test("a protocol's phases given by start times become events at the nearest grid step", () => {
+    const phases = [
+      { name: 'baseline', startS: 0, doses: {} },
+      { name: 'ssri', startS: 1.2344, doses: { fluoxetine: 10 } },
+    ];
+    expect(timedEvents(phases, DT)).toEqual([
+      { step: 0, doses: {}, name: 'baseline' },
+      { step: 1234, doses: { fluoxetine: 10 }, name: 'ssri' },
+    ]);
   });
 
   test('a schedule refuses an event off the grid', () => {

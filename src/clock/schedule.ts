@@ -1,8 +1,9 @@
 /**
  * A dose schedule: the drug doses each simulation takes, as events at grid steps. It is the one shape of
- * a protocol between a scenario and the engine: a scenario's phases, a chronic protocol's held doses and
- * the demo's protocol all become events here (the conversions below), and the clock (clock.ts) applies
- * each event at its step, before the chunk that starts there.
+ * a protocol between its sources and the engine: a scenario's phases (durations) and the demo's
+ * protocol phases (start times) become events here (the conversions below), and the clock (clock.ts)
+ * applies each event at its step, before the chunk that starts there. Doses held for a whole run (a
+ * finding's condition, a chronic treatment) are the engine's starting doses: no event.
  */
 import type { DrugDoses } from '../model/drugs.js';
 import type { Phase } from '../model/scenario.js';
@@ -33,6 +34,14 @@ export function phaseEvents(phases: readonly Phase[], steps: readonly number[], 
     at += steps[i];
     return ev;
   });
+}
+
+/**
+ * Phases given by their start times (the demo's protocols: a phase from startS on, s from the start)
+ * as dose events, at the grid step nearest each start.
+ */
+export function timedEvents(phases: readonly { name?: string; startS: number; doses: DrugDoses }[], dtS: number): DoseEvent[] {
+  return phases.map((ph) => ({ step: Math.round(ph.startS / dtS), doses: ph.doses, ...(ph.name === undefined ? {} : { name: ph.name }) }));
 }
 
 /** The doses a schedule gives simulation `sim` at step 0 (what its engine starts with); none: {}. */

@@ -13,6 +13,10 @@ import { MIN_DRIFT_SAMPLES, SETTLE_WINDOW_FRACTION } from './settling.js';
 
 export { diffusionNumber } from './derive.js';
 
+/**
+ * One phase of a protocol: `drugs` (the doses, free nM by drug; the file's key) held for durationS. The
+ * clock runs a protocol as dose events at the phases' starts (clock/schedule.ts phaseEvents).
+ */
 export interface Phase {
   name: string;
   durationS: number;
