@@ -2,7 +2,7 @@
  * The main experiment: every condition that findings F1-F7 need (model/findings.ts), each an
  * independent run started from its own estimated steady state, then the findings table. The
  * conditions share the tissue (N, seed, geometry) and differ only in genotype and doses, so they run
- * through the one phase loop (run-scenario.ts: runScenarios) as batches of equal phase lengths: on
+ * through runScenarios (run-scenario.ts, on the one clock: src/clock/) as batches of equal phase lengths: on
  * WebGPU in the same dispatches, on the CPU engine one condition per worker thread.
  */
 import type { ResolvedEngine } from '../engines/create.js';
