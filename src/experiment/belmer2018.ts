@@ -2,7 +2,7 @@
  * The main experiment: every condition that findings F1-F7 need (model/findings.ts), each an
  * independent run started from its own estimated steady state, then the findings table. The
  * conditions share the tissue (N, seed, geometry) and differ only in genotype and doses, so they run
- * through the one phase loop (run-scenario.ts: runScenarios) as batches of equal phase lengths: on
+ * through runScenarios (run-scenario.ts, on the one clock: src/clock/) as batches of equal phase lengths: on
  * WebGPU in the same dispatches, on the CPU engine one condition per worker thread.
  */
 import type { ResolvedEngine } from '../engines/create.js';
@@ -48,7 +48,7 @@ export interface ExperimentOptions {
 /**
  * A condition starts at its estimated steady state, so most settle long before their fixed length:
  * each runs at least this fraction of it, then ends as soon as it (and every other condition of its
- * batch) is settled across the last quarter (record/analysis.ts isSettled).
+ * batch) is settled across the last quarter (model/settling.ts).
  */
 export const SETTLE_MIN_FRACTION = 0.5;
 

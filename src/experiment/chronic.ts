@@ -16,6 +16,7 @@
  * `runBruteForce` is the check of the scheme (tests): the full model with d1A updated every `updateS`
  * of fast time from the activation of that interval, no separation of timescales assumed.
  */
+import { Clock, recordsSettled } from '../clock/clock.js';
 import type { ResolvedEngine } from '../engines/create.js';
 import type { BatchEngine, EngineOptions, RecordBatch } from '../engines/engine.js';
 import {
@@ -31,11 +32,10 @@ import {
 import { buildModel, type Model } from '../model/derive.js';
 import type { DrugDoses } from '../model/drugs.js';
 import type { Scenario } from '../model/scenario.js';
-import { isSettled, meanOver, relativeDrift } from '../record/analysis.js';
 
 /** The first settle of each stage (from an estimated steady state) runs at least this long, s ... */
 export const FIRST_SETTLE_S = 4;
-/** ... and at most this long, until the probe drifts under the settling rule's 2% across its last quarter. */
+/** ... and at most this long, until the probe is settled (model/settling.ts) across its last quarter. */
 export const FIRST_SETTLE_MAX_S = 60;
 
 /** The trajectory at one slow step (t hours after the drug's start). */
@@ -117,25 +117,12 @@ export function balanceScale(m: Model, KmEff: number, kClearDt: number, grid: Fl
   return (lo + hi) / 2;
 }
 
-const concatF = (rs: RecordBatch[], key: 'probe' | 'step') => Float64Array.from(rs.flatMap((r) => Array.from(r.samples[key])));
-
-/** Whether every sim's probe drifts under 2% (or 0.1 nM) across the last quarter of what it ran. */
-function settledAll(recs: RecordBatch[][], dt: number): boolean {
-  return recs.every((rs) => settledOne(rs, dt));
-}
-
-function settledOne(rs: RecordBatch[], dt: number): boolean {
-  const t = concatF(rs, 'step').map((s) => s * dt);
-  if (t.length < 4) return false;
-  const p = concatF(rs, 'probe');
-  const from = t[0] + 0.75 * (t[t.length - 1] - t[0]);
-  const to = t[t.length - 1];
-  return isSettled(relativeDrift(t, p, from, to), meanOver(t, p, from, to), 0.02);
-}
+const concatProbe = (rs: RecordBatch[]) => Float64Array.from(rs.flatMap((r) => Array.from(r.samples.probe)));
 
 /**
- * One fast phase of every sim of `batch`: `settleSteps` (extended up to `maxSettleSteps` until settled),
- * then `windowSteps` with a1Sum reset, read per cell.
+ * One fast phase of every sim of `batch`: `settleSteps`, extended up to `maxSettleSteps` until every
+ * sim is settled across the last quarter of what it ran (model/settling.ts), then `windowSteps` with
+ * a1Sum reset, read per cell.
  */
 export async function fastPhase(
   batch: BatchEngine,
@@ -147,25 +134,10 @@ export async function fastPhase(
 ): Promise<FastOut[]> {
   const K = batch.nSims;
   const dt = models[0].dtGrid_s;
-  let ran = 0;
-  const settleRecs: RecordBatch[][] = Array.from({ length: K }, () => []);
-  for (;;) {
-    if (ran >= settleSteps && (ran >= maxSettleSteps || settledAll(settleRecs, dt))) break;
-    const n = Math.min(chunk, (ran < settleSteps ? settleSteps : maxSettleSteps) - ran);
-    const out = await batch.advance(n);
-    out.forEach((r, s) => {
-      settleRecs[s].push(r);
-    });
-    ran += n;
-  }
+  const clock = new Clock(batch, { dtS: dt, chunkSteps: chunk });
+  await clock.advanceUntilSettled({ minSteps: settleSteps, maxSteps: maxSettleSteps });
   for (let s = 0; s < K; s++) batch.setCellState(s, 'a1Sum', new Float32Array(models[s].nCells));
-  const recs: RecordBatch[][] = Array.from({ length: K }, () => []);
-  for (let t = 0; t < windowSteps; t += chunk) {
-    const out = await batch.advance(Math.min(chunk, windowSteps - t));
-    out.forEach((r, s) => {
-      recs[s].push(r);
-    });
-  }
+  const recs = (await clock.advance(windowSteps)).records;
   const res: FastOut[] = [];
   for (let s = 0; s < K; s++) {
     const snap = await batch.snapshot(s);
@@ -173,12 +145,12 @@ export async function fastPhase(
     const abar = new Float64Array(n);
     for (let i = 0; i < n; i++) abar[i] = snap.a1Sum[i] / windowSteps;
     const spikes = recs[s].reduce((a, r) => a + r.spikeCount, 0);
-    const probe = concatF(recs[s], 'probe');
+    const probe = concatProbe(recs[s]);
     res.push({
       abar,
       rateHz: spikes / n / (windowSteps * dt),
       probe5htNm: probe.reduce((a, x) => a + x, 0) / Math.max(1, probe.length),
-      settled: settledOne(recs[s], dt),
+      settled: recordsSettled(recs[s], dt, {}, windowSteps),
       grid: snap.grid,
       releaseNmps: (spikes * models[s].dCspike_nM) / models[s].geometry.inside.length / (windowSteps * dt),
     });
@@ -390,9 +362,10 @@ export async function runBruteForce(
     const slow = zeroSlowState(model.nCells);
     const zero = new Float32Array(model.nCells);
     const total = Math.round(o.durationS / dt);
+    const clock = new Clock(batch, { dtS: dt, chunkSteps: upd });
     for (let t = 0; t < total; t += upd) {
       batch.setCellState(0, 'a1Sum', zero);
-      await batch.advance(upd);
+      await clock.advance(upd);
       const snap = await batch.snapshot(0);
       const abar = Float64Array.from(snap.a1Sum, (x) => x / upd);
       advanceSlow(sc.params, slow, abar, A50, (upd * dt) / 3600);

@@ -1,11 +1,14 @@
 /**
- * The one phase loop: runs scenarios on an engine (raphe run, the experiment, sweeps). Scenarios that
+ * Runs scenarios on an engine (raphe run, the experiment, sweeps). Scenarios that
  * share a tissue (neurons, seed, parameters), recording settings and phase lengths advance together as
  * one batch (BatchEngine: WebGPU in the same dispatches, the CPU engine one simulation per thread), as
  * many per batch as the engine allows; each is started from its estimated steady state (estimated for
  * all scenarios up front, in parallel where the engine's CPU side has threads), advanced phase by phase
- * in chunks drained in batches, and assembled into its RunResult.
+ * by the clock (src/clock/: its phases are dose events, the last one may end once settled), and
+ * assembled into its RunResult.
  */
+import { Clock } from '../clock/clock.js';
+import { phaseEvents, phaseSteps } from '../clock/schedule.js';
 import type { EstimateRequest, ResolvedEngine, SteadyStateEstimate } from '../engines/create.js';
 import {
   DeviceLimitError,
@@ -18,7 +21,8 @@ import {
 import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import { PARAM_KEYS, PARAM_SPECS } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
-import { isiStats, isSettled, meanOver, relativeDrift } from '../record/analysis.js';
+import { lastQuarterDrift, meanOver, SETTLE_TOLERANCE, settledOver } from '../model/settling.js';
+import { isiStats } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
 
 export interface RunOptions {
@@ -28,14 +32,14 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Called before the runs, as each steady-state start is estimated: done and total. */
   onEstimate?: (done: number, total: number) => void;
-  /** Settling criterion on the probe: |drift| across the last quarter below this. */
+  /** Settling criterion on the probe: |drift| across the last quarter below this (default SETTLE_TOLERANCE). */
   driftTolerance?: number;
   /** Most scenarios in one batch (default: as many as the engine allows). */
   maxBatch?: number;
   /**
    * End the last phase early once settled (the card's settling rule): after at least `minFraction(sc)`
    * of its durationS (the largest over the batch; 1 = never early), as soon as every run of the batch
-   * is settled across the last quarter of the phase so far (isSettled, checked after each chunk);
+   * is settled across the last quarter of the phase so far (model/settling.ts, asked after each chunk);
    * durationS is then the phase's longest length.
    */
   settle?: { minFraction(sc: Scenario): number };
@@ -98,8 +102,7 @@ export async function prepareScenarios(
       sampleSteps: sc.recording.sampleSteps,
       ...(sc.d1A ? { d1A: sc.d1A } : {}),
     };
-    const phaseSteps = sc.phases.map((ph) => Math.round(ph.durationS / model.dtGrid_s));
-    return { sc, model, est, opts, phaseSteps, estSeconds: j >= 0 ? estSeconds : 0 };
+    return { sc, model, est, opts, phaseSteps: phaseSteps(sc.phases, model.dtGrid_s), estSeconds: j >= 0 ? estSeconds : 0 };
   });
 }
 
@@ -160,18 +163,7 @@ export async function runScenario(sc: Scenario, engine: ResolvedEngine, o: RunOp
   return (await runScenarios([sc], engine, o))[0];
 }
 
-/** Whether every run's probe drifts under `tol` across the last quarter of [fromS, toS]. */
-function allSettled(records: RecordBatch[][], fromS: number, toS: number, dt: number, tol: number): boolean {
-  return records.every((rs) => {
-    const step = rs.flatMap((b) => Array.from(b.samples.step));
-    const tS = Float64Array.from(step, (s) => s * dt);
-    const probe = Float64Array.from(rs.flatMap((b) => Array.from(b.samples.probe)));
-    const from = fromS + 0.75 * (toS - fromS);
-    return isSettled(relativeDrift(tS, probe, from, toS), meanOver(tS, probe, from, toS), tol);
-  });
-}
-
-/** The phase loop of one batch: scenarios of equal phase lengths on one BatchEngine. */
+/** The phase loop of one batch: scenarios of equal phase lengths on one BatchEngine, driven by the clock. */
 async function runBatch(
   members: PreparedScenario[],
   engine: ResolvedEngine,
@@ -182,39 +174,45 @@ async function runBatch(
   const first = members[0];
   const dt = first.model.dtGrid_s;
   const chunk = Math.max(1, o.chunkSteps ?? 1000);
+  const tolerance = o.driftTolerance ?? SETTLE_TOLERANCE;
   const records = members.map(() => [] as RecordBatch[]);
   const phases = members.map(() => [] as PhaseRecord[]);
   let error: string | undefined;
   // a batch that cannot be made (over the device's limits, no worker entry) is the caller's error:
   // nothing has run, so there is nothing to keep
   const batch: BatchEngine = await engine.createBatch(members.map((p) => p.opts));
+  const clock = new Clock(batch, {
+    dtS: dt,
+    chunkSteps: chunk,
+    schedule: members.flatMap((p, s) => phaseEvents(p.sc.phases, first.phaseSteps, s)),
+    onChunk: (out, n) => {
+      out.forEach((r, s) => {
+        records[s].push(r);
+      });
+      advanced(n);
+    },
+  });
   try {
     let tS = 0;
     for (let pi = 0; pi < first.phaseSteps.length; pi++) {
       const steps = first.phaseSteps[pi];
       members.forEach((p, s) => {
         const ph = p.sc.phases[pi];
-        if (pi > 0) batch.setDoses(s, ph.drugs);
         phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, drugs: ph.drugs });
       });
       const last = pi === first.phaseSteps.length - 1;
       const minFraction = o.settle ? Math.max(...members.map((p) => o.settle!.minFraction(p.sc))) : 1;
-      const minSteps = last && minFraction < 1 ? Math.round(minFraction * steps) : Infinity;
-      const phaseStart = tS;
-      let ran = 0;
-      for (let t = 0; t < steps; t += chunk) {
-        const n = Math.min(chunk, steps - t);
-        const out = await batch.advance(n);
-        out.forEach((r, s) => {
-          records[s].push(r);
-        });
-        advanced(n);
-        ran += n;
-        if (ran >= minSteps && ran < steps && allSettled(records, phaseStart, phaseStart + ran * dt, dt, o.driftTolerance ?? 0.02)) {
+      let ran = steps;
+      if (last && minFraction < 1) {
+        // the rule is asked after whole chunks of the phase: minSteps rounded up to a chunk's end
+        const minSteps = Math.min(steps, Math.ceil(Math.round(minFraction * steps) / chunk) * chunk);
+        ran = (await clock.advanceUntilSettled({ minSteps, maxSteps: steps, fromS: tS, tolerance })).steps;
+        if (ran < steps) {
           advanced(steps - ran); // the progress bar counts the steps not needed as done
-          for (const ph of phases) ph[pi].endS = phaseStart + ran * dt;
-          break;
+          for (const ph of phases) ph[pi].endS = tS + ran * dt;
         }
+      } else {
+        await clock.advance(steps);
       }
       tS += ran * dt;
     }
@@ -226,7 +224,7 @@ async function runBatch(
   const wall = (performance.now() - wall0) / 1000;
   const info: EngineInfo = batch.info;
   return members.map((p, s) =>
-    assembleResult(p.sc, p.model, { info }, p.est, records[s], phases[s], p.estSeconds + wall, error, o.driftTolerance ?? 0.02),
+    assembleResult(p.sc, p.model, { info }, p.est, records[s], phases[s], p.estSeconds + wall, error, tolerance),
   );
 }
 
@@ -318,22 +316,20 @@ export function assembleResult(
   const relError = mb.released > 0 ? Math.abs(gridEnd - gridStart - (mb.released - mb.uptaken - mb.cleared)) / mb.released : 0;
   const endS = batches.reduce((a, b) => a + b.steps, 0) * dt;
   const half = endS / 2;
-  const quarter = endS * 0.75;
   const isi = spikes ? isiStats(model.nCells, spikes.cells, spikes.steps, Math.round(half / dt) * S, Math.round(endS / dt) * S) : null;
-  const drift = relativeDrift(tS, probeNm, quarter, endS);
+  const drift = lastQuarterDrift(tS, probeNm, 0, endS);
   return {
     name: sc.name,
     engine: engine.info,
     phases: phases.map((ph) => {
       const end = Math.min(ph.endS, endS);
       const mid = (ph.startS + end) / 2;
-      const d = relativeDrift(tS, probeNm, ph.startS + 0.75 * (end - ph.startS), end);
       return {
         ...ph,
         meanRateHz: meanOver(tS, rateHz, mid, end),
         probe5htNm: meanOver(tS, probeNm, mid, end),
-        probeDriftLastQuarter: d,
-        settled: isSettled(d, meanOver(tS, probeNm, ph.startS + 0.75 * (end - ph.startS), end), driftTol),
+        probeDriftLastQuarter: lastQuarterDrift(tS, probeNm, ph.startS, end),
+        settled: settledOver(tS, probeNm, ph.startS, end, driftTol),
       };
     }),
     spikes,
@@ -359,7 +355,7 @@ export function assembleResult(
       fractionRegular: isi ? isi.fractionRegular : NaN,
       probe5htNm: meanOver(tS, probeNm, half, endS),
       probeDriftLastQuarter: drift,
-      settled: isSettled(drift, meanOver(tS, probeNm, quarter, endS), driftTol),
+      settled: settledOver(tS, probeNm, 0, endS, driftTol),
       massBalanceRelError: relError,
       c0Nm: est.c0_nM,
       rate0Hz: est.rate_Hz,

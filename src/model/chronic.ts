@@ -13,7 +13,10 @@ import { ConfigError, checkNumber } from './errors.js';
 import { DESENSITISED } from './findings-chronic.js';
 import type { Params } from './params.js';
 
-/** The chronic protocol of a scenario: `drugs` held constant (steady infusion) for `days`. */
+/**
+ * The chronic protocol of a scenario: `drugs` (the doses, as in a Phase) held constant (steady
+ * infusion) for `days`; the driver starts its engines at these doses, so they need no dose event.
+ */
 export interface ChronicProtocol {
   drugs: DrugDoses;
   days: number;

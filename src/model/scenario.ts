@@ -9,9 +9,14 @@ import { DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, t
 import { ConfigError, checkNumber } from './errors.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type ParamSpec, type Params } from './params.js';
 import { checkMemory } from './resources.js';
+import { MIN_DRIFT_SAMPLES, SETTLE_WINDOW_FRACTION } from './settling.js';
 
 export { diffusionNumber } from './derive.js';
 
+/**
+ * One phase of a protocol: `drugs` (the doses, free nM by drug; the file's key) held for durationS. The
+ * clock runs a protocol as dose events at the phases' starts (clock/schedule.ts phaseEvents).
+ */
 export interface Phase {
   name: string;
   durationS: number;
@@ -62,8 +67,8 @@ const PHASE_KEYS = ['name', 'durationS', 'drugs'] as const;
 const RECORDING_KEYS = ['spikes', 'sampleSteps'] as const;
 /** Longest scenario or phase name, characters. */
 export const MAX_NAME_CHARS = 200;
-/** A phase must hold this many trace samples: its last quarter then holds 3, enough for its drift. */
-export const MIN_SAMPLES_PER_PHASE = 12;
+/** A phase must hold this many trace samples: its last quarter then holds enough for its drift (12). */
+export const MIN_SAMPLES_PER_PHASE = MIN_DRIFT_SAMPLES / SETTLE_WINDOW_FRACTION;
 
 // Names are looked up in own-property tables only (never `in` or a plain object index).
 const DRUG_BY_NAME = new Map<string, DrugName>(DRUG_NAMES.map((n) => [n, n]));

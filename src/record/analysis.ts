@@ -1,51 +1,8 @@
-/** Statistics read from recorded spikes and traces. */
-
-export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] > fromS && t[i] <= toS + 1e-12) {
-      s += y[i];
-      n++;
-    }
-  }
-  return n ? s / n : NaN;
-}
-
-/** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean. */
 /**
- * Probe changes below this are read as no change (nM): the detection limit of microdialysis is about
- * 0.1-0.5 nM, and a probe near zero (firing silenced by a 5-HT1A agonist) has a relative drift that says
- * nothing, so a run counts as settled when its relative drift is under the tolerance or its absolute
- * change across the window is under this.
+ * Statistics read from recorded spikes and traces. The probe's mean and drift and the settling rule
+ * read from them live in model/settling.ts; meanOver is re-exported for readers of traces.
  */
-export const PROBE_FLOOR_NM = 0.1;
-
-/** The settling rule: |relative drift| < tol, or the absolute change |drift x mean| under PROBE_FLOOR_NM. */
-export function isSettled(drift: number, mean: number, tol: number): boolean {
-  return Number.isFinite(drift) && (Math.abs(drift) < tol || Math.abs(drift * mean) < PROBE_FLOOR_NM);
-}
-
-export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
-  let n = 0,
-    sx = 0,
-    sy = 0,
-    sxx = 0,
-    sxy = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] > fromS && t[i] <= toS + 1e-12) {
-      n++;
-      sx += t[i];
-      sy += y[i];
-      sxx += t[i] * t[i];
-      sxy += t[i] * y[i];
-    }
-  }
-  if (n < 3) return NaN;
-  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  const mean = sy / n;
-  return mean === 0 ? 0 : (slope * (toS - fromS)) / Math.abs(mean);
-}
+export { meanOver } from '../model/settling.js';
 
 export interface IsiStats {
   medianCv: number;

@@ -13,7 +13,7 @@ export interface PhaseRecord {
   /** Read from the phase's own traces (set once the run is assembled): means over its last half. */
   meanRateHz?: number;
   probe5htNm?: number;
-  /** Relative probe drift across the phase's last quarter; settled when under the tolerance. */
+  /** Relative probe drift across the phase's last quarter; settled under the settling rule (model/settling.ts). */
   probeDriftLastQuarter?: number;
   settled?: boolean;
 }

@@ -7,6 +7,7 @@
  * keep r(c) smooth so the bisection is well behaved. That well-mixed estimate then starts a closed-loop
  * run of a small patch of the same tissue (patchModel), whose settled mean 5-HT and rate are returned.
  */
+import { SyncClock } from '../../clock/clock.js';
 import type { DrugDoses } from '../../model/drugs.js';
 import { cellSertVmax_nMps, deriveConstants, sertFactor, effectiveDiffusion_um2ps, type Model } from '../../model/derive.js';
 import { cubeGeometry } from '../../model/geometry.js';
@@ -125,8 +126,11 @@ function refineOnPatch(m: Model, doses: DrugDoses, wm: SteadyStateEstimate, o: E
   const seconds = o.patchSeconds ?? Math.min(90, cap, Math.max(6, 5 * Math.max(tauDiff, tauUptake)));
   const steps = Math.round(seconds / m.dtGrid_s);
   const eng = new CpuEngine({ model: patch, doses, c0_nM: wm.c0_nM, rate0_Hz: wm.rate_Hz, recordSpikes: false, sampleSteps: 100 });
-  eng.advanceSync(Math.round(steps * 0.6));
-  const b = eng.advanceSync(steps - Math.round(steps * 0.6));
+  // two engine calls: the first 60% settle, the last 40% are averaged
+  const clock = new SyncClock(eng, { dtS: m.dtGrid_s, chunkSteps: Math.max(1, steps) });
+  const warm = Math.round(steps * 0.6);
+  clock.advance(warm);
+  const [b] = clock.advance(steps - warm);
   const meanC = b.samples.meanC.reduce((a, x) => a + x, 0) / Math.max(1, b.samples.meanC.length);
   return { c0_nM: meanC, rate_Hz: b.spikeCount / patch.nCells / (b.steps * m.dtGrid_s) };
 }

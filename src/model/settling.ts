@@ -1,0 +1,88 @@
+/**
+ * The settling rule, defined once: a run (or a phase, or a fast phase of the chronic driver) is settled
+ * when its virtual probe's relative drift across the last quarter of a window is under 2%, or its
+ * absolute change there is under the probe's detection floor. The clock (src/clock/) stops on it, the
+ * run summary and each phase report it, and the Brian2 export writes these values into its data.
+ */
+
+/** Largest relative probe drift across the window's last quarter that counts as settled. */
+export const SETTLE_TOLERANCE = 0.02;
+
+/**
+ * Probe changes below this are read as no change (nM): the detection limit of microdialysis is about
+ * 0.1-0.5 nM, and a probe near zero (firing silenced by a 5-HT1A agonist) has a relative drift that says
+ * nothing, so a run counts as settled when its relative drift is under the tolerance or its absolute
+ * change across the window is under this.
+ */
+export const PROBE_FLOOR_NM = 0.1;
+
+/** The part of a window the drift is read over: its last quarter. */
+export const SETTLE_WINDOW_FRACTION = 0.25;
+
+/** Fewest samples a drift is read from (a line through fewer says nothing about the noise). */
+export const MIN_DRIFT_SAMPLES = 3;
+
+/** Mean of y over the samples with t in (fromS, toS]; NaN when there are none. */
+export function meanOver(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] > fromS && t[i] <= toS + 1e-12) {
+      s += y[i];
+      n++;
+    }
+  }
+  return n ? s / n : NaN;
+}
+
+/** Relative drift of y over (fromS, toS]: least-squares slope x window length / mean; NaN under MIN_DRIFT_SAMPLES. */
+export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, toS: number): number {
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] > fromS && t[i] <= toS + 1e-12) {
+      n++;
+      sx += t[i];
+      sy += y[i];
+      sxx += t[i] * t[i];
+      sxy += t[i] * y[i];
+    }
+  }
+  if (n < MIN_DRIFT_SAMPLES) return NaN;
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const mean = sy / n;
+  return mean === 0 ? 0 : (slope * (toS - fromS)) / Math.abs(mean);
+}
+
+/** The settling rule on a drift and the mean it was read at: |drift| < tol, or |drift x mean| < PROBE_FLOOR_NM. */
+export function isSettled(drift: number, mean: number, tol = SETTLE_TOLERANCE): boolean {
+  return Number.isFinite(drift) && (Math.abs(drift) < tol || Math.abs(drift * mean) < PROBE_FLOOR_NM);
+}
+
+/** Start of the last quarter of the window (fromS, toS], s. */
+export function settleWindowStart(fromS: number, toS: number): number {
+  return fromS + (1 - SETTLE_WINDOW_FRACTION) * (toS - fromS);
+}
+
+/** The probe's relative drift across the last quarter of (fromS, toS]. */
+export function lastQuarterDrift(t: Float64Array, probe: Float64Array, fromS: number, toS: number): number {
+  return relativeDrift(t, probe, settleWindowStart(fromS, toS), toS);
+}
+
+/** Whether the probe is settled across the last quarter of the window (fromS, toS]. */
+export function settledOver(t: Float64Array, probe: Float64Array, fromS: number, toS: number, tol = SETTLE_TOLERANCE): boolean {
+  const from = settleWindowStart(fromS, toS);
+  return isSettled(relativeDrift(t, probe, from, toS), meanOver(t, probe, from, toS), tol);
+}
+
+/**
+ * Whether the probe is settled across the last quarter of its own samples' span (first to last
+ * sample); fewer than 4 samples are never settled.
+ */
+export function samplesSettled(t: Float64Array, probe: Float64Array, tol = SETTLE_TOLERANCE): boolean {
+  if (t.length < 4) return false;
+  return settledOver(t, probe, t[0], t[t.length - 1], tol);
+}
