@@ -162,14 +162,22 @@ describe('--force keeps the earlier results until the new sweep is written', () 
     for (const f of fs.readdirSync(at('full'))) expect(read('earlier', f)).toBe(read('full', f));
   }, 60_000);
 
-  test('interrupted (SIGINT 1.5 s in): the earlier folder unchanged, no staging left', async () => {
+  test('interrupted (SIGINT once it runs): the earlier folder unchanged, no staging left', async () => {
     fs.cpSync(at('full'), at('earlier-int'), { recursive: true });
     const ch = spawn(process.execPath, [BIN, 'sweep', file, '--engine', 'cpu', '--threads', '1', '--out', 'earlier-int', '--force'], {
       cwd: tmp,
       stdio: 'ignore',
     });
-    setTimeout(() => ch.kill('SIGINT'), 1500);
-    const code = await new Promise((r) => ch.on('close', r));
+    // once the new sweep runs (its journal begun beside the target, or in it), then 0.3 s later
+    const begun = () =>
+      !fs.existsSync(at('earlier-int', 'table.csv')) ||
+      fs.readdirSync(tmp).some((n) => n.startsWith('.earlier-int.raphe-staging-') && fs.existsSync(at(n, 'points.jsonl')));
+    const closed = new Promise((r) => ch.on('close', r));
+    const t0 = Date.now();
+    while (!begun() && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    ch.kill('SIGINT');
+    const code = await closed;
     expect(code).toBe(130);
     for (const f of fs.readdirSync(at('full'))) expect(read('earlier-int', f)).toBe(read('full', f));
     expect(fs.readdirSync(tmp).filter((n) => n.includes('earlier-int') && n !== 'earlier-int')).toEqual([]);
