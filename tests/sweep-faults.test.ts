@@ -154,6 +154,33 @@ describe('refusals create nothing', () => {
   }, 30_000);
 });
 
+describe('signals while a large grid is built', () => {
+  test('SIGTERM while 100,000 points are being built: handled at once, exit 143', async () => {
+    const grid = at('grid-term.json');
+    fs.writeFileSync(
+      grid,
+      JSON.stringify({
+        ...SHARD_SWEEP,
+        axes: [
+          { axis: 'seed', values: { from: 1, to: 10000, count: 10000 } },
+          { axis: 'htr2bExpression', values: { from: 0, to: 1, count: 10 } },
+        ],
+      }),
+    );
+    const ch = spawn(process.execPath, [BIN, 'sweep', grid, '--max-points', '100000', '--engine', 'cpu'], { cwd: tmp, stdio: 'ignore' });
+    const closed = new Promise((r) => ch.on('close', r));
+    // building 100,000 points takes tens of seconds; 3 s in, it is under way
+    await new Promise((r) => setTimeout(r, 3000));
+    const t0 = performance.now();
+    ch.kill('SIGTERM');
+    const late = setTimeout(() => ch.kill('SIGKILL'), 20_000);
+    const code = await closed;
+    clearTimeout(late);
+    expect(code).toBe(143);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  }, 40_000);
+});
+
 describe('--force keeps the earlier results until the new sweep is written', () => {
   test('refused (no adapter): the earlier folder unchanged', async () => {
     fs.cpSync(at('full'), at('earlier'), { recursive: true });

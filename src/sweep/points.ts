@@ -76,19 +76,14 @@ export function checkAxisValues(spec: SweepSpec, where = 'sweep'): void {
   });
 }
 
-/**
- * The points of the sweep, with their validated scenarios and reference points: every point, or only
- * those `keep` takes (a shard builds its own points only).
- */
-export function sweepPoints(spec: SweepSpec, where = 'sweep', keep: (id: number) => boolean = () => true): SweepPoint[] {
-  checkAxisValues(spec, where);
+/** The points `keep` takes, one by one, in id order (see sweepPoints). */
+function* pointsOf(spec: SweepSpec, where: string, keep: (id: number) => boolean): Generator<SweepPoint> {
   const sizes = spec.groups.map((g) => spec.axes[g[0]].values.length);
   const count = pointCount(spec);
   // the fold axis is never zipped: its group is itself; a point's reference has the reference value there
   const fa = spec.readout === 'steady' && spec.foldAxis !== undefined ? spec.axes[spec.foldAxis] : undefined;
   const faGroup = fa ? spec.groups.findIndex((g) => g.length === 1 && g[0] === spec.foldAxis) : -1;
   const faRef = fa && fa.reference !== undefined ? fa.values.indexOf(fa.reference) : -1;
-  const points: SweepPoint[] = [];
   for (let id = 0; id < count; id++) {
     if (!keep(id)) continue;
     const t = tupleOf(id, sizes);
@@ -107,7 +102,30 @@ export function sweepPoints(spec: SweepSpec, where = 'sweep', keep: (id: number)
         t.map((x, g) => (g === faGroup ? faRef : x)),
         sizes,
       );
-    points.push(point);
+    yield point;
   }
-  return points;
+}
+
+const all = () => true;
+
+/**
+ * The points of the sweep, with their validated scenarios and reference points: every point, or only
+ * those `keep` takes (a shard builds its own points only).
+ */
+export function sweepPoints(spec: SweepSpec, where = 'sweep', keep: (id: number) => boolean = all): SweepPoint[] {
+  checkAxisValues(spec, where);
+  return [...pointsOf(spec, where, keep)];
+}
+
+/** Points built between two turns of the event loop in sweepPointsAsync (well under 0.1 s of work). */
+const POINTS_PER_TURN = 200;
+
+/** sweepPoints, letting the event loop turn as a large grid is built, so a signal is handled at once. */
+export async function sweepPointsAsync(spec: SweepSpec, where = 'sweep', keep: (id: number) => boolean = all): Promise<SweepPoint[]> {
+  checkAxisValues(spec, where);
+  const out: SweepPoint[] = [];
+  for (const p of pointsOf(spec, where, keep)) {
+    if (out.push(p) % POINTS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import { checkSweepFolder, finishSweepFolder, openSweepFolder, type FolderMode, 
 import { identityLine, type SweepIdentity } from './identity.js';
 import { appendMeasure } from './journal.js';
 import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks } from './output.js';
-import { sweepPoints, type SweepPoint } from './points.js';
+import { sweepPointsAsync, type SweepPoint } from './points.js';
 import { assembleSweep, runSweepPoints, type PointMeasure, type SweepResult } from './run.js';
 import { shardOf, type Shard } from './shard.js';
 import type { SweepSpec } from './spec.js';
@@ -80,7 +80,7 @@ export async function runSweep(
 ): Promise<SweepRun> {
   const { spec, where } = plan;
   const shard = o.shard;
-  const points = sweepPoints(spec, where, shard ? (id) => shardOf(id, shard.count) === shard.index : undefined);
+  const points = await sweepPointsAsync(spec, where, shard ? (id) => shardOf(id, shard.count) === shard.index : undefined);
   const identity = identityLine({ ...plan.identity, ...(shard ? { shard } : {}) });
   const mode: FolderMode = o.resume ? 'resume' : o.force ? 'force' : 'new';
   const checked =
