@@ -2,15 +2,22 @@
  * A batched WebGPU sweep (all points of one tissue in the same dispatches, different constants) equals
  * the same points run one at a time, bit for bit on software Vulkan (spikes and every trace sample), and
  * the CPU engine's run of them (the same spikes).
- * Skips without a WebGPU adapter, fails under RAPHE_GPU_REQUIRED.
+ * `raphe sweep --engine auto` chooses as every other job: the CPU engine on software Vulkan, WebGPU on a
+ * hardware adapter. Skips without a WebGPU adapter, fails under RAPHE_GPU_REQUIRED.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { resolveEngine } from '../src/engines/create.js';
+import { isSoftwareAdapter, resolveEngine } from '../src/engines/create.js';
 import { runScenarios } from '../src/experiment/run-scenario.js';
 import type { RunResult } from '../src/record/run-result.js';
 import { sweepPoints } from '../src/sweep/points.js';
 import { parseSweep } from '../src/sweep/spec.js';
+import { ROOT, runRaphe } from './helpers/cli.js';
 import { gpuOrSkip, gpuRequired } from './helpers/gpu.js';
+import { SHARD_SWEEP } from './helpers/sweeps.js';
 
 const ctx = await gpuOrSkip();
 const d = ctx ? describe : describe.skip;
@@ -59,5 +66,23 @@ d('batched WebGPU sweep', () => {
     });
     // the points differ (the constants reached each sim)
     expect(batched[0].traces.probeNm[20]).not.toBe(batched[4].traces.probeNm[20]);
+  }, 120_000);
+});
+
+d('raphe sweep --engine auto', () => {
+  test('software Vulkan: the CPU engine, as for every other job; a hardware adapter: WebGPU', async () => {
+    const b = spawnSync(process.execPath, ['esbuild.config.mjs', '--node-only'], { cwd: ROOT, encoding: 'utf8' });
+    expect(b.status, b.stderr).toBe(0);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-sweep-auto-'));
+    try {
+      const file = path.join(tmp, 'tiny.json');
+      fs.writeFileSync(file, JSON.stringify({ ...SHARD_SWEEP, axes: [{ axis: 'fluoxetine', values: [10] }] }));
+      const r = await runRaphe(tmp, ['sweep', file, '--engine', 'auto', '--threads', '2']);
+      expect(r.code, r.stderr).toBe(0);
+      const kind = isSoftwareAdapter(ctx!.adapterName) ? 'cpu' : 'webgpu';
+      expect(r.stdout).toMatch(new RegExp(`^sweep {7}tiny: 2 points \\(2 run now\\), ${kind} `));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }, 120_000);
 });

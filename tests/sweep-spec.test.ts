@@ -1,8 +1,8 @@
 /** Sweep files: validation (each bad field named, with its index), cartesian and zipped points, references. */
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../src/model/errors.js';
-import { sweepPoints } from '../src/sweep/points.js';
-import { parseSweep } from '../src/sweep/spec.js';
+import { pointCount, sweepPoints } from '../src/sweep/points.js';
+import { HARD_MAX_POINTS, parseSweep } from '../src/sweep/spec.js';
 
 const base = { neurons: 200, seed: 1, duration: 0.2, c0_nM: 20 };
 
@@ -126,6 +126,11 @@ describe('sweep spec validation', () => {
       /^sweep\.base\.protocol: the protocol readout needs/,
     ],
     [
+      'a log range that rounds to equal values',
+      { base, axes: [{ axis: 'fluoxetine', values: { from: 1, to: 1.00000000001, count: 5, scale: 'log' } }] },
+      /^sweep\.axes\[0\]\.values\.count: the range 1 to 1\.00000000001 holds only 2 distinct values at 12 significant digits/,
+    ],
+    [
       'unknown readout',
       { base, axes: [{ axis: 'seed', values: [1] }], readout: 'peak' },
       /^sweep\.readout: must be "steady" or "protocol"/,
@@ -137,6 +142,17 @@ describe('sweep spec validation', () => {
     const v = { base, axes: [{ axis: 'seed', values: { from: 1, to: 12, count: 12 } }] };
     expect(err(v, { maxPoints: 10 })).toMatch(/12 points; at most 10/);
     expect(parseSweep(v, 'sweep', { maxPoints: 12 }).axes[0].values).toHaveLength(12);
+  });
+
+  test('no cap raises the hard ceiling: a grid of 10^8 points is refused by its count, none built', () => {
+    const big = {
+      base,
+      axes: [
+        { axis: 'seed', values: { from: 1, to: 10000, count: 10000 } },
+        { axis: 'htr2bExpression', values: { from: 0, to: 1, count: 10000 } },
+      ],
+    };
+    expect(err(big, { maxPoints: 1e9 })).toBe(`sweep.axes: the grid holds 100000000 points; at most ${HARD_MAX_POINTS}`);
   });
 });
 
@@ -208,6 +224,24 @@ describe('sweep points', () => {
     const pts = sweepPoints(spec);
     expect(pts[1].scenario.phases[0].drugs).toEqual({});
     expect(pts[1].scenario.phases[1].drugs).toEqual({ bw723c86: 1, fluoxetine: 1 });
+  });
+
+  test("a shard's points built alone equal those of the whole grid, reference points included", () => {
+    const spec = parseSweep({
+      base,
+      axes: [
+        { axis: 'genotype', values: ['wt', 'htr2b-ko'] },
+        { axis: 'fluoxetine', values: [1, 10], reference: 10 },
+        { axis: 'g1A_nS', values: [1, 2, 3] },
+        { axis: 'K1A_nM', values: [10, 20, 30] },
+      ],
+      zip: [['g1A_nS', 'K1A_nM']],
+    });
+    const all = sweepPoints(spec);
+    expect(all).toHaveLength(pointCount(spec));
+    expect(all.every((p) => p.refId !== undefined && all[p.refId].axes.fluoxetine === 10)).toBe(true);
+    const odd = sweepPoints(spec, 'sweep', (id) => id % 2 === 1);
+    expect(odd).toEqual(all.filter((p) => p.id % 2 === 1));
   });
 
   test('the built-in sweeps are valid: resistance 45 points, dpat 18', async () => {

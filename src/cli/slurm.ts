@@ -9,7 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../model/errors.js';
+import { OutputFolder } from '../report/write.js';
+import { writeFolder, type SweepHooks } from '../sweep/output.js';
+import { checkShardCount } from '../sweep/shard.js';
+import type { SweepIdentity } from '../sweep/identity.js';
+import { parseIntOpt } from './args.js';
 
 /** The cluster folder's files (besides the collected results/ and each shard's folder). */
 export const SLURM_SCRIPT = 'sweep.sbatch';
@@ -248,4 +254,122 @@ export function activeTasks(name: string): TaskState[] {
   } catch {
     return [];
   }
+}
+
+/** This checkout's bin/raphe.mjs (the job script runs the raphe it was written from). */
+function rapheBin(): string {
+  let fromArgv = '';
+  try {
+    fromArgv = process.argv[1] ? fs.realpathSync(process.argv[1]) : ''; // npx: node_modules/.bin/raphe -> bin/raphe.mjs
+  } catch {
+    fromArgv = '';
+  }
+  if (path.basename(fromArgv) === 'raphe.mjs') return fromArgv;
+  const here = fileURLToPath(new URL('../../bin/raphe.mjs', import.meta.url));
+  if (fs.existsSync(here)) return here;
+  throw new ConfigError('--slurm', 'cannot find bin/raphe.mjs of this checkout (run raphe from its checkout)');
+}
+
+/** Default number of shards: up to 10, never more than the points. */
+const DEFAULT_SHARDS = 10;
+
+/** The flags of `raphe sweep --slurm` this file reads. */
+export interface SlurmFlags {
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+  submit?: boolean;
+  shards?: string;
+  partition?: string;
+  time?: string;
+  cpus?: string;
+  mem?: string;
+  gpus?: string;
+}
+
+/** A sweep to run as a job array: counted, never built (each task builds its own shard's points). */
+export interface SlurmPlan {
+  raw: unknown;
+  name: string;
+  points: number;
+  base: SweepIdentity;
+  /** Extra flags for every task. */
+  flags: string[];
+  threadsFromSlurm: boolean;
+  argv: string[];
+}
+
+/** `--slurm`: the cluster folder (job script, sweep file copy, manifest, logs/, shards/), then sbatch with --submit. */
+export async function writeSlurm(v: SlurmFlags, plan: SlurmPlan, hooks: SweepHooks): Promise<number> {
+  const shards = v.shards === undefined ? Math.min(DEFAULT_SHARDS, plan.points) : parseIntOpt('--shards', v.shards, 0, 1, 1e9);
+  checkShardCount('--shards', shards, plan.points);
+  const res = {
+    partition: v.partition === undefined ? undefined : parsePartition(v.partition),
+    time: v.time === undefined ? undefined : parseTime(v.time),
+    cpus: v.cpus === undefined ? undefined : parseIntOpt('--cpus', v.cpus, 1, 1, 4096),
+    mem: v.mem === undefined ? undefined : parseMem(v.mem),
+    gpus: v.gpus === undefined ? undefined : parseGpus(v.gpus),
+  };
+  const dir = path.resolve(v.out!);
+  checkClusterDir(v.out!, dir);
+  const bin = rapheBin();
+  // refusals (earlier results without --force, files raphe did not write) before anything is written
+  const target = OutputFolder.prepare(v.out!, !!v.force);
+  const script = path.join(dir, SLURM_SCRIPT);
+  const manifest = {
+    ...plan.base,
+    name: plan.name,
+    points: plan.points,
+    shards,
+    jobName: jobName(plan.name, dir),
+    script,
+    node: process.execPath,
+    bin,
+    flags: plan.flags,
+    ...res,
+    jobIds: [] as string[],
+  };
+  const text = sbatchScript({
+    dir,
+    sweep: plan.name,
+    points: plan.points,
+    shards,
+    node: process.execPath,
+    bin,
+    flags: plan.flags,
+    threadsFromSlurm: plan.threadsFromSlurm,
+    writtenBy: `raphe sweep ${plan.argv.join(' ')}`,
+    ...res,
+  });
+  await writeFolder(
+    v.out!,
+    () => [
+      [SLURM_SCRIPT, text],
+      [SLURM_INPUT, JSON.stringify(plan.raw, null, 2) + '\n'],
+      [SLURM_MANIFEST, JSON.stringify(manifest, null, 2) + '\n'],
+    ],
+    hooks,
+    target,
+  );
+  fs.chmodSync(script, 0o755);
+  fs.mkdirSync(path.join(dir, SLURM_LOGS));
+  fs.mkdirSync(path.join(dir, SLURM_SHARDS));
+  let jobId: string | null = null;
+  if (v.submit) {
+    jobId = submit(script); // no sbatch, or sbatch refused: SlurmError (exit 1), the script stays written
+    manifest.jobIds.push(jobId);
+    const tmp = path.join(dir, `.${SLURM_MANIFEST}.tmp`);
+    fs.writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+    fs.renameSync(tmp, path.join(dir, SLURM_MANIFEST));
+  }
+  if (v.json) {
+    process.stdout.write(JSON.stringify({ jobId, shards, script }) + '\n');
+  } else {
+    const lines = [`slurm       ${plan.name}: ${plan.points} points in ${shards} shards (array 0-${shards - 1}): ${script}`];
+    if (jobId !== null) lines.push(`submitted   job ${jobId}`);
+    else lines.push(`submit      sbatch ${script}`);
+    lines.push(`then        raphe sweep collect ${v.out} --wait`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return 0;
 }

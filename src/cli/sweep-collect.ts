@@ -10,9 +10,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
-import type { AxisValue } from '../sweep/spec.js';
+import { sweepSummaryLines } from '../report/sweep-table.js';
+import { SPEC_FILE, readIdentity, sweepKey, sweepOf, type SweepIdentity } from '../sweep/identity.js';
+import { JOURNAL, jsonLine, readJournal } from '../sweep/journal.js';
+import { SHARD_FILE, readShardRecord, writeSweepResults, type ShardRecord, type SweepHooks } from '../sweep/output.js';
 import { assembleSweep, sweepJson, type PointMeasure } from '../sweep/run.js';
 import { shardOf } from '../sweep/shard.js';
+import type { AxisValue } from '../sweep/spec.js';
 import { parseCli } from './args.js';
 import {
   SLURM_LOGS,
@@ -25,51 +29,19 @@ import {
   waitForJob,
   type TaskState,
 } from './slurm.js';
-import {
-  JOURNAL,
-  SHARD_FILE,
-  SPEC_FILE,
-  jsonLine,
-  readJournal,
-  sweepKey,
-  sweepOf,
-  sweepSummaryLines,
-  writeSweepResults,
-  type SweepHooks,
-  type SweepIdentity,
-} from './sweep-files.js';
 
 interface ShardFolder {
   /** Folder name under shards/. */
   name: string;
   dir: string;
   identity: SweepIdentity;
-  record?: { engine?: string; adapter?: string; wallSeconds?: number; complete?: boolean };
+  record?: ShardRecord;
 }
 
 interface Manifest extends SweepIdentity {
   name: string;
   shards: number;
   jobName?: string;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A sweep identity read from a file (a shard's sweep-file.json, the manifest), or a ConfigError naming the file. */
-function readIdentity(file: string, field: string): SweepIdentity & Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(field, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not valid JSON'}`);
-  }
-  const okNum = (x: unknown) => x === null || x === undefined || (typeof x === 'number' && Number.isInteger(x));
-  if (!isObject(v) || !isObject(v.sweep) || !okNum(v.neurons) || !okNum(v.seed)) {
-    throw new ConfigError(field, `${file} is not a raphe sweep record`);
-  }
-  return { ...v, sweep: v.sweep, neurons: (v.neurons as number | null) ?? null, seed: (v.seed as number | null) ?? null };
 }
 
 /** The manifest (a --slurm folder) and the shard folders, checked to be of one sweep. */
@@ -103,12 +75,9 @@ function readClusterFolder(given: string, dir: string): { manifest?: Manifest; s
     const f = path.join(sd, name, SPEC_FILE);
     if (!fs.existsSync(f)) continue; // a task that had not started writing
     const identity = readIdentity(f, `collect ${given}/${SLURM_SHARDS}/${name}`);
-    let record: ShardFolder['record'];
-    try {
-      record = JSON.parse(fs.readFileSync(path.join(sd, name, SHARD_FILE), 'utf8'));
-    } catch {
-      record = undefined; // interrupted: its journal holds what it finished
-    }
+    const record = readShardRecord(path.join(sd, name, SHARD_FILE), (why) =>
+      process.stderr.write(`raphe: collect: ${path.join(given, SLURM_SHARDS, name, SHARD_FILE)}: not a shard record (${why}); ignored\n`),
+    );
     shards.push({ name, dir: path.join(sd, name), identity, record });
   }
   if (!manifest && shards.length === 0) {
@@ -163,11 +132,13 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
   const byId = new Map(points.map((p) => [p.id, p]));
   const found = new Map<number, { m: PointMeasure; line: string; from: string[] }>();
   for (const s of folder.shards) {
-    const got = readJournal(path.join(s.dir, JOURNAL), (m) => jsonLine(byId.get(m.id)?.axes) === jsonLine(m.axes));
-    for (const m of got.values()) {
+    const got = readJournal(path.join(s.dir, JOURNAL), points, spec.readout);
+    const shown = path.join(given, SLURM_SHARDS, s.name, JOURNAL);
+    for (const d of got.dropped) process.stderr.write(`raphe: collect: ${shown} line ${d.line}: ${d.why}; dropped\n`);
+    for (const m of got.done.values()) {
       const prev = found.get(m.id);
       if (prev) prev.from.push(s.name);
-      else found.set(m.id, { m, line: jsonLine(m), from: [s.name] });
+      else found.set(m.id, { m, line: got.lines.get(m.id)!, from: [s.name] });
     }
   }
   const count = folder.manifest?.shards ?? folder.shards[0].identity.shard?.count ?? 1;
@@ -218,8 +189,8 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
   const journalText = points.map((p) => found.get(p.id)!.line + '\n').join('');
   const result = assembleSweep(spec, points, measures);
   const records = folder.shards.map((s) => s.record).filter((r) => r !== undefined);
-  const kinds = [...new Set(records.map((r) => r.engine ?? '?'))];
-  const adapters = [...new Set(records.map((r) => r.adapter ?? '?'))];
+  const kinds = [...new Set(records.map((r) => r.engine))];
+  const adapters = [...new Set(records.map((r) => r.adapter))];
   // the array's wall time as the longest shard (they run side by side); its compute time, their sum
   const walls = folder.shards.map((s) => s.record?.wallSeconds ?? 0);
   const meta = {
@@ -249,5 +220,6 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
 }
 
 function descriptionOf(raw: unknown): string | undefined {
-  return isObject(raw) && typeof raw.description === 'string' ? raw.description : undefined;
+  const d = typeof raw === 'object' && raw !== null ? (raw as { description?: unknown }).description : undefined;
+  return typeof d === 'string' ? d : undefined;
 }

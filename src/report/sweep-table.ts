@@ -1,4 +1,7 @@
-/** A sweep as tables: table.csv (one row a point) and fits.csv (one row a fit, refused fits said so). */
+/**
+ * A sweep as tables: table.csv (one row a point), fits.csv (one row a fit, refused fits said so), and
+ * the summary lines a finished sweep prints (a local run's, a collected one's).
+ */
 import type { SweepFit, SweepResult } from '../sweep/run.js';
 import { csvField } from './csv.js';
 import { csvNum, fmtNum } from './format.js';
@@ -77,4 +80,23 @@ export function sweepFitsCsv(r: SweepResult): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** The summary lines of a finished sweep, below `head`. */
+export function sweepSummaryLines(result: SweepResult, head: string): string[] {
+  const conv = result.fits.filter((f) => f.converged).length;
+  const lines = [
+    head,
+    `settled     ${result.points.filter((p) => p.settled).length} of ${result.points.length} points`,
+    `fits        ${conv} of ${result.fits.length} converged`,
+  ];
+  for (const f of result.fits.filter((x) => x.converged && (x.readout === 'probeFold' || x.readout === 'rateRatio'))) {
+    const o = Object.entries(f.others)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(' ');
+    lines.push(
+      `  ${f.readout} vs ${f.axis}${o ? ` (${o})` : ''}: EC50 ${Number(f.ec50!.toPrecision(3))}, Hill ${f.hill!.toFixed(2)}, ${f.bottom!.toFixed(3)}-${f.top!.toFixed(3)}`,
+    );
+  }
+  return lines;
 }

@@ -17,16 +17,23 @@ export interface SweepPoint {
   refId?: number;
 }
 
-/** Index tuples of the product of the groups (first group slowest). */
-function product(sizes: number[]): number[][] {
-  let out: number[][] = [[]];
-  for (const n of sizes) {
-    const next: number[][] = [];
-    for (const t of out) for (let i = 0; i < n; i++) next.push([...t, i]);
-    out = next;
-  }
-  return out;
+/** The number of points: the product of the groups' sizes (counted, never built). */
+export function pointCount(spec: SweepSpec): number {
+  return spec.groups.reduce((a, g) => a * spec.axes[g[0]].values.length, 1);
 }
+
+/** Point `id`'s index in each group (mixed radix, first group slowest). */
+function tupleOf(id: number, sizes: readonly number[]): number[] {
+  const t = new Array<number>(sizes.length);
+  for (let g = sizes.length - 1; g >= 0; g--) {
+    t[g] = id % sizes[g];
+    id = Math.floor(id / sizes[g]);
+  }
+  return t;
+}
+
+/** The id of an index tuple. */
+const idOf = (t: readonly number[], sizes: readonly number[]) => t.reduce((a, x, g) => a * sizes[g] + x, 0);
 
 /** Apply axis values to the raw base scenario (a scenario-file object). */
 export function applyAxes(spec: SweepSpec, values: readonly AxisValue[]): Record<string, unknown> {
@@ -51,11 +58,11 @@ export function applyAxes(spec: SweepSpec, values: readonly AxisValue[]): Record
   return raw;
 }
 
-const JSON_KEY = (x: AxisValue) => JSON.stringify(x);
-
-/** Every point of the sweep, with its validated scenario and its reference point. */
-export function sweepPoints(spec: SweepSpec, where = 'sweep'): SweepPoint[] {
-  // each axis value on its own first, so a bad value is named by its axis and index
+/**
+ * Each axis value on its own in the base scenario (the other axes at their first value), so a bad
+ * value is named by its axis and index; cheap, unlike building every point (a job script checks this only).
+ */
+export function checkAxisValues(spec: SweepSpec, where = 'sweep'): void {
   spec.axes.forEach((a, i) => {
     a.values.forEach((v, j) => {
       const vals = spec.axes.map((b, k) => (k === i ? v : b.values[0]));
@@ -67,8 +74,19 @@ export function sweepPoints(spec: SweepSpec, where = 'sweep'): SweepPoint[] {
       }
     });
   });
+}
+
+/** The points `keep` takes, one by one, in id order (see sweepPoints). */
+function* pointsOf(spec: SweepSpec, where: string, keep: (id: number) => boolean): Generator<SweepPoint> {
   const sizes = spec.groups.map((g) => spec.axes[g[0]].values.length);
-  const points: SweepPoint[] = product(sizes).map((t, id) => {
+  const count = pointCount(spec);
+  // the fold axis is never zipped: its group is itself; a point's reference has the reference value there
+  const fa = spec.readout === 'steady' && spec.foldAxis !== undefined ? spec.axes[spec.foldAxis] : undefined;
+  const faGroup = fa ? spec.groups.findIndex((g) => g.length === 1 && g[0] === spec.foldAxis) : -1;
+  const faRef = fa && fa.reference !== undefined ? fa.values.indexOf(fa.reference) : -1;
+  for (let id = 0; id < count; id++) {
+    if (!keep(id)) continue;
+    const t = tupleOf(id, sizes);
     const vals = new Array<AxisValue>(spec.axes.length);
     spec.groups.forEach((g, gi) => {
       for (const ai of g) vals[ai] = spec.axes[ai].values[t[gi]];
@@ -78,14 +96,36 @@ export function sweepPoints(spec: SweepSpec, where = 'sweep'): SweepPoint[] {
       axes[a.name] = vals[i];
     });
     const scenario = parseScenario({ name: `${spec.name}#${id}`, ...applyAxes(spec, vals) }, `${where}.axes (point ${id})`);
-    return { id, axes, scenario };
-  });
-  if (spec.readout === 'steady' && spec.foldAxis !== undefined) {
-    const fa = spec.axes[spec.foldAxis];
-    const keyOf = (p: SweepPoint, refValue?: AxisValue) =>
-      spec.axes.map((a) => JSON_KEY(a === fa && refValue !== undefined ? refValue : p.axes[a.name])).join('|');
-    const byKey = new Map<string, number>(points.map((p) => [keyOf(p), p.id]));
-    for (const p of points) p.refId = byKey.get(keyOf(p, fa.reference));
+    const point: SweepPoint = { id, axes, scenario };
+    if (faGroup >= 0 && faRef >= 0)
+      point.refId = idOf(
+        t.map((x, g) => (g === faGroup ? faRef : x)),
+        sizes,
+      );
+    yield point;
   }
-  return points;
+}
+
+const all = () => true;
+
+/**
+ * The points of the sweep, with their validated scenarios and reference points: every point, or only
+ * those `keep` takes (a shard builds its own points only).
+ */
+export function sweepPoints(spec: SweepSpec, where = 'sweep', keep: (id: number) => boolean = all): SweepPoint[] {
+  checkAxisValues(spec, where);
+  return [...pointsOf(spec, where, keep)];
+}
+
+/** Points built between two turns of the event loop in sweepPointsAsync (well under 0.1 s of work). */
+const POINTS_PER_TURN = 200;
+
+/** sweepPoints, letting the event loop turn as a large grid is built, so a signal is handled at once. */
+export async function sweepPointsAsync(spec: SweepSpec, where = 'sweep', keep: (id: number) => boolean = all): Promise<SweepPoint[]> {
+  checkAxisValues(spec, where);
+  const out: SweepPoint[] = [];
+  for (const p of pointsOf(spec, where, keep)) {
+    if (out.push(p) % POINTS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }

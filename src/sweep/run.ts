@@ -1,7 +1,7 @@
 /**
  * Running a sweep: its points through the one phase loop (runScenarios: points of one tissue advance as
  * one batch, on WebGPU in the same dispatches, on the CPU engine one point per worker thread), each
- * finished point handed to `onPoint` at once (the CLI appends it to points.jsonl), points already done
+ * finished point handed to `onPoint` at once (runSweep appends it to points.jsonl), points already done
  * (a resumed sweep) skipped. Then the readouts of every point (probeFold and rateRatio against the
  * reference point, or within the protocol) and the Hill fits along each numeric axis.
  */

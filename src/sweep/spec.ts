@@ -13,6 +13,11 @@ import { LIMITS, checkKeys, parseConcentration, parseGenotype, parseScenario, ty
 
 /** Most points a sweep may hold unless the caller raises the cap (--max-points). */
 export const MAX_POINTS = 10000;
+/**
+ * The cap no caller can raise: the points are built in memory (about 5 kB each, their scenarios
+ * validated one by one), so a grid past this is refused by the product of its axes, before any is built.
+ */
+export const HARD_MAX_POINTS = 100000;
 /** Most values one axis may hold. */
 export const MAX_AXIS_VALUES = 10000;
 
@@ -71,7 +76,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export interface SweepParseOptions {
-  /** Most points (default MAX_POINTS). */
+  /** Most points (default MAX_POINTS; never more than HARD_MAX_POINTS). */
   maxPoints?: number;
   /** Override base.neurons / base.seed (CLI --neurons, --seed). */
   neurons?: number;
@@ -117,6 +122,13 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
   for (let i = 0; i < count; i++) {
     const f = i / (count - 1);
     values.push(clean(scale === 'log' ? from * (to / from) ** f : from + (to - from) * f));
+  }
+  const distinct = new Set(values).size;
+  if (distinct < count) {
+    throw new ConfigError(
+      `${field}.count`,
+      `the range ${from} to ${to} holds only ${distinct} distinct values at 12 significant digits; give a count of at most ${distinct} or a wider range`,
+    );
   }
   return { values, log: scale === 'log' };
 }
@@ -245,9 +257,12 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
     else if (groups[inGroup.get(i)!][0] === i) all.push(groups[inGroup.get(i)!]);
   });
   const count = all.reduce((a, g) => a * axes[g[0]].values.length, 1);
-  const maxPoints = o.maxPoints ?? MAX_POINTS;
+  const maxPoints = Math.min(o.maxPoints ?? MAX_POINTS, HARD_MAX_POINTS);
   if (count > maxPoints) {
-    throw new ConfigError(`${where}.axes`, `the grid holds ${count} points; at most ${maxPoints} (raise it with --max-points)`);
+    throw new ConfigError(
+      `${where}.axes`,
+      `the grid holds ${count} points; at most ${maxPoints}${maxPoints < HARD_MAX_POINTS ? ' (raise it with --max-points)' : ''}`,
+    );
   }
   const foldAxis = axes.findIndex((a) => a.kind === 'drug' && !inGroup.has(axes.indexOf(a)));
   return { name, base, baseRaw, axes, groups: all, readout, foldAxis: foldAxis >= 0 ? foldAxis : undefined };

@@ -1,0 +1,123 @@
+/**
+ * The files of a finished sweep folder: a local sweep's or a collected one's results (sweep-file.json,
+ * points.jsonl, table.csv, fits.csv, sweep.json, report.html), a shard's (sweep-file.json,
+ * points.jsonl, shard.json), all written by the usual staged replacement of src/report/write.ts. A
+ * shard.json read back by collect is checked like user input: a bad one is named and ignored.
+ */
+import * as fs from 'node:fs';
+import { sweepFitsCsv, sweepTableCsv } from '../report/sweep-table.js';
+import { sweepReportHtml, type SweepReportMeta } from '../report/sweep-report.js';
+import { OutputFolder } from '../report/write.js';
+import { JOURNAL } from './journal.js';
+import { SPEC_FILE } from './identity.js';
+import { sweepJson, type SweepResult } from './run.js';
+
+/** A shard folder's record of its finished run (the collected sweep's engine and wall time come from it). */
+export const SHARD_FILE = 'shard.json';
+
+/** The files a local sweep's --out folder holds when done. */
+export const RESULT_FILES = [SPEC_FILE, JOURNAL, 'table.csv', 'fits.csv', 'sweep.json', 'report.html'] as const;
+
+export interface SweepHooks {
+  /** Each step of the folder replacement (tests pause there). */
+  onReplaceStep?: (step: string) => void;
+  /** Awaited after the replacement (the CLI lets a signal that came during it be handled). */
+  settle?: () => Promise<unknown>;
+}
+
+export type FileList = [string, string][];
+
+/** A shard.json as written by a shard run. */
+export interface ShardRecord {
+  sweep: string;
+  shard: number;
+  shards: number;
+  points: number[];
+  complete: boolean;
+  engine: string;
+  adapter: string;
+  wallSeconds: number;
+}
+
+/** Write a folder by the usual staged replacement (an earlier raphe folder of the same name is replaced). */
+export async function writeFolder(given: string, files: () => FileList, hooks: SweepHooks, target?: OutputFolder): Promise<void> {
+  const out = target ?? OutputFolder.prepare(given, true);
+  out.stage(files);
+  out.moveAside(true, hooks.onReplaceStep);
+  out.moveIn(hooks.onReplaceStep);
+  await hooks.settle?.();
+}
+
+/** The result files of a finished sweep but its identity and journal, written first by the caller or here. */
+export function resultFiles(
+  result: SweepResult,
+  meta: SweepReportMeta & { adapter: string },
+  extra: Record<string, unknown> = {},
+): FileList {
+  const obj = sweepJson(result) as object;
+  return [
+    ['table.csv', sweepTableCsv(result)],
+    ['fits.csv', sweepFitsCsv(result)],
+    [
+      'sweep.json',
+      JSON.stringify({ ...obj, engine: meta.engine, adapter: meta.adapter, wallSeconds: meta.wallSeconds, ...extra }, null, 2) + '\n',
+    ],
+    ['report.html', sweepReportHtml(result, meta)],
+  ];
+}
+
+/**
+ * The files of a finished sweep: the one writer of a local run's --out folder and of a collected
+ * cluster sweep (sweep-file.json, points.jsonl, table.csv, fits.csv, sweep.json, report.html).
+ */
+export async function writeSweepResults(
+  given: string,
+  identity: string,
+  journalText: string,
+  result: SweepResult,
+  meta: SweepReportMeta & { adapter: string },
+  hooks: SweepHooks,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await writeFolder(given, () => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra)], hooks);
+}
+
+const MAX_TEXT = 500;
+/** A short text without control characters (it reaches a terminal and report.html). */
+const isText = (x: unknown) => typeof x === 'string' && x.length <= MAX_TEXT && ![...x].some((c) => c < ' ' || c === '\u007f');
+
+/** A shard.json's content checked, or why it is not a shard record. */
+export function checkShardRecord(v: unknown): ShardRecord | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  if (!isText(o.sweep)) return 'sweep must be a name';
+  for (const k of ['shard', 'shards'] as const) if (!Number.isInteger(o[k]) || (o[k] as number) < 0) return `${k} must be a whole number`;
+  if (!Array.isArray(o.points) || !o.points.every((x) => Number.isInteger(x) && x >= 0)) return 'points must be a list of point ids';
+  if (typeof o.complete !== 'boolean') return 'complete must be true or false';
+  if (o.engine !== 'cpu' && o.engine !== 'webgpu') return 'engine must be cpu or webgpu';
+  if (!isText(o.adapter)) return `adapter must be a text of at most ${MAX_TEXT} characters`;
+  if (typeof o.wallSeconds !== 'number' || !Number.isFinite(o.wallSeconds) || o.wallSeconds < 0) return 'wallSeconds must be a number >= 0';
+  return o as unknown as ShardRecord;
+}
+
+/** A shard folder's shard.json: its record, or undefined when absent (an interrupted shard) or bad (`bad` told why). */
+export function readShardRecord(file: string, bad: (why: string) => void): ShardRecord | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // interrupted: its journal holds what it finished
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  const r = checkShardRecord(v);
+  if (typeof r === 'string') {
+    bad(r);
+    return undefined;
+  }
+  return r;
+}

@@ -1,0 +1,146 @@
+/**
+ * A sweep from its validated file to its results folder, for the CLI and for code that uses raphe as a
+ * library: `runSweep(plan, engine, {out, resume, force, shard})` builds the points (a shard's only),
+ * makes every refusal of the --out folder, then resolves the engine (told the job: cells a point and
+ * points to run, so `auto` chooses as for every other job), then creates the folder, runs the points
+ * not yet in the journal, appending each as it finishes, and writes the results (a shard: its points and
+ * shard.json; a whole sweep: table, fits, sweep.json, report).
+ */
+import type { ResolvedEngine } from '../engines/create.js';
+import { checkSweepFolder, finishSweepFolder, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
+import { identityLine, type SweepIdentity } from './identity.js';
+import { appendMeasure } from './journal.js';
+import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks } from './output.js';
+import { sweepPointsAsync, type SweepPoint } from './points.js';
+import { assembleSweep, runSweepPoints, type PointMeasure, type SweepResult } from './run.js';
+import { shardOf, type Shard } from './shard.js';
+import type { SweepSpec } from './spec.js';
+
+/** A validated sweep and what its folder records (the sweep file as given, --neurons, --seed). */
+export interface SweepPlan {
+  spec: SweepSpec;
+  identity: SweepIdentity;
+  /** Names the sweep file in errors. */
+  where: string;
+}
+
+/** What `auto` weighs: cells a simulation and simulations to run. */
+export interface SweepJob {
+  cells: number;
+  sims: number;
+}
+
+export interface RunSweepOptions {
+  /** The results folder (none: results returned only). */
+  out?: string;
+  /** Run only the points missing from `out`'s journal. */
+  resume?: boolean;
+  /** Replace earlier results in `out` (once the new sweep is complete). */
+  force?: boolean;
+  /** Run one shard of the points. */
+  shard?: Shard;
+  /** Most points per batch (default: the engine's limit). */
+  maxBatch?: number | ((engine: ResolvedEngine) => number | undefined);
+  /** Fraction of the sweep done (points from the journal count as done), points done and total. */
+  onProgress?: (fraction: number, pointsDone: number, total: number) => void;
+  onEstimate?: (done: number, total: number) => void;
+  /** Once the engine is known and the folder open, before any point runs. */
+  onStart?: (engine: ResolvedEngine) => void;
+  /** One line each: a journal line dropped on --resume. */
+  warn?: (line: string) => void;
+  hooks?: SweepHooks;
+}
+
+export interface SweepRun {
+  engine: ResolvedEngine;
+  /** The points of this run (a shard's, or all). */
+  points: SweepPoint[];
+  measures: PointMeasure[];
+  /** Points run now (the others came from the journal). */
+  ranNow: number;
+  wallSeconds: number;
+  /** Points that ended early. */
+  failed: PointMeasure[];
+  /** A whole sweep's readouts and fits (not for a shard). */
+  result?: SweepResult;
+  /** The files written in `out`. */
+  files: string[];
+}
+
+const descriptionOf = (raw: unknown): string | undefined => {
+  const d = typeof raw === 'object' && raw !== null ? (raw as { description?: unknown }).description : undefined;
+  return typeof d === 'string' ? d : undefined;
+};
+
+/** Run a sweep (see the file comment). `engine`: resolved, or resolved here once the folder checks pass. */
+export async function runSweep(
+  plan: SweepPlan,
+  engine: ResolvedEngine | ((job: SweepJob) => Promise<ResolvedEngine>),
+  o: RunSweepOptions = {},
+): Promise<SweepRun> {
+  const { spec, where } = plan;
+  const shard = o.shard;
+  const points = await sweepPointsAsync(spec, where, shard ? (id) => shardOf(id, shard.count) === shard.index : undefined);
+  const identity = identityLine({ ...plan.identity, ...(shard ? { shard } : {}) });
+  const mode: FolderMode = o.resume ? 'resume' : o.force ? 'force' : 'new';
+  const checked =
+    o.out === undefined
+      ? undefined
+      : checkSweepFolder(o.out, mode, identity, points, spec.readout, shard ? '--neurons/--seed or --shard' : undefined);
+  const done = checked?.journal?.done ?? new Map<number, PointMeasure>();
+  const eng = typeof engine === 'function' ? await engine({ cells: spec.base.neurons, sims: points.length - done.size }) : engine;
+  const folder = checked ? openSweepFolder(checked, o.warn ?? (() => {})) : undefined;
+  o.onStart?.(eng);
+  const t0 = performance.now();
+  const measures = await runSweepPoints(spec, points, eng, {
+    done,
+    maxBatch: typeof o.maxBatch === 'function' ? o.maxBatch(eng) : o.maxBatch,
+    onEstimate: o.onEstimate,
+    onPoint: (m) => {
+      if (folder) folder.lines.push(appendMeasure(folder.journalFile, m));
+    },
+    onProgress: (f, k, n) => o.onProgress?.(n ? (done.size + f * (n - done.size)) / n : 1, k, n),
+  });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const failed = measures.filter((p) => !p.complete);
+  const run: SweepRun = { engine: eng, points, measures, ranNow: points.length - done.size, wallSeconds, failed, files: [] };
+  if (!shard) run.result = assembleSweep(spec, points, measures);
+  if (folder) run.files = await writeResults(folder, plan, run, shard, o.hooks ?? {});
+  return run;
+}
+
+/** The folder's finished files: a shard's record, or a whole sweep's results. */
+async function writeResults(
+  folder: OpenFolder,
+  plan: SweepPlan,
+  run: SweepRun,
+  shard: Shard | undefined,
+  hooks: SweepHooks,
+): Promise<string[]> {
+  const { engine, wallSeconds } = run;
+  let files: () => FileList;
+  if (shard) {
+    const record: ShardRecord = {
+      sweep: plan.spec.name,
+      shard: shard.index,
+      shards: shard.count,
+      points: run.points.map((p) => p.id),
+      complete: run.failed.length === 0,
+      engine: engine.kind,
+      adapter: engine.adapter,
+      wallSeconds,
+    };
+    files = () => [[SHARD_FILE, JSON.stringify(record, null, 2) + '\n']];
+  } else {
+    const meta = {
+      engine: engine.kind,
+      adapter: engine.adapter,
+      neurons: plan.spec.base.neurons,
+      wallSeconds,
+      description: descriptionOf(plan.identity.sweep),
+    };
+    files = () => resultFiles(run.result!, meta);
+  }
+  await finishSweepFolder(folder, files, hooks);
+  return shard ? [RESULT_FILES[0], RESULT_FILES[1], SHARD_FILE] : [...RESULT_FILES];
+}
