@@ -8,6 +8,7 @@ import { doseResponseSvg, heatmapSvg, type Curve } from './dose-response-svg.js'
 import { escapeXml, fmtNum, fmtSeconds } from './format.js';
 import { reportPage } from './html.js';
 import { fitStatus, othersText } from './sweep-table.js';
+import { SETTLE_TOLERANCE } from '../model/settling.js';
 
 export interface SweepReportMeta {
   engine: string;
@@ -164,7 +165,7 @@ export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   const unsettled = r.points.filter((p) => !p.settled).length;
   if (unsettled)
     parts.push(
-      `<p class="error">${unsettled} of ${r.points.length} points did not settle (probe drift over 2% across the last quarter); their folds are not findings.</p>`,
+      `<p class="error">${unsettled} of ${r.points.length} points did not settle (probe drift over ${SETTLE_TOLERANCE * 100}% across the last quarter); their folds are not findings.</p>`,
     );
   const dr = doseResponseFigures(r);
   if (dr.length) parts.push('<h2>Dose-response</h2>', `<div class="plots">${dr.join('')}</div>`);

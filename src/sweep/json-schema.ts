@@ -24,6 +24,7 @@ import {
   type AXIS_KEYS,
   type BASE_KEYS,
   MAX_AXIS_VALUES,
+  HARD_MAX_POINTS,
   MAX_POINTS,
   READOUT_NAMES,
   SPECIAL_AXES,
@@ -36,7 +37,7 @@ export const SWEEP_CROSS_FIELD_RULES: readonly string[] = [
   'a range: from < to, and from > 0 on a log scale; every generated value within what the axis sets',
   'values of one axis are distinct; no axis named twice (drug names in any letter case)',
   'zip groups name existing axes of equal length, each axis in at most one group',
-  `the grid (the product of the axes, zipped groups counted once) holds at most ${MAX_POINTS} points unless --max-points`,
+  `the grid (the product of the axes, zipped groups counted once) holds at most ${MAX_POINTS} points unless --max-points, and never more than ${HARD_MAX_POINTS}`,
   'readout "protocol" needs a protocol of at least two phases (a baseline, then the drug); "steady" one phase',
   "every point's scenario passes every rule of a scenario file (see scenario.schema.json)",
 ];
