@@ -192,6 +192,10 @@ const ERRNO_BY_MESSAGE: Record<string, string> = {
   'Permission denied': 'EACCES',
   'Operation not permitted': 'EPERM',
   'File too large': 'EFBIG',
+  'File exists': 'EEXIST',
+  'No such file or directory': 'ENOENT',
+  'Is a directory': 'EISDIR',
+  'Too many open files': 'EMFILE',
 };
 
 /**
