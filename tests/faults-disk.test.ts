@@ -172,6 +172,23 @@ describe('leftovers of a killed run', () => {
     expect(fs.readdirSync(parent)).toEqual(['new']);
   });
 
+  test('earlier results left aside are put back, or removed when the new ones were already in place', () => {
+    const parent = fs.mkdtempSync(path.join(tmp, 'aside-'));
+    const pid = deadPid();
+    const aside = (name: string) => path.join(parent, `.${name}.raphe-staging-${hostTag()}-${pid}-a1b2c3-old`);
+    // lost: only the earlier results aside, no target, no staging folder
+    fs.mkdirSync(aside('lost'));
+    fs.writeFileSync(path.join(aside('lost'), 'summary.json'), 'earlier\n');
+    // done: the new results in place, the earlier ones not yet removed
+    fs.mkdirSync(path.join(parent, 'done'));
+    fs.writeFileSync(path.join(parent, 'done', 'summary.json'), 'new\n');
+    fs.mkdirSync(aside('done'));
+    writeAtomically(path.join(parent, 'new'), () => [['summary.json', '{}\n']], { force: false });
+    expect(fs.readdirSync(parent).sort()).toEqual(['done', 'lost', 'new']);
+    expect(fs.readFileSync(path.join(parent, 'lost', 'summary.json'), 'utf8')).toBe('earlier\n');
+    expect(fs.readFileSync(path.join(parent, 'done', 'summary.json'), 'utf8')).toBe('new\n');
+  });
+
   test('a staging folder of a live process (another run writing beside this one) is left alone', () => {
     const parent = fs.mkdtempSync(path.join(tmp, 'live-'));
     const live = `.other.raphe-staging-${hostTag()}-${process.ppid}-a1b2c3`;

@@ -8,6 +8,8 @@
  *  - a staging folder alone (killed while writing, or before the replacement began) is removed;
  *  - with the earlier results aside and the target missing (killed between the two renames), the staged
  *    results, complete by then, are renamed in and the earlier ones removed;
+ *  - with the earlier results aside and neither the target nor a staging folder (a failed replacement
+ *    whose undo failed too), the earlier results are renamed back;
  *  - with the target in place and no staging folder (killed after the second rename), the earlier
  *    results aside are removed;
  *  - anything else (a truncated NAME, a target written since by someone else) is left as it is: results
@@ -77,10 +79,14 @@ function settle(staging: string, target: string | undefined): void {
     return;
   }
   if (target === undefined) return;
-  if (!exists(target) && exists(staging)) {
-    fs.renameSync(staging, target);
-    remove(aside);
-  } else if (exists(target) && !exists(staging)) {
+  if (!exists(target)) {
+    if (exists(staging)) {
+      fs.renameSync(staging, target);
+      remove(aside);
+    } else {
+      fs.renameSync(aside, target);
+    }
+  } else if (!exists(staging)) {
     remove(aside);
   }
 }
