@@ -2,7 +2,8 @@
  * NWB 2.5.0 output: every kind of file raphe writes (a run, a run without spikes, an experiment's
  * condition) validates against the vendored core schema with hdmf (tests/helpers/nwb_validate.py; skipped
  * when hdmf/h5py are missing unless RAPHE_HDMF_REQUIRED=1), reads back with h5wasm equal to spikes.csv and
- * traces.csv, and a file with a required field deleted fails validation. Tiny sizes: 150 cells, 0.3 s.
+ * traces.csv, and a file with a required field deleted fails validation. A write that fails (a file size
+ * limit standing in for a full disk) is one line naming the file and errno. Tiny sizes: 150 cells, 0.3 s.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +19,7 @@ import { DRUG_NAMES } from '../src/model/drugs.js';
 import { PARAM_KEYS } from '../src/model/params.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import { csvNum } from '../src/report/format.js';
-import { NWB_VERSION, RAPHE_VERSION, drugColumn, loadNwbWriter, nwbIdentifier } from '../src/report/nwb.js';
+import { NWB_VERSION, NwbWriteError, RAPHE_VERSION, drugColumn, loadNwbWriter, nwbIdentifier } from '../src/report/nwb.js';
 import { writeExperimentOutputs } from '../src/report/experiment-files.js';
 import { writeRunOutputs } from '../src/report/run-files.js';
 import { OutputWriteError } from '../src/report/write.js';
@@ -284,5 +285,30 @@ describe('NWB and the output rules', () => {
       }),
     ).toThrow(OutputWriteError);
     expect(fs.readdirSync(parent)).toEqual([]);
+  });
+
+  // A file size limit (ulimit -f, in KiB) fails the write as a full disk does, and needs no root:
+  // the CSV and HTML files of this run take under 40 KiB each, its run.nwb about 77 KiB.
+  test('a run.nwb the disk will not take: exit 1, one line naming run.nwb and the errno, no HDF5 diagnostics, nothing installed', () => {
+    const parent = fs.mkdtempSync(path.join(tmp, 'fsize-'));
+    const args = ['run', '--neurons', '300', '--duration', '1', '--seed', '3', '--engine', 'cpu', '--out', path.join(parent, 'r')];
+    const r = spawnSync('bash', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, BIN, ...args], { cwd: tmp, encoding: 'utf8' });
+    expect(r.status, r.stderr.slice(0, 2000)).toBe(1);
+    expect(r.stderr).toBe(`raphe: --out ${path.join(parent, 'r')}: cannot write run.nwb: EFBIG\n`);
+    expect(fs.readdirSync(parent)).toEqual([]);
+  });
+
+  test('an NWB file that cannot be created is named with its errno, not an HDF5 error stack', async () => {
+    const writer = await loadNwbWriter();
+    const r = await runScenario(parseScenario({ ...SCENARIO, neurons: 20 }), await resolveEngine('cpu'));
+    const file = path.join(tmp, 'no-such-folder', 'x.nwb');
+    expect(() =>
+      writer.write(file, {
+        result: r,
+        scenario: parseScenario({ ...SCENARIO, neurons: 20 }),
+        startedAt: new Date(),
+        version: RAPHE_VERSION,
+      }),
+    ).toThrow(new NwbWriteError(file, 'ENOENT'));
   });
 });

@@ -17,7 +17,8 @@
  *   session_start_time          the run's start (also timestamps_reference_time: times count from it)
  *
  * Load with `await loadNwbWriter()` (before the run, so a missing library is found first), then write
- * synchronously with writeNwb into the output's staging folder.
+ * synchronously with NwbWriter.write into the output's staging folder; a failed write (a full disk)
+ * throws NwbWriteError naming the errno, and prints nothing.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type * as H5 from 'h5wasm';
@@ -34,17 +35,18 @@ export const RAPHE_VERSION: string = pkg.version;
 export const NWB_VERSION = '2.5.0';
 
 type H5Module = typeof H5;
-let loaded: H5Module | undefined;
+/** The compiled library under h5wasm's classes: its HDF5 error handler is switched here. */
+type H5Lib = Awaited<H5Module['ready']>;
+let loaded: { h5: H5Module; lib: H5Lib } | undefined;
 
 /** Load h5wasm (its WebAssembly module) once. */
 export async function loadNwbWriter(): Promise<NwbWriter> {
   if (!loaded) {
     const mod = (await import('h5wasm/node')) as unknown as H5Module & { default?: H5Module };
     const h5 = (mod.default ?? mod) as H5Module;
-    await h5.ready;
-    loaded = h5;
+    loaded = { h5, lib: await h5.ready };
   }
-  return new NwbWriter(loaded);
+  return new NwbWriter(loaded.h5, loaded.lib);
 }
 
 export interface NwbInput {
@@ -117,17 +119,98 @@ export function spikesByCell(r: RunResult, nCells: number): { times: Float64Arra
 const HDMF = 'hdmf-common';
 
 export class NwbWriter {
-  constructor(private readonly h5: H5Module) {}
+  constructor(
+    private readonly h5: H5Module,
+    private readonly lib: H5Lib,
+  ) {}
 
-  /** Write `input` as an NWB 2.5.0 file at `path` (created; an existing file is an error). */
+  /**
+   * Write `input` as an NWB 2.5.0 file at `path` (created; an existing file is an error), then open it
+   * again and check its identifier. HDF5's failures (a full disk, mostly) throw NwbWriteError, named
+   * by their errno: HDF5's own error handler, which prints its error stack to stderr and lets the write
+   * go on, is replaced for the write by h5wasm's throwing one.
+   */
   write(path: string, input: NwbInput): void {
-    const f = new this.h5.File(path, 'x');
+    this.lib.activate_throwing_error_handler();
     try {
-      writeFile(f, input);
+      let failure: unknown;
+      let f: H5.File | undefined;
+      try {
+        f = new this.h5.File(path, 'x');
+        writeFile(f, input);
+      } catch (e) {
+        failure = e;
+      }
+      try {
+        f?.close(); // flushes what HDF5 still holds: a full disk may show only here
+      } catch (e) {
+        failure ??= e;
+      }
+      if (failure === undefined) failure = this.readBack(path, nwbIdentifier(input.scenario));
+      if (failure !== undefined) throw hdf5Failure(path, failure);
     } finally {
-      f.close();
+      this.lib.deactivate_throwing_error_handler();
     }
   }
+
+  /** Undefined when the file at `path` opens and holds `identifier`; else what went wrong. */
+  private readBack(path: string, identifier: string): unknown {
+    try {
+      const f = new this.h5.File(path, 'r');
+      try {
+        const got = (f.get('identifier') as H5.Dataset | null)?.value;
+        if (got !== identifier) return new NwbWriteError(path, `HDF5: identifier reads back as ${JSON.stringify(got)}`);
+      } finally {
+        f.close();
+      }
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  }
+}
+
+/** An NWB file that could not be written; `code` names the cause (an errno name such as ENOSPC). */
+export class NwbWriteError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+  ) {
+    super(`cannot write ${file}: ${code}`);
+    this.name = 'NwbWriteError';
+  }
+}
+
+/** C library messages (as HDF5 quotes them) of the errors a write meets, by errno name. */
+const ERRNO_BY_MESSAGE: Record<string, string> = {
+  'No space left on device': 'ENOSPC',
+  'Quota exceeded': 'EDQUOT',
+  'Disk quota exceeded': 'EDQUOT',
+  'I/O error': 'EIO',
+  'Input/output error': 'EIO',
+  'Read-only file system': 'EROFS',
+  'Permission denied': 'EACCES',
+  'Operation not permitted': 'EPERM',
+  'File too large': 'EFBIG',
+  'File exists': 'EEXIST',
+  'No such file or directory': 'ENOENT',
+  'Is a directory': 'EISDIR',
+  'Too many open files': 'EMFILE',
+};
+
+/**
+ * An HDF5 failure during a write as an NwbWriteError named by its errno (the error stack quotes the
+ * C library's message: "errno = 51, error message = 'No space left on device'"), or by HDF5's first
+ * line when no system call failed. Anything else (not HDF5's) is passed on as it is.
+ */
+function hdf5Failure(path: string, e: unknown): unknown {
+  if (e instanceof NwbWriteError) return e;
+  const text = e instanceof Error ? e.message : String(e);
+  if (!/HDF5/.test(text)) return e;
+  const sys = /errno = (\d+), error message = '([^']*)'/.exec(text);
+  if (sys) return new NwbWriteError(path, ERRNO_BY_MESSAGE[sys[2]!] ?? `errno ${sys[1]} (${sys[2]})`);
+  const first = /#000: .* in ([\w]+\(\)): (.*)/.exec(text);
+  return new NwbWriteError(path, first ? `HDF5: ${first[1]}: ${first[2]!.trim()}` : 'HDF5 error');
 }
 
 type Group = H5.Group;

@@ -4,19 +4,21 @@
  *  - A folder that already holds earlier raphe output is refused (OutputExistsError) unless `force`,
  *    and the refusal happens before anything is written.
  *  - A folder holding files raphe did not write is refused (they would be lost in the replacement).
- *  - The staging folder (next to the target: same parent, so renames stay on one file system) is
- *    created before the run (OutputFolder.prepare), so an unusable --out is a user error found first.
- *    It is made by mkdir, so the folder renamed into place has the mode the umask gives any new folder.
- *  - The files are written into the staging folder, then the folder replaces the target by rename:
- *    an earlier results folder is renamed aside, the staged one renamed in, the old one removed. A
- *    failure midway puts the earlier folder back; a signal finishes the step (settleOutputs).
+ *  - The staging folder (next to the target: same parent, so renames stay on one file system; named
+ *    in staging.ts) is created before the run (OutputFolder.prepare), so an unusable --out is a user
+ *    error found first, and a full disk an environment failure found first. Leftovers of killed runs
+ *    in the same parent are settled there too (staging.ts).
+ *  - The files are written into the staging folder, each flushed to the disk (fsync), then the folder
+ *    replaces the target by rename: an earlier results folder is renamed aside, the staged one renamed
+ *    in, the old one removed. A failure midway puts the earlier folder back; a signal finishes the step
+ *    (settleOutputs). A failed write names the file and the errno in one line (OutputWriteError).
  * The folder's whole life (refusals, staging, replacement, undo, signals) is one state machine, kept in
  * one file so that its steps are read together to see that no path leaves a half-written folder.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
+import { cleanLeftovers, makeStagingDir } from './staging.js';
 
 /** Every file name raphe writes into an output folder; any of them marks a folder as holding results. */
 export const OUTPUT_FILE_NAMES = [
@@ -104,6 +106,17 @@ export class OutputWriteError extends Error {
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
+/** Errors of the environment, not of the user's --out: a failure to write is then an OutputWriteError. */
+const ENVIRONMENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EFBIG']);
+
+/** A failure to use --out, as the user's error or (a full disk, an I/O error) the environment's. */
+function cannotUse(given: string, what: string, e: unknown): Error {
+  const c = code(e);
+  return ENVIRONMENT_CODES.has(c)
+    ? new OutputWriteError(`--out ${given}: ${what}: ${c}`)
+    : new ConfigError(`--out ${given}`, `${what}: ${c}`);
+}
+
 /** Longest file or folder name most file systems take, bytes. */
 export const MAX_NAME_BYTES = 255;
 
@@ -144,9 +157,10 @@ export class OutputFolder {
       if (Buffer.byteLength(part) > MAX_NAME_BYTES)
         throw new ConfigError(`--out`, `a folder name in the path is ${Buffer.byteLength(part)} bytes; at most ${MAX_NAME_BYTES}`);
     }
+    const parent = path.dirname(dir);
+    cleanLeftovers(parent); // before the checks: a killed replacement of this very folder is finished first
     checkTarget(given, dir, force);
     // The nearest existing ancestor must be a folder; create the missing ones (removed again on failure).
-    const parent = path.dirname(dir);
     const missing: string[] = [];
     let p = parent;
     for (;;) {
@@ -174,14 +188,14 @@ export class OutputFolder {
       }
     } catch (e) {
       undo();
-      throw new ConfigError(`--out ${given}`, `cannot create the folder ${missing[created.length]}: ${code(e)}`);
+      throw cannotUse(given, `cannot create the folder ${missing[created.length]}`, e);
     }
     let staging: string;
     try {
-      staging = makeStagingDir(path.join(parent, `.${path.basename(dir).slice(0, 100)}.raphe-staging-`));
+      staging = makeStagingDir(dir);
     } catch (e) {
       undo();
-      throw new ConfigError(`--out ${given}`, `cannot write in ${parent}: ${code(e)}`);
+      throw cannotUse(given, `cannot write in ${parent}`, e);
     }
     try {
       const probe = path.join(staging, '.write-test');
@@ -190,7 +204,7 @@ export class OutputFolder {
     } catch (e) {
       rmQuiet(staging);
       undo();
-      throw new ConfigError(`--out ${given}`, `cannot write in ${parent}: ${code(e)}`);
+      throw cannotUse(given, `cannot write in ${parent}`, e);
     }
     const out = new OutputFolder(given, dir, staging, `${staging}-old`, created);
     ACTIVE.add(out);
@@ -207,6 +221,12 @@ export class OutputFolder {
         } catch (e) {
           throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
         }
+      }
+      try {
+        // the folders' entries reach the disk before the folder is renamed into place
+        for (const d of new Set(files.map(([name]) => path.dirname(path.join(this.staging, name))))) syncFolder(d);
+      } catch (e) {
+        throw new OutputWriteError(`--out ${this.given}: cannot write the folder: ${code(e)}`);
       }
       this.state = 'staged';
       onStep?.('staged');
@@ -317,36 +337,26 @@ function checkTarget(given: string, dir: string, force: boolean): void {
   if (!force && entries.length > 0) throw new OutputExistsError(given);
 }
 
-/**
- * A new folder named `prefix` and 6 random characters. mkdir, not mkdtemp: mkdtemp's folder is mode
- * 0o700 whatever the umask, and it becomes the output folder, which colleagues on a shared file system
- * must be able to read.
- */
-function makeStagingDir(prefix: string): string {
-  for (let attempt = 0; ; attempt++) {
-    const dir = prefix + randomBytes(3).toString('hex');
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if (code(e) !== 'EEXIST' || attempt >= 99) throw e;
-    }
+/** fsync a folder (its entries); file systems that cannot (EINVAL, EISDIR on some) are let be. */
+function syncFolder(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    if (code(e) !== 'EINVAL' && code(e) !== 'EISDIR') throw e;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
+/** Write one file (new: an existing one is an error) and flush it to the disk. */
 function writeContent(file: string, content: Content): void {
   fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
-  if (typeof content === 'object') {
-    content.write(file);
-    return;
-  }
-  if (typeof content === 'string') {
-    fs.writeFileSync(file, content, { flag: 'wx' });
-    return;
-  }
-  const fd = fs.openSync(file, 'wx');
+  if (typeof content === 'object') content.write(file);
+  const fd = fs.openSync(file, typeof content === 'object' ? 'r+' : 'wx');
   try {
-    for (const chunk of content()) fs.writeSync(fd, chunk);
+    if (typeof content === 'string') fs.writeFileSync(fd, content);
+    else if (typeof content === 'function') for (const chunk of content()) fs.writeSync(fd, chunk);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
