@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 """raphe's model (docs/model.md) as a Brian2 2.5 network, run on a scenario's data written by `raphe export brian2`.
 
-    python3 SCRIPT.py [--data DATA.json] [--target cpp_standalone|cython|numpy] [--build-dir DIR] [--threads T]
-                      [--out RAW.json]
+    python3 SCRIPT.py [--target cpp_standalone|cython|numpy] [--build-dir DIR] [--threads T] [--out RAW.json]
 
 The data (docs/brian2.md): the scenario (its parameters, protocol and recording), raphe's tissue for its seed
 (region, probe, each cell's voxel, position, tonic drive and SERT density, as exact binary arrays), raphe's
 starting state, the drugs and the genotype. `raphe export brian2` writes one script: this file with the data
-in RAPHE_DATA below; --data reads it from a file instead. What is Brian2's own: the integration (exponential
+in RAPHE_DATA below (this file as shipped holds None there). What is Brian2's own: the integration (exponential
 Euler on the membrane), the refractoriness and the Poisson background (PoissonInput, Brian2's generator seeded
 with the scenario's seed; not raphe's Philox).
 
@@ -55,7 +54,6 @@ STATE_UNITS = {'V': mV, 'gbg': nS, 'h1': pA, 'h2': pA, 'h3': pA}
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--data', default=None, help='the scenario data (JSON); default: the data embedded in this script')
     ap.add_argument('--target', choices=TARGETS, default=None, help="Brian2's code target (default: the data's)")
     ap.add_argument('--build-dir', default=None, help='cpp_standalone project folder (default: a temporary one, removed)')
     ap.add_argument('--threads', type=int, default=0, help='cpp_standalone OpenMP threads (0: none, one thread)')
@@ -63,14 +61,10 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
-def load_data(path):
-    if path is None:
-        if RAPHE_DATA is None:
-            sys.exit('raphe_brian2: no data: run the script `raphe export brian2` writes, or pass --data FILE')
-        data = json.loads(RAPHE_DATA)
-    else:
-        with open(path, encoding='utf-8') as f:
-            data = json.load(f)
+def load_data():
+    if RAPHE_DATA is None:
+        sys.exit('raphe_brian2: no data: run the script `raphe export brian2` writes (this file with its scenario)')
+    data = json.loads(RAPHE_DATA)
     if data.get('format') != DATA_FORMAT:
         sys.exit(f'raphe_brian2: the data is {data.get("format")!r}, this script reads {DATA_FORMAT!r}')
     return data
@@ -335,7 +329,7 @@ def recorded(data, k, voxels, trace, spikes, pop):
 
 def main(argv):
     args = parse_args(argv)
-    data = load_data(args.data)
+    data = load_data()
     target = args.target or data['target']
     build_dir = None
     if target == 'cpp_standalone':
