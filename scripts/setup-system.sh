@@ -6,6 +6,7 @@
 #     the tests validate raphe's NWB files with hdmf (tests/helpers/nwb_validate.py uses /usr/bin/python3)
 #   - slurm-wlm, munge: tests/slurm.test.ts runs sweeps as job arrays on a one-node cluster (scripts/local-slurm.sh)
 #   - python3-brian (Brian2 2.5), cython3, g++: tests/brian2-export.test.ts runs the `raphe export brian2` script
+#   - pyflakes3: npm run lint checks the shipped Brian2 model (python/raphe_brian2.py)
 # Idempotent; needs root (or sudo). Safe to re-run.
 set -euo pipefail
 SUDO=""
@@ -18,9 +19,10 @@ have_chromium() { [ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftsha
 have_python_nwb() { /usr/bin/python3 -c 'import hdmf, h5py, jsonschema' >/dev/null 2>&1; }
 have_slurm() { [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && [ -x /usr/sbin/munged ] && [ -x /usr/bin/sbatch ]; }
 have_brian2() { /usr/bin/python3 -c 'import brian2, Cython' >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1; }
+have_pyflakes() { command -v pyflakes3 >/dev/null 2>&1; }
 
-if have_lavapipe25 && have_chromium && have_python_nwb && have_slurm && have_brian2; then
-  echo "setup-system: lavapipe (Mesa 25+), chromium, python3-hdmf, slurm-wlm and python3-brian already installed"
+if have_lavapipe25 && have_chromium && have_python_nwb && have_slurm && have_brian2 && have_pyflakes; then
+  echo "setup-system: lavapipe (Mesa 25+), chromium, python3-hdmf, slurm-wlm, python3-brian and pyflakes3 already installed"
   exit 0
 fi
 
@@ -64,5 +66,8 @@ if ! have_slurm; then
 fi
 if ! have_brian2; then
   $SUDO apt-get install -y -qq python3-brian cython3 g++ >/dev/null
+fi
+if ! have_pyflakes; then
+  $SUDO apt-get install -y -qq pyflakes3 >/dev/null
 fi
 echo "setup-system: mesa-vulkan-drivers $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo none), chromium $(/usr/bin/chromium --version 2>/dev/null || echo none), hdmf $(/usr/bin/python3 -c 'import hdmf; print(hdmf.__version__)' 2>/dev/null || echo none)"

@@ -1,17 +1,22 @@
 /**
- * `raphe export brian2`: the exported script, run with Debian's python3-brian (cpp_standalone, one build
- * folder shared by the seeds so only the first compiles in full), agrees with `raphe run` on the same
- * scenario (baseline, then fluoxetine 10 nM) over three seeds: baseline rate within 10%, baseline probe
- * 5-HT within 15%, the SSRI probe fold within 20% (means over the seeds; each seed is printed). Same
- * tissue and start, different background streams (Philox against Brian2's generator), so the agreement is
- * statistical. Skips without brian2, fails instead with RAPHE_BRIAN2_REQUIRED=1. Also: `raphe export`
- * refuses what `raphe run` refuses, with the same line, and writes nothing.
+ * `raphe export brian2`: the exported script (python/raphe_brian2.py with the scenario's data), run with
+ * Debian's python3-brian (cpp_standalone, one build folder shared by the seeds so only the first compiles
+ * in full), its raw output read by `raphe export brian2 --read` (raphe's own readouts), agrees with
+ * `raphe run` on the same scenario (baseline, then fluoxetine 10 nM) over three seeds: baseline rate
+ * within 10%, baseline probe 5-HT within 15%, the SSRI probe fold within 20% (means over the seeds; each
+ * seed is printed). Same tissue and start, different background streams (Philox against Brian2's
+ * generator), so the agreement is statistical. Skips without brian2, fails instead with
+ * RAPHE_BRIAN2_REQUIRED=1. Also: the shipped model compiles; the reader reads a recording as raphe reads
+ * its own; `raphe export` refuses what `raphe run` refuses, with the same line, and writes nothing.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brian2Result } from '../src/interop/brian2-read.js';
+import { buildModel } from '../src/model/derive.js';
+import { defaultParams } from '../src/model/params.js';
 import { ROOT, runRaphe } from './helpers/cli.js';
 
 const PY = '/usr/bin/python3';
@@ -83,6 +88,16 @@ function python(args: string[], cwd: string): Promise<{ code: number | null; std
 }
 
 const lastJson = (stdout: string): Summary => JSON.parse(stdout.trim().split('\n').pop() ?? '');
+
+/** The exported script run with `args`, its raw output read by `raphe export brian2 --read`. */
+async function runExported(script: string, args: string[]): Promise<Summary> {
+  const raw = script.replace(/\.py$/, '.raw.json');
+  const b = await python([script, '--out', raw, ...args], tmp);
+  expect(b.code, b.stderr.slice(-2000)).toBe(0);
+  const r = await runRaphe(tmp, ['export', 'brian2', '--read', raw]);
+  expect(r.code, r.stderr).toBe(0);
+  return lastJson(r.stdout);
+}
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const fold = (s: Summary) => s.phases[1].probe5htNm / s.phases[0].probe5htNm;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -104,9 +119,7 @@ describe.skipIf(!HAVE_BRIAN2 && !REQUIRED)('Brian2 export agrees with raphe', ()
       const e = await runRaphe(tmp, ['export', 'brian2', '--scenario', file, '--seed', String(seed), '--out', script]);
       expect(e.code, e.stderr).toBe(0);
       expect(e.stdout).toBe('');
-      const b = await python([script, '--build-dir', build], tmp);
-      expect(b.code, b.stderr.slice(-2000)).toBe(0);
-      const brian2 = lastJson(b.stdout);
+      const brian2 = await runExported(script, ['--build-dir', build]);
       const raphe = lastJson(r.stdout);
       expect(brian2.engine).toBe('brian2');
       expect(brian2.neurons).toBe(raphe.neurons);
@@ -123,9 +136,7 @@ describe.skipIf(!HAVE_BRIAN2 && !REQUIRED)('Brian2 export agrees with raphe', ()
         const qs = path.join(tmp, 'no-spikes.py');
         const qe = await runRaphe(tmp, ['export', 'brian2', '--scenario', quiet, '--seed', String(seed), '--out', qs]);
         expect(qe.code, qe.stderr).toBe(0);
-        const qb = await python([qs, '--build-dir', build], tmp);
-        expect(qb.code, qb.stderr.slice(-2000)).toBe(0);
-        const q = lastJson(qb.stdout);
+        const q = await runExported(qs, ['--build-dir', build]);
         expect(q.medianCvIsi).toBeNull();
         expect(q.phases.map((p) => p.meanRateHz)).toEqual(brian2.phases.map((p) => p.meanRateHz));
         expect(q.phases.map((p) => p.probe5htNm)).toEqual(brian2.phases.map((p) => p.probe5htNm));
@@ -238,9 +249,15 @@ describe('raphe export: bad input', () => {
     expect(listing(out)).toEqual(['model.py']);
     const text = fs.readFileSync(file, 'utf8');
     expect(text.startsWith('#!/usr/bin/env python3')).toBe(true);
-    expect(text).toContain('DEFAULT_TARGET = "numpy"');
+    // the shipped model whole, with the scenario's data in its one RAPHE_DATA line
+    const shipped = fs.readFileSync(path.join(ROOT, 'python', 'raphe_brian2.py'), 'utf8');
+    const data = dataOf(text);
+    expect(text.replace(/^RAPHE_DATA = r'''[^']*'''$/m, 'RAPHE_DATA = None')).toBe(shipped);
+    expect(data.format).toBe('raphe-brian2-data/1');
+    expect(data.target).toBe('numpy');
+    expect(data.scenario.neurons).toBe(50);
     const { PARAM_KEYS } = await import('../src/model/params.js');
-    for (const k of PARAM_KEYS) expect(text).toContain(`\n    ${JSON.stringify(k)}: `);
+    expect(Object.keys(data.scenario.params).sort()).toEqual([...PARAM_KEYS].sort());
     const again = await runRaphe(tmp, [
       'export',
       'brian2',
@@ -263,5 +280,107 @@ describe('raphe export: bad input', () => {
       const c = spawnSync(PY, ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', file], { encoding: 'utf8' });
       expect(c.status, c.stderr).toBe(0);
     }
+  });
+
+  it('refuses a --read that is not the raw output of an exported script, one line each', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'read-'));
+    const file = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const cases: [string[], RegExp][] = [
+      [['--read', path.join(dir, 'missing.json')], /--read .*missing\.json: cannot read it: ENOENT/],
+      [['--read', file('text.json', 'hello\n')], /its last line is not JSON/],
+      [['--read', file('other.json', '{"format": "raphe-brian2-data/1"}\n')], /\.format: must be "raphe-brian2-raw\/1"/],
+      [['--read', file('nofields.json', '{"format": "raphe-brian2-raw/1", "scenario": {}}\n')], /\.scenario\.protocol: is required/],
+      [['--read', file('x.json', '{}'), '--seed', '2'], /--read: takes no other flag \(got --seed\)/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runRaphe(tmp, ['export', 'brian2', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+/** The data of an exported script (its RAPHE_DATA line). */
+function dataOf(script: string) {
+  const m = /^RAPHE_DATA = r'''([^']*)'''$/m.exec(script);
+  if (!m) throw new Error('no RAPHE_DATA line in the script');
+  return JSON.parse(m[1]) as { format: string; target: string; scenario: { neurons: number; params: Record<string, unknown> } };
+}
+
+describe('the shipped Brian2 model', () => {
+  it.skipIf(!fs.existsSync(PY))('compiles (python3 -m py_compile)', () => {
+    const c = spawnSync(PY, ['-m', 'py_compile', path.join(ROOT, 'python', 'raphe_brian2.py')], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPYCACHEPREFIX: path.join(tmp, 'pycache') },
+    });
+    expect(c.status, c.stderr).toBe(0);
+  });
+
+  it('reads a recording as raphe reads its own: rates from the spike counts, the probe mean, ISI statistics', () => {
+    // 10 cells firing every 10 ms (100 fine steps), cell i at fine step 100 j + i; a flat probe of 5 nM
+    const params = defaultParams();
+    const scenario = {
+      name: 'read',
+      neurons: 10,
+      seed: 3,
+      protocol: [{ name: 'flat', durationS: 0.2 }],
+      params,
+      recording: { spikes: true, sampleSteps: 10 },
+    };
+    const model = buildModel(params, 'wt', 10, 3);
+    const S = params.subSteps;
+    const cells: number[] = [];
+    const steps: number[] = [];
+    for (let j = 0; j < 20; j++) {
+      for (let i = 0; i < 10; i++) {
+        cells.push(i);
+        steps.push(100 * j + i);
+      }
+    }
+    const n = 20;
+    const windowOf = (step: number) => Math.floor(step / (S * 10));
+    const raw = {
+      format: 'raphe-brian2-raw/1',
+      rapheVersion: 'test',
+      scenario,
+      c0_nM: 5,
+      rate0_Hz: 100,
+      regionVoxels: model.geometry.inside.length,
+      adapter: 'none',
+      buildSeconds: 0,
+      timeToFirstStepSeconds: 0,
+      runSeconds: 0,
+      wallSeconds: 0,
+      gridSteps: 200,
+      samples: {
+        step: Array.from({ length: n }, (_, k) => 10 * (k + 1)),
+        spikes: Array.from({ length: n }, (_, k) => steps.filter((st) => windowOf(st) === k).length),
+        probe: new Array(n).fill(5),
+        meanC: new Array(n).fill(5),
+        s1A: new Array(n).fill(0.1),
+        s2B: new Array(n).fill(0.2),
+      },
+      spikes: { cells, steps },
+      mass: { released: 1, uptaken: 0.5, cleared: 0.5, gridStart: 10, gridEnd: 10 },
+    };
+    const r = brian2Result(raw);
+    expect(r.summary.engine).toBe('brian2');
+    expect(r.summary.durationS).toBeCloseTo(0.2, 12);
+    expect(r.summary.meanRateHz).toBeCloseTo(100, 9);
+    expect(r.summary.probe5htNm).toBe(5);
+    expect(r.summary.probeDriftLastQuarter).toBeCloseTo(0, 12);
+    expect(r.summary.settled).toBe(true);
+    expect(r.summary.medianCvIsi).toBe(0);
+    expect(r.summary.fractionRegular).toBe(1);
+    expect(r.summary.massBalanceRelError).toBe(0);
+    expect(r.phases.map((p) => [p.name, p.startS, p.endS])).toEqual([['flat', 0, r.summary.durationS]]);
+    // a recording the scenario's tissue does not match is refused
+    expect(() => brian2Result({ ...raw, regionVoxels: 7 })).toThrow(/regionVoxels: the script ran 7 region voxels/);
+    expect(() => brian2Result({ ...raw, gridSteps: 201 })).toThrow(/gridSteps: must be the phases' 200 grid steps/);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * `raphe export brian2 [--scenario FILE | the run flags] [--target T] [--out FILE.py [--force]]`: the
- * scenario as one self-contained Brian2 script (src/interop/brian2.ts). The scenario goes through the
- * same flag parsing and parseScenario as `raphe run` (same refusals, same messages); the start is the
- * same steady-state estimate `raphe run` starts from. Without --out the script goes to stdout; with it,
- * the file is checked writable before any work and written whole (a temporary file renamed into place).
+ * scenario as one Brian2 script (src/interop/brian2.ts: the shipped python/raphe_brian2.py with the
+ * scenario's data). The scenario goes through the same flag parsing and parseScenario as `raphe run`
+ * (same refusals, same messages); the start is the same steady-state estimate `raphe run` starts from.
+ * Without --out the script goes to stdout; with it, the file is checked writable before any work and
+ * written whole (a temporary file renamed into place).
+ * `raphe export brian2 --read RAW.json`: the script's raw output (the file's last line) read by raphe's
+ * readouts (src/interop/brian2-read.ts), printed as the one JSON line of `raphe run --json`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +14,7 @@ import { nodeCpuProvider } from '../engines/node.js';
 import { initialState } from '../engines/initial-state.js';
 import { prepareScenarios } from '../experiment/run-scenario.js';
 import { BRIAN2_TARGETS, brian2Script, type Brian2Target } from '../interop/brian2.js';
+import { brian2Result, brian2SummaryJson } from '../interop/brian2-read.js';
 import { deriveConstants } from '../model/derive.js';
 import { ConfigError } from '../model/errors.js';
 import { noSteadyStateReason } from '../model/scenario.js';
@@ -93,11 +97,17 @@ export async function cmdExport(argv: string[]): Promise<number> {
     target: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
+    read: { type: 'string' },
   });
   const format = positionals[0];
   if (format === undefined || !(EXPORT_FORMATS as readonly string[]).includes(format))
     throw new ConfigError('export', `unknown format ${JSON.stringify(format ?? '')}; allowed: ${EXPORT_FORMATS.join(', ')}`);
   if (positionals.length > 1) throw new ConfigError('export', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (v.read !== undefined) {
+    const other = Object.keys(v).find((k) => k !== 'read');
+    if (other) throw new ConfigError('--read', `takes no other flag (got --${other}): the output names its scenario`);
+    return readRaw(v.read);
+  }
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out FILE');
   const target = (v.target ?? 'cpp_standalone') as Brian2Target;
   if (!(BRIAN2_TARGETS as readonly string[]).includes(target))
@@ -135,4 +145,23 @@ export async function cmdExport(argv: string[]): Promise<number> {
     out?.abandon();
     throw e;
   }
+}
+
+/** Prints the `raphe run --json` line of a Brian2 script's raw output (the file's last non-empty line). */
+function readRaw(file: string): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`--read ${file}`, `cannot read it: ${code(e)}`);
+  }
+  const last = text.trimEnd().split('\n').pop() ?? '';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(last);
+  } catch {
+    throw new ConfigError(`--read ${file}`, 'its last line is not JSON (the raw output of a script raphe export brian2 wrote)');
+  }
+  process.stdout.write(JSON.stringify(brian2SummaryJson(brian2Result(raw, `--read ${file}`))) + '\n');
+  return 0;
 }

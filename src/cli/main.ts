@@ -56,6 +56,7 @@ usage:
   raphe schema scenario      print the JSON Schema of scenario files (schema/scenario.schema.json)
   raphe export brian2 [--scenario FILE | the run flags] [--target cpp_standalone|cython|numpy]
             [--out FILE.py [--force]]   the scenario as a self-contained Brian2 2.5 script
+  raphe export brian2 --read RAW.json   that script's raw output read as raphe run --json reads a run
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
 drugs (free nM): ${DRUG_NAMES.join(', ')}
