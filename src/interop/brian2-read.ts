@@ -11,12 +11,11 @@ import { buildModel } from '../model/derive.js';
 import { ConfigError } from '../model/errors.js';
 import { SAMPLE_FIELDS } from '../model/layout.js';
 import { parseScenario } from '../model/scenario.js';
+import { SETTLE_TOLERANCE } from '../model/settling.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
 
 /** The raw output's format tag (python/raphe_brian2.py RAW_FORMAT). */
 export const BRIAN2_RAW_FORMAT = 'raphe-brian2-raw/1';
-/** The settling tolerance of `raphe run` (runScenario's default driftTolerance). */
-const RUN_DRIFT_TOLERANCE = 0.02;
 
 /** Brian2's timings of the run, s. */
 export interface Brian2Timings {
@@ -142,7 +141,7 @@ export function brian2Result(raw: unknown, where = 'brian2'): Brian2RunResult {
     phases,
     r.num('wallSeconds'),
     undefined,
-    RUN_DRIFT_TOLERANCE,
+    SETTLE_TOLERANCE,
   );
   return {
     ...res,
