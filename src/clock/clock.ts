@@ -1,7 +1,8 @@
 /**
  * The one clock: advances an engine through a dose schedule in chunks. Every driver of model time uses
  * it: raphe run and the experiments (experiment/run-scenario.ts), the chronic driver's fast phases
- * (experiment/chronic.ts) and the steady-state estimate's patch run (engines/cpu/steady-state.ts).
+ * (experiment/chronic.ts), the steady-state estimate's patch run (engines/cpu/steady-state.ts) and the
+ * demo's worker (worker/pacing.ts, one chunk at a time through `chunk`).
  *
  * What runs when is decided in one place, `nextChunk`:
  *   - dose events take effect at their grid step: each is applied before the chunk that starts there,

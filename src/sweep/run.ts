@@ -1,8 +1,8 @@
 /**
- * Running a sweep: its points through the one phase loop (runScenarios: points of one tissue advance as
- * one batch, on WebGPU in the same dispatches, on the CPU engine one point per worker thread), each
- * finished point handed to `onPoint` at once (runSweep appends it to points.jsonl), points already done
- * (a resumed sweep) skipped. Then the readouts of every point (probeFold and rateRatio against the
+ * Running a sweep: its points through runScenarios, on the one clock (src/clock/): points of one
+ * tissue advance as one batch, on WebGPU in the same dispatches, on the CPU engine one point per worker
+ * thread; each finished point handed to `onPoint` at once (runSweep appends it to points.jsonl), points
+ * already done (a resumed sweep) skipped. Then the readouts of every point (probeFold and rateRatio against the
  * reference point, or within the protocol) and the Hill fits along each numeric axis.
  */
 import type { ResolvedEngine } from '../engines/create.js';

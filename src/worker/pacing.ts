@@ -1,13 +1,17 @@
 /**
- * The worker's clock: advances the engine through time in chunks sized to a target wall time, at most
- * `maxSpeed` simulated seconds per wall second, applies a protocol's phases at their exact grid steps
- * (a chunk ends at the next one) and pauses at its end, and measures the simulated seconds per wall
- * second. Every call of the engine's `advance` is here; the rest of the worker sees a narrow host
- * (PacingHost): the engine, where a chunk's records go, what a phase does, and the serialised chain
- * that all engine work goes through (so that commands arriving between chunks never race an advance).
+ * The worker's pacing: runs the one clock (src/clock/clock.ts) in chunks sized to a target wall time,
+ * at most `maxSpeed` simulated seconds per wall second, pauses at a protocol's end, and measures the
+ * simulated seconds per wall second. The clock decides what runs when: a protocol's phases are its dose
+ * events, applied at their exact grid steps (no chunk runs across one), and it makes the engine's
+ * `advance` calls. The rest of the worker sees a narrow host (PacingHost): the engine, where a chunk's
+ * records go, what a phase does, and the serialised chain that all engine work goes through (so that
+ * commands arriving between chunks never race an advance).
  */
+import { Clock } from '../clock/clock.js';
+import { type DoseEvent, timedEvents } from '../clock/schedule.js';
 import type { BatchEngine, RecordBatch } from '../engines/engine.js';
-import type { ProtocolInfo, ProtocolPhase } from './protocol.js';
+import type { DrugDoses } from '../model/drugs.js';
+import type { ProtocolInfo } from './protocol.js';
 import type { Settings } from './settings.js';
 
 export interface PacingHost {
@@ -18,7 +22,7 @@ export interface PacingHost {
   /** Takes one chunk's record batches (one per tissue). */
   record(out: RecordBatch[]): void;
   /** A protocol phase is due at the current step: the linked tissues take its doses. */
-  applyPhase(phase: ProtocolPhase): void;
+  applyPhase(phase: DoseEvent): void;
   /** Something a frame shows has changed. */
   changed(): void;
   /** The run stopped on an error. */
@@ -41,25 +45,31 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Pacing {
   private dt = 0.001;
-  private built = false;
-  /** Grid steps done since the build (one clock for every tissue). */
-  private stepsDone = 0;
+  /** The clock of the engine built last (its steps count from the build), and that engine. */
+  private clock: Clock | null = null;
+  private clockOf: BatchEngine | null = null;
   private isRunning = false;
   private looping = false;
   private disposed = false;
-  /** The protocol being run, the index of its next phase (phases.length: its end is next), and whether it ended. */
-  private protocol: ProtocolInfo | null = null;
-  private nextPhase = 0;
+  /** Grid step of the protocol's end (Infinity: no protocol), and whether it was reached. */
+  private endStep = Infinity;
   private done = false;
   /** Recent (wall ms, simulated s) points for the speed; the throttle's reference; measured steps per wall ms. */
   private speedPts: { wall: number; sim: number }[] = [];
   private throttleRef: { wall: number; sim: number } | null = null;
   private stepsPerMs = 0;
+  /** Wall time at which the chunk in flight was asked for. */
+  private chunkWall0 = 0;
 
   constructor(
     private readonly s: Pick<Settings, 'sampleSteps' | 'chunkWallMs' | 'maxSpeed'>,
     private readonly host: PacingHost,
   ) {}
+
+  /** Grid steps done since the build (one clock for every tissue). */
+  private get stepsDone(): number {
+    return this.clock?.step ?? 0;
+  }
 
   /** Simulated time, s. */
   get tS(): number {
@@ -75,23 +85,33 @@ export class Pacing {
     return this.done;
   }
 
-  /** A new build: time back to 0; a protocol runs from its second phase on (the first is the tissues' start). */
+  /**
+   * A new build (the host's engine): time back to 0, on a new clock. A protocol's phases from the
+   * second on are its dose events (the first is the tissues' start); its end is a pause.
+   */
   reset(dtGrid_s: number, protocol: ProtocolInfo | null): void {
     this.dt = dtGrid_s;
-    this.built = true;
-    this.stepsDone = 0;
     this.stepsPerMs = 0;
     this.speedPts = [];
     this.throttleRef = null;
-    this.protocol = protocol;
-    this.nextPhase = protocol ? 1 : 0;
+    this.endStep = protocol ? Math.round(protocol.endS / dtGrid_s) : Infinity;
     this.done = false;
+    this.clockOf = this.host.engine();
+    this.clock = this.clockOf
+      ? new Clock(this.clockOf, {
+          dtS: dtGrid_s,
+          chunkSteps: this.s.sampleSteps,
+          schedule: protocol ? timedEvents(protocolPhases(protocol).slice(1), dtGrid_s) : [],
+          apply: (ev) => this.host.applyPhase(ev),
+          onChunk: (out, steps) => this.chunkDone(out, steps),
+        })
+      : null;
   }
 
   /** No protocol from now on: a free run, time goes on. */
   dropProtocol(): void {
-    this.protocol = null;
-    this.nextPhase = 0;
+    this.clock?.setSchedule([]);
+    this.endStep = Infinity;
     this.done = false;
   }
 
@@ -117,8 +137,9 @@ export class Pacing {
     const end = this.stepsDone + Math.max(1, Math.round(seconds / this.dt));
     while (this.stepsDone < end) {
       const wasDone = this.done;
+      const from = this.stepsDone;
       await this.host.exclusive(() => this.advanceChunk(Math.min(end - this.stepsDone, this.chunkSteps())));
-      if (this.done && !wasDone) break;
+      if ((this.done && !wasDone) || this.stepsDone === from) break;
       await yieldToEvents();
     }
   }
@@ -151,26 +172,13 @@ export class Pacing {
     return Math.max(ss, Math.round(steps / ss) * ss);
   }
 
-  /** Grid step of the protocol's next event (a phase start or its end), or Infinity. */
-  private nextEventStep(): number {
-    const p = this.protocol;
-    if (!p || this.done) return Infinity;
-    const tEv = this.nextPhase < p.phases.length ? p.phases[this.nextPhase].startS : p.endS;
-    return Math.round(tEv / this.dt);
-  }
-
-  /** Applies the protocol events due at the current step: phases to the linked tissues, the end (pause). */
-  private protocolEvents(): void {
-    const p = this.protocol;
-    while (p && !this.done && this.stepsDone >= this.nextEventStep()) {
-      if (this.nextPhase < p.phases.length) this.host.applyPhase(p.phases[this.nextPhase++]);
-      else {
-        this.done = true;
-        this.isRunning = false;
-        this.speedPts = [];
-        this.host.changed();
-      }
-    }
+  /** Pauses once the protocol's end is reached. */
+  private endIfDue(): void {
+    if (this.done || this.stepsDone < this.endStep) return;
+    this.done = true;
+    this.isRunning = false;
+    this.speedPts = [];
+    this.host.changed();
   }
 
   private async loop(): Promise<void> {
@@ -194,7 +202,7 @@ export class Pacing {
   /** Sleeps so that simulated time runs at most maxSpeed times wall time. */
   private async throttle(): Promise<void> {
     const x = this.s.maxSpeed;
-    if (!(x > 0) || !Number.isFinite(x) || !this.built) return;
+    if (!(x > 0) || !Number.isFinite(x) || !this.clock) return;
     const now = performance.now();
     const sim = this.tS;
     if (!this.throttleRef) {
@@ -206,23 +214,31 @@ export class Pacing {
     else if (ahead < -500) this.throttleRef = { wall: now, sim }; // fell behind: do not race to catch up
   }
 
-  /** Advances up to `want` grid steps, stopping at the protocol's next event, and hands the records on. */
+  /** One clock chunk of up to `want` grid steps, ending at the next phase or the protocol's end. */
   private async advanceChunk(want: number): Promise<void> {
-    const b = this.host.engine();
-    if (!b) return;
-    this.protocolEvents();
-    const steps = Math.min(want, this.nextEventStep() - this.stepsDone);
-    if (!(steps > 0)) return;
-    const w0 = performance.now();
-    const out = await b.advance(steps);
+    const c = this.clock;
+    if (!c || !this.clockOf || this.host.engine() !== this.clockOf) return;
+    this.endIfDue();
+    const toEnd = this.done ? Infinity : this.endStep - c.step;
+    this.chunkWall0 = performance.now();
+    const out = await c.chunk(Math.min(want, toEnd));
+    if (!out.length) return;
+    this.endIfDue();
+    this.host.changed();
+  }
+
+  /** A chunk has run (before the phases due at its end are applied): its speed, and its records to the host. */
+  private chunkDone(out: RecordBatch[], steps: number): void {
     const w1 = performance.now();
-    const spm = steps / Math.max(1, w1 - w0);
+    const spm = steps / Math.max(1, w1 - this.chunkWall0);
     this.stepsPerMs = this.stepsPerMs > 0 ? 0.7 * this.stepsPerMs + 0.3 * spm : spm;
-    this.stepsDone = out[0].firstStep + out[0].steps;
     this.host.record(out);
     this.speedPts.push({ wall: w1, sim: this.tS });
     while (this.speedPts.length > 2 && w1 - this.speedPts[0].wall > 4000) this.speedPts.shift();
-    this.protocolEvents();
-    this.host.changed();
   }
+}
+
+/** A protocol's phases with their doses typed as the engine takes them. */
+function protocolPhases(p: ProtocolInfo): { name: string; startS: number; doses: DrugDoses }[] {
+  return p.phases.map((ph) => ({ name: ph.name, startS: ph.startS, doses: ph.doses as DrugDoses }));
 }

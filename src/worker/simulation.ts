@@ -60,7 +60,7 @@ export class Simulation implements SimApi {
     exclusive: (fn) => this.exclusive(fn),
     engine: () => this.batch,
     record: (out) => this.record(out),
-    applyPhase: (ph) => this.applyDoses(this.targets(undefined), { ...ph.doses } as DrugDoses, ph.name),
+    applyPhase: (ev) => this.applyDoses(this.targets(undefined), { ...ev.doses }, ev.name),
     changed: () => this.frames.changed(),
     failed: (msg) => {
       this.error = msg;
