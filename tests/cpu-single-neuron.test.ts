@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stepNeurons, type NeuronState } from '../src/engines/reference/neurons.js';
+import { allocState } from '../src/model/layout.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
 import { defaultParams, type Params } from '../src/model/params.js';
 
@@ -24,23 +25,13 @@ function engineSpikes(Idrive: number[], c_nM: number): number[][] {
   const a1 = f(f(x1 + k.num1A) / f(k.den1A + x1));
   const x2 = f(f(c_nM) * k.invK2B);
   const a2 = f(f(x2 + k.num2B) / f(k.den2B + x2));
-  const mk = () => new Float32Array(n);
-  const s: NeuronState = {
-    V: mk().fill(P.Vreset_mV),
-    gbg: mk(),
-    ahp1: mk(),
-    ahp2: mk(),
-    ahp3: mk(),
-    r1A: mk().fill(a1),
-    s1A: mk().fill(a1),
-    s2B: mk().fill(a2),
-    d1A: mk(),
-    a1Sum: mk(),
-    ref: new Uint32Array(n),
-    // no background drive: the next event step is never reached
-    bgNext: new Uint32Array(n).fill(0xffffffff),
-    bgIdx: new Uint32Array(n),
-  };
+  // every field zero (allocState), then the ones this test starts elsewhere
+  const s: NeuronState = allocState(n);
+  s.V.fill(P.Vreset_mV);
+  s.r1A.fill(a1);
+  s.s1A.fill(a1);
+  s.s2B.fill(a2);
+  s.bgNext.fill(0xffffffff); // no background drive: the next event step is never reached
   const cells = { Idrive: Float32Array.from(Idrive), vox: new Uint32Array(n), bgGap: m.bgGap };
   const c = Float32Array.of(c_nM);
   const out = { spikeSub: new Uint8Array(n) };

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModel, deriveConstants, type Constants } from '../src/model/derive.js';
 import { defaultParams } from '../src/model/params.js';
 import { stepNeurons, type NeuronState } from '../src/engines/reference/neurons.js';
+import { allocState } from '../src/model/layout.js';
 import { HostStream, STREAM, mulhi32, philox4x32, seedKey } from '../src/rng/philox.js';
 import { BG_GAP_MAX, BG_NULL, afterGap, drawGap, firstBackgroundEvent } from '../src/model/background.js';
 
@@ -109,22 +110,10 @@ describe('background drive in stepNeurons draws the philox4x32 stream, one draw 
     const p = { ...defaultParams(), regionX_um: 100, regionY_um: 100, regionZ_um: 100, bgRate_Hz };
     const m = buildModel(p, 'wt', n, seed);
     const k = deriveConstants(m, {});
-    const mk = () => new Float32Array(n);
-    const state: NeuronState = {
-      V: mk().fill(-60),
-      gbg: mk(),
-      ahp1: mk(),
-      ahp2: mk(),
-      ahp3: mk(),
-      r1A: mk(),
-      s1A: mk(),
-      s2B: mk(),
-      d1A: mk(),
-      a1Sum: mk(),
-      ref: new Uint32Array(n).fill(0x7fffffff),
-      bgNext: new Uint32Array(n),
-      bgIdx: new Uint32Array(n),
-    };
+    // every field zero (allocState), then the ones this test starts elsewhere
+    const state: NeuronState = allocState(n);
+    state.V.fill(-60);
+    state.ref.fill(0x7fffffff);
     const cells = { Idrive: new Float32Array(n).fill(500), vox: new Uint32Array(n), bgGap: m.bgGap };
     const c = new Float32Array(m.geometry.nx * m.geometry.ny * m.geometry.nz);
     return { m, k, state, cells, c, out: { spikeSub: new Uint8Array(n) } };

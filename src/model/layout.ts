@@ -9,7 +9,8 @@
  * into `K_<name>` and `ST_<NAME>`; the CPU engines allocate, copy and decode from the same lists.
  * Adding a state variable: one entry in STATE_FIELDS, then its update in the three neuron kernels
  * (shaders/neurons.wgsl, src/engines/cpu/wasm/neurons.ts and its JavaScript reference
- * src/engines/reference/neurons.ts; then npm run build:wasm). Nothing else is written by hand.
+ * src/engines/reference/neurons.ts; then npm run build:wasm), and its entry in the Brian2 export's
+ * STATE_MAP (src/interop/brian2.ts). Nothing else is written by hand (docs/development.md).
  */
 import type { Params } from './params.js';
 

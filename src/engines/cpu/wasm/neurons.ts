@@ -1,4 +1,4 @@
-// AssemblyScript, compiled to WebAssembly by scripts/build-wasm.mjs (neurons.wasm, neurons-shared.wasm).
+// AssemblyScript, compiled to WebAssembly by scripts/build-wasm.mjs (kernels.wasm, kernels-shared.wasm).
 // The CPU engines' neuron kernel: one grid step of cells [i0, i1). Twin of shaders/neurons.wgsl and of
 // the plain specification src/engines/reference/neurons.ts, section for section with the same names and the
 // same float32 operations in the same order (WebAssembly's f32 arithmetic is IEEE single precision, no
