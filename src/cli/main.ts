@@ -24,6 +24,7 @@ import {
   JOB_FLAG_OPTIONS,
   RUN_FLAG_OPTIONS,
   checkConditionMemory,
+  optionArgs,
   parseCli,
   parseEngine,
   parseIntOpt,
@@ -215,23 +216,31 @@ function cmdSchema(argv: string[]): number {
   return 0;
 }
 
+const EXPERIMENTS = ['belmer2018', 'chronic-ssri'];
+
+/** Every experiment's flags: the name is found among them wherever it stands, and each experiment then checks its own. */
+const EXPERIMENT_OPTIONS = {
+  ...JOB_FLAG_OPTIONS,
+  quick: { type: 'boolean' },
+  'duration-scale': { type: 'string' },
+  'no-nwb': { type: 'boolean' },
+} as const;
+
 async function cmdExperiment(argv: string[]): Promise<number> {
-  if (argv.find((a) => !a.startsWith('-')) === 'chronic-ssri') {
-    return cmdChronicSsri(
-      argv.filter((a) => a !== 'chronic-ssri'),
-      { onReplaceStep: replaceHook(), settle: handlePendingSignals },
-    );
-  }
-  const { values: v, positionals } = parseCli(argv, {
-    ...JOB_FLAG_OPTIONS,
-    quick: { type: 'boolean' },
-    'duration-scale': { type: 'string' },
-    'no-nwb': { type: 'boolean' },
-  });
-  if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
-    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018, chronic-ssri`);
-  }
-  if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  const { values: v, positionals, tokens } = parseCli(argv, EXPERIMENT_OPTIONS);
+  // the name: the first argument that names an experiment; any other argument is one too many
+  const at = Math.max(
+    0,
+    positionals.findIndex((p) => EXPERIMENTS.includes(p)),
+  );
+  const name = positionals[at];
+  const extra = positionals.find((_, i) => i !== at);
+  if (name === undefined)
+    throw new ConfigError('experiment', `name one of ${EXPERIMENTS.join(', ')} (e.g. raphe experiment belmer2018 --quick)`);
+  if (!EXPERIMENTS.includes(name))
+    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(name)}; allowed: ${EXPERIMENTS.join(', ')}`);
+  if (extra !== undefined) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(extra)}`);
+  if (name === 'chronic-ssri') return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals });
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
