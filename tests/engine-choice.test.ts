@@ -2,9 +2,12 @@
  * `--engine auto` never picks the slower engine for the job in hand: on software Vulkan (lavapipe,
  * SwiftShader) the CPU engine runs every CLI job, single runs of any size and batches, and the reason
  * is given; WebGPU on a hardware adapter. Skips without an adapter, fails under RAPHE_GPU_REQUIRED.
+ * And whatever the machine: Dawn's own lines (the Vulkan loader's, the limits it reduces) never reach
+ * stderr unless WebGPU runs.
  */
-import { expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { isSoftwareAdapter, resolveEngine } from '../src/engines/create.js';
+import { ROOT, runRaphe } from './helpers/cli.js';
 import { gpuOrSkip } from './helpers/gpu.js';
 
 test('auto on software Vulkan: the CPU engine for runs of any size and for batches, the reason named', async (t) => {
@@ -52,3 +55,33 @@ test('a run the adapter cannot hold is refused before any work: one line naming 
   expect(lines).toEqual([expect.stringMatching(/does not fit .*buffer limits; use fewer cells or --engine cpu/)]);
   expect(r.stdout).toBe('');
 }, 180_000);
+
+describe("Dawn's native lines stay off raphe's stderr unless WebGPU runs", () => {
+  const NO_DRIVER = { VK_ICD_FILENAMES: '/nonexistent/no-driver.json' };
+  const RUN = ['run', '--neurons', '20', '--duration', '0.2'];
+  /** Every stderr line is raphe's own (its notices, its progress lines). */
+  const onlyRaphe = (stderr: string) => {
+    expect(stderr).not.toMatch(/Warning:|vkCreateInstance|\.cpp|artificially reduced/);
+    for (const line of stderr.split('\n').filter((l) => l.trim())) expect(line).toMatch(/^raphe\b/);
+  };
+
+  it('no Vulkan driver, --engine auto: the CPU engine with raphe notice alone', async () => {
+    const r = await runRaphe(ROOT, RUN, NO_DRIVER);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^raphe: no WebGPU adapter found; running on the CPU engine$/m);
+    onlyRaphe(r.stderr);
+  });
+
+  it('no Vulkan driver, --engine webgpu: one line, exit 2', async () => {
+    const r = await runRaphe(ROOT, [...RUN, '--engine', 'webgpu'], NO_DRIVER);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^raphe: --engine webgpu: no WebGPU adapter found/)]);
+  });
+
+  it('a plain auto run on this machine', async () => {
+    const r = await runRaphe(ROOT, RUN);
+    expect(r.code, r.stderr).toBe(0);
+    if (/^engine +webgpu/m.test(r.stdout)) return; // WebGPU ran: Dawn may speak
+    onlyRaphe(r.stderr);
+  });
+});

@@ -94,27 +94,32 @@ export async function resolveEngine(
     estimate,
   };
   if (choice === 'cpu') return cpu;
-  const { getGpu } = await import('./webgpu/gpu-context.js');
-  const ctx = await getGpu();
-  if (!ctx) {
+  const { findAdapter, getGpu } = await import('./webgpu/gpu-context.js');
+  const noAdapter = () => {
     if (choice === 'webgpu') throw new NoAdapterError();
     notice('raphe: no WebGPU adapter found; running on the CPU engine');
     return cpu;
-  }
+  };
+  // the adapter is found first without opening it here (Node: in a child process), so the CPU engine's
+  // runs never open Dawn, whose native diagnostics go straight to stderr
+  const adapterName = await findAdapter();
+  if (!adapterName) return noAdapter();
   // A CLI job runs on the CPU engine when the only adapter is software Vulkan: since the CPU engines run
   // WebAssembly kernels, WebGPU on lavapipe is the slower engine at every size measured (`npm run bench`
   // on 2 cores, bench/README.md: lavapipe / multi-threaded CPU engine 0.37-0.50x at 100,000 cells, 0.34x
   // at 1,000,000; SwiftShader 10-40x slower than lavapipe; `npm run bench -- memory-access` says why),
   // and batches gain nothing there (compute-bound), while the CPU engine runs them side by side.
-  if (choice === 'auto' && ro.job && isSoftwareAdapter(ctx.adapterName)) {
+  if (choice === 'auto' && ro.job && isSoftwareAdapter(adapterName)) {
     const job = ro.job;
-    const sw = `the only adapter is software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
+    const sw = `the only adapter is software Vulkan (${adapterName.split(' / ').pop()})`;
     const why =
       job.sims > 1
         ? `${job.sims} simulations: the CPU engine runs them side by side on its threads; ${sw}, slower than the CPU engine at every size measured`
         : `${job.cells.toLocaleString('en-US')} cells: ${sw}, slower than the CPU engine at every size measured`;
-    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: ctx.adapterName };
+    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: adapterName };
   }
+  const ctx = await getGpu();
+  if (!ctx) return noAdapter();
   const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
   return {
     kind: 'webgpu',
