@@ -7,7 +7,7 @@
  */
 import { describe, expect, it, test } from 'vitest';
 import { isSoftwareAdapter, resolveEngine } from '../src/engines/create.js';
-import { ROOT, runRaphe } from './helpers/cli.js';
+import { BIN, ROOT, runRaphe } from './helpers/cli.js';
 import { gpuOrSkip } from './helpers/gpu.js';
 
 test('auto on software Vulkan: the CPU engine for runs of any size and for batches, the reason named', async (t) => {
@@ -85,3 +85,23 @@ describe("Dawn's native lines stay off raphe's stderr unless WebGPU runs", () =>
     onlyRaphe(r.stderr);
   });
 });
+
+test('a run too large for the adapter is refused before its model is built (1e8 cells: seconds, not minutes)', async (t) => {
+  const ctx = await gpuOrSkip();
+  if (!ctx) return t.skip();
+  const n = 100_000_000; // the most a scenario allows; building its model alone takes most of a minute
+  if (n * 40 <= ctx.device.limits.maxStorageBufferBindingSize) return t.skip(); // it fits this adapter
+  const { spawnSync } = await import('node:child_process');
+  // memory budget raised so the size check, not the memory check, is what refuses; killed after 20 s
+  const r = spawnSync(process.execPath, [BIN, 'run', '--neurons', String(n), '--duration', '0.2', '--engine', 'webgpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, RAPHE_MEMORY_BYTES: '1e13' },
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  });
+  expect(r.signal, 'still building the model after 20 s').toBeNull();
+  expect(r.status, r.stderr).toBe(2);
+  // raphe's one line (Dawn, opened to run, may add its own)
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('raphe'));
+  expect(lines).toEqual([expect.stringMatching(/^raphe: webgpu: .*100000000 cells.*does not fit .*buffer limits/)]);
+}, 60_000);

@@ -5,7 +5,7 @@
  * for SIGINT/SIGTERM), earlier results untouched. A stack trace only with RAPHE_DEBUG=1.
  */
 import { availableParallelism } from 'node:os';
-import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
+import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, conditionScenarios, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
@@ -155,6 +155,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
+  refuseUnfit(engine, sc);
   const startedAt = new Date();
   const bar = new RunProgress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate });
@@ -255,6 +256,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
   // per condition where that is every core: ThreadedCpuBatch)
   const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
+  for (const sc of scenarios.values()) refuseUnfit(engine, sc);
   const startedAt = new Date();
   const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({

@@ -4,11 +4,20 @@
  * of simulations of one tissue (BatchEngine), and the steady-state estimates they start from; the rest
  * of raphe reaches the engines through it and never imports engines/cpu or engines/webgpu itself.
  */
-import type { DrugDoses } from '../model/drugs.js';
-import type { Model } from '../model/derive.js';
+import type { DrugDoses, Genotype } from '../model/drugs.js';
+import { buildModel, type Model } from '../model/derive.js';
+import type { Params } from '../model/params.js';
 import { CpuEngine } from './cpu/cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './cpu/steady-state.js';
-import { sequentialBatch, singleAsBatch, type BatchEngine, type Engine, type EngineKind, type EngineOptions } from './engine.js';
+import {
+  DeviceLimitError,
+  sequentialBatch,
+  singleAsBatch,
+  type BatchEngine,
+  type Engine,
+  type EngineKind,
+  type EngineOptions,
+} from './engine.js';
 
 export type EngineChoice = EngineKind | 'auto';
 export const ENGINE_CHOICES: EngineChoice[] = ['cpu', 'webgpu', 'auto'];
@@ -135,4 +144,29 @@ export async function resolveEngine(
     maxBatch: (model, recordSpikes) => WebGpuBatch.maxSims(model, ctx, {}, recordSpikes),
     estimate,
   };
+}
+
+/** What a simulation's size depends on: its tissue and whether spikes are recorded. */
+export interface SimulationSize {
+  params: Params;
+  genotype: Genotype;
+  neurons: number;
+  seed: number;
+  recording: { spikes: boolean };
+}
+
+/**
+ * Refuses a simulation the engine cannot hold (WebGPU: its buffer limits) before any work, its model
+ * included (10^8 cells take most of a minute to build): the limits depend only on the tissue's counts,
+ * its geometry and time steps, so they are checked on the tissue built with one cell standing for
+ * `neurons` (the region's voxel arrays, no per-cell arrays). The CPU engine holds any size.
+ */
+export function refuseUnfit(engine: Pick<ResolvedEngine, 'kind' | 'adapter' | 'maxBatch'>, sim: SimulationSize): void {
+  if (engine.kind !== 'webgpu') return;
+  const shape: Model = { ...buildModel(sim.params, sim.genotype, 1, sim.seed), nCells: sim.neurons };
+  if (engine.maxBatch(shape, sim.recording.spikes) >= 1) return;
+  const g = shape.geometry;
+  throw new DeviceLimitError(
+    `webgpu: one simulation of ${sim.neurons} cells (grid ${g.nx}x${g.ny}x${g.nz}) does not fit ${engine.adapter}'s buffer limits; use fewer cells or --engine cpu`,
+  );
 }
