@@ -31,6 +31,7 @@ import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
+import { ThreadPool } from './thread-pool.js';
 import { modelMemory, type KernelViews } from './wasm-kernels.js';
 
 /** Cells per chunk of the neuron phase (a multiple of 4; about 0.06 ms of the WebAssembly kernel's work: small enough to balance, large enough to amortise). */
@@ -58,6 +59,30 @@ function shared<T extends Float32Array | Uint32Array | Uint8Array | Int32Array>(
   const a = new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
   if (from) (a as unknown as { set(x: ArrayLike<number>): void }).set(from);
   return a;
+}
+
+/** Cells from which the initial state is computed on a worker thread (below: here, quicker than a thread's start). */
+export const OFF_THREAD_CELLS = 100_000;
+
+/**
+ * The initial state of `m` (initialState), for a large model on a worker thread: seconds of work at 10^6
+ * cells that would otherwise hold this thread, and with it every signal's handler.
+ */
+async function initialStateOffThread(m: Model, k: Constants, opts: EngineOptions): Promise<StateSnapshot> {
+  if (m.nCells < OFF_THREAD_CELLS) return initialState(m, k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
+  const pool = await ThreadPool.start(1);
+  try {
+    return await pool.call<StateSnapshot>(0, {
+      op: 'initialState',
+      model: m,
+      k,
+      c0_nM: opts.c0_nM,
+      rate0_Hz: opts.rate0_Hz,
+      d1A: opts.d1A,
+    });
+  } finally {
+    pool.close();
+  }
 }
 
 function split(total: number, parts: number, p: number): number {
@@ -108,7 +133,7 @@ export class ParallelCpuEngine implements Engine {
   private async start(opts: EngineOptions, path: string, chunk: number): Promise<void> {
     const m = this.m;
     const g = m.geometry;
-    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
+    const s = await initialStateOffThread(m, this.k, opts);
     const { memory, layout, views } = modelMemory(m, s, this.threads, true);
     this.v = views;
     const base = {

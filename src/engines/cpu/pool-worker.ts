@@ -1,12 +1,14 @@
 /**
  * Worker thread of ThreadPool (bundled as build/node/cpu-pool-worker.mjs): holds the CpuEngines of the
- * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates. One request
+ * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates and the initial
+ * states of large ParallelCpuEngines (long work kept off the main thread). One request
  * in, one reply out, matched by id; record batches go back as transferables.
  */
 import { parentPort } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
-import type { Model } from '../../model/derive.js';
-import type { EngineOptions, RecordBatch, SettableField } from '../engine.js';
+import type { Constants, Model } from '../../model/derive.js';
+import type { EngineOptions, RecordBatch, SettableField, StateSnapshot } from '../engine.js';
+import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
 
@@ -17,13 +19,20 @@ export type PoolRequest =
   | { op: 'snapshot'; sim: number }
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
   | { op: 'setGrid'; sim: number; grid: Float32Array }
-  | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions };
+  | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions }
+  | { op: 'initialState'; model: Model; k: Constants; c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number> };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
 
 /** The buffers of a record batch, to transfer rather than copy. */
 export function batchBuffers(b: RecordBatch): ArrayBuffer[] {
   const arrays: ArrayBufferView[] = [...Object.values(b.samples), ...(b.spikes ? [b.spikes.cells, b.spikes.steps] : [])];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+/** The buffers of a state snapshot, to transfer rather than copy. */
+export function snapshotBuffers(s: StateSnapshot): ArrayBuffer[] {
+  const arrays = Object.values(s).filter((a): a is ArrayBufferView => ArrayBuffer.isView(a));
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
@@ -53,6 +62,10 @@ if (port) {
         return { result: await engines.get(r.sim)!.snapshot() };
       case 'estimate':
         return { result: estimateSteadyState(r.model, r.doses, r.options) };
+      case 'initialState': {
+        const st = initialState(r.model, r.k, r.c0_nM, r.rate0_Hz, r.d1A);
+        return { result: st, transfer: snapshotBuffers(st) };
+      }
     }
   };
   port.on('message', async (m: PoolRequest & { id: number }) => {
