@@ -90,3 +90,44 @@ describe('a negative number as a flag value is a value, answered with the allowe
     expect(() => parseCli(['--seed', '--quick'], { seed: { type: 'string' }, quick: { type: 'boolean' } })).toThrow(/--seed/);
   });
 });
+
+describe('user text echoed in a refusal is escaped and shortened: one readable line', () => {
+  const scenario = (name: string, v: unknown) => {
+    const p = path.join(tmp, name);
+    fs.writeFileSync(p, JSON.stringify(v));
+    return p;
+  };
+  const ESC = '\x1b';
+  it.each([
+    [
+      'a key with terminal escapes',
+      () => ['run', '--scenario', scenario('esc.json', { protocol: [{ durationS: 1 }], [`${ESC}[31mred\x07`]: 1 })],
+    ],
+    [
+      'a parameter with terminal escapes',
+      () => ['run', '--scenario', scenario('esc-param.json', { protocol: [{ durationS: 1 }], params: { [`${ESC}[2J`]: 1 } })],
+    ],
+    ['an option with terminal escapes', () => ['run', `--x${ESC}[31m`]],
+    ['an --out folder with terminal escapes', () => ['run', '--neurons', '20', '--out', `/proc/a${ESC}[31m\u009b31m`]],
+  ])('%s: no control character reaches the terminal, the escape is shown', async (_label, args) => {
+    const r = await runRaphe(tmp, args());
+    expectRefusal(r, /\\u001b/);
+    expect(r.stderr.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  it('a 500 KB key: the line stays short, names the file and keeps the allowed fields', async () => {
+    const r = await runRaphe(tmp, [
+      'run',
+      '--scenario',
+      scenario('long-key.json', { protocol: [{ durationS: 1 }], ['k'.repeat(500_000)]: 1 }),
+    ]);
+    expectRefusal(r, /long-key\.json\.k+… \(\d{6} characters\): unknown field; allowed: .*protocol/);
+    expect(r.stderr.length).toBeLessThan(1000);
+  });
+
+  it('a 3,000-character option: one short line', async () => {
+    const r = await runRaphe(tmp, ['run', `--${'y'.repeat(3000)}`]);
+    expectRefusal(r, /unknown option/);
+    expect(r.stderr.length).toBeLessThan(1000);
+  });
+});

@@ -35,6 +35,7 @@ import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
+import { terminalLine } from './terminal-text.js';
 import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -379,7 +380,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    const msg = terminalLine(e instanceof Error ? e.message : String(e));
     if (isUserError(e)) {
       process.stderr.write(`raphe: ${msg}\n`);
       return 2;
