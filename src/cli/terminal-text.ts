@@ -10,14 +10,15 @@
 export const LONGEST_WORD = 200;
 
 /** C0 and C1 control characters and DEL; bidirectional overrides and isolates, which reorder what follows. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+export function isControl(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
 
-const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const escaped = (c: string) => (isControl(c.charCodeAt(0)) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c);
 
 export function terminalLine(message: string): string {
-  return message
-    .replace(/\s*\n\s*/g, ' ')
-    .replace(CONTROL, escaped)
+  return Array.from(message.replace(/\s*\n\s*/g, ' '), escaped)
+    .join('')
     .replace(new RegExp(`\\S{${LONGEST_WORD + 1},}`, 'g'), (w) => {
       const end = /[:;,]$/.test(w) ? w.slice(-1) : ''; // the punctuation after a field's name stays
       return `${w.slice(0, LONGEST_WORD / 2)}… (${w.length - end.length} characters)${end}`;
