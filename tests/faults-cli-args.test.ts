@@ -132,3 +132,20 @@ describe('user text echoed in a refusal is escaped and shortened: one readable l
     expect(r.stderr.length).toBeLessThan(1000);
   });
 });
+
+describe('a refusal names the field the user wrote', () => {
+  it("a file's phase too short for its samples, with --drug: the file's durationS, not --duration", async () => {
+    const file = path.join(tmp, 'short-phase.json');
+    fs.writeFileSync(file, JSON.stringify({ neurons: 20, protocol: [{ durationS: 0.2 }], recording: { sampleSteps: 100 } }));
+    const r = await runRaphe(tmp, ['run', '--scenario', file, '--drug', 'fluoxetine=1']);
+    expectRefusal(r, /short-phase\.json\.protocol\[0\]\.durationS: must be >= 1\.2 s/);
+    expect(r.stderr).not.toMatch(/--duration/);
+  });
+
+  it('the same with --duration: --duration', async () => {
+    const file = path.join(tmp, 'short-phase-2.json');
+    fs.writeFileSync(file, JSON.stringify({ neurons: 20, protocol: [{ durationS: 5 }], recording: { sampleSteps: 100 } }));
+    const r = await runRaphe(tmp, ['run', '--scenario', file, '--drug', 'fluoxetine=1', '--duration', '0.5']);
+    expectRefusal(r, /^raphe: --duration: must be >= 1\.2 s/);
+  });
+});

@@ -242,7 +242,9 @@ export function scenarioFromFlags(v: RunFlags): Scenario {
     if (drugFlags.length) protocol.push({ name: 'drug', durationS, drugs });
     else if (v.baseline !== undefined) protocol.push({ name: 'run', durationS });
     else protocol.push({ ...first, durationS });
-    origins.push([`protocol[${i}].durationS`, () => '--duration']);
+    // the phase's length is --duration's, else the file's first phase's (or the default's), as written there
+    const lengthFrom = v.duration !== undefined ? '--duration' : `${where}.protocol[0].durationS`;
+    origins.push([`protocol[${i}].durationS`, () => lengthFrom]);
     origins.push([`protocol[${i}].drugs.`, (rest) => `--drug ${rest}`]);
     raw.protocol = protocol;
   }
