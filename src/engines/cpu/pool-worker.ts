@@ -1,16 +1,17 @@
 /**
  * Worker thread of ThreadPool (bundled as build/node/cpu-pool-worker.mjs): holds the CpuEngines of the
  * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates and the initial
- * states of large ParallelCpuEngines (long work kept off the main thread). One request
+ * state and shared memory of large ParallelCpuEngines (long work kept off the main thread). One request
  * in, one reply out, matched by id; record batches go back as transferables.
  */
 import { parentPort } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import type { Constants, Model } from '../../model/derive.js';
-import type { EngineOptions, RecordBatch, SettableField, StateSnapshot } from '../engine.js';
+import type { EngineOptions, RecordBatch, SettableField } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
+import { modelMemory } from './wasm-kernels.js';
 
 export type PoolRequest =
   | { op: 'create'; sims: { sim: number; opts: EngineOptions }[] }
@@ -20,19 +21,13 @@ export type PoolRequest =
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
   | { op: 'setGrid'; sim: number; grid: Float32Array }
   | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions }
-  | { op: 'initialState'; model: Model; k: Constants; c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number> };
+  | { op: 'engineMemory'; model: Model; k: Constants; c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number>; threads: number };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
 
 /** The buffers of a record batch, to transfer rather than copy. */
 export function batchBuffers(b: RecordBatch): ArrayBuffer[] {
   const arrays: ArrayBufferView[] = [...Object.values(b.samples), ...(b.spikes ? [b.spikes.cells, b.spikes.steps] : [])];
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
-}
-
-/** The buffers of a state snapshot, to transfer rather than copy. */
-export function snapshotBuffers(s: StateSnapshot): ArrayBuffer[] {
-  const arrays = Object.values(s).filter((a): a is ArrayBufferView => ArrayBuffer.isView(a));
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
@@ -62,9 +57,9 @@ if (port) {
         return { result: await engines.get(r.sim)!.snapshot() };
       case 'estimate':
         return { result: estimateSteadyState(r.model, r.doses, r.options) };
-      case 'initialState': {
-        const st = initialState(r.model, r.k, r.c0_nM, r.rate0_Hz, r.d1A);
-        return { result: st, transfer: snapshotBuffers(st) };
+      case 'engineMemory': {
+        const { memory, layout } = modelMemory(r.model, initialState(r.model, r.k, r.c0_nM, r.rate0_Hz, r.d1A), r.threads, true);
+        return { result: { memory, layout } };
       }
     }
   };
