@@ -2,9 +2,12 @@
  * `--engine auto` never picks the slower engine for the job in hand: on software Vulkan (lavapipe,
  * SwiftShader) the CPU engine runs every CLI job, single runs of any size and batches, and the reason
  * is given; WebGPU on a hardware adapter. Skips without an adapter, fails under RAPHE_GPU_REQUIRED.
+ * And whatever the machine: Dawn's own lines (the Vulkan loader's, the limits it reduces) never reach
+ * stderr unless WebGPU runs.
  */
-import { expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { isSoftwareAdapter, resolveEngine } from '../src/engines/create.js';
+import { BIN, ROOT, runRaphe } from './helpers/cli.js';
 import { gpuOrSkip } from './helpers/gpu.js';
 
 test('auto on software Vulkan: the CPU engine for runs of any size and for batches, the reason named', async (t) => {
@@ -52,3 +55,53 @@ test('a run the adapter cannot hold is refused before any work: one line naming 
   expect(lines).toEqual([expect.stringMatching(/does not fit .*buffer limits; use fewer cells or --engine cpu/)]);
   expect(r.stdout).toBe('');
 }, 180_000);
+
+describe("Dawn's native lines stay off raphe's stderr unless WebGPU runs", () => {
+  const NO_DRIVER = { VK_ICD_FILENAMES: '/nonexistent/no-driver.json' };
+  const RUN = ['run', '--neurons', '20', '--duration', '0.2'];
+  /** Every stderr line is raphe's own (its notices, its progress lines). */
+  const onlyRaphe = (stderr: string) => {
+    expect(stderr).not.toMatch(/Warning:|vkCreateInstance|\.cpp|artificially reduced/);
+    for (const line of stderr.split('\n').filter((l) => l.trim())) expect(line).toMatch(/^raphe\b/);
+  };
+
+  it('no Vulkan driver, --engine auto: the CPU engine with raphe notice alone', async () => {
+    const r = await runRaphe(ROOT, RUN, NO_DRIVER);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^raphe: no WebGPU adapter found; running on the CPU engine$/m);
+    onlyRaphe(r.stderr);
+  });
+
+  it('no Vulkan driver, --engine webgpu: one line, exit 2', async () => {
+    const r = await runRaphe(ROOT, [...RUN, '--engine', 'webgpu'], NO_DRIVER);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^raphe: --engine webgpu: no WebGPU adapter found/)]);
+  });
+
+  it('a plain auto run on this machine', async () => {
+    const r = await runRaphe(ROOT, RUN);
+    expect(r.code, r.stderr).toBe(0);
+    if (/^engine +webgpu/m.test(r.stdout)) return; // WebGPU ran: Dawn may speak
+    onlyRaphe(r.stderr);
+  });
+});
+
+test('a run too large for the adapter is refused before its model is built (1e8 cells: seconds, not minutes)', async (t) => {
+  const ctx = await gpuOrSkip();
+  if (!ctx) return t.skip();
+  const n = 100_000_000; // the most a scenario allows; building its model alone takes most of a minute
+  if (n * 40 <= ctx.device.limits.maxStorageBufferBindingSize) return t.skip(); // it fits this adapter
+  const { spawnSync } = await import('node:child_process');
+  // memory budget raised so the size check, not the memory check, is what refuses; killed after 20 s
+  const r = spawnSync(process.execPath, [BIN, 'run', '--neurons', String(n), '--duration', '0.2', '--engine', 'webgpu'], {
+    encoding: 'utf8',
+    env: { ...process.env, RAPHE_MEMORY_BYTES: '1e13' },
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  });
+  expect(r.signal, 'still building the model after 20 s').toBeNull();
+  expect(r.status, r.stderr).toBe(2);
+  // raphe's one line (Dawn, opened to run, may add its own)
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('raphe'));
+  expect(lines).toEqual([expect.stringMatching(/^raphe: webgpu: .*100000000 cells.*does not fit .*buffer limits/)]);
+}, 60_000);

@@ -17,11 +17,33 @@ type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolea
 /** Largest scenario file read, bytes. */
 export const MAX_SCENARIO_FILE_BYTES = 1 << 20;
 
+/** A token that is a negative decimal number (a value, never an option: no option name starts with a digit). */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--name -1` as `--name=-1` where --name takes a value: node's parser calls a value that starts with a
+ * dash ambiguous, while the user meant the number (and is owed the flag's allowed range).
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const name = a.startsWith('--') ? a.slice(2) : '';
+    const next = argv[i + 1];
+    if (name && Object.hasOwn(options, name) && options[name].type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Strict parsing: unknown options refused, and an option given twice (unless it may repeat) refused. */
 export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true; tokens: true }>>;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     const m = /'(-{1,2}[^' ]+)/.exec(msg);
@@ -33,7 +55,12 @@ export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
     if (seen.has(t.name)) throw new ConfigError(`--${t.name}`, 'given twice; give it once');
     seen.add(t.name);
   }
-  return { values: parsed.values, positionals: parsed.positionals };
+  return { values: parsed.values, positionals: parsed.positionals, tokens: parsed.tokens ?? [] };
+}
+
+/** The options among parseCli's tokens as arguments again (`--name=value`, `--flag`): the command line less its positionals. */
+export function optionArgs(tokens: ReturnType<typeof parseCli>['tokens']): string[] {
+  return tokens.flatMap((t) => (t.kind !== 'option' ? [] : t.value === undefined ? [t.rawName] : [`${t.rawName}=${t.value}`]));
 }
 
 export function parseEngine(v: string | undefined): EngineChoice {
@@ -215,7 +242,9 @@ export function scenarioFromFlags(v: RunFlags): Scenario {
     if (drugFlags.length) protocol.push({ name: 'drug', durationS, drugs });
     else if (v.baseline !== undefined) protocol.push({ name: 'run', durationS });
     else protocol.push({ ...first, durationS });
-    origins.push([`protocol[${i}].durationS`, () => '--duration']);
+    // the phase's length is --duration's, else the file's first phase's (or the default's), as written there
+    const lengthFrom = v.duration !== undefined ? '--duration' : `${where}.protocol[0].durationS`;
+    origins.push([`protocol[${i}].durationS`, () => lengthFrom]);
     origins.push([`protocol[${i}].drugs.`, (rest) => `--drug ${rest}`]);
     raw.protocol = protocol;
   }

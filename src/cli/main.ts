@@ -5,7 +5,7 @@
  * for SIGINT/SIGTERM), earlier results untouched. A stack trace only with RAPHE_DEBUG=1.
  */
 import { availableParallelism } from 'node:os';
-import { resolveEngine, NoAdapterError, type ResolvedEngine } from '../engines/create.js';
+import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, conditionScenarios, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
@@ -24,6 +24,7 @@ import {
   JOB_FLAG_OPTIONS,
   RUN_FLAG_OPTIONS,
   checkConditionMemory,
+  optionArgs,
   parseCli,
   parseEngine,
   parseIntOpt,
@@ -34,6 +35,7 @@ import { cmdChronicSsri, runChronicScenario } from './chronic.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
+import { terminalLine } from './terminal-text.js';
 import { cmdSweep } from './sweep.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
@@ -155,6 +157,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
+  refuseUnfit(engine, sc);
   const startedAt = new Date();
   const bar = new RunProgress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
   const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate });
@@ -216,23 +219,31 @@ function cmdSchema(argv: string[]): number {
   return 0;
 }
 
+const EXPERIMENTS = ['belmer2018', 'chronic-ssri'];
+
+/** Every experiment's flags: the name is found among them wherever it stands, and each experiment then checks its own. */
+const EXPERIMENT_OPTIONS = {
+  ...JOB_FLAG_OPTIONS,
+  quick: { type: 'boolean' },
+  'duration-scale': { type: 'string' },
+  'no-nwb': { type: 'boolean' },
+} as const;
+
 async function cmdExperiment(argv: string[]): Promise<number> {
-  if (argv.find((a) => !a.startsWith('-')) === 'chronic-ssri') {
-    return cmdChronicSsri(
-      argv.filter((a) => a !== 'chronic-ssri'),
-      { onReplaceStep: replaceHook(), settle: handlePendingSignals },
-    );
-  }
-  const { values: v, positionals } = parseCli(argv, {
-    ...JOB_FLAG_OPTIONS,
-    quick: { type: 'boolean' },
-    'duration-scale': { type: 'string' },
-    'no-nwb': { type: 'boolean' },
-  });
-  if (positionals.length === 0 || positionals[0] !== 'belmer2018') {
-    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(positionals[0] ?? '')}; allowed: belmer2018, chronic-ssri`);
-  }
-  if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  const { values: v, positionals, tokens } = parseCli(argv, EXPERIMENT_OPTIONS);
+  // the name: the first argument that names an experiment; any other argument is one too many
+  const at = Math.max(
+    0,
+    positionals.findIndex((p) => EXPERIMENTS.includes(p)),
+  );
+  const name = positionals[at];
+  const extra = positionals.find((_, i) => i !== at);
+  if (name === undefined)
+    throw new ConfigError('experiment', `name one of ${EXPERIMENTS.join(', ')} (e.g. raphe experiment belmer2018 --quick)`);
+  if (!EXPERIMENTS.includes(name))
+    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(name)}; allowed: ${EXPERIMENTS.join(', ')}`);
+  if (extra !== undefined) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(extra)}`);
+  if (name === 'chronic-ssri') return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals });
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
@@ -247,6 +258,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
   // per condition where that is every core: ThreadedCpuBatch)
   const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
+  for (const sc of scenarios.values()) refuseUnfit(engine, sc);
   const startedAt = new Date();
   const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
   const res = await runBelmer2018({
@@ -369,7 +381,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+    const msg = terminalLine(e instanceof Error ? e.message : String(e));
     if (isUserError(e)) {
       process.stderr.write(`raphe: ${msg}\n`);
       return 2;

@@ -4,11 +4,20 @@
  * of simulations of one tissue (BatchEngine), and the steady-state estimates they start from; the rest
  * of raphe reaches the engines through it and never imports engines/cpu or engines/webgpu itself.
  */
-import type { DrugDoses } from '../model/drugs.js';
-import type { Model } from '../model/derive.js';
+import type { DrugDoses, Genotype } from '../model/drugs.js';
+import { buildModel, type Model } from '../model/derive.js';
+import type { Params } from '../model/params.js';
 import { CpuEngine } from './cpu/cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './cpu/steady-state.js';
-import { sequentialBatch, singleAsBatch, type BatchEngine, type Engine, type EngineKind, type EngineOptions } from './engine.js';
+import {
+  DeviceLimitError,
+  sequentialBatch,
+  singleAsBatch,
+  type BatchEngine,
+  type Engine,
+  type EngineKind,
+  type EngineOptions,
+} from './engine.js';
 
 export type EngineChoice = EngineKind | 'auto';
 export const ENGINE_CHOICES: EngineChoice[] = ['cpu', 'webgpu', 'auto'];
@@ -94,27 +103,32 @@ export async function resolveEngine(
     estimate,
   };
   if (choice === 'cpu') return cpu;
-  const { getGpu } = await import('./webgpu/gpu-context.js');
-  const ctx = await getGpu();
-  if (!ctx) {
+  const { findAdapter, getGpu } = await import('./webgpu/gpu-context.js');
+  const noAdapter = () => {
     if (choice === 'webgpu') throw new NoAdapterError();
     notice('raphe: no WebGPU adapter found; running on the CPU engine');
     return cpu;
-  }
+  };
+  // the adapter is found first without opening it here (Node: in a child process), so the CPU engine's
+  // runs never open Dawn, whose native diagnostics go straight to stderr
+  const adapterName = await findAdapter();
+  if (!adapterName) return noAdapter();
   // A CLI job runs on the CPU engine when the only adapter is software Vulkan: since the CPU engines run
   // WebAssembly kernels, WebGPU on lavapipe is the slower engine at every size measured (`npm run bench`
   // on 2 cores, bench/README.md: lavapipe / multi-threaded CPU engine 0.37-0.50x at 100,000 cells, 0.34x
   // at 1,000,000; SwiftShader 10-40x slower than lavapipe; `npm run bench -- memory-access` says why),
   // and batches gain nothing there (compute-bound), while the CPU engine runs them side by side.
-  if (choice === 'auto' && ro.job && isSoftwareAdapter(ctx.adapterName)) {
+  if (choice === 'auto' && ro.job && isSoftwareAdapter(adapterName)) {
     const job = ro.job;
-    const sw = `the only adapter is software Vulkan (${ctx.adapterName.split(' / ').pop()})`;
+    const sw = `the only adapter is software Vulkan (${adapterName.split(' / ').pop()})`;
     const why =
       job.sims > 1
         ? `${job.sims} simulations: the CPU engine runs them side by side on its threads; ${sw}, slower than the CPU engine at every size measured`
         : `${job.cells.toLocaleString('en-US')} cells: ${sw}, slower than the CPU engine at every size measured`;
-    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: ctx.adapterName };
+    return { ...cpu, reason: `auto: ${why} (--engine webgpu to use it)`, softwareAdapter: adapterName };
   }
+  const ctx = await getGpu();
+  if (!ctx) return noAdapter();
   const { WebGpuEngine, WebGpuBatch } = await import('./webgpu/webgpu-engine.js');
   return {
     kind: 'webgpu',
@@ -130,4 +144,29 @@ export async function resolveEngine(
     maxBatch: (model, recordSpikes) => WebGpuBatch.maxSims(model, ctx, {}, recordSpikes),
     estimate,
   };
+}
+
+/** What a simulation's size depends on: its tissue and whether spikes are recorded. */
+export interface SimulationSize {
+  params: Params;
+  genotype: Genotype;
+  neurons: number;
+  seed: number;
+  recording: { spikes: boolean };
+}
+
+/**
+ * Refuses a simulation the engine cannot hold (WebGPU: its buffer limits) before any work, its model
+ * included (10^8 cells take most of a minute to build): the limits depend only on the tissue's counts,
+ * its geometry and time steps, so they are checked on the tissue built with one cell standing for
+ * `neurons` (the region's voxel arrays, no per-cell arrays). The CPU engine holds any size.
+ */
+export function refuseUnfit(engine: Pick<ResolvedEngine, 'kind' | 'adapter' | 'maxBatch'>, sim: SimulationSize): void {
+  if (engine.kind !== 'webgpu') return;
+  const shape: Model = { ...buildModel(sim.params, sim.genotype, 1, sim.seed), nCells: sim.neurons };
+  if (engine.maxBatch(shape, sim.recording.spikes) >= 1) return;
+  const g = shape.geometry;
+  throw new DeviceLimitError(
+    `webgpu: one simulation of ${sim.neurons} cells (grid ${g.nx}x${g.ny}x${g.nz}) does not fit ${engine.adapter}'s buffer limits; use fewer cells or --engine cpu`,
+  );
 }

@@ -31,7 +31,8 @@ import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
-import { modelMemory, type KernelViews } from './wasm-kernels.js';
+import { ThreadPool } from './thread-pool.js';
+import { kernelViews, modelMemory, type KernelLayout, type KernelViews } from './wasm-kernels.js';
 
 /** Cells per chunk of the neuron phase (a multiple of 4; about 0.06 ms of the WebAssembly kernel's work: small enough to balance, large enough to amortise). */
 export const CELL_CHUNK = 1024;
@@ -58,6 +59,28 @@ function shared<T extends Float32Array | Uint32Array | Uint8Array | Int32Array>(
   const a = new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
   if (from) (a as unknown as { set(x: ArrayLike<number>): void }).set(from);
   return a;
+}
+
+/** Cells from which the engine's memory is filled on a worker thread (below: here, quicker than a thread's start). */
+export const OFF_THREAD_CELLS = 100_000;
+
+/** The engine's shared memory and its layout, ready to run: the model and its initial state laid in. */
+type EngineMemory = { memory: WebAssembly.Memory; layout: KernelLayout };
+
+/**
+ * The shared memory of `threads` threads holding `m` and its initial state (initialState, modelMemory),
+ * for a large model made on a worker thread: seconds of work at 10^6 cells that would otherwise hold
+ * this thread, and with it every signal's handler. A shared memory crosses threads without a copy.
+ */
+async function engineMemory(m: Model, k: Constants, opts: EngineOptions, threads: number): Promise<EngineMemory> {
+  if (m.nCells < OFF_THREAD_CELLS) return modelMemory(m, initialState(m, k, opts.c0_nM, opts.rate0_Hz, opts.d1A), threads, true);
+  const pool = await ThreadPool.start(1);
+  try {
+    const { c0_nM, rate0_Hz, d1A } = opts;
+    return await pool.call<EngineMemory>(0, { op: 'engineMemory', model: m, k, c0_nM, rate0_Hz, d1A, threads });
+  } finally {
+    pool.close();
+  }
 }
 
 function split(total: number, parts: number, p: number): number {
@@ -108,9 +131,8 @@ export class ParallelCpuEngine implements Engine {
   private async start(opts: EngineOptions, path: string, chunk: number): Promise<void> {
     const m = this.m;
     const g = m.geometry;
-    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
-    const { memory, layout, views } = modelMemory(m, s, this.threads, true);
-    this.v = views;
+    const { memory, layout } = await engineMemory(m, this.k, opts, this.threads);
+    this.v = kernelViews(memory, layout);
     const base = {
       threads: this.threads,
       ctl: shared(Int32Array, CTL.slots),

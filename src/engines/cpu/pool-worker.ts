@@ -1,14 +1,17 @@
 /**
  * Worker thread of ThreadPool (bundled as build/node/cpu-pool-worker.mjs): holds the CpuEngines of the
- * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates. One request
+ * simulations dealt to this thread by ThreadedCpuBatch, and runs steady-state estimates and the initial
+ * state and shared memory of large ParallelCpuEngines (long work kept off the main thread). One request
  * in, one reply out, matched by id; record batches go back as transferables.
  */
 import { parentPort } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
-import type { Model } from '../../model/derive.js';
+import type { Constants, Model } from '../../model/derive.js';
 import type { EngineOptions, RecordBatch, SettableField } from '../engine.js';
+import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
+import { modelMemory } from './wasm-kernels.js';
 
 export type PoolRequest =
   | { op: 'create'; sims: { sim: number; opts: EngineOptions }[] }
@@ -17,7 +20,8 @@ export type PoolRequest =
   | { op: 'snapshot'; sim: number }
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
   | { op: 'setGrid'; sim: number; grid: Float32Array }
-  | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions };
+  | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions }
+  | { op: 'engineMemory'; model: Model; k: Constants; c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number>; threads: number };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
 
@@ -53,6 +57,10 @@ if (port) {
         return { result: await engines.get(r.sim)!.snapshot() };
       case 'estimate':
         return { result: estimateSteadyState(r.model, r.doses, r.options) };
+      case 'engineMemory': {
+        const { memory, layout } = modelMemory(r.model, initialState(r.model, r.k, r.c0_nM, r.rate0_Hz, r.d1A), r.threads, true);
+        return { result: { memory, layout } };
+      }
     }
   };
   port.on('message', async (m: PoolRequest & { id: number }) => {

@@ -22,7 +22,7 @@ import {
   type SettableField,
   type StateSnapshot,
 } from '../engine.js';
-import { estimateSteadyState, type EstimateOptions, type SteadyStateEstimate } from './steady-state.js';
+import type { EstimateOptions, SteadyStateEstimate } from './steady-state.js';
 import { ThreadPool } from './thread-pool.js';
 
 /** Most threads a batch starts per core when it may use every core. */
@@ -145,22 +145,17 @@ export class ThreadedCpuBatch implements BatchEngine {
 }
 
 /**
- * Steady-state estimates of several conditions, in parallel on `threads` worker threads (in this
- * thread when threads <= 1 or there is one condition); results in input order, each the same as
- * estimateSteadyState of it alone.
+ * Steady-state estimates of several conditions, in parallel on up to `threads` worker threads (one
+ * estimate too: it may take minutes, and this thread stays free for signals); results in input order,
+ * each the same as estimateSteadyState of it alone.
  */
 export async function estimateSteadyStates(
   items: { model: Model; doses: DrugDoses; options?: EstimateOptions }[],
   threads: number,
   onEach?: () => void,
 ): Promise<SteadyStateEstimate[]> {
-  if (threads <= 1 || items.length <= 1)
-    return items.map((it) => {
-      const e = estimateSteadyState(it.model, it.doses, it.options);
-      onEach?.();
-      return e;
-    });
-  const pool = await ThreadPool.start(Math.min(threads, items.length));
+  if (!items.length) return [];
+  const pool = await ThreadPool.start(Math.max(1, Math.min(threads, items.length)));
   try {
     const out = new Array<SteadyStateEstimate>(items.length);
     let next = 0;

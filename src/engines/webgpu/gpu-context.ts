@@ -57,7 +57,12 @@ async function chooseIcd(): Promise<void> {
 }
 
 export function describeAdapter(adapter: GPUAdapter): string {
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  return describeInfo((adapter as GPUAdapter & { info?: GPUAdapterInfo }).info);
+}
+
+type AdapterInfoText = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>>;
+
+function describeInfo(info: AdapterInfoText | undefined): string {
   if (!info) return 'unknown adapter';
   const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => !!s);
   return parts.length ? [...new Set(parts)].join(' / ') : 'unknown adapter';
@@ -102,6 +107,72 @@ async function open(): Promise<GpuContext | null> {
   });
   keepAlive.push(device);
   return { gpu, adapter, device, adapterName: describeAdapter(adapter), features, pollsWhileWaiting: polls };
+}
+
+/**
+ * The probe's child: asks Dawn for an adapter and prints its info as one JSON line (null: none). Dawn
+ * writes its own diagnostics (the Vulkan loader's "Found no drivers!", the limits it reduces) straight
+ * to file descriptor 2 from native code, where this process cannot filter them: the child's are dropped.
+ */
+const PROBE_SCRIPT = `
+const { create } = await import(process.argv[1]);
+const gpu = create([]);
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+const i = adapter && adapter.info;
+const info = i ? { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description } : {};
+process.stdout.write(JSON.stringify(adapter ? info : null) + '\\n', () => process.exit(0));
+`;
+
+/** Longest wait for the probe's child (a software adapter starts in under a second). */
+const PROBE_TIMEOUT_MS = 60_000;
+
+let probed: Promise<string | null> | null = null;
+
+/** The adapter's name from a child process (Node), or null: none, or no `webgpu` package, or the child failed. */
+async function probeInChild(): Promise<string | null> {
+  const [cpName, modName, urlName] = ['node:child_process', 'node:module', 'node:url'];
+  const { spawn } = (await import(/* @vite-ignore */ cpName)) as typeof import('node:child_process');
+  const { createRequire } = (await import(/* @vite-ignore */ modName)) as typeof import('node:module');
+  const { pathToFileURL } = (await import(/* @vite-ignore */ urlName)) as typeof import('node:url');
+  let url: string;
+  try {
+    url = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch {
+    return null;
+  }
+  await chooseIcd();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: PROBE_TIMEOUT_MS,
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.on('error', () => resolve(null));
+    // the answer is the first line, even when Dawn's teardown fails after it
+    child.on('close', () => {
+      try {
+        const info = JSON.parse(out.split('\n')[0]) as AdapterInfoText | null;
+        resolve(info && typeof info === 'object' ? describeInfo(info) : null);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
+/**
+ * The name of the adapter getGpu() would open, or null when there is none; in Node found by a child
+ * process, so that Dawn's native lines reach raphe's stderr only when WebGPU is opened to run.
+ */
+export function findAdapter(): Promise<string | null> {
+  if (cached || !isNode() || (typeof navigator !== 'undefined' && (navigator as Navigator & { gpu?: GPU }).gpu)) {
+    return getGpu().then((ctx) => ctx?.adapterName ?? null);
+  }
+  if (!probed) probed = probeInChild().catch(() => null);
+  return probed;
 }
 
 /** The process-wide GPU context, or null when no adapter is found. */

@@ -1,0 +1,102 @@
+/**
+ * Long work yields to signals: a run of 10^6 cells spends most of its first seconds in CPU work (the
+ * model, the steady-state estimate, the engine's initial state); Ctrl-C or SIGTERM in the middle of
+ * it ends raphe within about a second, with its usual one line and exit code, and an engine's start-up
+ * leaves the event loop free (the initial state of 2 million cells is computed on a worker thread).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateSnapshot } from '../src/engines/engine.js';
+import { initialState } from '../src/engines/initial-state.js';
+import { ParallelCpuEngine } from '../src/engines/node.js';
+import { buildModel, deriveConstants } from '../src/model/derive.js';
+import { defaultParams } from '../src/model/params.js';
+import { BIN } from './helpers/cli.js';
+
+let tmp = '';
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-signals-'));
+});
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** `raphe ARGS`, sent `sig` after `afterMs`; its exit code, stderr and the seconds from the signal to its exit. */
+function interrupted(args: string[], sig: 'SIGINT' | 'SIGTERM', afterMs: number) {
+  return new Promise<{ code: number | null; stderr: string; seconds: number }>((resolve, reject) => {
+    // no estimate cache: the steady state is estimated afresh
+    const ch = spawn(process.execPath, [BIN, ...args], {
+      cwd: tmp,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, RAPHE_CACHE: '0' },
+    });
+    let stderr = '';
+    let sentAt = 0;
+    ch.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const send = setTimeout(() => {
+      sentAt = performance.now();
+      ch.kill(sig);
+    }, afterMs);
+    // a run that ignores the signal is stopped here, well before it would end by itself
+    const guard = setTimeout(() => ch.kill('SIGKILL'), afterMs + 15_000);
+    ch.on('error', reject);
+    ch.on('close', (code) => {
+      clearTimeout(send);
+      clearTimeout(guard);
+      resolve({ code, stderr, seconds: sentAt ? (performance.now() - sentAt) / 1000 : Number.NaN });
+    });
+  });
+}
+
+describe('a signal during the long synchronous work of a large run', () => {
+  const RUN = ['run', '--neurons', '1000000', '--duration', '0.2', '--engine', 'cpu'];
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s during the steady-state estimate of 10^6 cells: exit %d within 3 s, one line',
+    async (sig, code) => {
+      const r = await interrupted(RUN, sig, 3000);
+      expect(r.seconds, r.stderr).toBeLessThan(3);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toMatch(new RegExp(`raphe: interrupted \\(${sig}\\); earlier results untouched\\n$`));
+    },
+    60_000,
+  );
+});
+
+it("the CPU engine's start-up on 2 million cells leaves the event loop free (no stall over a second), its state the same", async () => {
+  const model = buildModel(defaultParams(), 'wt', 2_000_000, 1);
+  const opts = { model, doses: {}, c0_nM: 10, rate0_Hz: 1, recordSpikes: false, sampleSteps: 10 };
+  let start: StateSnapshot | undefined;
+  let last = performance.now();
+  let worst = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 20);
+  try {
+    last = performance.now();
+    const e = await ParallelCpuEngine.create(opts, 1);
+    clearInterval(tick);
+    start = await e.snapshot();
+    e.dispose();
+  } finally {
+    clearInterval(tick);
+  }
+  expect(worst).toBeLessThan(1000);
+  // the state computed on the worker thread is the state computed here, bit for bit
+  const here = initialState(model, deriveConstants(model, {}), opts.c0_nM, opts.rate0_Hz);
+  for (const [field, values] of Object.entries(here)) {
+    const got = (start as unknown as Record<string, unknown>)[field];
+    if (!ArrayBuffer.isView(values)) continue;
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    expect(ArrayBuffer.isView(got) && bytes(got).equals(bytes(values)), field).toBe(true);
+  }
+}, 120_000);
