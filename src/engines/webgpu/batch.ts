@@ -29,8 +29,9 @@
  * sizes, dispatch shapes, maxSims, the spike chunk plan, the shared-tissue check), buffers.ts
  * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
  * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
- * profile.ts (timestamp queries), idle-wait.ts (the sleep before a readback). This file keeps the class: creation, setDoses, the per-step encoding
- * and advance (a little over 400 lines: the advance loop and its readback read best in one place).
+ * profile.ts (timestamp queries), idle-wait.ts (the sleep before a readback), batch-init.ts (what a batch
+ * builds once: dispatch shapes, storage, pipelines). This file keeps the class: creation, setDoses, the
+ * per-step encoding and advance (the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
@@ -49,25 +50,13 @@ import {
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
-import { kernelPipelines, needsExactDivision, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
+import type { KernelName } from './kernels.js';
 import { IdleWait } from './idle-wait.js';
-import { KernelProfiler, PROFILE_DISPATCHES } from './profile.js';
-import { allocateStorage, finalizeBindGroup, stepBindGroups, uploadInitial, type BatchStorage } from './setup.js';
-import {
-  checkConstantsFit,
-  checkShared,
-  dispatchFor,
-  effectiveLimits,
-  maxSimsFor,
-  planSpikeRecord,
-  splitHint,
-  tissueSizes,
-  type BatchShape,
-  type Dispatch,
-  type LimitOverrides,
-  type Limits,
-} from './sizing.js';
-import { CTL, ctlBytes, DIM, DIMS_FIELDS, wgslHeader } from './wgsl-header.js';
+import { PROFILE_DISPATCHES } from './profile.js';
+import { initBatchDevice, type BatchDevice } from './batch-init.js';
+import { finalizeBindGroup } from './setup.js';
+import { checkShared, effectiveLimits, maxSimsFor, type BatchShape, type Dispatch, type LimitOverrides, type Limits } from './sizing.js';
+import { CTL, ctlBytes, DIM, DIMS_FIELDS } from './wgsl-header.js';
 
 export { compileKernel } from './kernels.js';
 
@@ -107,27 +96,16 @@ export class WebGpuBatch implements BatchEngine {
   private readonly lim: Limits;
   private readonly shape: BatchShape;
   private readonly mem: BatchBuffers;
-  private pipes!: Record<KernelName, GPUComputePipeline>;
-  private buf!: BatchStorage;
   private samples: GPUBuffer | null = null;
   private samplesCap = 0;
-  private recCap = 0;
   /** Longest chunk (grid steps) whose worst-case spike count fits the spike buffer. */
-  private recChunk = Infinity;
-  private dCells!: Dispatch;
-  private dVox!: Dispatch;
-  private dRel!: Dispatch;
-  private relThreads = 0;
-  private nPart = 0;
-  private dReduce!: Dispatch;
-  private dFinalize!: Dispatch;
-  private bg!: Record<'neurons' | 'release' | 'diffuse' | 'reduce', GPUBindGroup[]>;
   private bgFinalize: GPUBindGroup | null = null;
   private readonly dims = new Uint32Array(DIMS_FIELDS.length);
+  /** What init built once (batch-init.ts). */
+  private d!: BatchDevice;
   private disposed = false;
   private lastKernelTimes: Record<string, number> = {};
   private readonly profile: boolean;
-  private profiler: KernelProfiler | null = null;
   private busy = false;
   /** Sleeps through the expected GPU time before a readback where waiting would poll (idle-wait.ts). */
   private readonly idle: IdleWait;
@@ -206,40 +184,22 @@ export class WebGpuBatch implements BatchEngine {
   }
 
   private async init(sims: EngineOptions[], o: WebGpuExtraOptions): Promise<void> {
-    const dev = this.dev;
-    const K = this.nSims;
-    const { n, relThreads, nPart } = tissueSizes(this.m);
-    this.relThreads = relThreads;
-    this.nPart = nPart;
-    const dispatch = (items: number, wg: number) => dispatchFor(items, wg, K, this.lim.maxDim, () => splitHint(this.shape));
-    this.dCells = dispatch(n, WG_NEURONS);
-    this.dVox = dispatch(this.m.geometry.inside.length, WG_GRID);
-    this.dRel = dispatch(relThreads, WG_GRID);
-    this.dReduce = dispatch(nPart, WG_GRID);
-    this.dFinalize = dispatch(1, 1);
-    if (this.recordSpikes) {
-      const plan = planSpikeRecord(this.shape, this.ks[0], this.stepsPerSubmit);
-      this.recChunk = plan.chunk;
-      this.recCap = plan.cap;
-    }
-    checkConstantsFit(this.shape);
-    this.buf = allocateStorage(this.mem, this.shape, this.recCap);
-    uploadInitial(dev, this.buf, sims, this.ks, this.dims, this.recCap);
-
-    // native `/` where this adapter divides exactly (checked once per device), else the exact divRN
-    const exactDiv = await needsExactDivision(dev, o.exactDivision);
-    this.divisionMode = exactDiv ? 'exact integer divRN' : 'native (checked exact)';
-    const header = wgslHeader({
-      wgNeurons: WG_NEURONS,
-      wgGrid: WG_GRID,
-      relPerThread: REL_PER_THREAD,
-      record: this.recordSpikes,
-      exactDiv,
-      nSims: K,
+    const d = await initBatchDevice(sims, {
+      dev: this.dev,
+      nSims: this.nSims,
+      model: this.m,
+      lim: this.lim,
+      shape: this.shape,
+      ks: this.ks,
+      stepsPerSubmit: this.stepsPerSubmit,
+      recordSpikes: this.recordSpikes,
+      mem: this.mem,
+      dims: this.dims,
+      profile: this.profile,
+      exactDivision: o.exactDivision,
     });
-    this.pipes = await kernelPipelines(dev, header);
-    this.bg = stepBindGroups(dev, this.pipes, this.buf);
-    if (this.profile) this.profiler = new KernelProfiler(dev, this.mem);
+    this.d = d;
+    this.divisionMode = d.divisionMode;
     await this.checkErrors('set-up');
   }
 
@@ -254,7 +214,7 @@ export class WebGpuBatch implements BatchEngine {
   setDoses(sim: number, doses: DrugDoses): void {
     const s = this.simIndex(sim);
     this.ks[s] = deriveConstants(this.models[s], doses);
-    this.dev.queue.writeBuffer(this.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
+    this.dev.queue.writeBuffer(this.d.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
   }
 
   private ensureSamples(nSamples: number): void {
@@ -270,11 +230,11 @@ export class WebGpuBatch implements BatchEngine {
       );
     }
     this.samples = this.mem.buffer('samples', bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC);
-    this.bgFinalize = finalizeBindGroup(this.dev, this.pipes, this.buf, this.samples);
+    this.bgFinalize = finalizeBindGroup(this.dev, this.d.pipes, this.d.buf, this.samples);
   }
 
   private dispatch(pass: GPUComputePassEncoder, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
-    pass.setPipeline(this.pipes[name]);
+    pass.setPipeline(this.d.pipes[name]);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(d.x, d.y, d.z);
   }
@@ -282,31 +242,31 @@ export class WebGpuBatch implements BatchEngine {
   /** One dispatch: into the shared pass, or (profile mode) into its own timed pass. */
   private run(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null, name: KernelName, group: GPUBindGroup, d: Dispatch): void {
     if (pass) this.dispatch(pass, name, group, d);
-    else this.profiler!.run(enc, name, this.pipes[name], group, d);
+    else this.d.profiler!.run(enc, name, this.d.pipes[name], group, d);
   }
 
   /** Encode one grid step of all sims; `this.step` and `this.cur` follow the device. */
   private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
-    this.run(enc, pass, 'neurons', this.bg.neurons[c], this.dCells);
-    this.run(enc, pass, 'release', this.bg.release[c], this.dRel);
-    this.run(enc, pass, 'diffuse', this.bg.diffuse[c], this.dVox);
+    this.run(enc, pass, 'neurons', this.d.bg.neurons[c], this.d.dCells);
+    this.run(enc, pass, 'release', this.d.bg.release[c], this.d.dRel);
+    this.run(enc, pass, 'diffuse', this.d.bg.diffuse[c], this.d.dVox);
     this.cur = 1 - c;
     this.step++;
     if (this.step % this.sampleSteps === 0) {
-      this.run(enc, pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
-      this.run(enc, pass, 'finalize', this.bgFinalize!, this.dFinalize);
+      this.run(enc, pass, 'reduce', this.d.bg.reduce[this.cur], this.d.dReduce);
+      this.run(enc, pass, 'finalize', this.bgFinalize!, this.d.dFinalize);
     }
   }
 
   /** Encode the grid-total reduction and copy its per-workgroup partials to a staging buffer. */
   private encodeGridTotal(enc: GPUCommandEncoder): Readback {
     const pass = enc.beginComputePass();
-    this.dispatch(pass, 'reduce', this.bg.reduce[this.cur], this.dReduce);
+    this.dispatch(pass, 'reduce', this.d.bg.reduce[this.cur], this.d.dReduce);
     pass.end();
-    const bytes = 16 * this.nPart * this.nSims;
+    const bytes = 16 * this.d.nPart * this.nSims;
     const st = this.mem.staging(bytes);
-    enc.copyBufferToBuffer(this.buf.partials, 0, st.buffer, 0, bytes);
+    enc.copyBufferToBuffer(this.d.buf.partials, 0, st.buffer, 0, bytes);
     return st;
   }
 
@@ -315,24 +275,24 @@ export class WebGpuBatch implements BatchEngine {
     const dev = this.dev;
     let enc = dev.createCommandEncoder();
     const sc = this.mem.staging(16);
-    enc.copyBufferToBuffer(this.buf.ctl, 0, sc.buffer, 0, 16);
+    enc.copyBufferToBuffer(this.d.buf.ctl, 0, sc.buffer, 0, 16);
     dev.queue.submit([enc.finish()]);
     const tAsk = await this.idle.sleep(tChunk, chunk);
     const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
     this.idle.learn(tChunk, tAsk, chunk);
-    if (count > this.recCap) {
+    if (count > this.d.recCap) {
       throw new Error(
-        `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.recChunk} grid steps, over the buffer's capacity of ${this.recCap}; spikes were lost`,
+        `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.d.recChunk} grid steps, over the buffer's capacity of ${this.d.recCap}; spikes were lost`,
       );
     }
     if (count > 0) {
       enc = dev.createCommandEncoder();
       const ss = this.mem.staging(8 * count);
-      enc.copyBufferToBuffer(this.buf.rec, 0, ss.buffer, 0, 8 * count);
+      enc.copyBufferToBuffer(this.d.buf.rec, 0, ss.buffer, 0, 8 * count);
       dev.queue.submit([enc.finish()]);
       cells.push(new Uint32Array(await this.mem.read(ss), 0, 2 * count));
     }
-    dev.queue.writeBuffer(this.buf.ctl, CTL.recCount, new Uint32Array(1));
+    dev.queue.writeBuffer(this.d.buf.ctl, CTL.recCount, new Uint32Array(1));
   }
 
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
@@ -356,13 +316,13 @@ export class WebGpuBatch implements BatchEngine {
     const nSamples = Math.floor((firstStep + steps) / this.sampleSteps) - Math.floor(firstStep / this.sampleSteps);
     this.ensureSamples(nSamples);
     this.dims[DIM.sampleCap] = this.samplesCap;
-    q.writeBuffer(this.buf.uniD, 0, this.dims);
+    q.writeBuffer(this.d.buf.uniD, 0, this.dims);
     // ctl: step, recCount = 0; per sim: (windowSpikes carried), batchSpikes = sampleIdx = 0
-    q.writeBuffer(this.buf.ctl, CTL.step, new Uint32Array([this.step, 0]));
-    for (let s = 0; s < K; s++) q.writeBuffer(this.buf.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
+    q.writeBuffer(this.d.buf.ctl, CTL.step, new Uint32Array([this.step, 0]));
+    for (let s = 0; s < K; s++) q.writeBuffer(this.d.buf.ctl, CTL.sim + s * CTL.simBytes + CTL.batchSpikes, new Uint32Array(2));
 
     let enc = dev.createCommandEncoder();
-    enc.clearBuffer(this.buf.massAcc);
+    enc.clearBuffer(this.d.buf.massAcc);
     const stStart = this.encodeGridTotal(enc);
     q.submit([enc.finish()]);
 
@@ -371,15 +331,15 @@ export class WebGpuBatch implements BatchEngine {
     const times: Record<string, number> = {};
     let left = steps;
     while (left > 0) {
-      const chunk = Math.min(left, this.stepsPerSubmit, this.recChunk, this.profiler ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
+      const chunk = Math.min(left, this.stepsPerSubmit, this.d.recChunk, this.d.profiler ? Math.floor(PROFILE_DISPATCHES / 5) : Infinity);
       enc = dev.createCommandEncoder();
-      const pass = this.profiler ? null : enc.beginComputePass();
+      const pass = this.d.profiler ? null : enc.beginComputePass();
       for (let t = 0; t < chunk; t++) this.encodeStep(enc, pass);
       pass?.end();
       const tChunk = performance.now();
       q.submit([enc.finish()]);
       left -= chunk;
-      if (this.profiler) await this.profiler.collect(times);
+      if (this.d.profiler) await this.d.profiler.collect(times);
       if (this.recordSpikes) await this.drainSpikes(spikeParts, tChunk, chunk);
     }
 
@@ -387,13 +347,13 @@ export class WebGpuBatch implements BatchEngine {
     const stEnd = this.encodeGridTotal(enc);
     const cb = ctlBytes(K);
     const stCtl = this.mem.staging(cb);
-    enc.copyBufferToBuffer(this.buf.ctl, 0, stCtl.buffer, 0, cb);
+    enc.copyBufferToBuffer(this.d.buf.ctl, 0, stCtl.buffer, 0, cb);
     const sampleBytes = 4 * SAMPLE_WORDS * nSamples * K;
     const stSamples = nSamples > 0 ? this.mem.staging(sampleBytes) : null;
     if (stSamples) enc.copyBufferToBuffer(this.samples!, 0, stSamples.buffer, 0, sampleBytes);
-    const massBytes = 32 * this.relThreads * K;
+    const massBytes = 32 * this.d.relThreads * K;
     const stMass = this.mem.staging(massBytes);
-    enc.copyBufferToBuffer(this.buf.massAcc, 0, stMass.buffer, 0, massBytes);
+    enc.copyBufferToBuffer(this.d.buf.massAcc, 0, stMass.buffer, 0, massBytes);
     q.submit([enc.finish()]);
     // recording: the chunks were waited for one by one (drainSpikes); else all steps are in flight
     const tAsk = await this.idle.sleep(t0, this.recordSpikes ? 0 : steps);
@@ -410,8 +370,8 @@ export class WebGpuBatch implements BatchEngine {
       nSims: K,
       nCells: this.m.nCells,
       subSteps: this.ks[0].subSteps,
-      relThreads: this.relThreads,
-      nPart: this.nPart,
+      relThreads: this.d.relThreads,
+      nPart: this.d.nPart,
       firstStep,
       steps,
       nSamples,
@@ -431,7 +391,7 @@ export class WebGpuBatch implements BatchEngine {
     const n = this.m.nCells;
     checkCellValues(field, values, n);
     const f = STATE_FIELDS.findIndex((x) => x.name === field);
-    this.dev.queue.writeBuffer(this.buf.state, (s * STATE_WORDS + f) * 4 * n, values.slice() as Float32Array<ArrayBuffer>);
+    this.dev.queue.writeBuffer(this.d.buf.state, (s * STATE_WORDS + f) * 4 * n, values.slice() as Float32Array<ArrayBuffer>);
   }
 
   /** Replace sim `sim`'s current grid (the ping-pong buffer the next step reads). */
@@ -439,7 +399,7 @@ export class WebGpuBatch implements BatchEngine {
     const s = this.simIndex(sim);
     const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
     checkGrid(grid, nBox);
-    this.dev.queue.writeBuffer(this.buf.grids[this.cur], s * 4 * nBox, grid.slice() as Float32Array<ArrayBuffer>);
+    this.dev.queue.writeBuffer(this.d.buf.grids[this.cur], s * 4 * nBox, grid.slice() as Float32Array<ArrayBuffer>);
   }
 
   /** The whole dynamic state of sim `sim`. */
@@ -450,11 +410,11 @@ export class WebGpuBatch implements BatchEngine {
     const enc = this.dev.createCommandEncoder();
     const sb = STATE_WORDS * 4 * n;
     const stS = this.mem.staging(sb);
-    enc.copyBufferToBuffer(this.buf.state, s * sb, stS.buffer, 0, sb);
+    enc.copyBufferToBuffer(this.d.buf.state, s * sb, stS.buffer, 0, sb);
     const gb = 4 * nBox;
     const stG = this.mem.staging(gb);
     // copy offsets must be multiples of 4: they are (4-byte words)
-    enc.copyBufferToBuffer(this.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
+    enc.copyBufferToBuffer(this.d.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
     this.dev.queue.submit([enc.finish()]);
     const [bs, bg] = await Promise.all([this.mem.read(stS), this.mem.read(stG)]);
     return decodeSnapshot(this.step, bs, bg, n, nBox);
@@ -464,6 +424,6 @@ export class WebGpuBatch implements BatchEngine {
     if (this.disposed) return;
     this.disposed = true;
     this.mem.dispose();
-    this.profiler?.dispose();
+    this.d.profiler?.dispose();
   }
 }
