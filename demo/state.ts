@@ -64,7 +64,7 @@ export function parseDoses(text: string, key: string, problems: string[]): Recor
   for (const part of text.split(',')) {
     if (!part) continue;
     const m = /^([^:]+):(.+)$/.exec(part);
-    const v = m ? Number(m[2]) : NaN;
+    const v = m && DECIMAL.test(m[2]) ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(v)) {
       problems.push(`${key}: "${part}" is not NAME:nM`);
       continue;
@@ -80,6 +80,10 @@ export const formatDoses = (d: Record<string, number>): string =>
     .map(([k, v]) => `${k}:${+v.toPrecision(6)}`)
     .join(',');
 
+/** The numbers a URL may hold: decimal only (Number() also reads "0x10", "0b1", " 7 " and "" as numbers). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+
 /** The state a URL asks for; what cannot be read is left at its default and named in `problems`. */
 export function parseState(q: URLSearchParams): { state: PageState; problems: string[] } {
   const s = defaultState();
@@ -88,7 +92,7 @@ export function parseState(q: URLSearchParams): { state: PageState; problems: st
     const raw = q.get(key);
     if (raw === null) return d;
     const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    if (!(integer ? DECIMAL_INTEGER : DECIMAL).test(raw) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
       problems.push(`${key}: "${raw}" is not ${integer ? 'an integer' : 'a number'} (using ${d})`);
       return d;
     }
