@@ -67,11 +67,19 @@ export function parseJsonFile(bytes: Uint8Array, field: string, name: string): u
 
 interface Frame {
   keys: Set<string> | null; // null: an array
-  path: string;
+  /** The frame this value lies in (its path is built only for a repeat: a deep file costs no long paths). */
+  parent: Frame | undefined;
   /** The object's current key, or the array's current index. */
   at: string;
   index: number;
   expectKey: boolean;
+}
+
+/** The path of a frame's current member: ".a.b[2].c". */
+function pathOf(f: Frame | undefined): string {
+  const parts: string[] = [];
+  for (let t = f; t; t = t.parent) parts.push(t.keys ? `.${t.at}` : `[${t.index}]`);
+  return parts.reverse().join('');
 }
 
 /**
@@ -79,33 +87,26 @@ interface Frame {
  * or undefined. A scan of the text, iterative (any depth), keys compared as decoded ("a" = "\u0061").
  */
 export function firstDuplicateKey(text: string): { key: string; path: string } | undefined {
-  const stack: Frame[] = [];
-  const top = () => stack[stack.length - 1];
-  const childPath = () => {
-    const t = top();
-    return t === undefined ? '' : t.keys ? `${t.path}.${t.at}` : `${t.path}[${t.index}]`;
-  };
+  let top: Frame | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const t = top();
-      if (t?.keys && t.expectKey) {
+      if (top?.keys && top.expectKey) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
-        t.at = key;
-        if (t.keys.has(key)) return { key, path: `${t.path}.${key}` };
-        t.keys.add(key);
+        top.at = key;
+        if (top.keys.has(key)) return { key, path: pathOf(top) };
+        top.keys.add(key);
       }
       i = j;
     } else if (c === '{' || c === '[') {
-      stack.push({ keys: c === '{' ? new Set() : null, path: childPath(), at: '', index: 0, expectKey: c === '{' });
-    } else if (c === '}' || c === ']') stack.pop();
-    else if (c === ':') top().expectKey = false;
-    else if (c === ',') {
-      const t = top();
-      if (t.keys) t.expectKey = true;
-      else t.index++;
+      top = { keys: c === '{' ? new Set() : null, parent: top, at: '', index: 0, expectKey: c === '{' };
+    } else if (c === '}' || c === ']') top = top?.parent;
+    else if (c === ':' && top) top.expectKey = false;
+    else if (c === ',' && top) {
+      if (top.keys) top.expectKey = true;
+      else top.index++;
     }
   }
   return undefined;
