@@ -1,7 +1,9 @@
 /**
  * The questionable input cases of the second hostile-input round: text a user wrote is echoed escaped
  * and cut short; a scenario file's encoding is named (a UTF-8 byte-order mark is accepted); a key given
- * twice is refused; a chronic protocol's readout days are bounded; the demo reads decimal numbers only.
+ * twice is refused; a chronic protocol's readout days are bounded, its last day read once, a run without
+ * a steady state warned of and the chronic experiment's memory shared by all three conditions; the demo
+ * reads decimal numbers only. (The CLI cases need the bundle: node esbuild.config.mjs --node-only.)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,10 +11,15 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseState } from '../demo/state.js';
 import { readScenarioJson } from '../src/cli/args.js';
+import { slowTimes } from '../src/experiment/chronic.js';
+import { CHRONIC_CONDITIONS } from '../src/experiment/chronic-ssri.js';
 import { MAX_READOUTS } from '../src/model/chronic.js';
 import { ConfigError } from '../src/model/errors.js';
 import { firstDuplicateKey } from '../src/model/json-text.js';
+import { defaultParams } from '../src/model/params.js';
+import { estimateMemory } from '../src/model/resources.js';
 import { parseScenario } from '../src/model/scenario.js';
+import { runRaphe } from './helpers/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-input-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -123,6 +130,51 @@ describe('a chronic protocol takes a bounded number of readouts within the treat
   test('a negative readout day names the range of the treatment', () => {
     expect(refusal(() => parseScenario(chronic([-1]))).message).toBe('scenario.chronic.readoutDays[0]: must be >= 0 and <= 7 days, got -1');
   });
+});
+
+describe('a chronic run as the user wrote it', () => {
+  const minute = 1 / 1440;
+
+  test('a day-0 readout too short is named as chronic.windowS, not as a protocol the file does not hold', () => {
+    expect(refusal(() => parseScenario({ chronic: { days: 1, settleS: 0, windowS: 0.1 } })).message).toBe(
+      'scenario.chronic.windowS: settleS + windowS must be >= 0.12 s (12 trace samples of recording.sampleSteps 10 x the 1 ms grid step), got 0 + 0.1 s',
+    );
+  });
+
+  test('a last readout day written as a decimal is the last slow step, read once', () => {
+    expect(slowTimes({ drugs: {}, days: minute, slowStepH: 1 / 60, readoutDays: [0, minute], settleS: 0, windowS: 0.2 })).toEqual([
+      0,
+      1 / 60,
+    ]);
+  });
+
+  test('a SERT knock-out without clearance is warned to have no steady state', async () => {
+    const f = file(
+      'ko.json',
+      JSON.stringify({
+        genotype: 'sert-ko',
+        neurons: 1,
+        params: { kClear_perH: 0 },
+        chronic: { drugs: {}, days: minute, slowStepH: 1 / 60, readoutDays: [0, minute], settleS: 0, windowS: 0.12 },
+        recording: { spikes: false },
+      }),
+    );
+    const r = await runRaphe(tmp, ['run', '--scenario', f, '--engine', 'cpu', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/raphe: warning: nothing removes 5-HT \(SERT knocked out and kClear_perH 0\): no steady state exists/);
+    expect(JSON.parse(r.stdout).days.map((d: { day: number }) => d.day)).toEqual([0, minute]);
+  }, 60_000);
+
+  test('chronic-ssri counts its three conditions, held at once, against the memory on two threads', async () => {
+    const neurons = 400_000;
+    const one = estimateMemory({ neurons, params: defaultParams(), durationS: 0, recordSpikes: false, sampleSteps: 1 }).totalBytes;
+    const env = { RAPHE_MEMORY_BYTES: String(Math.round(2.5 * one)) };
+    const r = await runRaphe(tmp, ['experiment', 'chronic-ssri', '--neurons', String(neurons), '--threads', '2'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`--neurons: .*more than RAPHE_MEMORY_BYTES shared by ${CHRONIC_CONDITIONS.length} conditions at once`),
+    );
+  }, 60_000);
 });
 
 describe('the demo reads decimal numbers from its URL only', () => {

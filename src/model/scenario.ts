@@ -277,12 +277,17 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
   const minSteps = MIN_SAMPLES_PER_PHASE * sampleSteps;
   phases.forEach((ph, i) => {
     if (Math.round(ph.durationS / gridS) < minSteps) {
-      throw new ConfigError(
-        `${where}.protocol[${i}].durationS`,
-        `must be >= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
-          (gridS * 1000).toPrecision(6),
-        )} ms grid step), got ${ph.durationS}`,
-      );
+      const need = `>= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
+        (gridS * 1000).toPrecision(6),
+      )} ms grid step)`;
+      // a chronic scenario's one phase is its day-0 readout, settleS + windowS long: named as the user wrote it
+      if (chronic) {
+        throw new ConfigError(
+          `${where}.chronic.windowS`,
+          `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`,
+        );
+      }
+      throw new ConfigError(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`);
     }
   });
   const sc: Scenario = { name, genotype, neurons, seed, phases, params, recording: { spikes, sampleSteps }, c0_nM: c0 };
