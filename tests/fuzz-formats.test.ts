@@ -139,7 +139,7 @@ const CHRONIC = readJson('examples/chronic-fluoxetine.json');
 const SWEEPS = readdirSync(new URL('../examples/sweeps/', import.meta.url)).map((f) => readJson(`examples/sweeps/${f}`));
 const BUDGET = { memoryBytes: 2 ** 34, memoryName: 'the fuzz budget' };
 
-const N = { scenario: 1500, chronic: 800, sweep: 400, text: 500, journal: 1000, cache: 800, shard: 600, demo: 800 };
+const N = { scenario: 1500, chronic: 800, sweep: 400, text: 400, journal: 800, cache: 800, shard: 600, demo: 800 };
 
 describe(`the seeded fuzzer (seed ${SEED}) over the formats raphe reads`, () => {
   beforeEach(() => {
