@@ -8,6 +8,7 @@
  *   protocol=ssri|dpat|bw  neurons=N  seed=K  speed=X|max  engine=auto|cpu|webgpu  voxel=µm  paused
  */
 
+import { quote } from '../src/model/errors.js';
 import type { EngineChoice, ExpressionField, Tissue } from '../src/worker/protocol.js';
 
 export const LETTERS = ['a', 'b'] as const;
@@ -64,9 +65,9 @@ export function parseDoses(text: string, key: string, problems: string[]): Recor
   for (const part of text.split(',')) {
     if (!part) continue;
     const m = /^([^:]+):(.+)$/.exec(part);
-    const v = m ? Number(m[2]) : NaN;
+    const v = m && DECIMAL.test(m[2]) ? Number(m[2]) : NaN;
     if (!m || !Number.isFinite(v)) {
-      problems.push(`${key}: "${part}" is not NAME:nM`);
+      problems.push(`${key}: ${quote(part)} is not NAME:nM`);
       continue;
     }
     out[m[1].toLowerCase()] = v;
@@ -80,6 +81,10 @@ export const formatDoses = (d: Record<string, number>): string =>
     .map(([k, v]) => `${k}:${+v.toPrecision(6)}`)
     .join(',');
 
+/** The numbers a URL may hold: decimal only (Number() also reads "0x10", "0b1", " 7 " and "" as numbers). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+
 /** The state a URL asks for; what cannot be read is left at its default and named in `problems`. */
 export function parseState(q: URLSearchParams): { state: PageState; problems: string[] } {
   const s = defaultState();
@@ -88,8 +93,8 @@ export function parseState(q: URLSearchParams): { state: PageState; problems: st
     const raw = q.get(key);
     if (raw === null) return d;
     const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      problems.push(`${key}: "${raw}" is not ${integer ? 'an integer' : 'a number'} (using ${d})`);
+    if (!(integer ? DECIMAL_INTEGER : DECIMAL).test(raw) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+      problems.push(`${key}: ${quote(raw)} is not ${integer ? 'an integer' : 'a number'} (using ${d})`);
       return d;
     }
     return v;
@@ -97,7 +102,7 @@ export function parseState(q: URLSearchParams): { state: PageState; problems: st
   const t = q.get('tissues');
   if (t !== null) {
     if (t === '1' || t === '2') s.count = Number(t) as 1 | 2;
-    else problems.push(`tissues: "${t}" is not 1 or 2 (using 2)`);
+    else problems.push(`tissues: ${quote(t)} is not 1 or 2 (using 2)`);
   }
   const linkedDoses = q.has('drugs') ? parseDoses(q.get('drugs')!, 'drugs', problems) : {};
   LETTERS.forEach((L, k) => {
@@ -107,7 +112,7 @@ export function parseState(q: URLSearchParams): { state: PageState; problems: st
     const link = q.get(`${L}link`);
     if (link !== null) {
       if (link === '0' || link === '1') ts.linked = link === '1';
-      else problems.push(`${L}link: "${link}" is not 0 or 1 (using 1)`);
+      else problems.push(`${L}link: ${quote(link)} is not 0 or 1 (using 1)`);
     }
     ts.doses = ts.linked ? { ...linkedDoses } : q.has(`${L}drugs`) ? parseDoses(q.get(`${L}drugs`)!, `${L}drugs`, problems) : {};
   });
@@ -119,7 +124,7 @@ export function parseState(q: URLSearchParams): { state: PageState; problems: st
   const e = q.get('engine');
   if (e !== null) {
     if (e === 'auto' || e === 'cpu' || e === 'webgpu') s.engine = e;
-    else problems.push(`engine: "${e}" is not auto, cpu or webgpu (using auto)`);
+    else problems.push(`engine: ${quote(e)} is not auto, cpu or webgpu (using auto)`);
   }
   if (q.has('voxel')) s.voxel = num('voxel', 20);
   s.paused = q.has('paused');

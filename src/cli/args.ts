@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
 import { defaultParams } from '../model/params.js';
+import { parseJsonFile } from '../model/json-text.js';
 import { checkMemory } from '../model/resources.js';
 import { parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
 
@@ -111,23 +112,18 @@ export function drugFlagsJson(flags: string[] | undefined): Record<string, unkno
 /** The raw JSON of a scenario file (checked: a file, at most MAX_SCENARIO_FILE_BYTES, valid JSON). */
 export function readScenarioJson(path: string): unknown {
   if (path === '') throw new ConfigError('--scenario', 'must name a file');
-  let text: string;
+  let bytes: Uint8Array;
   try {
     const st = statSync(path);
     if (!st.isFile()) throw new ConfigError('--scenario', `${path} is not a file`);
     if (st.size > MAX_SCENARIO_FILE_BYTES)
       throw new ConfigError('--scenario', `${path} is ${(st.size / 2 ** 20).toFixed(1)} MB; a scenario file may hold at most 1 MB`);
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError('--scenario', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const why = (e as Error).message.replace(/\s+/g, ' ').slice(0, 200);
-    throw new ConfigError('--scenario', `${path} is not valid JSON: ${why}`);
-  }
+  return parseJsonFile(bytes, '--scenario', path);
 }
 
 export function readScenarioFile(path: string): Scenario {

@@ -11,7 +11,7 @@ import { runChronic } from '../experiment/chronic.js';
 import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, runChronicSsri } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
 import { ConfigError } from '../model/errors.js';
-import { LIMITS, type Scenario } from '../model/scenario.js';
+import { LIMITS, noSteadyStateReason, type Scenario } from '../model/scenario.js';
 import { chronicSummary, finiteOrNull, writeChronicOutputs } from '../report/chronic-files.js';
 import { formatChronicTable } from '../report/chronic-table.js';
 import { formatFindingsTable } from '../report/findings-table.js';
@@ -55,7 +55,7 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const choice = parseEngine(v.engine);
-  checkConditionMemory(neurons, threads, '--neurons');
+  checkConditionMemory(neurons, Math.max(threads || Math.min(availableParallelism(), 8), CHRONIC_CONDITIONS.length), '--neurons');
   const out = v.out === undefined ? undefined : OutputFolder.prepare(v.out, !!v.force);
   const engine = await engineFor(choice, neurons, CHRONIC_CONDITIONS.length, threads || availableParallelism());
   const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons)`);
@@ -83,6 +83,8 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
 
 /** `raphe run --scenario FILE` with a chronic protocol: the one condition through the two-timescale driver. */
 export async function runChronicScenario(sc: Scenario, engineChoice: string | undefined, json: boolean): Promise<number> {
+  const noSteady = noSteadyStateReason(sc);
+  if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const engine = await engineFor(engineChoice, sc.neurons, 1, availableParallelism());
   const bar = new Progress(`raphe run chronic (${engine.kind}, ${sc.neurons} neurons, ${sc.chronic!.days} days)`);
   const t0 = performance.now();

@@ -164,12 +164,24 @@ const mean = (a: ArrayLike<number>) => {
   return a.length ? s / a.length : 0;
 };
 
+/** Two slow times (hours) are one when within a microsecond (readout days are given as decimals). */
+const sameSlowTime = (a: number, b: number) => Math.abs(a - b) < 1e-9 * Math.max(1, b) + 3e-10;
+
 /** The slow-step times of a protocol, hours: every slow step and every readout day, from 0 to days x 24. */
 export function slowTimes(c: ChronicProtocol): number[] {
   const end = c.days * 24;
   const set = new Set<number>([0, end]);
   for (let k = 1; k * c.slowStepH < end - 1e-9; k++) set.add(Number((k * c.slowStepH).toPrecision(12)));
-  for (const d of c.readoutDays) set.add(Number((d * 24).toPrecision(12)));
+  const taken: number[] = [];
+  for (const d of c.readoutDays) {
+    const t = Number((d * 24).toPrecision(12));
+    // a readout on a slow time already there (the last day written as a decimal) is that time, not a second one
+    const k = Math.round(t / c.slowStepH);
+    const step = Number((k * c.slowStepH).toPrecision(12));
+    if ([0, end, step, ...taken].some((x) => sameSlowTime(x, t))) continue;
+    set.add(t);
+    taken.push(t);
+  }
   return [...set].sort((a, b) => a - b);
 }
 
@@ -284,7 +296,7 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
         };
         steps[s].push(row);
         // a readout day matched to its slow time within a microsecond (days are given as decimals)
-        const day = c.readoutDays.find((d) => Math.abs(d * 24 - t) < 1e-9 * Math.max(1, t) + 3e-10);
+        const day = c.readoutDays.find((d) => sameSlowTime(d * 24, t));
         if (t > 0 && day !== undefined) {
           readouts[s].push({
             condition: scs[s].name,

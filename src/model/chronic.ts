@@ -47,6 +47,9 @@ export const CHRONIC_LIMITS = {
   windowS: { min: 0.1, max: 600 },
 } as const;
 
+/** Most readouts a chronic protocol may take (each re-settles the fast network and is reported). */
+export const MAX_READOUTS = 1000;
+
 /** The slow step's averaging window must hold this many grid steps (a mean of s1A, not one sample). */
 export const MIN_WINDOW_STEPS = 100;
 
@@ -91,11 +94,15 @@ export function parseChronic(
     );
   }
   const rdRaw = dflt(o.readoutDays, [...CHRONIC_DEFAULTS.readoutDays.filter((d) => d < days), days]);
-  if (!Array.isArray(rdRaw) || rdRaw.length === 0) throw new ConfigError(`${field}.readoutDays`, 'must be a non-empty array of days');
+  if (!Array.isArray(rdRaw) || rdRaw.length === 0 || rdRaw.length > MAX_READOUTS) {
+    const got = Array.isArray(rdRaw) ? `, got ${rdRaw.length}` : '';
+    throw new ConfigError(`${field}.readoutDays`, `must be an array of 1 to ${MAX_READOUTS} days within [0, ${field}.days ${days}]${got}`);
+  }
   const readoutDays = rdRaw.map((d, i) => {
-    const x = checkNumber(`${field}.readoutDays[${i}]`, d, 0, Number.MAX_VALUE, { unit: 'days' });
-    if (x > days) throw new ConfigError(`${field}.readoutDays[${i}]`, `day ${x} is outside the treatment (0 to ${field}.days ${days})`);
-    return x;
+    const f = `${field}.readoutDays[${i}]`;
+    if (typeof d === 'number' && d > days && Number.isFinite(d))
+      throw new ConfigError(f, `day ${d} is outside the treatment (0 to ${field}.days ${days})`);
+    return checkNumber(f, d, 0, days, { unit: 'days' });
   });
   readoutDays.forEach((d, i) => {
     if (i > 0 && d <= readoutDays[i - 1])

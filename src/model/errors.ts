@@ -1,12 +1,63 @@
-/** A bad input: names the offending field and what is allowed. The CLI prints it on one line, exit 2. */
+/**
+ * A bad input: names the offending field and what is allowed. The CLI prints it on one line, exit 2.
+ * Text the user wrote comes back in these messages (a key in a field path, a value quoted), so the
+ * message is made safe for a terminal here, once: control characters (and line or paragraph separators,
+ * bidirectional overrides) are shown escaped, a field path longer than MAX_FIELD_CHARS is cut in its
+ * middle and a problem longer than MAX_PROBLEM_CHARS at its end. Values are quoted with `quote`.
+ */
 export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`${field}: ${problem}`);
+  readonly field: string;
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    const f = clipMiddle(escapeControls(field), MAX_FIELD_CHARS);
+    const p = clipEnd(escapeControls(problem), MAX_PROBLEM_CHARS);
+    super(`${f}: ${p}`);
+    this.field = f;
+    this.problem = p;
     this.name = 'ConfigError';
   }
+}
+
+/** Longest field path a message names, characters (a 500 KB key is cut in its middle). */
+export const MAX_FIELD_CHARS = 160;
+/** Longest problem, characters: the longest list of allowed names (a sweep axis's targets) fits. */
+export const MAX_PROBLEM_CHARS = 1000;
+/** Longest quoted value, characters. */
+export const MAX_QUOTE_CHARS = 60;
+
+// C0 and C1 controls, DEL, line and paragraph separators, bidirectional embeddings, overrides and isolates
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text with every control character written as a \uXXXX escape: one line, nothing a terminal acts on. */
+export function escapeControls(s: string): string {
+  return s.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function clipMiddle(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const tail = Math.floor(max / 4);
+  return `${s.slice(0, max - tail - 3)}...${s.slice(s.length - tail)}`;
+}
+
+function clipEnd(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
+}
+
+/**
+ * A value as a message shows it: its JSON (undefined: "nothing"), escaped and cut to `max` characters
+ * (a value too deep for JSON.stringify is named by its type).
+ */
+export function quote(v: unknown, max = MAX_QUOTE_CHARS): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? typeof v);
+  } catch {
+    s = Array.isArray(v) ? 'a nested array' : typeof v === 'object' ? 'a nested object' : typeof v;
+  }
+  const e = escapeControls(s);
+  return e.length > max ? `${e.slice(0, max - 3)}...` : e;
 }
 
 export function checkNumber(
@@ -18,13 +69,7 @@ export function checkNumber(
 ): number {
   const unit = opts.unit ? ` ${opts.unit}` : '';
   const range = `${opts.exclusiveMin ? '>' : '>='} ${min} and <= ${max}${unit}`;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    const got = typeof v === 'number' ? String(v) : JSON.stringify(v);
-    throw new ConfigError(
-      field,
-      `must be a number ${range}, got ${got === undefined ? 'nothing' : got.length > 40 ? `${got.slice(0, 40)}...` : got}`,
-    );
-  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(field, `must be a number ${range}, got ${quote(v, 43)}`);
   if (opts.integer && !Number.isInteger(v)) throw new ConfigError(field, `must be an integer ${range}, got ${v}`);
   if (v < min || v > max || (opts.exclusiveMin && v === min)) {
     throw new ConfigError(field, `must be ${range}, got ${v}`);

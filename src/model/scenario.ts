@@ -6,7 +6,7 @@
 import { CHRONIC_DEFAULTS, parseChronic, type ChronicProtocol } from './chronic.js';
 import { diffusionNumber } from './derive.js';
 import { DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
-import { ConfigError, checkNumber } from './errors.js';
+import { ConfigError, checkNumber, quote } from './errors.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type ParamSpec, type Params } from './params.js';
 import { checkMemory } from './resources.js';
 import { MIN_DRIFT_SAMPLES, SETTLE_WINDOW_FRACTION } from './settling.js';
@@ -94,13 +94,13 @@ function parseName(field: string, v: unknown): string {
 
 export function parseGenotype(field: string, v: unknown): Genotype {
   const g = typeof v === 'string' ? GENOTYPE_BY_NAME.get(v.toLowerCase()) : undefined;
-  if (g === undefined) throw new ConfigError(field, `unknown genotype ${JSON.stringify(v)}; allowed: ${GENOTYPE_NAMES.join(', ')}`);
+  if (g === undefined) throw new ConfigError(field, `unknown genotype ${quote(v)}; allowed: ${GENOTYPE_NAMES.join(', ')}`);
   return g;
 }
 
 export function parseDrugName(field: string, v: unknown): DrugName {
   const d = typeof v === 'string' ? DRUG_BY_NAME.get(v.toLowerCase()) : undefined;
-  if (d === undefined) throw new ConfigError(field, `unknown drug ${JSON.stringify(v)}; allowed: ${DRUG_NAMES.join(', ')}`);
+  if (d === undefined) throw new ConfigError(field, `unknown drug ${quote(v)}; allowed: ${DRUG_NAMES.join(', ')}`);
   return d;
 }
 
@@ -277,12 +277,17 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
   const minSteps = MIN_SAMPLES_PER_PHASE * sampleSteps;
   phases.forEach((ph, i) => {
     if (Math.round(ph.durationS / gridS) < minSteps) {
-      throw new ConfigError(
-        `${where}.protocol[${i}].durationS`,
-        `must be >= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
-          (gridS * 1000).toPrecision(6),
-        )} ms grid step), got ${ph.durationS}`,
-      );
+      const need = `>= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
+        (gridS * 1000).toPrecision(6),
+      )} ms grid step)`;
+      // a chronic scenario's one phase is its day-0 readout, settleS + windowS long: named as the user wrote it
+      if (chronic) {
+        throw new ConfigError(
+          `${where}.chronic.windowS`,
+          `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`,
+        );
+      }
+      throw new ConfigError(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`);
     }
   });
   const sc: Scenario = { name, genotype, neurons, seed, phases, params, recording: { spikes, sampleSteps }, c0_nM: c0 };

@@ -8,9 +8,10 @@
  */
 import * as fs from 'node:fs';
 import { OutputWriteError } from '../report/write.js';
+import { quote } from '../model/errors.js';
 import type { SweepPoint } from './points.js';
 import type { PointMeasure } from './run.js';
-import type { Readout } from './spec.js';
+import type { AxisValue, Readout } from './spec.js';
 
 export const JOURNAL = 'points.jsonl';
 
@@ -30,16 +31,25 @@ const KEYS = new Set(['id', 'axes', 'seed', ...Object.keys(READOUTS), 'settled',
 /** Longest error text a journal line may carry. */
 const MAX_ERROR_CHARS = 2000;
 
+/** A line's axes are the point's: the same names in the same order, each the same value (compared, never serialised: a line may nest deeper than JSON.stringify reaches). */
+function sameAxes(v: unknown, axes: Readonly<Record<string, AxisValue>>): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const got = Object.keys(o);
+  const want = Object.keys(axes);
+  return got.length === want.length && want.every((k, i) => got[i] === k && o[k] === axes[k]);
+}
+
 /** One parsed journal line checked against the points it may hold: the measure, or why it is not one. */
 export function checkMeasure(v: unknown, points: ReadonlyMap<number, SweepPoint>, readout: Readout): PointMeasure | string {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a point record (a JSON object)';
   const o = v as Record<string, unknown>;
   const extra = Object.keys(o).find((k) => !KEYS.has(k));
-  if (extra !== undefined) return `unknown field ${JSON.stringify(extra.slice(0, 40))}`;
+  if (extra !== undefined) return `unknown field ${quote(extra)}`;
   if (typeof o.id !== 'number' || !Number.isInteger(o.id)) return 'id must be an integer';
   const p = points.get(o.id);
   if (!p) return `id ${o.id} is not a point of this sweep${points.size ? '' : ' (it has none)'}`;
-  if (jsonLine(o.axes) !== jsonLine(p.axes)) return `its axes are not those of point ${o.id}`;
+  if (!sameAxes(o.axes, p.axes)) return `its axes are not those of point ${o.id}`;
   if (o.seed !== p.scenario.seed) return `its seed is not that of point ${o.id}`;
   const out: Record<string, unknown> = { id: o.id, axes: p.axes, seed: p.scenario.seed };
   const num = (k: string, lo: number, hi: number, nullable: boolean): string | undefined => {
@@ -49,7 +59,7 @@ export function checkMeasure(v: unknown, points: ReadonlyMap<number, SweepPoint>
       out[k] = Number.NaN;
       return undefined;
     }
-    if (typeof x !== 'number' || !Number.isFinite(x)) return `${k} must be a number${nullable ? ' or null' : ''}, got ${JSON.stringify(x)}`;
+    if (typeof x !== 'number' || !Number.isFinite(x)) return `${k} must be a number${nullable ? ' or null' : ''}, got ${quote(x)}`;
     if (x < lo || x > hi) return `${k} must be >= ${lo}${hi < Number.POSITIVE_INFINITY ? ` and <= ${hi}` : ''}, got ${x}`;
     out[k] = x;
     return undefined;
@@ -67,7 +77,7 @@ export function checkMeasure(v: unknown, points: ReadonlyMap<number, SweepPoint>
     if (why) return why;
   }
   for (const k of ['settled', 'complete'] as const) {
-    if (typeof o[k] !== 'boolean') return `${k} must be true or false, got ${JSON.stringify(o[k])}`;
+    if (typeof o[k] !== 'boolean') return `${k} must be true or false, got ${quote(o[k])}`;
     out[k] = o[k];
   }
   if (o.error !== undefined) {

@@ -11,6 +11,7 @@ import { OutputFolder } from '../report/write.js';
 import { JOURNAL } from './journal.js';
 import { SPEC_FILE } from './identity.js';
 import { sweepJson, type SweepResult } from './run.js';
+import { quote } from '../model/errors.js';
 
 /** A shard folder's record of its finished run (the collected sweep's engine and wall time come from it). */
 export const SHARD_FILE = 'shard.json';
@@ -86,10 +87,14 @@ const MAX_TEXT = 500;
 /** A short text without control characters (it reaches a terminal and report.html). */
 const isText = (x: unknown) => typeof x === 'string' && x.length <= MAX_TEXT && ![...x].some((c) => c < ' ' || c === '\u007f');
 
+const SHARD_RECORD_KEYS = ['sweep', 'shard', 'shards', 'points', 'complete', 'engine', 'adapter', 'wallSeconds'];
+
 /** A shard.json's content checked, or why it is not a shard record. */
 export function checkShardRecord(v: unknown): ShardRecord | string {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
   const o = v as Record<string, unknown>;
+  const extra = Object.keys(o).find((k) => !SHARD_RECORD_KEYS.includes(k));
+  if (extra !== undefined) return `unknown field ${quote(extra)}`;
   if (!isText(o.sweep)) return 'sweep must be a name';
   for (const k of ['shard', 'shards'] as const) if (!Number.isInteger(o[k]) || (o[k] as number) < 0) return `${k} must be a whole number`;
   if (!Array.isArray(o.points) || !o.points.every((x) => Number.isInteger(x) && x >= 0)) return 'points must be a list of point ids';
@@ -97,7 +102,8 @@ export function checkShardRecord(v: unknown): ShardRecord | string {
   if (o.engine !== 'cpu' && o.engine !== 'webgpu') return 'engine must be cpu or webgpu';
   if (!isText(o.adapter)) return `adapter must be a text of at most ${MAX_TEXT} characters`;
   if (typeof o.wallSeconds !== 'number' || !Number.isFinite(o.wallSeconds) || o.wallSeconds < 0) return 'wallSeconds must be a number >= 0';
-  return o as unknown as ShardRecord;
+  const { sweep, shard, shards, points, complete, engine, adapter, wallSeconds } = o as unknown as ShardRecord;
+  return { sweep, shard, shards, points: [...points], complete, engine, adapter, wallSeconds };
 }
 
 /** A shard folder's shard.json: its record, or undefined when absent (an interrupted shard) or bad (`bad` told why). */

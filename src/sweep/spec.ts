@@ -7,7 +7,7 @@
  * field and the index); every point's scenario is then validated by parseScenario itself.
  */
 import { DRUG_NAMES, type DrugName, type Genotype } from '../model/drugs.js';
-import { ConfigError, checkNumber } from '../model/errors.js';
+import { ConfigError, checkNumber, quote } from '../model/errors.js';
 import { PARAM_KEYS, PARAM_SPECS, type ParamKey } from '../model/params.js';
 import { LIMITS, checkKeys, parseConcentration, parseGenotype, parseScenario, type Scenario } from '../model/scenario.js';
 
@@ -96,13 +96,12 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
     if (v.length > MAX_AXIS_VALUES) throw new ConfigError(field, `has ${v.length} values; at most ${MAX_AXIS_VALUES}`);
     const values = v.map((x, i) => {
       if (kind === 'genotype') return parseGenotype(`${field}[${i}]`, x);
-      if (typeof x !== 'number' || !Number.isFinite(x))
-        throw new ConfigError(`${field}[${i}]`, `must be a number, got ${JSON.stringify(x)}`);
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new ConfigError(`${field}[${i}]`, `must be a number, got ${quote(x)}`);
       return x;
     });
     const seen = new Set<AxisValue>();
     values.forEach((x, i) => {
-      if (seen.has(x)) throw new ConfigError(`${field}[${i}]`, `value ${JSON.stringify(x)} given twice`);
+      if (seen.has(x)) throw new ConfigError(`${field}[${i}]`, `value ${quote(x)} given twice`);
       seen.add(x);
     });
     return { values, log: false };
@@ -111,8 +110,7 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
   if (kind === 'genotype') throw new ConfigError(field, 'genotype values must be a list of genotype names');
   checkKeys(field, v, RANGE_KEYS);
   const scale = v.scale === undefined ? 'linear' : v.scale;
-  if (scale !== 'log' && scale !== 'linear')
-    throw new ConfigError(`${field}.scale`, `must be "log" or "linear", got ${JSON.stringify(scale)}`);
+  if (scale !== 'log' && scale !== 'linear') throw new ConfigError(`${field}.scale`, `must be "log" or "linear", got ${quote(scale)}`);
   const from = checkNumber(`${field}.from`, v.from, -RANGE_BOUND, RANGE_BOUND);
   const to = checkNumber(`${field}.to`, v.to, -RANGE_BOUND, RANGE_BOUND);
   const count = checkNumber(`${field}.count`, v.count, 2, MAX_AXIS_VALUES, { integer: true });
@@ -147,7 +145,7 @@ function parseAxis(field: string, v: unknown): Axis {
   if (kind === undefined) {
     throw new ConfigError(
       `${field}.axis`,
-      `unknown axis target ${JSON.stringify(name)}; allowed: genotype, seed, a drug (${DRUG_NAMES.join(', ')}) or a parameter (${PARAM_KEYS.join(', ')})`,
+      `unknown axis target ${quote(name)}; allowed: genotype, seed, a drug (${DRUG_NAMES.join(', ')}) or a parameter (${PARAM_KEYS.join(', ')})`,
     );
   }
   if (v.values === undefined) throw new ConfigError(`${field}.values`, 'is required: a list of values or a range {from, to, count, scale}');
@@ -208,7 +206,7 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
   const base = parseScenario({ name, ...baseRaw }, `${where}.base`, { memoryBytes: o.memoryBytes, memoryName: o.memoryName });
   const readoutIn = v.readout === undefined ? (v.base.protocol !== undefined ? 'protocol' : 'steady') : v.readout;
   const readout = typeof readoutIn === 'string' ? READOUTS.get(readoutIn) : undefined;
-  if (readout === undefined) throw new ConfigError(`${where}.readout`, `must be "steady" or "protocol", got ${JSON.stringify(readoutIn)}`);
+  if (readout === undefined) throw new ConfigError(`${where}.readout`, `must be "steady" or "protocol", got ${quote(readoutIn)}`);
   if (readout === 'protocol' && base.phases.length < 2) {
     throw new ConfigError(`${where}.base.protocol`, 'the protocol readout needs at least two phases: a baseline, then the drug');
   }
@@ -234,7 +232,7 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
       if (!Array.isArray(g) || g.length < 2) throw new ConfigError(f, 'must list at least two axis names');
       const members = g.map((nm, k) => {
         const idx = typeof nm === 'string' ? (seen.get(nm) ?? seen.get(nm.toLowerCase())) : undefined;
-        if (idx === undefined) throw new ConfigError(`${f}[${k}]`, `names no axis: ${JSON.stringify(nm)}`);
+        if (idx === undefined) throw new ConfigError(`${f}[${k}]`, `names no axis: ${quote(nm)}`);
         if (inGroup.has(idx)) throw new ConfigError(`${f}[${k}]`, `axis ${axes[idx].name} is already zipped (zip[${inGroup.get(idx)}])`);
         inGroup.set(idx, gi);
         return idx;
