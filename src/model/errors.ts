@@ -29,6 +29,11 @@ export const MAX_QUOTE_CHARS = 60;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** Whether the character with this code is one `escapeControls` escapes. */
+export function isControl(code: number): boolean {
+  return new RegExp(CONTROLS.source).test(String.fromCharCode(code));
+}
+
 /** Text with every control character written as a \uXXXX escape: one line, nothing a terminal acts on. */
 export function escapeControls(s: string): string {
   return s.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
