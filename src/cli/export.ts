@@ -50,6 +50,8 @@ class OutputFile {
       if (code(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${file}: ${code(e)}`);
     }
     if (st?.isDirectory()) throw new ConfigError(`--out ${given}`, 'is a folder; name the script file (e.g. model.py)');
+    if (st && !st.isFile())
+      throw new ConfigError(`--out ${given}`, 'is not a regular file (a FIFO, device or socket); --force replaces only a file');
     if (st && !force) throw new ConfigError(`--out ${given}`, 'exists; --force replaces it');
     const dir = path.dirname(file);
     let dst: fs.Stats;
@@ -116,6 +118,11 @@ export async function cmdExport(argv: string[]): Promise<number> {
   const out = v.out === undefined ? undefined : OutputFile.prepare(v.out, !!v.force);
   try {
     const sc = scenarioFromFlags(v);
+    if (sc.chronic)
+      throw new ConfigError(
+        v.scenario === undefined ? 'export' : `${v.scenario}.chronic`,
+        'a chronic treatment has no Brian2 export (its two-timescale driver runs in raphe only: raphe run or raphe experiment chronic-ssri); export a scenario with a protocol',
+      );
     parseEngine(v.engine); // accepted (and checked) as by raphe run; the script's engine is Brian2
     const noSteady = noSteadyStateReason(sc);
     if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
