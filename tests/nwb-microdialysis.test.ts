@@ -15,6 +15,7 @@ import type { RunResult } from '../src/record/run-result.js';
 import { writeExperimentOutputs } from '../src/report/experiment-files.js';
 import { csvNum } from '../src/report/format.js';
 import { MICRODIALYSIS_HEADER, microdialysisCsv } from '../src/report/paper-figures.js';
+import { OutputExistsError } from '../src/report/write.js';
 
 const scenario = (genotype: string) => ({
   name: `microdialysis ${genotype}`,
@@ -67,6 +68,17 @@ describe('microdialysis.csv', () => {
     expect(rows.filter((r) => r[0] === 'WT').map((r) => r[3])).toEqual(Array.from(wt.traces.tS, csvNum));
     expect(rows.filter((r) => r[0] === 'Htr2b 5-HTKO').map((r) => r[4])).toEqual(Array.from(ko.traces.probeNm, csvNum));
     expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(['wt', 'htr2b-ko']));
+  });
+
+  test('marks its folder as earlier results: a second write is refused, and --force replaces it', () => {
+    const dir = path.join(tmp, 'again');
+    const timecourse = [{ name: 'WT', result: wt }];
+    writeExperimentOutputs(dir, [{ name: 'wt', result: wt }], [], { ...meta, timecourse }, { force: false });
+    for (const n of ['report.html', 'conditions.json', 'findings.csv', 'findings.json']) fs.rmSync(path.join(dir, n));
+    expect(fs.readdirSync(dir)).toEqual(['microdialysis.csv']);
+    expect(() => writeExperimentOutputs(dir, [{ name: 'wt', result: wt }], [], meta, { force: false })).toThrow(OutputExistsError);
+    writeExperimentOutputs(dir, [{ name: 'wt', result: wt }], [], meta, { force: true });
+    expect(fs.readdirSync(dir)).not.toContain('microdialysis.csv');
   });
 
   test('is not written when the time courses were not run', () => {
