@@ -4,6 +4,8 @@
 #   - chromium: SwiftShader Vulkan fallback for Node, and the browser for the demo's Playwright tests
 #   - python3-hdmf, python3-h5py (hdmf 3.5.1: hdmf-common 1.5.1, the base of NWB 2.5.0), python3-jsonschema:
 #     the tests validate raphe's NWB files with hdmf (tests/helpers/nwb_validate.py uses /usr/bin/python3)
+#   - python3-pandas, -natsort, -isodate, -click, -tqdm, -yaml: what the vendored pynwb 2.3.0 and
+#     nwbinspector 0.4.28 (vendor/nwb-tools/) import beyond hdmf and h5py (tests/nwb-inspector.test.ts)
 #   - slurm-wlm, munge: tests/slurm.test.ts runs sweeps as job arrays on a one-node cluster (scripts/local-slurm.sh)
 #   - python3-brian (Brian2 2.5), cython3, g++: tests/brian2-export.test.ts runs the `raphe export brian2` script
 #   - pyflakes3: npm run lint checks the shipped Brian2 model (python/raphe_brian2.py)
@@ -17,12 +19,13 @@ have_lavapipe25() {
 }
 have_chromium() { [ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; }
 have_python_nwb() { /usr/bin/python3 -c 'import hdmf, h5py, jsonschema' >/dev/null 2>&1; }
+have_nwb_tools_deps() { /usr/bin/python3 -c 'import pandas, natsort, isodate, click, tqdm, yaml' >/dev/null 2>&1; }
 have_slurm() { [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && [ -x /usr/sbin/munged ] && [ -x /usr/bin/sbatch ]; }
 have_brian2() { /usr/bin/python3 -c 'import brian2, Cython' >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1; }
 have_pyflakes() { command -v pyflakes3 >/dev/null 2>&1; }
 
-if have_lavapipe25 && have_chromium && have_python_nwb && have_slurm && have_brian2 && have_pyflakes; then
-  echo "setup-system: lavapipe (Mesa 25+), chromium, python3-hdmf, slurm-wlm, python3-brian and pyflakes3 already installed"
+if have_lavapipe25 && have_chromium && have_python_nwb && have_nwb_tools_deps && have_slurm && have_brian2 && have_pyflakes; then
+  echo "setup-system: lavapipe (Mesa 25+), chromium, python3-hdmf (and pynwb's deps), slurm-wlm, python3-brian and pyflakes3 already installed"
   exit 0
 fi
 
@@ -60,6 +63,9 @@ if ! have_chromium; then
 fi
 if ! have_python_nwb; then
   $SUDO apt-get install -y -qq python3-hdmf python3-h5py python3-jsonschema >/dev/null
+fi
+if ! have_nwb_tools_deps; then
+  $SUDO apt-get install -y -qq python3-pandas python3-natsort python3-isodate python3-click python3-tqdm python3-yaml >/dev/null
 fi
 if ! have_slurm; then
   $SUDO apt-get install -y -qq slurm-wlm munge >/dev/null

@@ -111,8 +111,8 @@ describe('hdmf validates every kind of file raphe writes against NWB 2.5.0', () 
     ['identifier', "del f['identifier']"],
     ['session_start_time', "del f['session_start_time']"],
     ['units/id', "del f['units/id']"],
-    ['the probe series data', "del f['processing/raphe/probe_5ht/data']"],
-    ['the unit of a series', "del f['processing/raphe/population_rate/data'].attrs['unit']"],
+    ['the probe series data', "del f['processing/misc/probe_5ht/data']"],
+    ['the unit of a series', "del f['processing/misc/population_rate/data'].attrs['unit']"],
     ['the target of spike_times_index', "del f['units/spike_times_index'].attrs['target']"],
     ['epochs start_time', "del f['intervals/epochs/start_time']"],
   ];
@@ -196,11 +196,18 @@ describe('read back with h5wasm', () => {
         ['mean_5ht2b_activation', 5],
       ];
       for (const [name, i] of series) {
-        expect(arr(f, `processing/raphe/${name}/data`).map(csvNum), name).toEqual(col(i));
-        expect(arr(f, `processing/raphe/${name}/timestamps`).map(csvNum), name).toEqual(col(0));
+        expect(arr(f, `processing/misc/${name}/data`).map(csvNum), name).toEqual(col(i));
+        // evenly sampled: starting_time and its rate, from which NWB readers compute each sample's time
+        const start = ds(f, `processing/misc/${name}/starting_time`);
+        const rate = Number(start.attrs.rate.value);
+        expect(f.get(`processing/misc/${name}/timestamps`), name).toBeFalsy();
+        expect(
+          col(0).map((_, i) => csvNum(Number(start.value) + i / rate)),
+          name,
+        ).toEqual(col(0));
       }
-      expect(ds(f, 'processing/raphe/probe_5ht/data').attrs.unit.value).toBe('nM');
-      expect(ds(f, 'processing/raphe/population_rate/data').attrs.unit.value).toBe('Hz');
+      expect(ds(f, 'processing/misc/probe_5ht/data').attrs.unit.value).toBe('nM');
+      expect(ds(f, 'processing/misc/population_rate/data').attrs.unit.value).toBe('Hz');
     });
   });
 

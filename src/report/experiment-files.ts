@@ -1,11 +1,12 @@
 /**
  * What `raphe experiment belmer2018 --out DIR` writes: findings.json, findings.csv, conditions.json (one
- * summary per condition), report.html and conditions/ID.nwb per condition; through the atomic folder
- * of write.ts.
+ * summary per condition), report.html, microdialysis.csv (the time courses of the report's first figure,
+ * when they were run) and conditions/ID.nwb per condition; through the atomic folder of write.ts.
  */
 import { findingsCsv } from './csv.js';
 import type { FindingRow } from './findings-table.js';
 import { experimentReportHtml, type ExperimentCondition, type ExperimentMeta } from './html.js';
+import { microdialysisCsv } from './paper-figures.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
@@ -36,6 +37,7 @@ export function writeExperimentOutputs(
         ['conditions.json', toJson(conditionsJson(conds))],
         ['report.html', experimentReportHtml(conds, findings, meta)],
       ];
+      if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
       for (const c of conds) {
         const w = opts.nwb?.(c.name);
         if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);

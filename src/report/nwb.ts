@@ -5,14 +5,17 @@
  *
  *   /units                      Units: spike_times (s, ragged per cell) and per-cell columns x_um, y_um,
  *                               z_um (position), tonic_drive_pA, sert_density (SERT factor), voxel_index
- *   /processing/raphe           ProcessingModule of TimeSeries (timestamps in s, as traces.csv):
- *                               probe_5ht (nM), region_mean_5ht (nM), population_rate (Hz),
- *                               mean_5ht1a_activation, mean_5ht2b_activation (fraction 0..1)
+ *   /processing/misc            ProcessingModule of TimeSeries, sampled as traces.csv (starting_time + rate,
+ *                               the sample times evenly spaced; timestamps if ever not): probe_5ht (nM),
+ *                               region_mean_5ht (nM), population_rate (Hz), mean_5ht1a_activation,
+ *                               mean_5ht2b_activation (fraction 0..1). "misc": a simulation's readouts are
+ *                               none of the schema's modalities (ecephys, ophys, behavior, ...)
  *   /intervals/epochs           TimeIntervals: one row per protocol phase (start/stop s, phase_name, one
  *                               column per drug, free concentration in nM)
  *   /analysis/parameters        DynamicTable: every model parameter (name, value, unit, default_value)
- *   /general/notes              the scenario as JSON (every parameter value) and the raphe version
- *   /general/source_script      raphe and its version; /general/pharmacology the doses per phase
+ *   /general                    notes (the scenario as JSON, every parameter value, and the raphe version),
+ *                               source_script, pharmacology (the doses per phase), keywords,
+ *                               related_publications, subject (simulated; nwb-metadata.ts)
  *   identifier                  a key of the scenario and its seed (same scenario and seed, same key);
  *   session_start_time          the run's start (also timestamps_reference_time: times count from it)
  *
@@ -20,7 +23,7 @@
  * synchronously with NwbWriter.write into the output's staging folder; a failed write (a full disk)
  * throws NwbWriteError naming the errno, and prints nothing.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type * as H5 from 'h5wasm';
 import { buildModel } from '../model/derive.js';
 import { DRUG_NAMES, type DrugName } from '../model/drugs.js';
@@ -28,11 +31,16 @@ import { PARAM_KEYS, PARAM_SPECS } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import pkg from '../../package.json';
+import { colnames, type Group, HDMF, ids, timeSeries, typed, text, vectorData } from './nwb-hdf5.js';
+import { writeGeneral } from './nwb-metadata.js';
 
 /** raphe's version, recorded in every file it writes. */
 export const RAPHE_VERSION: string = pkg.version;
 
 export const NWB_VERSION = '2.5.0';
+
+/** The processing module of the traces: one of the names nwbinspector accepts (see the header). */
+export const PROCESSING_MODULE = 'misc';
 
 type H5Module = typeof H5;
 /** The compiled library under h5wasm's classes: its HDF5 error handler is switched here. */
@@ -115,8 +123,6 @@ export function spikesByCell(r: RunResult, nCells: number): { times: Float64Arra
   }
   return { times, index };
 }
-
-const HDMF = 'hdmf-common';
 
 export class NwbWriter {
   constructor(
@@ -213,47 +219,6 @@ function hdf5Failure(path: string, e: unknown): unknown {
   return new NwbWriteError(path, first ? `HDF5: ${first[1]}: ${first[2]!.trim()}` : 'HDF5 error');
 }
 
-type Group = H5.Group;
-
-function typed(o: Group | H5.Dataset, ns: string, type: string, extra: Record<string, string> = {}): void {
-  o.create_attribute('namespace', ns);
-  o.create_attribute('neurodata_type', type);
-  o.create_attribute('object_id', randomUUID());
-  for (const [k, v] of Object.entries(extra)) o.create_attribute(k, v);
-}
-
-function text(g: Group, name: string, value: string): H5.Dataset {
-  return g.create_dataset({ name, data: value });
-}
-
-function vectorData(g: Group, name: string, data: H5.GuessableDataTypes, description: string, dtype?: string): H5.Dataset {
-  const d = g.create_dataset({ name, data, dtype: dtype ?? null });
-  typed(d, HDMF, 'VectorData', { description });
-  return d;
-}
-
-function ids(g: Group, n: number): void {
-  const d = g.create_dataset({ name: 'id', data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) });
-  typed(d, HDMF, 'ElementIdentifiers');
-}
-
-function colnames(g: Group, names: string[]): void {
-  g.create_attribute('colnames', names, [names.length]);
-}
-
-function timeSeries(g: Group, name: string, t: Float64Array, data: Float64Array, unit: string, description: string): void {
-  const ts = g.create_group(name);
-  typed(ts, 'core', 'TimeSeries', { description, comments: 'no comments' });
-  const d = ts.create_dataset({ name: 'data', data });
-  d.create_attribute('unit', unit);
-  d.create_attribute('conversion', 1, null, '<f');
-  d.create_attribute('offset', 0, null, '<f');
-  d.create_attribute('resolution', -1, null, '<f');
-  const tsd = ts.create_dataset({ name: 'timestamps', data: t });
-  tsd.create_attribute('interval', 1, null, '<i');
-  tsd.create_attribute('unit', 'seconds');
-}
-
 function writeFile(f: H5.File, input: NwbInput): void {
   const { result: r, scenario: sc } = input;
   const n = sc.neurons;
@@ -274,19 +239,13 @@ function writeFile(f: H5.File, input: NwbInput): void {
   stim.create_group('presentation');
   stim.create_group('templates');
 
-  // ---- general: the scenario, every parameter, the version ----
-  const general = f.create_group('general');
-  text(
-    general,
-    'experiment_description',
-    'Simulated dorsal raphe nucleus: spiking 5-HT neurons with 5-HT1A and 5-HT2B autoreceptors and SERT, releasing into one ' +
-      'shared extracellular 5-HT grid (raphe, docs/model.md).',
-  );
-  text(general, 'notes', JSON.stringify({ raphe: input.version, nwb: NWB_VERSION, scenario: sc, engine: r.engine, summary: r.summary }));
-  text(general, 'pharmacology', r.phases.map((p) => `${p.name} (${p.startS}-${p.endS} s): ${dosesText(p.drugs)}`).join('; '));
-  text(general, 'session_id', scenarioKey(sc));
-  const script = text(general, 'source_script', `raphe ${input.version}`);
-  script.create_attribute('file_name', 'raphe');
+  writeGeneral(f.create_group('general'), {
+    result: r,
+    scenario: sc,
+    version: input.version,
+    nwbVersion: NWB_VERSION,
+    sessionId: scenarioKey(sc),
+  });
 
   // ---- parameters ----
   const params = f.get('analysis') as Group;
@@ -346,14 +305,32 @@ function writeFile(f: H5.File, input: NwbInput): void {
   ids(units, n);
 
   // ---- traces ----
-  const proc = (f.get('processing') as Group).create_group('raphe');
-  typed(proc, 'core', 'ProcessingModule', { description: 'population traces of the simulation, sampled as traces.csv' });
+  const proc = (f.get('processing') as Group).create_group(PROCESSING_MODULE);
+  typed(proc, 'core', 'ProcessingModule', {
+    description: 'population traces of the simulation, sampled as traces.csv: each sample closes a window of 1 / rate s',
+  });
   const t = r.traces;
-  timeSeries(proc, 'probe_5ht', t.tS, t.probeNm, 'nM', 'extracellular 5-HT in the virtual microdialysis probe');
-  timeSeries(proc, 'region_mean_5ht', t.tS, t.meanCNm, 'nM', 'extracellular 5-HT, mean over the region');
-  timeSeries(proc, 'population_rate', t.tS, t.rateHz, 'Hz', 'population firing rate per cell over each sample window');
-  timeSeries(proc, 'mean_5ht1a_activation', t.tS, t.s1A, 'fraction', 'mean 5-HT1A activation over cells, 0..1');
-  timeSeries(proc, 'mean_5ht2b_activation', t.tS, t.s2B, 'fraction', 'mean 5-HT2B activation over cells, 0..1');
+  const at = 'the value at the sample time (the end of its window)';
+  timeSeries(
+    proc,
+    'probe_5ht',
+    t.tS,
+    t.probeNm,
+    'nM',
+    `extracellular 5-HT in the virtual microdialysis probe (mean over its voxels), ${at}`,
+  );
+  timeSeries(proc, 'region_mean_5ht', t.tS, t.meanCNm, 'nM', `extracellular 5-HT, mean over the region, ${at}`);
+  timeSeries(
+    proc,
+    'population_rate',
+    t.tS,
+    t.rateHz,
+    'Hz',
+    'population firing rate per cell: the spikes of all cells in the window (t - 1/rate, t] ending at the sample time t, ' +
+      'divided by the cell count and the window length',
+  );
+  timeSeries(proc, 'mean_5ht1a_activation', t.tS, t.s1A, 'fraction', `mean 5-HT1A activation over cells, 0..1, ${at}`);
+  timeSeries(proc, 'mean_5ht2b_activation', t.tS, t.s2B, 'fraction', `mean 5-HT2B activation over cells, 0..1, ${at}`);
 
   // ---- protocol phases ----
   const ep = f.create_group('intervals').create_group('epochs');
@@ -391,9 +368,4 @@ function writeFile(f: H5.File, input: NwbInput): void {
   }
   colnames(ep, epCols);
   ids(ep, ph.length);
-}
-
-function dosesText(d: Partial<Record<DrugName, number>>): string {
-  const e = Object.entries(d);
-  return e.length ? e.map(([k, v]) => `${k} ${v} nM`).join(', ') : 'no drug';
 }

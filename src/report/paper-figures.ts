@@ -1,14 +1,15 @@
 /**
  * The figures a reader of Belmer et al. 2018 looks for first, at the top of the experiment's report:
  * the microdialysis time course (probe 5-HT as % of baseline, baseline then fluoxetine, WT and KO on one
- * plot, one protocol run each), the 8-OH-DPAT dose-response with fitted Hill curves (WT, WT + BW723C86,
- * the WAY-100635 point), and firing rates by condition as bars.
+ * plot, one protocol run each; its data also as microdialysis.csv), the 8-OH-DPAT dose-response with
+ * fitted Hill curves (WT, WT + BW723C86, the WAY-100635 point), and firing rates by condition as bars.
  */
 import { DOSES } from '../model/findings.js';
 import type { RunResult } from '../record/run-result.js';
 import { fitHill } from '../sweep/fit.js';
+import { csvField } from './csv.js';
 import { barsSvg, doseResponseSvg, type Curve } from './dose-response-svg.js';
-import { escapeXml } from './format.js';
+import { csvNum, escapeXml } from './format.js';
 import { lineSvg, type Series } from './svg.js';
 
 export interface NamedResult {
@@ -18,17 +19,66 @@ export interface NamedResult {
 
 const fig = (svg: string, caption: string) => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
 
-/** Probe 5-HT as % of the baseline phase's last-half mean, against time. */
-export function microdialysisSvg(runs: readonly NamedResult[]): string {
-  const series: Series[] = runs.map(({ name, result: r }, i) => {
+/** One run's microdialysis time course: probe 5-HT (nM) and as % of its baseline, at each trace sample. */
+export interface MicrodialysisSeries {
+  name: string;
+  genotype: string;
+  /** The baseline: probe 5-HT over the first (drug-free) phase's last half, nM. */
+  baselineNm: number;
+  tS: Float64Array;
+  probeNm: Float64Array;
+  percent: Float64Array;
+  /** The protocol phase of each sample (the phase its window ends in). */
+  phase: string[];
+}
+
+/** Probe 5-HT as % of the baseline phase's last-half mean, against time: the figure's data. */
+export function microdialysisSeries(runs: readonly NamedResult[]): MicrodialysisSeries[] {
+  return runs.map(({ name, result: r }) => {
     const base = r.phases[0]?.probe5htNm ?? NaN;
+    const t = r.traces.tS;
+    const last = r.phases[r.phases.length - 1]?.name ?? '';
     return {
-      x: r.traces.tS,
-      y: Float64Array.from(r.traces.probeNm, (p) => (100 * p) / base),
-      label: name,
-      color: ['#1f77b4', '#d62728'][i % 2],
+      name,
+      genotype: r.summary.genotype,
+      baselineNm: base,
+      tS: t,
+      probeNm: r.traces.probeNm,
+      percent: Float64Array.from(r.traces.probeNm, (p) => (100 * p) / base),
+      phase: Array.from(t, (x) => r.phases.find((p) => x > p.startS && x <= p.endS)?.name ?? last),
     };
   });
+}
+
+export const MICRODIALYSIS_HEADER = 'run,genotype,phase,time_s,probe_nm,baseline_nm,percent_of_baseline';
+
+/** microdialysis.csv: every run's time course, one row per trace sample (the series the figure draws). */
+export function microdialysisCsv(runs: readonly NamedResult[]): string {
+  const rows = [MICRODIALYSIS_HEADER];
+  for (const s of microdialysisSeries(runs))
+    for (let i = 0; i < s.tS.length; i++)
+      rows.push(
+        [
+          csvField(s.name),
+          s.genotype,
+          csvField(s.phase[i]!),
+          csvNum(s.tS[i]!),
+          csvNum(s.probeNm[i]!),
+          csvNum(s.baselineNm),
+          csvNum(s.percent[i]!),
+        ].join(','),
+      );
+  return `${rows.join('\n')}\n`;
+}
+
+/** Probe 5-HT as % of the baseline phase's last-half mean, against time. */
+export function microdialysisSvg(runs: readonly NamedResult[]): string {
+  const series: Series[] = microdialysisSeries(runs).map((s, i) => ({
+    x: s.tS,
+    y: s.percent,
+    label: s.name,
+    color: ['#1f77b4', '#d62728'][i % 2],
+  }));
   const ph = runs[0]?.result.phases ?? [];
   const drug = ph[1];
   return lineSvg(series, {

@@ -31,6 +31,7 @@ export const OUTPUT_FILE_NAMES = [
   'conditions.json',
   'run.nwb',
   'conditions',
+  'microdialysis.csv',
   // raphe sweep
   'sweep-file.json',
   'points.jsonl',
