@@ -5,7 +5,7 @@
  * Results are the simulator's own (RunResult: Float64Array traces, Uint32Array spikes); nothing is written.
  */
 import { belmerConditions } from '../model/findings-conditions.js';
-import { memoryBudget } from '../cli/args.js';
+import { memoryBudget } from './memory.js';
 import type { ChronicRun } from '../experiment/chronic.js';
 import { runChronic } from '../experiment/chronic.js';
 import {

@@ -5,7 +5,7 @@
  * (or killed) is continued with `resume: true`, running only the points not yet journaled.
  */
 import { availableParallelism } from 'node:os';
-import { memoryBudget } from '../cli/args.js';
+import { memoryBudget } from './memory.js';
 import { type RunSweepOptions, runSweep, type SweepRun } from '../sweep/run-sweep.js';
 import { parseSweep, type SweepSpec } from '../sweep/spec.js';
 import { checkAbort } from './abort.js';
