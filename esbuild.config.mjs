@@ -1,9 +1,13 @@
-// Builds raphe. Node: the CLI and its worker entries into build/node/ (run by bin/raphe.mjs).
+// Builds raphe. Node: the CLI and its worker entries into build/node/ (run by bin/raphe.mjs); the library
+// (src/index.ts, package.json "exports") with its own worker entries into build/lib/, where the engines
+// find them next to index.mjs wherever the package is installed, and with --types its declarations
+// into build/types/ (tsconfig.lib.json).
 // Browser (unless --node-only): the demo as a static site into dist/. WGSL files load as text in both,
 // the CPU engines' WebAssembly kernel (src/engines/cpu/wasm/*.wasm) as bytes.
 import * as esbuild from 'esbuild';
 import { cp, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 const nodeOnly = process.argv.includes('--node-only');
 const common = { bundle: true, loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning', sourcemap: true };
@@ -13,8 +17,7 @@ export async function buildNode() {
     ...common,
     entryPoints: {
       cli: 'src/cli/main.ts',
-      'cpu-worker': 'src/engines/cpu/parallel-worker.ts',
-      'cpu-pool-worker': 'src/engines/cpu/pool-worker.ts',
+      ...cpuWorkers,
       ...(existsSync('src/worker/node-worker.ts') ? { 'sim-worker': 'src/worker/node-worker.ts' } : {}),
     },
     outdir: 'build/node',
@@ -26,6 +29,27 @@ export async function buildNode() {
     outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });
+}
+
+/** The worker entries the CPU engines start, found next to the bundle that starts them (thread-pool.ts). */
+const cpuWorkers = { 'cpu-worker': 'src/engines/cpu/parallel-worker.ts', 'cpu-pool-worker': 'src/engines/cpu/pool-worker.ts' };
+
+export async function buildLib({ types = false } = {}) {
+  await esbuild.build({
+    ...common,
+    entryPoints: { index: 'src/index.ts', ...cpuWorkers },
+    outdir: 'build/lib',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['webgpu', 'h5wasm'],
+    outExtension: { '.js': '.mjs' },
+    banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
+  });
+  // the declarations (build/types/index.d.ts, package.json "types"), by the TypeScript of devDependencies;
+  // a minute of type checking, so only when asked (--types: npm's prepare, npm run build)
+  const tsc = 'node_modules/typescript/bin/tsc';
+  if (types && existsSync(tsc)) execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
 }
 
 export async function buildBrowser() {
@@ -45,5 +69,6 @@ export async function buildBrowser() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildNode();
+  await buildLib({ types: process.argv.includes('--types') });
   if (!nodeOnly) await buildBrowser();
 }

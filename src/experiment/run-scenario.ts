@@ -217,6 +217,7 @@ async function runBatch(
       tS += ran * dt;
     }
   } catch (e) {
+    if (e instanceof Error && e.name === 'AbortError') throw e; // cancelled (src/lib/abort.ts): not a failed batch
     error = e instanceof Error ? e.message : String(e);
   } finally {
     batch.dispose();

@@ -1,0 +1,153 @@
+/**
+ * The library's jobs: a scenario (or several), the Belmer et al. 2018 experiment, a chronic course and
+ * the chronic SSRI experiment, each on an engine chosen as the CLI chooses it, with a progress callback
+ * and cancellation by an AbortSignal (checked between chunks of simulated time: src/lib/abort.ts).
+ * Results are the simulator's own (RunResult: Float64Array traces, Uint32Array spikes); nothing is written.
+ */
+import { belmerConditions } from '../model/findings-conditions.js';
+import { memoryBudget } from './memory.js';
+import type { ChronicRun } from '../experiment/chronic.js';
+import { runChronic } from '../experiment/chronic.js';
+import {
+  CHRONIC_CONDITIONS,
+  CHRONIC_QUICK,
+  type ChronicExperimentResult,
+  type ChronicSize,
+  runChronicSsri,
+} from '../experiment/chronic-ssri.js';
+import { type ExperimentResult, QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
+import { runScenarios } from '../experiment/run-scenario.js';
+import { ConfigError } from '../model/errors.js';
+import type { Params } from '../model/params.js';
+import { parseScenario, type Scenario } from '../model/scenario.js';
+import type { RunResult } from '../record/run-result.js';
+import { checkAbort } from './abort.js';
+import { type EngineSelection, jobEngine } from './engine.js';
+
+/** A scenario as a scenario file holds it (schema/scenario.schema.json): `protocol` or `chronic`, `params`, ... */
+export type ScenarioFile = Record<string, unknown>;
+
+/** What every job takes besides its own settings. */
+export interface JobOptions extends EngineSelection {
+  /** Cancels the job between two chunks of simulated time; it then rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Fraction of the job done, 0 to 1, after each chunk. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RunJobOptions extends JobOptions {
+  /** The steady-state starts as they are estimated, before any run: done and total. */
+  onEstimate?: (done: number, total: number) => void;
+  /** Grid steps per engine call (default 1000); a smaller chunk answers an abort sooner. */
+  chunkSteps?: number;
+}
+
+/**
+ * A scenario from its file's object, validated as `raphe run --scenario` validates it (defaults filled,
+ * every parameter checked, the memory estimate against this machine's or $RAPHE_MEMORY_BYTES).
+ * Throws a ConfigError naming the field.
+ */
+export function scenario(file: ScenarioFile, where = 'scenario'): Scenario {
+  return parseScenario(file, where, memoryBudget());
+}
+
+/** A parsed Scenario has `phases`; a scenario file never does. */
+const asScenario = (s: Scenario | ScenarioFile, where: string): Scenario =>
+  Array.isArray((s as { phases?: unknown }).phases) ? (s as Scenario) : scenario(s as ScenarioFile, where);
+
+/** Run scenarios (objects as in a scenario file, or from `scenario()`); results in input order. */
+export async function runMany(scenarios: (Scenario | ScenarioFile)[], o: RunJobOptions = {}): Promise<RunResult[]> {
+  const scs = scenarios.map((s, i) => asScenario(s, `scenarios[${i}]`));
+  const chronic = scs.find((s) => s.chronic);
+  if (chronic) throw new ConfigError(chronic.name, 'is a chronic scenario: run it with chronicCourse()');
+  if (!scs.length) return [];
+  const engine = await jobEngine(o, { cells: Math.max(...scs.map((s) => s.neurons)), sims: scs.length });
+  const out = await runScenarios(scs, engine, {
+    onProgress: o.onProgress,
+    onEstimate: o.onEstimate,
+    ...(o.chunkSteps ? { chunkSteps: o.chunkSteps } : {}),
+  });
+  checkAbort(o.signal);
+  return out;
+}
+
+/** Run one scenario (see runMany). */
+export async function run(sc: Scenario | ScenarioFile, o: RunJobOptions = {}): Promise<RunResult> {
+  return (await runMany([asScenario(sc, 'scenario')], o))[0];
+}
+
+export interface Belmer2018Options extends JobOptions {
+  /** Cells a condition (default 9000; `quick`: 2000). */
+  neurons?: number;
+  seed?: number;
+  /** The shorter phase lengths of `raphe experiment belmer2018 --quick` (and 2000 cells unless `neurons`). */
+  quick?: boolean;
+  /** Scale of every condition's length (1 = the paper's protocol lengths). */
+  durationScale?: number;
+  params?: Params;
+  /** Also run the two microdialysis time courses of the report (default false, as the CLI without --out). */
+  timecourse?: boolean;
+  onEstimate?: (done: number, total: number) => void;
+}
+
+/** The Belmer et al. 2018 experiment: every condition, its readouts and findings F1-F7. */
+export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentResult> {
+  const neurons = o.neurons ?? (o.quick ? QUICK.neurons : 9000);
+  const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length });
+  const res = await runBelmer2018({
+    engine,
+    neurons,
+    seed: o.seed ?? 1,
+    ...(o.durationScale !== undefined ? { durationScale: o.durationScale } : {}),
+    ...(o.quick ? { durations: QUICK.durations } : {}),
+    ...(o.params ? { params: o.params } : {}),
+    timecourse: o.timecourse ?? false,
+    onProgress: o.onProgress,
+    onEstimate: o.onEstimate,
+  });
+  checkAbort(o.signal);
+  return res;
+}
+
+/**
+ * A chronic course: scenarios with a `chronic` protocol (days of treatment by the two-timescale driver,
+ * docs/chronic.md) that share one tissue and timing, run together; results in input order.
+ */
+export async function chronicCourse(scenarios: (Scenario | ScenarioFile)[], o: JobOptions = {}): Promise<ChronicRun[]> {
+  const scs = scenarios.map((s, i) => asScenario(s, `scenarios[${i}]`));
+  const plain = scs.find((s) => !s.chronic);
+  if (plain) throw new ConfigError(plain.name, 'has no chronic protocol: run it with run()');
+  if (!scs.length) return [];
+  const engine = await jobEngine(o, { cells: scs[0].neurons, sims: scs.length });
+  const out = await runChronic(scs, engine, { onProgress: o.onProgress });
+  checkAbort(o.signal);
+  return out;
+}
+
+export interface ChronicSsriOptions extends JobOptions {
+  /** Slow step and fast-phase lengths (default: those of --quick, CHRONIC_QUICK). */
+  size?: Partial<ChronicSize>;
+  neurons?: number;
+  seed?: number;
+  params?: Params;
+  /** The 8-OH-DPAT dose-response curves on days 0 and 21 (default true). */
+  dpat?: boolean;
+}
+
+/** The chronic SSRI experiment (`raphe experiment chronic-ssri`): every condition's trajectory, C1-C3. */
+export async function chronicSsri(o: ChronicSsriOptions = {}): Promise<ChronicExperimentResult> {
+  const size: ChronicSize = { ...CHRONIC_QUICK, ...o.size };
+  const neurons = o.neurons ?? size.neurons;
+  const engine = await jobEngine(o, { cells: neurons, sims: CHRONIC_CONDITIONS.length });
+  const res = await runChronicSsri({
+    engine,
+    size,
+    neurons,
+    seed: o.seed ?? 1,
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.dpat === false ? { dpat: false } : {}),
+    onProgress: o.onProgress,
+  });
+  checkAbort(o.signal);
+  return res;
+}
