@@ -6,6 +6,7 @@
 import { findingsCsv } from './csv.js';
 import type { FindingRow } from './findings-table.js';
 import { experimentReportHtml, type ExperimentCondition, type ExperimentMeta } from './html.js';
+import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
@@ -17,6 +18,8 @@ export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
 export interface ExperimentWriteOptions extends WriteOptions {
   /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file). */
   nwb?: (condition: string) => FileWriter | undefined;
+  /** provenance.json and scenario.json. */
+  provenance?: ProvenanceFiles;
 }
 
 /** Write an experiment's results into `dir`, with the same refusal and atomicity rules as writeRunOutputs. */
@@ -40,6 +43,7 @@ export function writeExperimentOutputs(
         const w = opts.nwb?.(c.name);
         if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
       }
+      if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
       return files;
     },
     opts,

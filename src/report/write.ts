@@ -31,6 +31,9 @@ export const OUTPUT_FILE_NAMES = [
   'conditions.json',
   'run.nwb',
   'conditions',
+  // every job's --out folder (provenance.ts)
+  'provenance.json',
+  'scenario.json',
   // raphe sweep
   'sweep-file.json',
   'points.jsonl',
