@@ -111,7 +111,7 @@ function numericFlags(v: Flags) {
  * Refuses a sweep whose tissue the engine cannot hold, before any work or folder: the base, and each
  * value of an axis that shapes the tissue (voxel edge, region, ...) laid over the base on its own.
  */
-function refuseUnfitSweep(engine: ResolvedEngine, spec: SweepSpec): void {
+export function refuseUnfitSweep(engine: ResolvedEngine, spec: SweepSpec): void {
   refuseUnfit(engine, spec.base);
   for (const a of spec.axes) {
     if (a.kind !== 'param' || !a.param || !PARAM_SPECS[a.param].tissue) continue;
