@@ -223,7 +223,14 @@ describe('leftovers of a killed run', () => {
     const next = await runRaphe(tmp, [...tiny, '--out', path.join(parent, 'other')]);
     expect(next.code, next.stderr).toBe(0);
     expect(fs.readdirSync(parent).sort()).toEqual(['other', 'r']);
-    expect(fs.readdirSync(out).sort()).toEqual(['report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'provenance.json',
+      'report.html',
+      'scenario.json',
+      'spikes.csv',
+      'summary.json',
+      'traces.csv',
+    ]);
     expect(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).toMatch(/"seed": 7/);
   });
 });

@@ -5,16 +5,17 @@
  * Also `raphe run --scenario FILE` with a chronic protocol (runChronicScenario).
  */
 import { availableParallelism } from 'node:os';
-import { resolveEngine, type ResolvedEngine } from '../engines/create.js';
+import { refuseUnfit, resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { runChronic } from '../experiment/chronic.js';
-import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, runChronicSsri } from '../experiment/chronic-ssri.js';
+import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, chronicScenarios, runChronicSsri } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
 import { ConfigError } from '../model/errors.js';
 import { LIMITS, noSteadyStateReason, type Scenario } from '../model/scenario.js';
 import { chronicSummary, finiteOrNull, writeChronicOutputs } from '../report/chronic-files.js';
 import { formatChronicTable } from '../report/chronic-table.js';
 import { formatFindingsTable } from '../report/findings-table.js';
+import { experimentScenarios, provenance, resolvedScenario } from '../report/provenance.js';
 import { OutputFolder, OutputWriteError } from '../report/write.js';
 import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
 import { Progress } from './progress.js';
@@ -44,6 +45,8 @@ async function engineFor(choice: string | undefined, cells: number, sims: number
 export interface ChronicCliHooks {
   onReplaceStep?: (step: 'staged' | 'aside' | 'moved') => void;
   settle?: () => Promise<unknown>;
+  /** The command line as typed, for provenance.json (default: this process's arguments). */
+  command?: readonly string[];
 }
 
 export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}): Promise<number> {
@@ -58,11 +61,23 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   checkConditionMemory(neurons, Math.max(threads || Math.min(availableParallelism(), 8), CHRONIC_CONDITIONS.length), '--neurons');
   const out = v.out === undefined ? undefined : OutputFolder.prepare(v.out, !!v.force);
   const engine = await engineFor(choice, neurons, CHRONIC_CONDITIONS.length, threads || availableParallelism());
+  const scenarios = chronicScenarios({ size, neurons, seed });
+  for (const sc of scenarios) refuseUnfit(engine, sc);
+  const startedAt = new Date();
   const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons)`);
   const res = await runChronicSsri({ engine, size, neurons, seed, onProgress: (f) => bar.update(f) });
   bar.done();
   checkFiniteChronic(res.days);
-  const info = { engineReason: engine.reason, seed };
+  const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command: hooks.command, startedAt };
+  const info = {
+    engineReason: engine.reason,
+    seed,
+    provenance: {
+      provenance: provenance(made),
+      scenario: experimentScenarios('chronic-ssri', v, { conditions: scenarios }, { size }),
+      params: scenarios[0].params,
+    },
+  };
   if (out) {
     writeChronicOutputs(out.given, res, info, { force: !!v.force, target: out, onStep: hooks.onReplaceStep });
     await hooks.settle?.();
@@ -81,21 +96,84 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   return allPass ? 0 : 1;
 }
 
-/** `raphe run --scenario FILE` with a chronic protocol: the one condition through the two-timescale driver. */
-export async function runChronicScenario(sc: Scenario, engineChoice: string | undefined, json: boolean): Promise<number> {
+/** Where `raphe run` of a chronic scenario writes, and what its provenance records. */
+export interface ChronicRunOut {
+  out?: OutputFolder;
+  force: boolean;
+  /** The scenario as the user gave it (scenario.json). */
+  given: unknown;
+  hooks: ChronicCliHooks;
+}
+
+/** What a chronic scenario holds, in words: its drugs and for how long. */
+function treatmentText(sc: Scenario): string {
+  const c = sc.chronic!;
+  const drugs = Object.entries(c.drugs).map(([d, nM]) => `${d} ${nM} nM`);
+  return `${drugs.length ? drugs.join(' and ') : 'No drug'} held for ${c.days} days (${sc.genotype}).`;
+}
+
+/**
+ * `raphe run --scenario FILE` with a chronic protocol: the one condition through the two-timescale
+ * driver; with --out, the chronic files (report.html, chronic.json, trajectory.csv, provenance).
+ */
+export async function runChronicScenario(
+  sc: Scenario,
+  engineChoice: string | undefined,
+  json: boolean,
+  o?: ChronicRunOut,
+): Promise<number> {
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const engine = await engineFor(engineChoice, sc.neurons, 1, availableParallelism());
+  refuseUnfit(engine, sc);
+  const startedAt = new Date();
   const bar = new Progress(`raphe run chronic (${engine.kind}, ${sc.neurons} neurons, ${sc.chronic!.days} days)`);
   const t0 = performance.now();
   const [run] = await runChronic([sc], engine, { onProgress: (f) => bar.update(f) });
   bar.done();
   checkFiniteChronic(run.readouts);
   const wall = (performance.now() - t0) / 1000;
+  if (o?.out) {
+    const res = {
+      runs: [run],
+      days: run.readouts,
+      dpat: [],
+      findings: [],
+      wallSeconds: wall,
+      neurons: sc.neurons,
+      engine: run.engine,
+      adapter: run.adapter,
+    };
+    const made = {
+      engine: run.engine,
+      adapter: run.adapter,
+      engineReason: engine.reason,
+      seed: sc.seed,
+      command: o.hooks.command,
+      startedAt,
+    };
+    const info = {
+      engineReason: engine.reason,
+      seed: sc.seed,
+      scenario: sc.name,
+      intro: treatmentText(sc),
+      provenance: { provenance: provenance(made), scenario: { given: o.given, resolved: resolvedScenario(sc) }, params: sc.params },
+    };
+    writeChronicOutputs(o.out.given, res, info, { force: o.force, target: o.out, onStep: o.hooks.onReplaceStep });
+    await o.hooks.settle?.();
+  }
   if (json) {
     process.stdout.write(
       JSON.stringify(
-        { name: sc.name, engine: run.engine, adapter: run.adapter, engineReason: engine.reason, wallSeconds: wall, days: run.readouts },
+        {
+          name: sc.name,
+          engine: run.engine,
+          adapter: run.adapter,
+          engineReason: engine.reason,
+          wallSeconds: wall,
+          days: run.readouts,
+          ...(o?.out ? { outDir: o.out.given } : {}),
+        },
         finiteOrNull,
       ) + '\n',
     );
@@ -104,6 +182,7 @@ export async function runChronicScenario(sc: Scenario, engineChoice: string | un
       `chronic ${sc.name}: ${sc.neurons} neurons, ${run.engine} (${run.adapter}), ${wall.toFixed(1)} s; ${engine.reason}\n\n`,
     );
     process.stdout.write(formatChronicTable(run.readouts) + '\n');
+    if (o?.out) process.stdout.write(`report: ${o.out.given}/report.html\n`);
   }
   return 0;
 }

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
-import { QUICK, conditionScenarios, runBelmer2018 } from '../experiment/belmer2018.js';
+import { QUICK, conditionScenarios, runBelmer2018, timecourseScenarios } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
@@ -18,6 +18,7 @@ import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
 import { writeExperimentOutputs } from '../report/experiment-files.js';
+import { experimentScenarios, paramsDiff, provenance, resolvedScenario, versionLine } from '../report/provenance.js';
 import { summaryJson, writeRunOutputs } from '../report/run-files.js';
 import { OutputFolder, OutputWriteError, settleOutputs } from '../report/write.js';
 import {
@@ -29,6 +30,7 @@ import {
   parseEngine,
   parseIntOpt,
   parseNumberOpt,
+  readScenarioJson,
   scenarioFromFlags,
 } from './args.js';
 import { cmdChronicSsri, runChronicScenario } from './chronic.js';
@@ -41,6 +43,7 @@ import { cmdSweep } from './sweep.js';
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
 usage:
+  raphe --version            the version (and the git commit of a checkout)
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
@@ -134,7 +137,14 @@ async function engineFor(
   return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(cpuThreads), job });
 }
 
-async function cmdRun(argv: string[]): Promise<number> {
+/** The scenario as the user gave it: the flags as typed and the scenario file's JSON (scenario.json's `given`). */
+function givenScenario(v: { scenario?: string } & Record<string, unknown>): unknown {
+  const flags = { ...v };
+  if (v.scenario === undefined) return { flags };
+  return { flags, scenarioFile: { path: v.scenario, content: readScenarioJson(v.scenario) } };
+}
+
+async function cmdRun(argv: string[], command: readonly string[]): Promise<number> {
   const { values: v, positionals } = parseCli(argv, {
     ...RUN_FLAG_OPTIONS,
     out: { type: 'string' },
@@ -149,9 +159,8 @@ async function cmdRun(argv: string[]): Promise<number> {
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
   if (sc.chronic) {
-    if (v.out !== undefined)
-      throw new ConfigError('--out', 'not written for a chronic scenario (raphe experiment chronic-ssri --out DIR writes a report)');
-    return runChronicScenario(sc, choice, !!v.json);
+    const hooks = { onReplaceStep: replaceHook(), settle: handlePendingSignals, command };
+    return runChronicScenario(sc, choice, !!v.json, { out, force: !!v.force, given: givenScenario(v), hooks });
   }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
@@ -164,11 +173,17 @@ async function cmdRun(argv: string[]): Promise<number> {
   bar.done();
   if (r.summary.complete) checkFinite(r);
   if (out) {
+    const made = { engine: r.summary.engine, adapter: r.summary.adapter, engineReason: engine.reason, seed: sc.seed, command, startedAt };
     writeRunOutputs(out.given, r, {
       force: !!v.force,
       target: out,
       onStep: replaceHook(),
       nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
+      provenance: {
+        provenance: provenance(made),
+        scenario: { given: givenScenario(v), resolved: resolvedScenario(sc) },
+        params: sc.params,
+      },
     });
     await handlePendingSignals();
   }
@@ -229,7 +244,7 @@ const EXPERIMENT_OPTIONS = {
   'no-nwb': { type: 'boolean' },
 } as const;
 
-async function cmdExperiment(argv: string[]): Promise<number> {
+async function cmdExperiment(argv: string[], command: readonly string[]): Promise<number> {
   const { values: v, positionals, tokens } = parseCli(argv, EXPERIMENT_OPTIONS);
   // the name: the first argument that names an experiment; any other argument is one too many
   const at = Math.max(
@@ -243,7 +258,8 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   if (!EXPERIMENTS.includes(name))
     throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(name)}; allowed: ${EXPERIMENTS.join(', ')}`);
   if (extra !== undefined) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(extra)}`);
-  if (name === 'chronic-ssri') return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals });
+  if (name === 'chronic-ssri')
+    return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals, command });
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
@@ -274,6 +290,10 @@ async function cmdExperiment(argv: string[]): Promise<number> {
   });
   bar.done();
   if (out) {
+    const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command, startedAt };
+    const conditions = [...scenarios.values()];
+    const timecourse = timecourseScenarios({ neurons, seed, durationScale, durations });
+    const record = { provenance: provenance(made), scenario: experimentScenarios('belmer2018', v, { conditions, timecourse }) };
     writeExperimentOutputs(
       out.given,
       res.conditions,
@@ -285,6 +305,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
         neurons,
         wallSeconds: res.wallSeconds,
         timecourse: res.timecourse,
+        provenance: { provenance: record.provenance, diffs: paramsDiff(conditions[0].params) },
       },
       {
         force: !!v.force,
@@ -296,6 +317,7 @@ async function cmdExperiment(argv: string[]): Promise<number> {
           if (!nwb || !c || !scenario) return undefined;
           return (file) => nwb.write(file, { result: c.result, scenario, startedAt, version: RAPHE_VERSION });
         },
+        provenance: record,
       },
     );
     await handlePendingSignals();
@@ -368,11 +390,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (cmd === 'run') return await cmdRun(rest);
-    if (cmd === 'experiment') return await cmdExperiment(rest);
+    const command = ['raphe', ...argv];
+    if (cmd === '--version' || cmd === '-v') {
+      if (rest.length) throw new ConfigError(cmd, `takes no arguments, got ${JSON.stringify(rest[0])}`);
+      process.stdout.write(versionLine() + '\n');
+      return 0;
+    }
+    if (cmd === 'run') return await cmdRun(rest, command);
+    if (cmd === 'experiment') return await cmdExperiment(rest, command);
     if (cmd === 'schema') return cmdSchema(rest);
     if (cmd === 'export') return await cmdExport(rest);
-    if (cmd === 'sweep') return await cmdSweep(rest, { onReplaceStep: replaceHook(), settle: handlePendingSignals });
+    if (cmd === 'sweep') return await cmdSweep(rest, { onReplaceStep: replaceHook(), settle: handlePendingSignals }, command);
     if (cmd === undefined || HELP.has(cmd)) {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;

@@ -9,13 +9,15 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import dpat from '../../examples/sweeps/dpat.json';
 import resistance from '../../examples/sweeps/resistance.json';
-import { resolveEngine } from '../engines/create.js';
+import { refuseUnfit, resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { ConfigError } from '../model/errors.js';
+import { PARAM_SPECS } from '../model/params.js';
 import { LIMITS } from '../model/scenario.js';
+import { provenance, provenanceFileList } from '../report/provenance.js';
 import { sweepSummaryLines } from '../report/sweep-table.js';
 import { JOURNAL, jsonLine } from '../sweep/journal.js';
-import { SHARD_FILE, type SweepHooks } from '../sweep/output.js';
+import { SHARD_FILE, collectedProvenance, sweepScenarioRecord, type SweepHooks } from '../sweep/output.js';
 import { checkAxisValues, pointCount } from '../sweep/points.js';
 import { runSweep, type SweepRun } from '../sweep/run-sweep.js';
 import { sweepJson } from '../sweep/run.js';
@@ -105,8 +107,24 @@ function numericFlags(v: Flags) {
   };
 }
 
-export async function cmdSweep(argv: string[], hooks: SweepHooks): Promise<number> {
-  if (argv[0] === 'collect') return cmdSweepCollect(argv.slice(1), hooks);
+/**
+ * Refuses a sweep whose tissue the engine cannot hold, before any work or folder: the base, and each
+ * value of an axis that shapes the tissue (voxel edge, region, ...) laid over the base on its own.
+ */
+export function refuseUnfitSweep(engine: ResolvedEngine, spec: SweepSpec): void {
+  refuseUnfit(engine, spec.base);
+  for (const a of spec.axes) {
+    if (a.kind !== 'param' || !a.param || !PARAM_SPECS[a.param].tissue) continue;
+    for (const x of a.values)
+      if (typeof x === 'number') refuseUnfit(engine, { ...spec.base, params: { ...spec.base.params, [a.param]: x } });
+  }
+}
+
+export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: readonly string[]): Promise<number> {
+  if (argv[0] === 'collect') {
+    const startedAt = new Date();
+    return cmdSweepCollect(argv.slice(1), { ...hooks, provenanceFiles: (made) => collectedProvenance(made!, command, startedAt) });
+  }
   const { values: v, positionals } = parseCli(argv, SWEEP_OPTIONS);
   checkCombinations(v, positionals);
   const where = positionals[0];
@@ -132,7 +150,21 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks): Promise<numbe
 
   let bar: RunProgress | undefined;
   const notice = (msg: string) => process.stderr.write(msg + '\n');
-  const run = await runSweep({ spec, identity, where }, (job) => resolveEngine(choice, notice, { cpu: nodeCpuProvider(n.threads), job }), {
+  const startedAt = new Date();
+  let engine: ResolvedEngine | undefined;
+  const resolve = async (job: { cells: number; sims: number }) => {
+    const e = await resolveEngine(choice, notice, { cpu: nodeCpuProvider(n.threads), job });
+    refuseUnfitSweep(e, spec);
+    engine = e;
+    return e;
+  };
+  const record = sweepScenarioRecord(where, raw, v, spec);
+  const provenanceFiles = () => {
+    const e = engine!;
+    const made = { engine: e.kind, adapter: e.adapter, engineReason: e.reason, seed: spec.base.seed, command, startedAt };
+    return provenanceFileList({ provenance: provenance(made), scenario: record });
+  };
+  const run = await runSweep({ spec, identity, where }, resolve, {
     out: v.out,
     resume: v.resume,
     force: v.force,
@@ -145,7 +177,8 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks): Promise<numbe
     },
     onEstimate: (d, t) => bar?.onEstimate(d, t),
     onProgress: (f, k, total) => bar?.update(f, `${k}/${total} points`),
-    hooks,
+    // a shard's folder is a part: the collected results record how they were made
+    hooks: shard ? hooks : { ...hooks, provenanceFiles },
   });
   bar?.done();
   if (shard) printShard(v, spec, shard, run);

@@ -1,10 +1,15 @@
 /**
  * What `raphe experiment chronic-ssri --out DIR` writes: report.html, chronic.json (every day's readout,
- * the C findings and how the run was made), trajectory.csv (every slow step) and findings.json; through
- * the atomic folder of write.ts. chronicSummary is also what `--json` prints.
+ * the C findings and how the run was made), trajectory.csv (every slow step) and findings.json, and
+ * provenance.json and scenario.json when the provenance is given; through the atomic folder of write.ts.
+ * `raphe run --out DIR` of a chronic scenario writes the same files but findings.json (the C findings
+ * are the experiment's). chronicSummary is also what `--json` prints.
  */
 import type { ChronicExperimentResult } from '../experiment/chronic-ssri.js';
+import type { Params } from '../model/params.js';
 import { chronicReportHtml } from './chronic-report.js';
+import { provenanceHtml } from './html.js';
+import { paramsDiff, provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { OUTPUT_FILE_NAMES, writeAtomically, type Content, type WriteOptions, type WriteResult } from './write.js';
 
 /** How the chronic run was made, beyond its result. */
@@ -12,6 +17,12 @@ export interface ChronicRunInfo {
   /** Why this engine (resolveEngine's reason). */
   engineReason: string;
   seed: number;
+  /** A chronic scenario's name (raphe run); absent: the chronic-ssri experiment. */
+  scenario?: string;
+  /** What the report says was held for how long (default: the experiment's treatment). */
+  intro?: string;
+  /** How the run was made: provenance.json, scenario.json, and in chronic.json and report.html. */
+  provenance?: ProvenanceFiles & { params: Params };
 }
 
 /** JSON.stringify's replacer: NaN and ±Infinity written as null (JSON has no such numbers). */
@@ -37,7 +48,7 @@ export function chronicJson(res: ChronicExperimentResult): { days: unknown[]; fi
 export function chronicSummary(res: ChronicExperimentResult, info: ChronicRunInfo) {
   return {
     ...chronicJson(res),
-    experiment: 'chronic-ssri',
+    ...(info.scenario === undefined ? { experiment: 'chronic-ssri' } : { scenario: info.scenario }),
     engine: res.engine,
     adapter: res.adapter,
     engineReason: info.engineReason,
@@ -46,6 +57,12 @@ export function chronicSummary(res: ChronicExperimentResult, info: ChronicRunInf
     wallSeconds: res.wallSeconds,
     allPass: res.findings.every((f) => f.pass),
   };
+}
+
+/** chronic.json: chronicSummary and, when given, the provenance. */
+function chronicFileJson(res: ChronicExperimentResult, info: ChronicRunInfo): unknown {
+  const s = chronicSummary(res, info);
+  return info.provenance ? { ...s, provenance: info.provenance.provenance } : s;
 }
 
 /** Every slow step of every condition: hours, day, mean d1A, share desensitised, rate, probe, mean activation. */
@@ -65,15 +82,19 @@ export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): strin
 
 /** The files, by name (each a name of OUTPUT_FILE_NAMES, so that a later run sees them as earlier results). */
 export function chronicFiles(res: ChronicExperimentResult, info: ChronicRunInfo): [string, Content][] {
+  const p = info.provenance;
+  const title =
+    info.scenario === undefined
+      ? `Chronic fluoxetine on raphe (${res.neurons} neurons)`
+      : `raphe run: ${info.scenario} (chronic, ${res.neurons} neurons)`;
+  const tail = p ? provenanceHtml({ provenance: p.provenance, diffs: paramsDiff(p.params) }) : undefined;
   const files: [string, Content][] = [
-    [
-      'report.html',
-      chronicReportHtml(res, { title: `Chronic fluoxetine on raphe (${res.neurons} neurons)`, engineReason: info.engineReason }),
-    ],
-    ['chronic.json', JSON.stringify(chronicSummary(res, info), finiteOrNull, 2) + '\n'],
+    ['report.html', chronicReportHtml(res, { title, engineReason: info.engineReason, intro: info.intro, tail })],
+    ['chronic.json', JSON.stringify(chronicFileJson(res, info), finiteOrNull, 2) + '\n'],
     ['trajectory.csv', trajectoryCsv(res)],
-    ['findings.json', JSON.stringify(chronicJson(res).findings, null, 2) + '\n'],
   ];
+  if (info.scenario === undefined) files.push(['findings.json', JSON.stringify(chronicJson(res).findings, null, 2) + '\n']);
+  if (p) files.push(...provenanceFileList(p));
   for (const [name] of files) {
     if (!(OUTPUT_FILE_NAMES as readonly string[]).includes(name)) throw new Error(`chronic output: ${name} is not a raphe output name`);
   }

@@ -76,7 +76,11 @@ function trajectoryTable(res: ChronicExperimentResult): string {
   return `<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.join('')}</table>`;
 }
 
-export function chronicReportHtml(res: ChronicExperimentResult, o: { title: string; engineReason?: string }): string {
+/** `intro`: what was held for how long (default: the experiment's); `tail`: trusted HTML put last (the provenance). */
+export function chronicReportHtml(
+  res: ChronicExperimentResult,
+  o: { title: string; engineReason?: string; intro?: string; tail?: string },
+): string {
   const parts: string[] = [];
   parts.push(`<h1>${escapeXml(o.title)}</h1>`);
   parts.push(
@@ -85,11 +89,11 @@ export function chronicReportHtml(res: ChronicExperimentResult, o: { title: stri
   );
   if (o.engineReason) parts.push(`<p class="meta">${escapeXml(o.engineReason)}</p>`);
   parts.push(
-    '<p>Fluoxetine 10 nM held for 21 days (steady infusion) in WT, in the Htr2b 5-HTKO and in WT with WAY-100635 10 nM. ' +
+    `<p>${escapeXml(o.intro ?? 'Fluoxetine 10 nM held for 21 days (steady infusion) in WT, in the Htr2b 5-HTKO and in WT with WAY-100635 10 nM.')} ` +
       "Each cell's 5-HT1A-GIRK coupling loses a fraction d1A (g1A (1 - d1A)), driven by its own 5-HT1A activation averaged over each slow step " +
       '(docs/model.md §7); the fast network is re-settled with d1A frozen once per slow step. Day 0 is read before the drug.</p>',
   );
-  parts.push('<h2>Chronic findings</h2>', findingsTableHtml(res.findings));
+  if (res.findings.length) parts.push('<h2>Chronic findings</h2>', findingsTableHtml(res.findings));
   parts.push('<h2>Trajectory</h2><div class="plots">');
   parts.push(fig(trajectorySvg(res, 'meanD1A', 'Mean 5-HT1A desensitisation d1A', 'mean d1A'), 'mean over cells at every slow step'));
   parts.push(
@@ -119,5 +123,6 @@ export function chronicReportHtml(res: ChronicExperimentResult, o: { title: stri
   parts.push(
     `<p class="meta">Where d1A would head without treatment (mean of d_max h(abar) at the drug-free day 0): ${escapeXml(veh)}.</p>`,
   );
+  if (o.tail) parts.push(o.tail);
   return reportPage(o.title, parts.join('\n'));
 }

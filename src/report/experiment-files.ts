@@ -7,6 +7,7 @@ import { findingsCsv } from './csv.js';
 import type { FindingRow } from './findings-table.js';
 import { experimentReportHtml, type ExperimentCondition, type ExperimentMeta } from './html.js';
 import { microdialysisCsv } from './paper-figures.js';
+import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
@@ -18,6 +19,8 @@ export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
 export interface ExperimentWriteOptions extends WriteOptions {
   /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file). */
   nwb?: (condition: string) => FileWriter | undefined;
+  /** provenance.json and scenario.json. */
+  provenance?: ProvenanceFiles;
 }
 
 /** Write an experiment's results into `dir`, with the same refusal and atomicity rules as writeRunOutputs. */
@@ -42,6 +45,7 @@ export function writeExperimentOutputs(
         const w = opts.nwb?.(c.name);
         if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
       }
+      if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
       return files;
     },
     opts,

@@ -6,6 +6,7 @@ import type { PhaseRecord, RunResult, RunSummary } from '../record/run-result.js
 import { countPassed, type FindingRow } from './findings-table.js';
 import { escapeXml, fmtNum, fmtPct, fmtSeconds, fmtUnit } from './format.js';
 import { paperFiguresHtml } from './paper-figures.js';
+import type { ParamDiff, Provenance } from './provenance.js';
 import { lineSvg, rasterSvg, type ShadeBand } from './svg.js';
 
 export interface ReportSection {
@@ -18,6 +19,15 @@ export interface RunReportOptions {
   title?: string;
   findings?: FindingRow[];
   extraSections?: ReportSection[];
+  /** How the run was made and its parameters that differ from the defaults (listed at the end). */
+  provenance?: ProvenanceSection;
+}
+
+/** What a report lists about how it was made. */
+export interface ProvenanceSection {
+  provenance: Provenance;
+  /** The parameters that differ from the defaults (provenance.ts paramsDiff). */
+  diffs: ParamDiff[];
 }
 
 export interface ExperimentCondition {
@@ -33,6 +43,7 @@ export interface ExperimentMeta {
   wallSeconds: number;
   /** The microdialysis time course runs (baseline then fluoxetine), drawn with the paper's figures. */
   timecourse?: ExperimentCondition[];
+  provenance?: ProvenanceSection;
 }
 
 const CSS = `
@@ -257,6 +268,7 @@ export function runReportHtml(r: RunResult, opts: RunReportOptions = {}): string
   for (const sec of opts.extraSections ?? []) {
     parts.push(`<h2>${escapeXml(sec.title)}</h2><div class="plots">${figure(sec.svg)}</div>`);
   }
+  if (opts.provenance) parts.push(provenanceHtml(opts.provenance));
   return reportPage(title, parts.join('\n'));
 }
 
@@ -325,5 +337,49 @@ export function experimentReportHtml(conds: readonly ExperimentCondition[], find
     parts.push(figure(probePlot(result, 524, 220, `${name}: probe 5-HT`)));
     parts.push('</div>');
   }
+  if (meta.provenance) parts.push(provenanceHtml(meta.provenance));
   return reportPage(meta.title, parts.join('\n'));
+}
+
+/** A command line as one line a shell would take back (arguments with spaces or quotes single-quoted). */
+export function commandText(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The parameters that differ from the defaults, with units, or a line saying there are none. */
+function paramsDiffTable(diffs: readonly ParamDiff[]): string {
+  if (!diffs.length) return '<p class="meta">Every model parameter at its default (src/model/params.ts).</p>';
+  const rows = diffs
+    .map(
+      (d) =>
+        `<tr><td>${escapeXml(d.key)}</td><td class="num">${escapeXml(fmtNum(d.value, 6))}</td>` +
+        `<td class="num">${escapeXml(fmtNum(d.default, 6))}</td><td>${escapeXml(d.unit)}</td><td>${escapeXml(d.doc)}</td></tr>`,
+    )
+    .join('');
+  return (
+    '<table class="params"><thead><tr><th>parameter</th><th>value</th><th>default</th><th>unit</th><th>meaning</th></tr></thead>' +
+    `<tbody>${rows}</tbody></table>`
+  );
+}
+
+/** How a result was made (provenance.json) and the parameters that differ from the defaults (scenario.json). */
+export function provenanceHtml(p: ProvenanceSection): string {
+  const v = p.provenance;
+  const rows: [string, string][] = [
+    ['raphe', `${v.raphe.version}${v.raphe.commit ? ` (commit ${v.raphe.commit})` : ''}`],
+    ['engine', `${v.engine} (${v.adapter})`],
+    ...(v.engineReason !== undefined ? ([['engine choice', v.engineReason]] as [string, string][]) : []),
+    ['seed', String(v.seed)],
+    ['command', commandText(v.command)],
+    ['Node.js', v.node],
+    ['platform', v.platform],
+    ['started', v.date],
+  ];
+  return (
+    '<h2>Provenance</h2>' +
+    `<table class="summary">${rows.map(([k, x]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(x)}</td></tr>`).join('')}</table>` +
+    '<h3>Parameters that differ from the defaults</h3>' +
+    paramsDiffTable(p.diffs) +
+    '<p class="meta">The scenario as given and fully resolved: scenario.json; this record: provenance.json.</p>'
+  );
 }

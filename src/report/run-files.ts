@@ -1,11 +1,15 @@
 /**
  * What `raphe run --out DIR` writes: summary.json, spikes.csv, traces.csv, report.html, run.nwb, and
- * findings.csv / findings.json when findings are given; through the atomic folder of write.ts.
+ * findings.csv / findings.json when findings are given, provenance.json and scenario.json when the
+ * provenance is given (summary.json and report.html then carry it too); through the atomic folder of
+ * write.ts.
  */
+import type { Params } from '../model/params.js';
 import type { RunResult } from '../record/run-result.js';
 import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
 import { countPassed, type FindingRow } from './findings-table.js';
 import { runReportHtml } from './html.js';
+import { paramsDiff, provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
 export interface RunWriteOptions extends WriteOptions {
@@ -14,6 +18,8 @@ export interface RunWriteOptions extends WriteOptions {
   findings?: FindingRow[];
   /** Title of report.html. */
   title?: string;
+  /** How the run was made: provenance.json, scenario.json, and in summary.json and report.html. */
+  provenance?: ProvenanceFiles & { params: Params };
 }
 
 /** The plain object written as summary.json (no typed arrays). */
@@ -61,17 +67,20 @@ export function writeRunOutputs(dir: string, r: RunResult, opts: RunWriteOptions
   return writeAtomically(
     dir,
     () => {
+      const p = opts.provenance;
+      const section = p ? { provenance: p.provenance, diffs: paramsDiff(p.params) } : undefined;
       const files: [string, Content][] = [
-        ['summary.json', toJson(summaryJson(r))],
+        ['summary.json', toJson(p ? { ...summaryJson(r), provenance: p.provenance } : summaryJson(r))],
         ['spikes.csv', () => spikesCsvChunks(r)],
         ['traces.csv', () => tracesCsvChunks(r)],
-        ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings })],
+        ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings, provenance: section })],
       ];
       if (opts.nwb) files.push(['run.nwb', { write: opts.nwb }]);
       if (opts.findings) {
         files.push(['findings.csv', findingsCsv(opts.findings)]);
         files.push(['findings.json', toJson(findingsJson(opts.findings))]);
       }
+      if (p) files.push(...provenanceFileList(p));
       return files;
     },
     opts,

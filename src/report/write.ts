@@ -32,6 +32,9 @@ export const OUTPUT_FILE_NAMES = [
   'run.nwb',
   'conditions',
   'microdialysis.csv',
+  // every job's --out folder (provenance.ts)
+  'provenance.json',
+  'scenario.json',
   // raphe sweep
   'sweep-file.json',
   'points.jsonl',

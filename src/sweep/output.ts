@@ -1,15 +1,18 @@
 /**
  * The files of a finished sweep folder: a local sweep's or a collected one's results (sweep-file.json,
  * points.jsonl, table.csv, fits.csv, sweep.json, report.html), a shard's (sweep-file.json,
- * points.jsonl, shard.json), all written by the usual staged replacement of src/report/write.ts. A
+ * points.jsonl, shard.json), with provenance.json and scenario.json when the caller gives them
+ * (SweepHooks.provenanceFiles), all written by the usual staged replacement of src/report/write.ts. A
  * shard.json read back by collect is checked like user input: a bad one is named and ignored.
  */
 import * as fs from 'node:fs';
 import { sweepFitsCsv, sweepTableCsv } from '../report/sweep-table.js';
 import { sweepReportHtml, type SweepReportMeta } from '../report/sweep-report.js';
+import { provenance, provenanceFileList, resolvedScenario } from '../report/provenance.js';
 import { OutputFolder } from '../report/write.js';
+import { SPEC_FILE, sweepSpecOf, type SweepIdentity } from './identity.js';
 import { JOURNAL } from './journal.js';
-import { SPEC_FILE } from './identity.js';
+import type { SweepSpec } from './spec.js';
 import { sweepJson, type SweepResult } from './run.js';
 import { quote } from '../model/errors.js';
 
@@ -24,6 +27,18 @@ export interface SweepHooks {
   onReplaceStep?: (step: string) => void;
   /** Awaited after the replacement (the CLI lets a signal that came during it be handled). */
   settle?: () => Promise<unknown>;
+  /**
+   * Files a finished folder gets besides its own (provenance.json and scenario.json); `made` is given
+   * where the folder's writer knows more than its caller (a collected sweep: its shards' engines).
+   */
+  provenanceFiles?: (made?: FolderMade) => FileList;
+}
+
+/** How a collected folder was made: its shards' engines and adapters, and its sweep-file.json line. */
+export interface FolderMade {
+  engine: string;
+  adapter: string;
+  identity: string;
 }
 
 export type FileList = [string, string][];
@@ -43,7 +58,7 @@ export interface ShardRecord {
 /** Write a folder by the usual staged replacement (an earlier raphe folder of the same name is replaced). */
 export async function writeFolder(given: string, files: () => FileList, hooks: SweepHooks, target?: OutputFolder): Promise<void> {
   const out = target ?? OutputFolder.prepare(given, true);
-  out.stage(files);
+  out.stage(() => [...files(), ...(hooks.provenanceFiles?.() ?? [])]);
   out.moveAside(true, hooks.onReplaceStep);
   out.moveIn(hooks.onReplaceStep);
   await hooks.settle?.();
@@ -80,7 +95,10 @@ export async function writeSweepResults(
   hooks: SweepHooks,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await writeFolder(given, () => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra)], hooks);
+  const made = { engine: meta.engine, adapter: meta.adapter, identity };
+  const pf = hooks.provenanceFiles;
+  const h = pf ? { ...hooks, provenanceFiles: () => pf(made) } : hooks;
+  await writeFolder(given, () => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra)], h);
 }
 
 const MAX_TEXT = 500;
@@ -126,4 +144,28 @@ export function readShardRecord(file: string, bad: (why: string) => void): Shard
     return undefined;
   }
   return r;
+}
+
+/** scenario.json of a sweep: the file and flags as given, the base fully resolved and the axes. */
+export function sweepScenarioRecord(where: string, raw: unknown, v: object, spec: SweepSpec) {
+  return {
+    given: { sweepFile: { path: where, content: raw }, flags: { ...v } },
+    resolved: {
+      name: spec.name,
+      readout: spec.readout,
+      base: resolvedScenario(spec.base),
+      axes: spec.axes.map((a) => ({ axis: a.name, kind: a.kind, values: a.values, reference: a.reference, log: a.log })),
+      zip: spec.groups.filter((g) => g.length > 1).map((g) => g.map((i) => spec.axes[i].name)),
+    },
+  };
+}
+
+/** provenance.json and scenario.json of a collected sweep: its shards' engines; its sweep as the shards ran it. */
+export function collectedProvenance(made: FolderMade, command: readonly string[] | undefined, startedAt: Date): FileList {
+  const id = JSON.parse(made.identity) as SweepIdentity;
+  const spec = sweepSpecOf(id, SPEC_FILE);
+  const flags = { neurons: id.neurons ?? undefined, seed: id.seed ?? undefined };
+  const record = sweepScenarioRecord(SPEC_FILE, id.sweep, flags, spec);
+  const p = provenance({ engine: made.engine, adapter: made.adapter, seed: spec.base.seed, command, startedAt });
+  return provenanceFileList({ provenance: p, scenario: record });
 }
