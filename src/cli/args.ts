@@ -4,10 +4,11 @@
  * flag a value came from. Every bad value is a ConfigError naming the option.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
-import { ConfigError, checkNumber } from '../model/errors.js';
+import { memoryBudget } from '../lib/memory.js';
+import { ConfigError, checkNumber, flagNumber } from '../model/errors.js';
 import { defaultParams } from '../model/params.js';
 import { parseJsonFile } from '../model/json-text.js';
 import { checkMemory } from '../model/resources.js';
@@ -71,20 +72,6 @@ export function parseEngine(v: string | undefined): EngineChoice {
   return e as EngineChoice;
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * A flag's text as the JSON value a scenario file would hold: a decimal number as a number; other
- * text as the string itself (so the validator says "must be a number, got ..."). Text that JavaScript
- * would read as a number in another notation (0x20, " 20", Infinity) is refused here.
- */
-export function flagNumber(name: string, text: string): number | string {
-  if (DECIMAL.test(text)) return Number(text);
-  if (text.trim() !== '' && !Number.isNaN(Number(text)))
-    throw new ConfigError(name, `must be a plain decimal number (e.g. 20 or 1.5e3), got ${JSON.stringify(text)}`);
-  return text;
-}
-
 /** A number flag validated on its own (options that are not scenario fields). */
 export function parseNumberOpt(name: string, v: string | undefined, def: number, min: number, max: number, integer = false): number {
   if (v === undefined) return def;
@@ -128,16 +115,6 @@ export function readScenarioJson(path: string): unknown {
 
 export function readScenarioFile(path: string): Scenario {
   return parseScenario(readScenarioJson(path), path, memoryBudget());
-}
-
-/** The memory a run may use: $RAPHE_MEMORY_BYTES when set (a lower budget), else os.totalmem(). */
-export function memoryBudget(): { memoryBytes: number; memoryName: string } {
-  const env = process.env.RAPHE_MEMORY_BYTES;
-  if (env !== undefined && env !== '') {
-    const n = checkNumber('RAPHE_MEMORY_BYTES', flagNumber('RAPHE_MEMORY_BYTES', env), 1, Number.MAX_SAFE_INTEGER);
-    return { memoryBytes: n, memoryName: 'RAPHE_MEMORY_BYTES' };
-  }
-  return { memoryBytes: totalmem(), memoryName: 'the memory of this machine' };
 }
 
 /**
@@ -256,3 +233,5 @@ export function scenarioFromFlags(v: RunFlags): Scenario {
     throw e;
   }
 }
+
+export { flagNumber, memoryBudget };

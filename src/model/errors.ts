@@ -81,3 +81,17 @@ export function checkNumber(
   }
   return v;
 }
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A flag's text as the JSON value a scenario file would hold: a decimal number as a number; other
+ * text as the string itself (so the validator says "must be a number, got ..."). Text that JavaScript
+ * would read as a number in another notation (0x20, " 20", Infinity) is refused here.
+ */
+export function flagNumber(name: string, text: string): number | string {
+  if (DECIMAL.test(text)) return Number(text);
+  if (text.trim() !== '' && !Number.isNaN(Number(text)))
+    throw new ConfigError(name, `must be a plain decimal number (e.g. 20 or 1.5e3), got ${JSON.stringify(text)}`);
+  return text;
+}
