@@ -60,11 +60,15 @@ export interface FindingSpec<M> {
   measured: (r: Readouts, m: M) => string;
 }
 
-/** One row of a findings table. */
+/** One row of a findings table (the report prints these). */
 export interface FindingRow {
+  /** Finding id, e.g. "F3". */
   id: string;
+  /** The condition or comparison it was measured in, e.g. "htr2b-ko vs wt". */
   condition: string;
+  /** What the run measured, already formatted with units. */
   measured: string;
+  /** What counts as a pass, written from the finding's bands. */
   expected: string;
   pass: boolean;
 }

@@ -2,17 +2,9 @@
  * One row per checked finding (F1-F7 and the like), and its plain-text table for the terminal.
  */
 
-export interface FindingRow {
-  /** Finding id, e.g. "F3". */
-  id: string;
-  /** The condition or comparison it was measured in, e.g. "htr2b-ko vs wt". */
-  condition: string;
-  /** What the run measured, already formatted with units. */
-  measured: string;
-  /** What the paper reports / what counts as a pass, formatted. */
-  expected: string;
-  pass: boolean;
-}
+import type { FindingRow } from '../model/findings-spec.js';
+
+export type { FindingRow };
 
 /** Count of passing rows. */
 export function countPassed(rows: readonly FindingRow[]): number {
