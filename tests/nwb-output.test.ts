@@ -259,7 +259,14 @@ describe('NWB and the output rules', () => {
   test('--no-nwb writes no NWB file; --no-nwb without --out is refused before the run', () => {
     const sc = path.join(tmp, 'tiny.json');
     raphe(['run', '--scenario', sc, '--engine', 'cpu', '--no-nwb', '--out', 'nonwb']);
-    expect(fs.readdirSync(path.join(tmp, 'nonwb')).sort()).toEqual(['report.html', 'spikes.csv', 'summary.json', 'traces.csv']);
+    expect(fs.readdirSync(path.join(tmp, 'nonwb')).sort()).toEqual([
+      'provenance.json',
+      'report.html',
+      'scenario.json',
+      'spikes.csv',
+      'summary.json',
+      'traces.csv',
+    ]);
     const r = spawnSync(process.execPath, [BIN, 'run', '--scenario', sc, '--no-nwb'], { cwd: tmp, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('raphe: --no-nwb: only goes with --out DIR');

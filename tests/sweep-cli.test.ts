@@ -184,7 +184,16 @@ describe('raphe sweep: a run, kill and resume', () => {
       else expect(f.ec50).toBeNull();
     }
     const dir = path.join(tmp, 'full');
-    expect(fs.readdirSync(dir).sort()).toEqual(['fits.csv', 'points.jsonl', 'report.html', 'sweep-file.json', 'sweep.json', 'table.csv']);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'fits.csv',
+      'points.jsonl',
+      'provenance.json',
+      'report.html',
+      'scenario.json',
+      'sweep-file.json',
+      'sweep.json',
+      'table.csv',
+    ]);
     expect(fs.readFileSync(path.join(dir, 'table.csv'), 'utf8').trim().split('\n')).toHaveLength(11);
     expect(fs.readFileSync(path.join(dir, 'points.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
