@@ -37,7 +37,15 @@ describe('signals, pipes and the demo server', () => {
     // the replacement is finished either way; the signal that arrived during the synchronous step is
     // not always dispatched before the process ends (then exit 0 with the new results complete)
     expect([0, 130]).toContain(code);
-    expect(fs.readdirSync(out).sort()).toEqual(['report.html', 'run.nwb', 'spikes.csv', 'summary.json', 'traces.csv']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'provenance.json',
+      'report.html',
+      'run.nwb',
+      'scenario.json',
+      'spikes.csv',
+      'summary.json',
+      'traces.csv',
+    ]);
     const now = fs.readFileSync(path.join(out, 'summary.json'), 'utf8');
     expect(now === old || /"seed": 7/.test(now)).toBe(true);
     expect(fs.readdirSync(box.tmp).filter((n) => n.startsWith('.replace-sig.'))).toEqual([]);
