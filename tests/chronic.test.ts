@@ -195,7 +195,7 @@ const SMALL: Partial<Params> = { regionX_um: 400, regionY_um: 320, regionZ_um: 2
 
 function chronicScenario(c: Partial<ChronicProtocol>, over: Partial<Params> = {}, seed = 1): Scenario {
   const chronic: ChronicProtocol = {
-    drugs: { fluoxetine: 10 },
+    doses: { fluoxetine: 10 },
     days: 7,
     slowStepH: 12,
     readoutDays: [0, 1, 2, 3, 7],
@@ -208,7 +208,7 @@ function chronicScenario(c: Partial<ChronicProtocol>, over: Partial<Params> = {}
     genotype: 'wt',
     neurons: 400,
     seed,
-    phases: [{ name: 'day0', durationS: 2, drugs: {} }],
+    phases: [{ name: 'day0', durationS: 2, doses: {} }],
     params: { ...P, ...SMALL, ...over },
     recording: { spikes: false, sampleSteps: 10 },
     chronic,
@@ -302,14 +302,14 @@ describe('bad chronic input', () => {
   test('a good chronic scenario parses with its defaults (readout days, settle, window), day 0 drug-free', () => {
     const sc = parseScenario(good);
     expect(sc.chronic).toEqual({
-      drugs: { fluoxetine: 10 },
+      doses: { fluoxetine: 10 },
       days: 21,
       slowStepH: 12,
       readoutDays: [0, 1, 2, 3, 7, 14, 21],
       settleS: 2,
       windowS: 2,
     });
-    expect(sc.phases).toEqual([{ name: 'day0', durationS: 4, drugs: {} }]);
+    expect(sc.phases).toEqual([{ name: 'day0', durationS: 4, doses: {} }]);
     expect(parseScenario({ ...good, chronic: { days: 5 } }).chronic!.readoutDays).toEqual([0, 1, 2, 3, 5]);
   });
 

@@ -110,8 +110,8 @@ describe('dose events', () => {
 
   test("a scenario's phases become one event per phase start, per simulation", () => {
     const phases = [
-      { name: 'baseline', durationS: 1.2, drugs: {} },
-      { name: 'ssri', durationS: 2, drugs: { fluoxetine: 10 } },
+      { name: 'baseline', durationS: 1.2, doses: {} },
+      { name: 'ssri', durationS: 2, doses: { fluoxetine: 10 } },
     ];
     const steps = phaseSteps(phases, DT);
     expect(steps).toEqual([1200, 2000]);

@@ -50,7 +50,7 @@ function checkScenario(sc: Scenario): void {
   for (const k of PARAM_KEYS) within(k, sc.params[k], PARAM_SPECS[k].min, PARAM_SPECS[k].max, 'integer' in PARAM_SPECS[k]);
   if (Object.keys(sc.params).length !== PARAM_KEYS.length) throw new Error('params hold an extra key');
   if (sc.c0_nM !== undefined) within('c0_nM', sc.c0_nM, LIMITS.concentration_nM.min, LIMITS.concentration_nM.max);
-  const doses = [...sc.phases.map((p) => p.drugs), ...(sc.chronic ? [sc.chronic.drugs] : [])];
+  const doses = [...sc.phases.map((p) => p.doses), ...(sc.chronic ? [sc.chronic.doses] : [])];
   for (const p of sc.phases) within('durationS', p.durationS, 1e-9, LIMITS.durationS.max);
   for (const d of doses) {
     for (const [k, x] of Object.entries(d)) {

@@ -38,8 +38,8 @@ function fakeRun(overrides: Partial<RunResult['summary']> = {}): RunResult {
       ...overrides,
     },
     phases: [
-      { name: 'baseline', startS: 0, endS: 0.25, drugs: {} },
-      { name: 'ssri', startS: 0.25, endS: 0.5, drugs: { fluoxetine: 10 } },
+      { name: 'baseline', startS: 0, endS: 0.25, doses: {} },
+      { name: 'ssri', startS: 0.25, endS: 0.5, doses: { fluoxetine: 10 } },
     ],
     spikes: { cells: Uint32Array.from([0, 1, 3, 2, 0]), steps: Uint32Array.from([10, 20, 30, 3000, 4000]), dtFineS: 1e-4 },
     traces: {

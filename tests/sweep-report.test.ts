@@ -21,8 +21,8 @@ function run(rate: number, probe: number[] = [10, 10, 30, 40]): RunResult {
     engine: { engine: 'cpu', adapter: 'test' },
     summary: { meanRateHz: rate, probe5htNm: probe[probe.length - 1], settled: true, complete: true } as RunResult['summary'],
     phases: [
-      { name: 'baseline', startS: 0, endS: 1, drugs: {}, probe5htNm: 10 },
-      { name: 'fluoxetine', startS: 1, endS: 2, drugs: { fluoxetine: 10 }, probe5htNm: 40 },
+      { name: 'baseline', startS: 0, endS: 1, doses: {}, probe5htNm: 10 },
+      { name: 'fluoxetine', startS: 1, endS: 2, doses: { fluoxetine: 10 }, probe5htNm: 40 },
     ],
     spikes: null,
     traces: { tS, rateHz: tS.map(() => rate), probeNm: Float64Array.from(probe), meanCNm: tS, s1A: tS, s2B: tS },

@@ -179,7 +179,7 @@ describe('sweep points', () => {
       [10, 'htr2b-ko'],
     ]);
     expect(pts[5].scenario.genotype).toBe('htr2b-ko');
-    expect(pts[5].scenario.phases[0].drugs).toEqual({ fluoxetine: 1 });
+    expect(pts[5].scenario.phases[0].doses).toEqual({ fluoxetine: 1 });
     expect(pts[5].refId).toBe(1);
     expect(pts[6].refId).toBe(0);
   });
@@ -222,8 +222,8 @@ describe('sweep points', () => {
     });
     expect(spec.readout).toBe('protocol');
     const pts = sweepPoints(spec);
-    expect(pts[1].scenario.phases[0].drugs).toEqual({});
-    expect(pts[1].scenario.phases[1].drugs).toEqual({ bw723c86: 1, fluoxetine: 1 });
+    expect(pts[1].scenario.phases[0].doses).toEqual({});
+    expect(pts[1].scenario.phases[1].doses).toEqual({ bw723c86: 1, fluoxetine: 1 });
   });
 
   test("a shard's points built alone equal those of the whole grid, reference points included", () => {

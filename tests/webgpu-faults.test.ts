@@ -25,7 +25,7 @@ test('device lost mid-run: clear error, earlier batches kept and written as inco
       genotype: 'wt',
       neurons: 300,
       seed: 5,
-      phases: [{ name: 'baseline', durationS: 0.6, drugs: {} }],
+      phases: [{ name: 'baseline', durationS: 0.6, doses: {} }],
       params: { ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 200 },
       recording: { spikes: true, sampleSteps: 10 },
       c0_nM: 30,

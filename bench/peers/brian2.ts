@@ -36,7 +36,7 @@ export function runBrian2Peer(a: BenchArgs, n: number, bandwidth: number): Promi
     genotype: 'wt',
     neurons: n,
     seed: 1,
-    phases: [{ name: 'run', durationS: a.peerSeconds, drugs: {} }],
+    phases: [{ name: 'run', durationS: a.peerSeconds, doses: {} }],
     params,
     recording: { spikes: false, sampleSteps: 100 },
     c0_nM: 30,

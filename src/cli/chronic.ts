@@ -108,7 +108,7 @@ export interface ChronicRunOut {
 /** What a chronic scenario holds, in words: its drugs and for how long. */
 function treatmentText(sc: Scenario): string {
   const c = sc.chronic!;
-  const drugs = Object.entries(c.drugs).map(([d, nM]) => `${d} ${nM} nM`);
+  const drugs = Object.entries(c.doses).map(([d, nM]) => `${d} ${nM} nM`);
   return `${drugs.length ? drugs.join(' and ') : 'No drug'} held for ${c.days} days (${sc.genotype}).`;
 }
 

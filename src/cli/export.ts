@@ -130,7 +130,7 @@ export async function cmdExport(argv: string[]): Promise<number> {
     const estimate = nodeCpuProvider(1).estimate;
     if (!estimate) throw new Error('the CPU provider has no steady-state estimator');
     const [prep] = await prepareScenarios([sc], { estimate });
-    const k = deriveConstants(prep.model, sc.phases[0].drugs);
+    const k = deriveConstants(prep.model, sc.phases[0].doses);
     const state = initialState(prep.model, k, prep.est.c0_nM, prep.est.rate_Hz);
     const text = brian2Script({
       scenario: sc,

@@ -201,7 +201,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       ...r.phases.map(
         (p) =>
           `phase       ${p.name} (${p.startS}-${p.endS} s, ${
-            Object.entries(p.drugs)
+            Object.entries(p.doses)
               .map(([d, c]) => `${d} ${c} nM`)
               .join(', ') || 'no drug'
           }): ` +

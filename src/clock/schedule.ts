@@ -30,7 +30,7 @@ export function phaseSteps(phases: readonly Pick<Phase, 'durationS'>[], dtS: num
 export function phaseEvents(phases: readonly Phase[], steps: readonly number[], sim?: number): DoseEvent[] {
   let at = 0;
   return phases.map((ph, i) => {
-    const ev: DoseEvent = { step: at, doses: ph.drugs, name: ph.name, ...(sim === undefined ? {} : { sim }) };
+    const ev: DoseEvent = { step: at, doses: ph.doses, name: ph.name, ...(sim === undefined ? {} : { sim }) };
     at += steps[i];
     return ev;
   });

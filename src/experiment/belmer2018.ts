@@ -71,7 +71,7 @@ export function conditionScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed'
     genotype: c.genotype,
     neurons: o.neurons,
     seed: o.seed,
-    phases: [{ name: c.id, durationS: c.durationS, drugs: c.drugs }],
+    phases: [{ name: c.id, durationS: c.durationS, doses: c.doses }],
     params: o.params ?? defaultParams(),
     recording: { spikes: true, sampleSteps: 10 },
   }));
@@ -91,8 +91,8 @@ export function timecourseScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed
     neurons: o.neurons,
     seed: o.seed,
     phases: [
-      { name: 'baseline', durationS: d(dur.baseline / 2), drugs: {} },
-      { name: 'fluoxetine', durationS: d(dur.ssri), drugs: DOSES.ssri },
+      { name: 'baseline', durationS: d(dur.baseline / 2), doses: {} },
+      { name: 'fluoxetine', durationS: d(dur.ssri), doses: DOSES.ssri },
     ],
     params: o.params ?? defaultParams(),
     recording: { spikes: false, sampleSteps: 10 },
@@ -111,7 +111,7 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
     // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
     // drug-free baselines run in full (F1 reads their ISI CV)
     settle:
-      minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[sc.phases.length - 1].drugs).length ? minFraction : 1) } : undefined,
+      minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[sc.phases.length - 1].doses).length ? minFraction : 1) } : undefined,
   });
   const results = all.slice(0, conditions.length);
   const timecourse = all.slice(conditions.length).map((r) => ({ name: r.name, result: r }));

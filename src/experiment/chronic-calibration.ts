@@ -23,15 +23,15 @@ import { FIRST_SETTLE_MAX_S, FIRST_SETTLE_S, fastPhase, startOpts, type FastOut 
 export interface TableCondition {
   id: string;
   genotype: Genotype;
-  drugs: DrugDoses;
+  doses: DrugDoses;
   deltas: number[];
 }
 
 export const TABLE_CONDITIONS: TableCondition[] = [
-  { id: 'wt', genotype: 'wt', drugs: {}, deltas: [0] },
-  { id: 'wt+fluoxetine', genotype: 'wt', drugs: { fluoxetine: 10 }, deltas: [0, 0.2, 0.4, 0.6, 0.8] },
-  { id: 'ko+fluoxetine', genotype: 'htr2b-ko', drugs: { fluoxetine: 10 }, deltas: [0, 0.4] },
-  { id: 'wt+fluoxetine+way', genotype: 'wt', drugs: { fluoxetine: 10, 'way-100635': 10 }, deltas: [0] },
+  { id: 'wt', genotype: 'wt', doses: {}, deltas: [0] },
+  { id: 'wt+fluoxetine', genotype: 'wt', doses: { fluoxetine: 10 }, deltas: [0, 0.2, 0.4, 0.6, 0.8] },
+  { id: 'ko+fluoxetine', genotype: 'htr2b-ko', doses: { fluoxetine: 10 }, deltas: [0, 0.4] },
+  { id: 'wt+fluoxetine+way', genotype: 'wt', doses: { fluoxetine: 10, 'way-100635': 10 }, deltas: [0] },
 ];
 
 /** abar_i(delta) of one condition: rows[k] holds every cell's mean activation at deltas[k]. */
@@ -56,7 +56,7 @@ export async function activationTables(
     jobs.map(() => ({ recording: { spikes: false, sampleSteps: 10 } })),
     models,
     engine,
-    (i) => jobs[i].c.drugs,
+    (i) => jobs[i].c.doses,
   );
   opts.forEach((op, i) => {
     op.d1A = new Float32Array(o.neurons).fill(jobs[i].delta);

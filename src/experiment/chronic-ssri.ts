@@ -24,19 +24,19 @@ export interface ChronicCondition {
   id: string;
   label: string;
   genotype: Genotype;
-  drugs: DrugDoses;
+  doses: DrugDoses;
   /** Whether the 8-OH-DPAT curves are measured for it (days 0 and 21). */
   dpat: boolean;
 }
 
 export const CHRONIC_CONDITIONS: readonly ChronicCondition[] = [
-  { id: 'wt+fluoxetine', label: 'WT', genotype: 'wt', drugs: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM }, dpat: true },
-  { id: 'ko+fluoxetine', label: 'Htr2b 5-HTKO', genotype: 'htr2b-ko', drugs: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM }, dpat: true },
+  { id: 'wt+fluoxetine', label: 'WT', genotype: 'wt', doses: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM }, dpat: true },
+  { id: 'ko+fluoxetine', label: 'Htr2b 5-HTKO', genotype: 'htr2b-ko', doses: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM }, dpat: true },
   {
     id: 'wt+fluoxetine+way',
     label: 'WT + WAY-100635',
     genotype: 'wt',
-    drugs: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM, 'way-100635': CHRONIC_DOSES.way_nM },
+    doses: { fluoxetine: CHRONIC_DOSES.fluoxetine_nM, 'way-100635': CHRONIC_DOSES.way_nM },
     dpat: false,
   },
 ];
@@ -89,9 +89,9 @@ export interface ChronicExperimentResult {
   adapter: string;
 }
 
-export function chronicProtocol(size: ChronicSize, drugs: DrugDoses): ChronicProtocol {
+export function chronicProtocol(size: ChronicSize, doses: DrugDoses): ChronicProtocol {
   return {
-    drugs,
+    doses,
     days: CHRONIC_DAYS,
     slowStepH: size.slowStepH,
     readoutDays: [...CHRONIC_READOUT_DAYS],
@@ -102,7 +102,7 @@ export function chronicProtocol(size: ChronicSize, drugs: DrugDoses): ChronicPro
 
 export function chronicScenarios(o: Pick<ChronicExperimentOptions, 'size' | 'neurons' | 'seed' | 'params'>): Scenario[] {
   return CHRONIC_CONDITIONS.map((c) => {
-    const chronic = chronicProtocol(o.size, c.drugs);
+    const chronic = chronicProtocol(o.size, c.doses);
     return {
       name: c.id,
       genotype: c.genotype,
@@ -135,7 +135,7 @@ async function dpatCurves(
     genotype: j.cond.genotype,
     neurons: j.run.scenario.neurons,
     seed: j.run.scenario.seed,
-    phases: [{ name: 'dpat', durationS: dpatS, drugs: j.dose > 0 ? { '8-oh-dpat': j.dose } : {} }],
+    phases: [{ name: 'dpat', durationS: dpatS, doses: j.dose > 0 ? { '8-oh-dpat': j.dose } : {} }],
     params: j.run.scenario.params,
     recording: { spikes: false, sampleSteps: 10 },
     d1A: j.day === 0 ? undefined : j.run.d1AByDay.get(j.day),

@@ -269,7 +269,7 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
   tick();
 
   // 2. the treatment
-  batch = await engine.createBatch(await startOpts(scs, models, engine, (i) => scs[i].chronic!.drugs));
+  batch = await engine.createBatch(await startOpts(scs, models, engine, (i) => scs[i].chronic!.doses));
   info = batch.info;
   try {
     // slow[s]: d1A at t_j (corrected); prev[s]: at t_(j-1), and the drive read there
@@ -366,7 +366,7 @@ export async function runBruteForce(
   const dt = model.dtGrid_s;
   const upd = Math.max(1, Math.round(o.updateS / dt));
   const A50 = cellA50(sc.params, model.nCells, sc.seed);
-  const batch = await engine.createBatch(await startOpts([sc], [model], engine, () => sc.chronic!.drugs));
+  const batch = await engine.createBatch(await startOpts([sc], [model], engine, () => sc.chronic!.doses));
   const out: BrutePoint[] = [{ timeS: 0, meanD1A: 0, fractionDesensitised: 0 }];
   try {
     // the drug-free start is the estimate; settle it once as runChronic does before its first slow step

@@ -82,7 +82,7 @@ export async function prepareScenarios(
   const t0 = performance.now();
   const reqs: EstimateRequest[] = need.map((i) => ({
     model: models[i],
-    doses: scenarios[i].phases[0].drugs,
+    doses: scenarios[i].phases[0].doses,
     options: { runSeconds: scenarios[i].phases.reduce((a, ph) => a + ph.durationS, 0) },
   }));
   let estimated = 0;
@@ -95,7 +95,7 @@ export async function prepareScenarios(
     const est = j >= 0 ? ests[j] : { c0_nM: sc.c0_nM!, rate_Hz: 1 };
     const opts: EngineOptions = {
       model,
-      doses: sc.phases[0].drugs,
+      doses: sc.phases[0].doses,
       c0_nM: est.c0_nM,
       rate0_Hz: est.rate_Hz,
       recordSpikes: sc.recording.spikes,
@@ -198,7 +198,7 @@ async function runBatch(
       const steps = first.phaseSteps[pi];
       members.forEach((p, s) => {
         const ph = p.sc.phases[pi];
-        phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, drugs: ph.drugs });
+        phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, doses: ph.doses });
       });
       const last = pi === first.phaseSteps.length - 1;
       const minFraction = o.settle ? Math.max(...members.map((p) => o.settle!.minFraction(p.sc))) : 1;

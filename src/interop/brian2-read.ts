@@ -126,7 +126,7 @@ export function brian2Result(raw: unknown, where = 'brian2'): Brian2RunResult {
   const phases: PhaseRecord[] = [];
   let tS = 0;
   sc.phases.forEach((ph, i) => {
-    phases.push({ name: ph.name, startS: tS, endS: tS + phaseSteps[i] * dt, drugs: ph.drugs });
+    phases.push({ name: ph.name, startS: tS, endS: tS + phaseSteps[i] * dt, doses: ph.doses });
     tS += phaseSteps[i] * dt;
   });
   const adapter = r.str('adapter');

@@ -107,7 +107,7 @@ export function brian2Data(x: Brian2ExportInput) {
       genotype: sc.genotype,
       neurons: sc.neurons,
       seed: sc.seed,
-      protocol: sc.phases.map((ph) => ({ name: ph.name, durationS: ph.durationS, drugs: ph.drugs })),
+      protocol: sc.phases.map((ph) => ({ name: ph.name, durationS: ph.durationS, drugs: ph.doses })),
       params: sc.params,
       recording: sc.recording,
       ...(sc.c0_nM !== undefined ? { c0_nM: sc.c0_nM } : {}),

@@ -14,11 +14,11 @@ import { DESENSITISED } from './findings-chronic.js';
 import type { Params } from './params.js';
 
 /**
- * The chronic protocol of a scenario: `drugs` (the doses, as in a Phase) held constant (steady
- * infusion) for `days`; the driver starts its engines at these doses, so they need no dose event.
+ * The chronic protocol of a scenario: `doses` (as in a Phase; the file's key is `drugs`) held constant
+ * (steady infusion) for `days`; the driver starts its engines at these doses, so they need no dose event.
  */
 export interface ChronicProtocol {
-  drugs: DrugDoses;
+  doses: DrugDoses;
   days: number;
   /** The slow step, hours: the fast network is re-settled with d1A frozen once per slow step. */
   slowStepH: number;
@@ -116,12 +116,12 @@ export function parseChronic(
       `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`,
     );
   }
-  return { drugs, days, slowStepH, readoutDays, settleS, windowS };
+  return { doses: drugs, days, slowStepH, readoutDays, settleS, windowS };
 }
 
 /** The chronic part of a scenario as JSON (the inverse of parseChronic). */
 export function chronicJson(c: ChronicProtocol): Record<string, unknown> {
-  return { drugs: c.drugs, days: c.days, slowStepH: c.slowStepH, readoutDays: c.readoutDays, settleS: c.settleS, windowS: c.windowS };
+  return { drugs: c.doses, days: c.days, slowStepH: c.slowStepH, readoutDays: c.readoutDays, settleS: c.settleS, windowS: c.windowS };
 }
 
 /** Each cell's A50 (lognormal over cells, median A50_1A), from its own Philox stream of the seed. */

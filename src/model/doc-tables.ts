@@ -69,7 +69,7 @@ function drugRole(d: DrugSpec): string {
 function experimentDoses(): Map<DrugName, number[]> {
   const out = new Map<DrugName, number[]>();
   for (const c of belmerConditions()) {
-    for (const [name, dose] of Object.entries(c.drugs) as [DrugName, number][]) {
+    for (const [name, dose] of Object.entries(c.doses) as [DrugName, number][]) {
       const list = out.get(name) ?? [];
       if (!list.includes(dose)) list.push(dose);
       out.set(name, list);
@@ -119,7 +119,7 @@ export function conditionsTable(): string {
   const rows = full.map((c) => [
     `\`${c.id}\``,
     `\`${c.genotype}\``,
-    dosesText(c.drugs),
+    dosesText(c.doses),
     fmtNumber(c.durationS),
     fmtNumber(quick.get(c.id) ?? NaN),
   ]);

@@ -7,7 +7,7 @@ import type { DrugDoses, Genotype } from './drugs.js';
 export interface Condition {
   id: string;
   genotype: Genotype;
-  drugs: DrugDoses;
+  doses: DrugDoses;
   durationS: number;
 }
 
@@ -41,21 +41,21 @@ export const QUICK_DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 18, bw: 6
 export function belmerConditions(scale = 1, durations: PhaseDurations = DURATIONS_S): Condition[] {
   const d = (s: number) => Math.max(2, Math.round(s * scale));
   const out: Condition[] = [
-    { id: 'wt', genotype: 'wt', drugs: {}, durationS: d(durations.baseline) },
-    { id: 'ko', genotype: 'htr2b-ko', drugs: {}, durationS: d(durations.baseline) },
-    { id: 'wt+ssri', genotype: 'wt', drugs: DOSES.ssri, durationS: d(durations.ssri) },
-    { id: 'ko+ssri', genotype: 'htr2b-ko', drugs: DOSES.ssri, durationS: d(durations.ssri) },
-    { id: 'wt+bw', genotype: 'wt', drugs: DOSES.bw, durationS: d(durations.bw) },
-    { id: 'ko+bw', genotype: 'htr2b-ko', drugs: DOSES.bw, durationS: d(durations.bw) },
+    { id: 'wt', genotype: 'wt', doses: {}, durationS: d(durations.baseline) },
+    { id: 'ko', genotype: 'htr2b-ko', doses: {}, durationS: d(durations.baseline) },
+    { id: 'wt+ssri', genotype: 'wt', doses: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'ko+ssri', genotype: 'htr2b-ko', doses: DOSES.ssri, durationS: d(durations.ssri) },
+    { id: 'wt+bw', genotype: 'wt', doses: DOSES.bw, durationS: d(durations.bw) },
+    { id: 'ko+bw', genotype: 'htr2b-ko', doses: DOSES.bw, durationS: d(durations.bw) },
   ];
   for (const dose of DOSES.dpat_nM) {
-    out.push({ id: `wt+dpat${dose}`, genotype: 'wt', drugs: { '8-oh-dpat': dose }, durationS: d(durations.dpat) });
-    out.push({ id: `wt+bw+dpat${dose}`, genotype: 'wt', drugs: { ...DOSES.bw, '8-oh-dpat': dose }, durationS: d(durations.dpat) });
+    out.push({ id: `wt+dpat${dose}`, genotype: 'wt', doses: { '8-oh-dpat': dose }, durationS: d(durations.dpat) });
+    out.push({ id: `wt+bw+dpat${dose}`, genotype: 'wt', doses: { ...DOSES.bw, '8-oh-dpat': dose }, durationS: d(durations.dpat) });
   }
   out.push({
     id: `wt+dpat${DOSES.dpatWayDose_nM}+way`,
     genotype: 'wt',
-    drugs: { '8-oh-dpat': DOSES.dpatWayDose_nM, 'way-100635': DOSES.way_nM },
+    doses: { '8-oh-dpat': DOSES.dpatWayDose_nM, 'way-100635': DOSES.way_nM },
     durationS: d(durations.dpat),
   });
   return out;

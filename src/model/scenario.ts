@@ -14,13 +14,14 @@ import { MIN_DRIFT_SAMPLES, SETTLE_WINDOW_FRACTION } from './settling.js';
 export { diffusionNumber } from './derive.js';
 
 /**
- * One phase of a protocol: `drugs` (the doses, free nM by drug; the file's key) held for durationS. The
- * clock runs a protocol as dose events at the phases' starts (clock/schedule.ts phaseEvents).
+ * One phase of a protocol: `doses` (free nM by drug) held for durationS. Scenario files name them `drugs`
+ * (the file's key, read and written only at that edge: parseProtocol, scenarioJson). The clock runs a
+ * protocol as dose events at the phases' starts (clock/schedule.ts phaseEvents).
  */
 export interface Phase {
   name: string;
   durationS: number;
-  drugs: DrugDoses;
+  doses: DrugDoses;
 }
 
 export interface RecordingOptions {
@@ -220,7 +221,7 @@ export function parseProtocol(field: string, v: unknown): Phase[] {
     const name = parseName(`${f}.name`, ph.name === undefined ? `phase${i + 1}` : ph.name);
     // > 0 here; the smallest duration that works depends on the grid step (checked in parseScenario)
     const durationS = checkNumber(`${f}.durationS`, ph.durationS, 0, LIMITS.durationS.max, { unit: 's', exclusiveMin: true });
-    return { name, durationS, drugs: parseDrugs(`${f}.drugs`, ph.drugs) };
+    return { name, durationS, doses: parseDrugs(`${f}.drugs`, ph.drugs) };
   });
 }
 
@@ -316,7 +317,7 @@ export function noSteadyStateReason(sc: Scenario): string | undefined {
 
 /** The fast phase of a chronic scenario's day-0 readout: drug-free, settle then the averaging window. */
 export function chronicDay0Phase(c: Pick<ChronicProtocol, 'settleS' | 'windowS'> = CHRONIC_DEFAULTS): Phase {
-  return { name: 'day0', durationS: c.settleS + c.windowS, drugs: {} };
+  return { name: 'day0', durationS: c.settleS + c.windowS, doses: {} };
 }
 
 export function totalDurationS(s: Scenario): number {

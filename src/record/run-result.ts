@@ -9,7 +9,7 @@ export interface PhaseRecord {
   name: string;
   startS: number;
   endS: number;
-  drugs: DrugDoses;
+  doses: DrugDoses;
   /** Read from the phase's own traces (set once the run is assembled): means over its last half. */
   meanRateHz?: number;
   probe5htNm?: number;

@@ -131,7 +131,7 @@ export function findingsTableHtml(rows: readonly FindingRow[]): string {
 
 function drugsText(p: PhaseRecord): string {
   const parts: string[] = [];
-  for (const [name, dose] of Object.entries(p.drugs ?? {})) {
+  for (const [name, dose] of Object.entries(p.doses ?? {})) {
     if (typeof dose === 'number' && dose > 0) parts.push(`${name} ${fmtNum(dose, 3)} nM`);
   }
   return parts.join(', ');

@@ -92,7 +92,7 @@ export function writeGeneral(general: Group, input: GeneralInput): void {
     'notes',
     JSON.stringify({ raphe: input.version, nwb: input.nwbVersion, scenario: sc, engine: r.engine, summary: r.summary }),
   );
-  text(general, 'pharmacology', r.phases.map((p) => `${p.name} (${p.startS}-${p.endS} s): ${dosesText(p.drugs)}`).join('; '));
+  text(general, 'pharmacology', r.phases.map((p) => `${p.name} (${p.startS}-${p.endS} s): ${dosesText(p.doses)}`).join('; '));
   text(general, 'session_id', input.sessionId);
   const script = text(general, 'source_script', `raphe ${input.version}`);
   script.create_attribute('file_name', 'raphe');

@@ -361,7 +361,7 @@ function writeFile(f: H5.File, input: NwbInput): void {
     vectorData(
       ep,
       drugColumn(d),
-      Float64Array.from(ph, (p) => p.drugs[d] ?? 0),
+      Float64Array.from(ph, (p) => p.doses[d] ?? 0),
       `${d}, free concentration, nM`,
     );
     epCols.push(drugColumn(d));

@@ -93,7 +93,7 @@ export function microdialysisSvg(runs: readonly NamedResult[]): string {
           {
             x0: drug.startS,
             x1: drug.endS,
-            label: Object.entries(drug.drugs)
+            label: Object.entries(drug.doses)
               .map(([d, c]) => `${d} ${c} nM`)
               .join(', '),
           },

@@ -131,7 +131,7 @@ export function resolvedScenario(sc: Scenario): Record<string, unknown> {
   if (sc.chronic) {
     const c = sc.chronic;
     out.chronic = {
-      drugs: { ...c.drugs },
+      drugs: { ...c.doses },
       days: c.days,
       slowStepH: c.slowStepH,
       readoutDays: [...c.readoutDays],
@@ -139,7 +139,7 @@ export function resolvedScenario(sc: Scenario): Record<string, unknown> {
       windowS: c.windowS,
     };
   } else {
-    out.protocol = sc.phases.map((p) => ({ name: p.name, durationS: p.durationS, drugs: { ...p.drugs } }));
+    out.protocol = sc.phases.map((p) => ({ name: p.name, durationS: p.durationS, drugs: { ...p.doses } }));
   }
   out.params = Object.fromEntries(PARAM_KEYS.map((k) => [k, sc.params[k]]));
   out.recording = { spikes: sc.recording.spikes, sampleSteps: sc.recording.sampleSteps };

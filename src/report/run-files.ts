@@ -4,6 +4,7 @@
  * provenance is given (summary.json and report.html then carry it too); through the atomic folder of
  * write.ts.
  */
+import type { DrugDoses } from '../model/drugs.js';
 import type { Params } from '../model/params.js';
 import type { RunResult } from '../record/run-result.js';
 import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
@@ -27,7 +28,8 @@ export function summaryJson(r: RunResult): {
   name: string;
   summary: RunResult['summary'];
   engine: RunResult['engine'];
-  phases: RunResult['phases'];
+  /** Each phase as summary.json writes it (its doses under the file key `drugs`). */
+  phases: { name: string; startS: number; endS: number; drugs: DrugDoses }[];
   mass: RunResult['mass'];
   recorded: { spikes: number | null; dtFineS: number | null; traceSamples: number };
 } {
@@ -35,7 +37,7 @@ export function summaryJson(r: RunResult): {
     name: r.name,
     summary: { ...r.summary },
     engine: { ...r.engine },
-    phases: r.phases.map((p) => ({ name: p.name, startS: p.startS, endS: p.endS, drugs: { ...p.drugs } })),
+    phases: r.phases.map((p) => ({ name: p.name, startS: p.startS, endS: p.endS, drugs: { ...p.doses } })),
     mass: { ...r.mass },
     recorded: {
       spikes: r.spikes ? Math.min(r.spikes.cells.length, r.spikes.steps.length) : null,
