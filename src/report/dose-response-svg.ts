@@ -19,6 +19,8 @@ export interface Curve {
   err?: number[];
   /** The fitted curve, drawn as a line (none: the points are joined by a dashed line). */
   fit?: HillParams;
+  /** Points to ring (e.g. runs that did not settle); `markLabel` names the ring in the legend. */
+  marked?: boolean[];
 }
 
 export interface DoseResponseOptions {
@@ -32,6 +34,8 @@ export interface DoseResponseOptions {
   yMax?: number;
   /** Horizontal reference line (e.g. 1 for a fold, 100 for % of baseline). */
   refY?: number;
+  /** The legend line for the ring around `Curve.marked` points (drawn only when a point is marked). */
+  markLabel?: string;
 }
 
 export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions = {}): string {
@@ -128,11 +132,17 @@ export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions
         parts.push(`<line x1="${c(tx(x))}" y1="${c(ty(y - e))}" x2="${c(tx(x))}" y2="${c(ty(y + e))}" stroke="${col}"/>`);
       }
       parts.push(`<circle cx="${c(tx(x))}" cy="${c(ty(y))}" r="3.2" fill="${col}" stroke="#fff" stroke-width="0.8"/>`);
+      if (k.marked?.[j]) parts.push(`<circle class="mark" cx="${c(tx(x))}" cy="${c(ty(y))}" r="6.5" fill="none" stroke="#000"/>`);
     });
     const ly = fr.y0 + 8 + i * 16;
     parts.push(`<line x1="${c(fr.x1 + 10)}" y1="${c(ly)}" x2="${c(fr.x1 + 28)}" y2="${c(ly)}" stroke="${col}" stroke-width="2"/>`);
     parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(ly + 4)}">${escapeXml(k.label)}</text>`);
   });
+  if (o.markLabel && curves.some((k) => k.marked?.some(Boolean))) {
+    const ly = fr.y0 + 8 + curves.length * 16;
+    parts.push(`<circle cx="${c(fr.x1 + 19)}" cy="${c(ly)}" r="6.5" fill="none" stroke="#000"/>`);
+    parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(ly + 4)}">${escapeXml(o.markLabel)}</text>`);
+  }
   parts.push('</svg>');
   return parts.join('');
 }
