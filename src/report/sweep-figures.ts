@@ -155,7 +155,7 @@ function heatmapPanel(
       if (labelled) {
         const ink = !Number.isFinite(cell.value) || t > 0.6 ? '#111' : '#fff';
         parts.push(
-          `<text class="cell-label" x="${c(X + cw / 2)}" y="${c(Y + ch / 2 + 3.5)}" text-anchor="middle" font-size="${cw < 48 ? 10 : 11}" fill="${ink}"${cell.unsettled ? ' font-style="italic"' : ''}>${escapeXml(cellText(cell.value))}${cell.unsettled ? '*' : ''}</text>`,
+          `<text class="cell-label" x="${c(X + cw / 2)}" y="${c(Y + ch / 2 + 3.5)}" text-anchor="middle" font-size="${cw < 48 ? 10 : 11}" fill="${ink}"${cell.unsettled ? ` font-style="italic" stroke="${fill}" stroke-width="3" paint-order="stroke"` : ''}>${escapeXml(cellText(cell.value))}${cell.unsettled ? '*' : ''}</text>`,
         );
       }
     });
