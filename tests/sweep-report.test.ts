@@ -1,7 +1,8 @@
 /**
  * The reports hold their curves: the sweep report's dose-response figures (one curve per value of the
- * other axes, fitted lines where the fit converged, heatmaps for two axes), and the experiment report's
- * paper figures (microdialysis time course, 8-OH-DPAT dose-response with fits and the WAY point, bars).
+ * other axis, fitted lines where the fit converged, heatmaps; shapes of more axes: sweep-figures.test.ts),
+ * and the experiment report's paper figures (microdialysis time course, 8-OH-DPAT dose-response with fits
+ * and the WAY point, bars).
  */
 import { describe, expect, test } from 'vitest';
 import { DOSES } from '../src/model/findings.js';

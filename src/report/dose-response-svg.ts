@@ -1,7 +1,8 @@
 /**
  * Plots for sweeps and the paper's figures: dose-response curves (measured points, fitted Hill lines,
- * a log dose axis whose 0 is drawn one step left of the smallest dose), heatmaps of two-axis sweeps,
- * and bars. Pure functions returning self-contained <svg> strings; non-finite values are skipped.
+ * a log dose axis whose 0 is drawn one step left of the smallest dose, points ringed on request) and
+ * bars; the sweep heatmaps are in sweep-figures.ts. Pure functions returning self-contained <svg>
+ * strings; non-finite values are skipped.
  */
 import { hillValue, type HillParams } from '../sweep/fit.js';
 import { escapeXml } from './format.js';
@@ -19,6 +20,8 @@ export interface Curve {
   err?: number[];
   /** The fitted curve, drawn as a line (none: the points are joined by a dashed line). */
   fit?: HillParams;
+  /** Points to ring (e.g. runs that did not settle); `markLabel` names the ring in the legend. */
+  marked?: boolean[];
 }
 
 export interface DoseResponseOptions {
@@ -32,6 +35,8 @@ export interface DoseResponseOptions {
   yMax?: number;
   /** Horizontal reference line (e.g. 1 for a fold, 100 for % of baseline). */
   refY?: number;
+  /** The legend line for the ring around `Curve.marked` points (drawn only when a point is marked). */
+  markLabel?: string;
 }
 
 export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions = {}): string {
@@ -128,85 +133,17 @@ export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions
         parts.push(`<line x1="${c(tx(x))}" y1="${c(ty(y - e))}" x2="${c(tx(x))}" y2="${c(ty(y + e))}" stroke="${col}"/>`);
       }
       parts.push(`<circle cx="${c(tx(x))}" cy="${c(ty(y))}" r="3.2" fill="${col}" stroke="#fff" stroke-width="0.8"/>`);
+      if (k.marked?.[j]) parts.push(`<circle class="mark" cx="${c(tx(x))}" cy="${c(ty(y))}" r="6.5" fill="none" stroke="#000"/>`);
     });
     const ly = fr.y0 + 8 + i * 16;
     parts.push(`<line x1="${c(fr.x1 + 10)}" y1="${c(ly)}" x2="${c(fr.x1 + 28)}" y2="${c(ly)}" stroke="${col}" stroke-width="2"/>`);
     parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(ly + 4)}">${escapeXml(k.label)}</text>`);
   });
-  parts.push('</svg>');
-  return parts.join('');
-}
-
-export interface HeatmapOptions {
-  title?: string;
-  xLabel?: string;
-  yLabel?: string;
-  valueLabel?: string;
-  width?: number;
-  height?: number;
-}
-
-/** A heatmap: rows ys, columns xs (categorical, as given), values z[row][col]. */
-export function heatmapSvg(
-  xs: readonly (number | string)[],
-  ys: readonly (number | string)[],
-  z: readonly (readonly number[])[],
-  o: HeatmapOptions = {},
-): string {
-  const w = o.width ?? 520;
-  const h = o.height ?? 300;
-  const fr = { x0: 70, x1: w - 90, y0: o.title ? 28 : 12, y1: h - 42 };
-  const vals = z.flat().filter(Number.isFinite);
-  const lo = Math.min(...vals);
-  const hi = Math.max(...vals);
-  const cw = (fr.x1 - fr.x0) / Math.max(1, xs.length);
-  const ch = (fr.y1 - fr.y0) / Math.max(1, ys.length);
-  const colour = (v: number) => {
-    if (!Number.isFinite(v)) return '#ddd';
-    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-    // viridis-like: dark blue -> green -> yellow
-    const r = Math.round(68 + t * (253 - 68));
-    const g = Math.round(1 + t * (231 - 1));
-    const b = Math.round(84 + t * (37 - 84) + Math.sin(t * Math.PI) * 60);
-    return `rgb(${r},${g},${Math.max(0, Math.min(255, b))})`;
-  };
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" ${FONT} font-size="11">`,
-  );
-  parts.push(`<rect x="0" y="0" width="${w}" height="${h}" fill="#fff"/>`);
-  if (o.title) parts.push(`<text x="${c(fr.x0)}" y="16" font-size="13" font-weight="600">${escapeXml(o.title)}</text>`);
-  ys.forEach((yv, r) => {
-    const Y = fr.y1 - (r + 1) * ch;
-    parts.push(
-      `<text x="${c(fr.x0 - 6)}" y="${c(Y + ch / 2 + 3.5)}" text-anchor="end" fill="#444">${escapeXml(typeof yv === 'number' ? tickLabel(Number(yv.toPrecision(3))) : yv)}</text>`,
-    );
-    xs.forEach((_, k) => {
-      const v = z[r]?.[k] ?? NaN;
-      parts.push(
-        `<rect x="${c(fr.x0 + k * cw)}" y="${c(Y)}" width="${c(cw + 0.5)}" height="${c(ch + 0.5)}" fill="${colour(v)}"><title>${escapeXml(Number.isFinite(v) ? tickLabel(Number(v.toPrecision(4))) : 'n/a')}</title></rect>`,
-      );
-    });
-  });
-  xs.forEach((xv, k) => {
-    parts.push(
-      `<text x="${c(fr.x0 + (k + 0.5) * cw)}" y="${c(fr.y1 + 15)}" text-anchor="middle" fill="#444">${escapeXml(typeof xv === 'number' ? tickLabel(Number(xv.toPrecision(3))) : xv)}</text>`,
-    );
-  });
-  if (o.xLabel) parts.push(`<text x="${c((fr.x0 + fr.x1) / 2)}" y="${c(h - 8)}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
-  if (o.yLabel)
-    parts.push(`<text transform="translate(14 ${c((fr.y0 + fr.y1) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
-  // colour bar
-  for (let j = 0; j < 20; j++) {
-    const t = j / 19;
-    const Y = fr.y1 - ((j + 1) * (fr.y1 - fr.y0)) / 20;
-    parts.push(
-      `<rect x="${c(fr.x1 + 14)}" y="${c(Y)}" width="14" height="${c((fr.y1 - fr.y0) / 20 + 0.5)}" fill="${colour(lo + t * (hi - lo))}"/>`,
-    );
+  if (o.markLabel && curves.some((k) => k.marked?.some(Boolean))) {
+    const ly = fr.y0 + 8 + curves.length * 16;
+    parts.push(`<circle cx="${c(fr.x1 + 19)}" cy="${c(ly)}" r="6.5" fill="none" stroke="#000"/>`);
+    parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(ly + 4)}">${escapeXml(o.markLabel)}</text>`);
   }
-  parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(fr.y0 + 8)}" fill="#444">${escapeXml(tickLabel(Number(hi.toPrecision(3))))}</text>`);
-  parts.push(`<text x="${c(fr.x1 + 32)}" y="${c(fr.y1)}" fill="#444">${escapeXml(tickLabel(Number(lo.toPrecision(3))))}</text>`);
-  if (o.valueLabel) parts.push(`<text x="${c(fr.x1 + 14)}" y="${c(fr.y1 + 15)}" fill="#444">${escapeXml(o.valueLabel)}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

@@ -1,12 +1,12 @@
 /**
- * A sweep's report.html: dose-response curves along each fitted axis (one line per value of the other
- * axes, the fitted Hill line where the fit converged, a log axis for doses), heatmaps of two-axis sweeps,
- * the fits table (refused fits said so) and the points table.
+ * A sweep's report.html: the figures of src/report/sweep-figures.ts (dose-response panels along each
+ * fitted axis, labelled heatmaps faceted by the further axes, unsettled points marked), the fits table
+ * (refused fits said so) and the points table.
  */
 import type { SweepFit, SweepResult } from '../sweep/run.js';
-import { doseResponseSvg, heatmapSvg, type Curve } from './dose-response-svg.js';
 import { escapeXml, fmtNum, fmtSeconds } from './format.js';
 import { reportPage } from './html.js';
+import { sweepDoseResponse, sweepHeatmaps } from './sweep-figures.js';
 import { fitStatus, othersText } from './sweep-table.js';
 import { SETTLE_TOLERANCE } from '../model/settling.js';
 
@@ -18,76 +18,7 @@ export interface SweepReportMeta {
   description?: string;
 }
 
-const READOUT_LABEL: Record<string, string> = {
-  probeFold: 'probe 5-HT fold vs reference',
-  rateRatio: 'firing rate ratio vs reference',
-  rateHz: 'firing rate (Hz)',
-  probe5htNm: 'probe 5-HT (nM)',
-};
-
 const MAX_TABLE_ROWS = 2000;
-
-function axisLabel(r: SweepResult, name: string): string {
-  const a = r.axes.find((x) => x.name === name);
-  return a?.kind === 'drug' ? `${name} (nM, free)` : name;
-}
-
-/** One figure per (axis, readout): a curve per combination of the other axes. */
-function doseResponseFigures(r: SweepResult): string[] {
-  const out: string[] = [];
-  const groups = new Map<string, SweepFit[]>();
-  for (const f of r.fits) {
-    const k = `${f.axis}\u0000${f.readout}`;
-    groups.set(k, [...(groups.get(k) ?? []), f]);
-  }
-  for (const fits of groups.values()) {
-    const f0 = fits[0];
-    const axis = r.axes.find((a) => a.name === f0.axis)!;
-    const curves: Curve[] = fits.map((f) => ({
-      label: othersText(f) === '-' ? f0.readout : othersText(f),
-      x: f.x,
-      y: f.y,
-      fit: f.converged ? { bottom: f.bottom!, top: f.top!, ec50: f.ec50!, hill: f.hill! } : undefined,
-    }));
-    const svg = doseResponseSvg(curves, {
-      title: `${READOUT_LABEL[f0.readout] ?? f0.readout} against ${f0.axis}`,
-      xLabel: axisLabel(r, f0.axis),
-      yLabel: READOUT_LABEL[f0.readout] ?? f0.readout,
-      logX: axis.log,
-      refY: f0.readout === 'probeFold' || f0.readout === 'rateRatio' ? 1 : undefined,
-      width: 540,
-      height: 300,
-    });
-    out.push(
-      `<figure data-axis="${escapeXml(f0.axis)}" data-readout="${escapeXml(f0.readout)}">${svg}<figcaption>lines: fitted four-parameter Hill curves (dashed: no converged fit)</figcaption></figure>`,
-    );
-  }
-  return out;
-}
-
-/** Two-axis sweeps (seed aside): a heatmap of each readout, the mean over seeds. */
-function heatmaps(r: SweepResult): string[] {
-  const axes = r.axes.filter((a) => a.kind !== 'seed');
-  if (axes.length !== 2) return [];
-  const [ax, ay] = axes;
-  const out: string[] = [];
-  for (const readout of ['probeFold', 'rateRatio', 'rateHz', 'probe5htNm'] as const) {
-    const z = ay.values.map((yv) =>
-      ax.values.map((xv) => {
-        const v = r.points
-          .filter((p) => p.axes[ax.name] === xv && p.axes[ay.name] === yv)
-          .map((p) => p[readout])
-          .filter(Number.isFinite);
-        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
-      }),
-    );
-    if (!z.flat().some(Number.isFinite)) continue;
-    out.push(
-      `<figure>${heatmapSvg(ax.values, ay.values, z, { title: READOUT_LABEL[readout], xLabel: axisLabel(r, ax.name), yLabel: ay.name, valueLabel: readout })}</figure>`,
-    );
-  }
-  return out;
-}
 
 function fitsTable(r: SweepResult): string {
   if (!r.fits.length) return '<p>No fits: a fit needs a numeric axis with at least 4 values.</p>';
@@ -133,9 +64,14 @@ function pointsTable(r: SweepResult): string {
   );
 }
 
+// the small multiples: panels side by side, wrapping; each figure its own block
+const FIGURE_CSS =
+  '<style>body{max-width:1500px}.facets,figure[data-axis]{margin:0 0 18px;background:#fff;border:1px solid #e3e3e3;padding:6px 8px}' +
+  'figure figcaption{font-size:13px;color:#333;margin:0 0 4px}.panels{display:flex;flex-wrap:wrap;gap:10px}</style>';
+
 export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   const title = `raphe sweep ${r.sweep}`;
-  const parts: string[] = [];
+  const parts: string[] = [FIGURE_CSS];
   parts.push(`<h1>${escapeXml(title)}</h1>`);
   if (meta.description) parts.push(`<p>${escapeXml(meta.description)}</p>`);
   parts.push(
@@ -165,12 +101,12 @@ export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   const unsettled = r.points.filter((p) => !p.settled).length;
   if (unsettled)
     parts.push(
-      `<p class="error">${unsettled} of ${r.points.length} points did not settle (probe drift over ${SETTLE_TOLERANCE * 100}% across the last quarter); their folds are not findings.</p>`,
+      `<p class="error">${unsettled} of ${r.points.length} points did not settle (probe drift over ${SETTLE_TOLERANCE * 100}% across the last quarter); their folds are not findings (hatched cells, ringed points in the figures).</p>`,
     );
-  const dr = doseResponseFigures(r);
-  if (dr.length) parts.push('<h2>Dose-response</h2>', `<div class="plots">${dr.join('')}</div>`);
-  const hm = heatmaps(r);
-  if (hm.length) parts.push('<h2>Heatmaps</h2>', `<div class="plots">${hm.join('')}</div>`);
+  const dr = sweepDoseResponse(r);
+  if (dr.length) parts.push('<h2>Dose-response</h2>', dr.join(''));
+  const hm = sweepHeatmaps(r);
+  if (hm.length) parts.push('<h2>Heatmaps</h2>', hm.join(''));
   parts.push('<h2>Fits</h2>', fitsTable(r));
   parts.push('<h2>Points</h2>', pointsTable(r));
   return reportPage(title, parts.join('\n'));
