@@ -18,7 +18,7 @@ import {
   type EngineOptions,
   type RecordBatch,
 } from '../engines/engine.js';
-import { buildModel, moleculesPerNmVoxel, type Model } from '../model/derive.js';
+import { buildModelAsync, moleculesPerNmVoxel, type Model } from '../model/derive.js';
 import { PARAM_KEYS, PARAM_SPECS } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import { lastQuarterDrift, meanOver, SETTLE_TOLERANCE, settledOver } from '../model/settling.js';
@@ -69,7 +69,9 @@ export async function prepareScenarios(
   engine: Pick<ResolvedEngine, 'estimate'> & Partial<Pick<ResolvedEngine, 'maxBatch' | 'adapter'>>,
   onEstimate?: (done: number, total: number) => void,
 ): Promise<PreparedScenario[]> {
-  const models = scenarios.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
+  // built one after another, each yielding to the event loop as it goes (a signal is answered meanwhile)
+  const models: Model[] = [];
+  for (const sc of scenarios) models.push(await buildModelAsync(sc.params, sc.genotype, sc.neurons, sc.seed));
   // a run the device cannot hold is refused before any work (the estimates) starts
   models.forEach((m, i) => {
     if (engine.maxBatch && engine.maxBatch(m, scenarios[i].recording.spikes) < 1) {

@@ -7,9 +7,10 @@
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import { backgroundLambda, gapTable, poissonThreshold } from './background.js';
 import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Genotype } from './drugs.js';
-import { buildGeometry, placeCells, type Geometry } from './geometry.js';
+import { buildGeometry, placeCellsSteps, type Geometry } from './geometry.js';
 import type { Constants } from './layout.js';
 import type { Params } from './params.js';
+import { chunked, finishSteps, finishStepsAsync, type Steps } from './steps.js';
 
 export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';
 
@@ -85,17 +86,32 @@ export interface Model {
 }
 
 export function buildModel(params: Params, genotype: Genotype, nCells: number, seed: number): Model {
+  return finishSteps(buildModelSteps(params, genotype, nCells, seed));
+}
+
+/**
+ * buildModel with a turn of the event loop between chunks of each per-cell loop (steps.ts): the model of
+ * 10^8 cells takes a minute or more, during which a signal is still handled within a fraction of a second.
+ * The same model, bit for bit.
+ */
+export function buildModelAsync(params: Params, genotype: Genotype, nCells: number, seed: number): Promise<Model> {
+  return finishStepsAsync(buildModelSteps(params, genotype, nCells, seed));
+}
+
+function* buildModelSteps(params: Params, genotype: Genotype, nCells: number, seed: number): Steps<Model> {
   const geometry = buildGeometry(params);
-  const { vox, pos } = placeCells(geometry, nCells, seed);
+  const { vox, pos } = yield* placeCellsSteps(geometry, nCells, seed);
   const rng = new HostStream(seedKey(seed), STREAM.cellParams, 0);
   const Idrive = new Float32Array(nCells);
   const rho = new Float64Array(nCells);
   // lognormal with mean 1: exp(sigma z - sigma²/2)
   const s = params.rhoSd;
-  for (let c = 0; c < nCells; c++) {
-    Idrive[c] = params.IdriveMean_pA + params.IdriveSd_pA * rng.normal();
-    rho[c] = Math.exp(s * rng.normal() - (s * s) / 2);
-  }
+  yield* chunked(nCells, (from, to) => {
+    for (let c = from; c < to; c++) {
+      Idrive[c] = params.IdriveMean_pA + params.IdriveSd_pA * rng.normal();
+      rho[c] = Math.exp(s * rng.normal() - (s * s) / 2);
+    }
+  });
   const dtGrid_s = gridStep_s(params);
   const nVox = geometry.inside.length;
   const scale = params.refCells_n / nCells; // each cell stands for refCells/N real cells
@@ -103,7 +119,9 @@ export function buildModel(params: Params, genotype: Genotype, nCells: number, s
   // concentration units: rho_i * capacity * nVox / N.
   const sertOn = sertFactor(params, genotype);
   const vmax = new Float64Array(geometry.nx * geometry.ny * geometry.nz);
-  for (let c = 0; c < nCells; c++) vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
+  yield* chunked(nCells, (from, to) => {
+    for (let c = from; c < to; c++) vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
+  });
   const vmaxDt = new Float32Array(vmax.length);
   for (let v = 0; v < vmax.length; v++) vmaxDt[v] = vmax[v] * dtGrid_s * sertOn;
   const voxelVolume_L = params.alpha * (params.voxel_um * 1e-5) ** 3; // µm -> dm

@@ -4,6 +4,7 @@
  */
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import type { Params } from './params.js';
+import { chunked, finishSteps, type Steps } from './steps.js';
 
 /** Neighbour bits of `nbrMask`: -x, +x, -y, +y, -z, +z, and INSIDE for a voxel of the region. */
 export const NBR = { mx: 1, px: 2, my: 4, py: 8, mz: 16, pz: 32, inside: 64 } as const;
@@ -126,19 +127,26 @@ export interface CellPlacement {
  * point inside it), from the seed alone: the same seed gives the same tissue on every engine.
  */
 export function placeCells(g: Geometry, nCells: number, seed: number): CellPlacement {
+  return finishSteps(placeCellsSteps(g, nCells, seed));
+}
+
+/** placeCells in chunks of cells with a yield between them (steps.ts): the same placement. */
+export function* placeCellsSteps(g: Geometry, nCells: number, seed: number): Steps<CellPlacement> {
   const rng = new HostStream(seedKey(seed), STREAM.placement, 0);
   const vox = new Uint32Array(nCells);
   const pos = new Float32Array(nCells * 3);
   const nIn = g.inside.length;
-  for (let c = 0; c < nCells; c++) {
-    const v = g.inside[Math.min(nIn - 1, Math.floor(rng.uniform() * nIn))];
-    vox[c] = v;
-    const i = v % g.nx;
-    const j = Math.floor(v / g.nx) % g.ny;
-    const k = Math.floor(v / (g.nx * g.ny));
-    pos[3 * c] = (i + rng.uniform()) * g.voxel_um;
-    pos[3 * c + 1] = (j + rng.uniform()) * g.voxel_um;
-    pos[3 * c + 2] = (k + rng.uniform()) * g.voxel_um;
-  }
+  yield* chunked(nCells, (from, to) => {
+    for (let c = from; c < to; c++) {
+      const v = g.inside[Math.min(nIn - 1, Math.floor(rng.uniform() * nIn))];
+      vox[c] = v;
+      const i = v % g.nx;
+      const j = Math.floor(v / g.nx) % g.ny;
+      const k = Math.floor(v / (g.nx * g.ny));
+      pos[3 * c] = (i + rng.uniform()) * g.voxel_um;
+      pos[3 * c + 1] = (j + rng.uniform()) * g.voxel_um;
+      pos[3 * c + 2] = (k + rng.uniform()) * g.voxel_um;
+    }
+  });
   return { vox, pos };
 }
