@@ -29,7 +29,7 @@ import {
   type ChronicReadout,
   type SlowState,
 } from '../model/chronic.js';
-import { buildModel, type Model } from '../model/derive.js';
+import { buildModelAsync, type Model } from '../model/derive.js';
 import type { DrugDoses } from '../model/drugs.js';
 import type { Scenario } from '../model/scenario.js';
 
@@ -223,7 +223,9 @@ function checkShared(scs: Scenario[]): ChronicProtocol {
 export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: ChronicOptions = {}): Promise<ChronicRun[]> {
   const c = checkShared(scs);
   const K = scs.length;
-  const models = scs.map((sc) => buildModel(sc.params, sc.genotype, sc.neurons, sc.seed));
+  // built with turns of the event loop, so a signal during a large build is answered at once
+  const models: Model[] = [];
+  for (const sc of scs) models.push(await buildModelAsync(sc.params, sc.genotype, sc.neurons, sc.seed));
   const dt = models[0].dtGrid_s;
   const chunk = Math.max(1, o.chunkSteps ?? 1000);
   const settleSteps = Math.round(c.settleS / dt);
@@ -362,7 +364,7 @@ export async function runBruteForce(
   o: { durationS: number; updateS: number },
 ): Promise<BrutePoint[]> {
   if (!sc.chronic) throw new Error(`chronic: scenario ${sc.name} has no chronic protocol`);
-  const model = buildModel(sc.params, sc.genotype, sc.neurons, sc.seed);
+  const model = await buildModelAsync(sc.params, sc.genotype, sc.neurons, sc.seed);
   const dt = model.dtGrid_s;
   const upd = Math.max(1, Math.round(o.updateS / dt));
   const A50 = cellA50(sc.params, model.nCells, sc.seed);
