@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { resolveEngine } from '../src/engines/create.js';
 import { WebGpuBatch } from '../src/engines/webgpu/batch.js';
-import { runBruteForce, runChronic, slowTimes } from '../src/experiment/chronic.js';
+import { checkShared, runBruteForce, runChronic, slowTimes } from '../src/experiment/chronic.js';
+import { CHRONIC_QUICK, chronicScenarios } from '../src/experiment/chronic-ssri.js';
 import {
   advanceSlow,
   cellA50,
@@ -428,5 +429,20 @@ describe('the chronic report', () => {
     const j = chronicJson(res);
     expect(j.days.filter((d) => 'dpatIc50Nm' in (d as object))).toHaveLength(6);
     expect(Object.keys(j.days[1] as object)).toEqual(['condition', 'day', 'rateHz', 'probe5htNm', 'meanD1A', 'fractionDesensitised']);
+  });
+});
+
+describe("the chronic experiment's conditions run as one batch", () => {
+  test('they share the tissue and timing while their doses differ (fluoxetine, fluoxetine + WAY-100635)', () => {
+    const scs = chronicScenarios({ size: CHRONIC_QUICK, neurons: 100, seed: 1 });
+    expect(new Set(scs.map((sc) => JSON.stringify(sc.chronic!.doses))).size).toBeGreaterThan(1);
+    expect(checkShared(scs)).toBe(scs[0].chronic);
+  });
+
+  test('a condition of another tissue or timing is refused', () => {
+    const scs = chronicScenarios({ size: CHRONIC_QUICK, neurons: 100, seed: 1 });
+    const other = { ...scs[1], chronic: { ...scs[1].chronic!, days: scs[1].chronic!.days - 1 } };
+    expect(() => checkShared([scs[0], other])).toThrow(/does not share the tissue and timing/);
+    expect(() => checkShared([scs[0], { ...scs[1], seed: 2 }])).toThrow(/does not share the tissue and timing/);
   });
 });

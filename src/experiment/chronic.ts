@@ -204,11 +204,11 @@ export async function startOpts(
   }));
 }
 
-function checkShared(scs: Scenario[]): ChronicProtocol {
+export function checkShared(scs: Scenario[]): ChronicProtocol {
   const c = scs[0].chronic;
   if (!c) throw new Error(`chronic: scenario ${scs[0].name} has no chronic protocol`);
   const key = (sc: Scenario) =>
-    JSON.stringify([sc.neurons, sc.seed, sc.recording.sampleSteps, sc.chronic && { ...sc.chronic, drugs: null }, sc.params.voxel_um]);
+    JSON.stringify([sc.neurons, sc.seed, sc.recording.sampleSteps, sc.chronic && { ...sc.chronic, doses: null }, sc.params.voxel_um]);
   for (const sc of scs) {
     if (!sc.chronic) throw new Error(`chronic: scenario ${sc.name} has no chronic protocol`);
     if (key(sc) !== key(scs[0])) throw new Error(`chronic: scenario ${sc.name} does not share the tissue and timing of ${scs[0].name}`);
