@@ -12,22 +12,27 @@ import { execFileSync } from 'node:child_process';
 const nodeOnly = process.argv.includes('--node-only');
 const common = { bundle: true, loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning', sourcemap: true };
 
+/** An ES module bundle for Node: webgpu and h5wasm load from node_modules; `require` for the CommonJS they use. */
+const nodeBundle = {
+  ...common,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // h5wasm (the NWB writer, 4 MB of WebAssembly) loads from node_modules when a run writes NWB
+  external: ['webgpu', 'h5wasm'],
+  outExtension: { '.js': '.mjs' },
+  banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
+};
+
 export async function buildNode() {
   await esbuild.build({
-    ...common,
+    ...nodeBundle,
     entryPoints: {
       cli: 'src/cli/main.ts',
       ...cpuWorkers,
       ...(existsSync('src/worker/node-worker.ts') ? { 'sim-worker': 'src/worker/node-worker.ts' } : {}),
     },
     outdir: 'build/node',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // h5wasm (the NWB writer, 4 MB of WebAssembly) loads from node_modules when a run writes NWB
-    external: ['webgpu', 'h5wasm'],
-    outExtension: { '.js': '.mjs' },
-    banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });
 }
 
@@ -36,15 +41,9 @@ const cpuWorkers = { 'cpu-worker': 'src/engines/cpu/parallel-worker.ts', 'cpu-po
 
 export async function buildLib({ types = false } = {}) {
   await esbuild.build({
-    ...common,
+    ...nodeBundle,
     entryPoints: { index: 'src/index.ts', ...cpuWorkers },
     outdir: 'build/lib',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['webgpu', 'h5wasm'],
-    outExtension: { '.js': '.mjs' },
-    banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
   });
   // the declarations (build/types/index.d.ts, package.json "types"), by the TypeScript of devDependencies;
   // a minute of type checking, so only when asked (--types: npm's prepare, npm run build)

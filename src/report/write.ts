@@ -110,6 +110,28 @@ export class OutputWriteError extends Error {
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
+/**
+ * The folders of `dir` and above it that do not exist yet, outermost first, once the nearest existing
+ * ancestor is found to be a folder (refused in one line naming --out otherwise).
+ */
+export function missingParents(given: string, dir: string): string[] {
+  const missing: string[] = [];
+  for (let p = dir; ; p = path.dirname(p)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${p}: ${code(e)}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new ConfigError(`--out ${given}`, `${p} is not a folder`);
+      return missing;
+    }
+    missing.unshift(p);
+    if (p === path.dirname(p)) return missing;
+  }
+}
+
 /** Errors of the environment, not of the user's --out: a failure to write is then an OutputWriteError. */
 const ENVIRONMENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EFBIG']);
 
@@ -164,23 +186,8 @@ export class OutputFolder {
     const parent = path.dirname(dir);
     cleanLeftovers(parent); // before the checks: a killed replacement of this very folder is finished first
     checkTarget(given, dir, force);
-    // The nearest existing ancestor must be a folder; create the missing ones (removed again on failure).
-    const missing: string[] = [];
-    let p = parent;
-    for (;;) {
-      let st: fs.Stats | undefined;
-      try {
-        st = fs.statSync(p);
-      } catch (e) {
-        if (code(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${p}: ${code(e)}`);
-      }
-      if (st) {
-        if (!st.isDirectory()) throw new ConfigError(`--out ${given}`, `${p} is not a folder`);
-        break;
-      }
-      missing.unshift(p);
-      p = path.dirname(p);
-    }
+    // the missing parents are created (and removed again on failure)
+    const missing = missingParents(given, parent);
     const created: string[] = [];
     const undo = () => {
       for (const d of [...created].reverse()) rmQuiet(d);

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
-import { MAX_NAME_BYTES, OUTPUT_FILE_NAMES, OutputExistsError, OutputFolder, OutputWriteError } from '../report/write.js';
+import { MAX_NAME_BYTES, OUTPUT_FILE_NAMES, OutputExistsError, OutputFolder, OutputWriteError, missingParents } from '../report/write.js';
 import { SPEC_FILE } from './identity.js';
 import { JOURNAL, cutTornLine, readJournal, type JournalRead } from './journal.js';
 import { writeFolder, type FileList, type SweepHooks } from './output.js';
@@ -62,23 +62,6 @@ function entriesOf(given: string, dir: string): string[] {
   return fs.readdirSync(dir);
 }
 
-/** The nearest existing ancestor of `dir` must be a folder (the missing ones are created later). */
-function checkAncestor(given: string, dir: string): void {
-  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(p);
-    } catch (e) {
-      if (errCode(e) !== 'ENOENT') throw new ConfigError(`--out ${given}`, `cannot use ${p}: ${errCode(e)}`);
-    }
-    if (st) {
-      if (!st.isDirectory()) throw new ConfigError(`--out ${given}`, `${p} is not a folder`);
-      return;
-    }
-    if (p === path.dirname(p)) return;
-  }
-}
-
 /** Every refusal of an --out folder, before anything is created or run. */
 export function checkSweepFolder(
   given: string,
@@ -94,7 +77,7 @@ export function checkSweepFolder(
     if (Buffer.byteLength(part) > MAX_NAME_BYTES)
       throw new ConfigError('--out', `a folder name in the path is ${Buffer.byteLength(part)} bytes; at most ${MAX_NAME_BYTES}`);
   }
-  checkAncestor(given, dir);
+  missingParents(given, path.dirname(dir)); // the nearest existing ancestor must be a folder (the rest are made later)
   const entries = entriesOf(given, dir);
   const names = new Set<string>(OUTPUT_FILE_NAMES);
   const other = entries.filter((n) => !names.has(n));
