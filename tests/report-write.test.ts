@@ -389,6 +389,19 @@ describe('writeRunOutputs', () => {
     noLeftovers();
   });
 
+  it("parents a failed write created are removed only while empty: another run's output in one stays", () => {
+    const shared = path.join(root, 'made', 'by', 'two');
+    const other = path.join(shared, 'other');
+    const late = (s: string) => {
+      if (s !== 'staged') return;
+      writeRunOutputs(other, fakeRun(), { force: false }); // another run, started beside this one
+      throw new Error('late');
+    };
+    expect(() => writeRunOutputs(path.join(shared, 'mine'), fakeRun(), { force: false, onStep: late })).toThrow('late');
+    expect(fs.existsSync(path.join(other, 'summary.json'))).toBe(true);
+    expect(fs.readdirSync(shared)).toEqual(['other']);
+  });
+
   it('refuses a path that is a file', () => {
     const f = path.join(root, 'file');
     fs.writeFileSync(f, 'x');

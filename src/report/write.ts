@@ -154,6 +154,18 @@ function rmQuiet(p: string): void {
   }
 }
 
+/** Remove parent folders this run created, innermost first, each only while empty: another raphe started
+ * beside this one (the shards of a sweep) may have put its own output in one meanwhile. */
+function removeCreated(created: readonly string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // not empty (someone else's output) or already gone: left as it is
+    }
+  }
+}
+
 /** Every output folder being written, so a signal handler can finish or undo its replacement. */
 const ACTIVE = new Set<OutputFolder>();
 
@@ -189,17 +201,22 @@ export class OutputFolder {
     // the missing parents are created (and removed again on failure)
     const missing = missingParents(given, parent);
     const created: string[] = [];
-    const undo = () => {
-      for (const d of [...created].reverse()) rmQuiet(d);
-    };
+    let making = '';
+    const undo = () => removeCreated(created);
     try {
       for (const d of missing) {
-        fs.mkdirSync(d);
-        created.push(d);
+        making = d;
+        try {
+          fs.mkdirSync(d);
+          created.push(d);
+        } catch (e) {
+          // made meanwhile by another raphe (shards of one sweep start side by side): theirs, not undone
+          if (code(e) !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw e;
+        }
       }
     } catch (e) {
       undo();
-      throw cannotUse(given, `cannot create the folder ${missing[created.length]}`, e);
+      throw cannotUse(given, `cannot create the folder ${making}`, e);
     }
     let staging: string;
     try {
@@ -292,7 +309,7 @@ export class OutputFolder {
     if (this.state === 'done' || this.state === 'abandoned') return;
     this.putBack();
     rmQuiet(this.staging);
-    if (!fs.existsSync(this.aside)) for (const d of [...this.created].reverse()) rmQuiet(d);
+    if (!fs.existsSync(this.aside)) removeCreated(this.created);
     this.state = 'abandoned';
     ACTIVE.delete(this);
   }
