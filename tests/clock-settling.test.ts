@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import {
   isSettled,
   lastQuarterDrift,
+  PROBE_CEILING_NM,
   PROBE_FLOOR_NM,
   SETTLE_TOLERANCE,
   samplesSettled,
@@ -23,6 +24,16 @@ test('a relative drift under the tolerance is settled, one over it is not', () =
   expect(isSettled(-0.019, 50)).toBe(true);
   expect(isSettled(0.021, 50)).toBe(false);
   expect(isSettled(0.021, 50, 0.05)).toBe(true);
+});
+
+test('a flat probe above the physiological ceiling (2 µM) is never settled: a runaway is no steady state', () => {
+  expect(PROBE_CEILING_NM).toBe(2000);
+  expect(isSettled(0, PROBE_CEILING_NM)).toBe(true);
+  expect(isSettled(0, PROBE_CEILING_NM + 1)).toBe(false);
+  const flat = series(4, () => 2500);
+  expect(samplesSettled(flat.tS, flat.probe)).toBe(false);
+  const low = series(4, () => 25);
+  expect(samplesSettled(low.tS, low.probe)).toBe(true);
 });
 
 test('a change under the probe floor is settled whatever its relative size (a silenced probe near zero)', () => {

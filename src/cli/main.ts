@@ -13,6 +13,7 @@ import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
+import { PROBE_CEILING_NM, aboveCeiling } from '../model/settling.js';
 import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
@@ -188,7 +189,14 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
     await handlePendingSignals();
   }
   const s = r.summary;
-  const settled = (ok: boolean | undefined) => (noSteady ? ' (no steady state exists)' : ok ? ' (settled)' : ' (not settled)');
+  const settled = (ok: boolean | undefined, probe: number | undefined) =>
+    noSteady
+      ? ' (no steady state exists)'
+      : probe !== undefined && aboveCeiling(probe)
+        ? ` (not settled: above ${PROBE_CEILING_NM / 1000} µM, outside the physiological range)`
+        : ok
+          ? ' (settled)'
+          : ' (not settled)';
   if (v.json) {
     const extra = noSteady ? { steadyState: false, warning: noSteady } : {};
     process.stdout.write(
@@ -205,10 +213,10 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
               .map(([d, c]) => `${d} ${c} nM`)
               .join(', ') || 'no drug'
           }): ` +
-          `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${noSteady || !p.settled ? settled(p.settled) : ''}`,
+          `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${noSteady || !p.settled ? settled(p.settled, p.probe5htNm) : ''}`,
       ),
       `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${isiText(r)}`,
-      `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${settled(s.settled)}`,
+      `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${settled(s.settled, s.probe5htNm)}`,
       `mass bal.   relative error ${s.massBalanceRelError.toExponential(2)}`,
     ];
     if (v.out !== undefined) lines.push(`written     ${v.out}/`);

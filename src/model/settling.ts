@@ -16,6 +16,18 @@ export const SETTLE_TOLERANCE = 0.02;
  */
 export const PROBE_FLOOR_NM = 0.1;
 
+/**
+ * A probe above this (nM) has left the physiological range: raphe dialysate 5-HT stays in the tens of nM
+ * even under an SSRI with a 5-HT1A antagonist, so 2 µM is no steady state of the tissue but a model (or a
+ * parameter set) running away. Such a window is never called settled, however flat, and the run says why.
+ */
+export const PROBE_CEILING_NM = 2000;
+
+/** Whether a probe reading (nM) lies above the physiological range. */
+export function aboveCeiling(probe_nM: number): boolean {
+  return probe_nM > PROBE_CEILING_NM;
+}
+
 /** The part of a window the drift is read over: its last quarter. */
 export const SETTLE_WINDOW_FRACTION = 0.25;
 
@@ -57,8 +69,12 @@ export function relativeDrift(t: Float64Array, y: Float64Array, fromS: number, t
   return mean === 0 ? 0 : (slope * (toS - fromS)) / Math.abs(mean);
 }
 
-/** The settling rule on a drift and the mean it was read at: |drift| < tol, or |drift x mean| < PROBE_FLOOR_NM. */
+/**
+ * The settling rule on a drift and the mean it was read at: |drift| < tol, or |drift x mean| < PROBE_FLOOR_NM;
+ * never above the physiological ceiling (PROBE_CEILING_NM).
+ */
 export function isSettled(drift: number, mean: number, tol = SETTLE_TOLERANCE): boolean {
+  if (aboveCeiling(mean)) return false;
   return Number.isFinite(drift) && (Math.abs(drift) < tol || Math.abs(drift * mean) < PROBE_FLOOR_NM);
 }
 
