@@ -34,6 +34,16 @@ const CASES: [string, () => string[], RegExp][] = [
   ['--engine bogus', () => ['run', '--engine', 'bogus'], /--engine.*bogus/],
   ['missing scenario file', () => ['run', '--scenario', path.join(box.tmp, 'nope.json')], /--scenario/],
   ['malformed scenario JSON', () => ['run', '--scenario', box.writeJson('bad.json', '{"protocol": [')], /--scenario.*JSON/],
+  [
+    'a sweep file given to run --scenario',
+    () => ['run', '--scenario', box.writeJson('a-sweep.json', { base: { protocol: phase }, axes: [{ param: 'g1A_nS', values: [1] }] })],
+    /a-sweep\.json: is a sweep file.*raphe sweep FILE/,
+  ],
+  [
+    'a scenario file given to sweep',
+    () => ['sweep', box.writeJson('a-scenario.json', { protocol: phase })],
+    /a-scenario\.json: is a scenario file.*raphe run --scenario FILE/,
+  ],
   ['scenario without protocol', () => ['run', '--scenario', box.writeJson('noproto.json', { neurons: 10 })], /protocol/],
   [
     'scenario with an unknown field',

@@ -13,7 +13,7 @@
  */
 import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES } from './drugs.js';
 import { PARAM_KEYS, PARAM_SPECS, type ParamSpec } from './params.js';
-import { CHRONIC_DEFAULTS, CHRONIC_LIMITS, MIN_SLOW_STEP_H, MIN_WINDOW_STEPS } from './chronic.js';
+import { CHRONIC_DEFAULTS, CHRONIC_LIMITS, MAX_READOUTS, MIN_SLOW_STEP_H, MIN_WINDOW_STEPS } from './chronic.js';
 import { LIMITS, MAX_NAME_CHARS, MIN_SAMPLES_PER_PHASE, RECORDING_DEFAULTS, SCENARIO_DEFAULTS } from './scenario.js';
 
 export type JsonSchema = { [key: string]: unknown };
@@ -221,6 +221,7 @@ export function chronicSchema(): JsonSchema {
       readoutDays: {
         type: 'array',
         minItems: 1,
+        maxItems: MAX_READOUTS,
         items: { type: 'number', minimum: 0 },
         default: [...D.readoutDays],
         description: 'days of a readout (0: before the drug), ascending, within the treatment',

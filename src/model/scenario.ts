@@ -238,6 +238,9 @@ const dflt = (x: unknown, d: unknown): unknown => (x === undefined ? d : x);
 
 export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = {}): Scenario {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object');
+  if (v.axes !== undefined && v.base !== undefined && v.protocol === undefined) {
+    throw new ConfigError(where, 'is a sweep file (it has base and axes): run it with raphe sweep FILE');
+  }
   checkKeys(where, v, SCENARIO_KEYS);
   if (v.$schema !== undefined && typeof v.$schema !== 'string')
     throw new ConfigError(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');

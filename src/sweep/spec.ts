@@ -194,6 +194,9 @@ function baseScenarioRaw(field: string, b: Record<string, unknown>, o: SweepPars
 /** Validate a sweep file's parsed JSON. `where` names the file in errors. */
 export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {}): SweepSpec {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object {name, base, axes, zip, readout}');
+  if (v.base === undefined && v.axes === undefined && (v.protocol !== undefined || v.chronic !== undefined)) {
+    throw new ConfigError(where, 'is a scenario file (it has a protocol and no base or axes): run it with raphe run --scenario FILE');
+  }
   checkKeys(where, v, SWEEP_KEYS);
   const name = v.name === undefined ? 'sweep' : v.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > SWEEP_NAME.maxLength || !new RegExp(SWEEP_NAME.pattern).test(name)) {
