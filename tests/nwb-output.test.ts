@@ -16,6 +16,7 @@ import { resolveEngine } from '../src/engines/create.js';
 import { conditionScenarios } from '../src/experiment/belmer2018.js';
 import { runScenario } from '../src/experiment/run-scenario.js';
 import { DRUG_NAMES } from '../src/model/drugs.js';
+import { buildModel } from '../src/model/derive.js';
 import { PARAM_KEYS } from '../src/model/params.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import { csvNum } from '../src/report/format.js';
@@ -224,6 +225,10 @@ describe('read back with h5wasm', () => {
       expect(arr(f, 'units/x_um').every((x) => x >= 0 && x <= 300)).toBe(true);
       const rho = arr(f, 'units/sert_density');
       expect(rho.reduce((a, b) => a + b, 0) / rho.length).toBeGreaterThan(0.8);
+      // the run's own cells (passed with the result, not rebuilt): the model the scenario builds
+      const m = buildModel(sc.params, sc.genotype, 150, sc.seed);
+      expect(arr(f, 'units/tonic_drive_pA')).toEqual(Array.from(m.Idrive));
+      expect(arr(f, 'units/voxel_index')).toEqual(Array.from(m.vox));
       expect(arr(f, 'intervals/epochs/start_time')).toEqual([0, 0.15000000596046448]);
       expect(ds(f, 'intervals/epochs/phase_name').value).toEqual(['baseline', 'ssri']);
       expect(arr(f, `intervals/epochs/${drugColumn('fluoxetine')}`)).toEqual([0, 10]);

@@ -338,6 +338,7 @@ export function assembleResult(
     spikes,
     traces,
     positions: model.pos,
+    cells: { Idrive: model.Idrive, rho: model.rho, vox: model.vox },
     mass: {
       released: mb.released * toMolecules,
       uptaken: mb.uptaken * toMolecules,

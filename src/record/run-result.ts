@@ -82,4 +82,6 @@ export interface RunResult {
   mass: MassBalance;
   /** Cell positions, µm (xyz interleaved), for plots. */
   positions?: Float32Array;
+  /** Each cell's own draws (the run's model, not a copy): what the NWB file's units table lists. */
+  cells?: { Idrive: Float32Array; rho: Float64Array; vox: Uint32Array };
 }

@@ -274,7 +274,11 @@ function writeFile(f: H5.File, input: NwbInput): void {
   );
 
   // ---- units ----
-  const model = buildModel(sc.params, sc.genotype, n, sc.seed);
+  // the run's own per-cell draws; a result without them (read back from elsewhere) rebuilds the model
+  const model =
+    r.positions && r.cells && r.cells.Idrive.length === n
+      ? { pos: r.positions, ...r.cells }
+      : buildModel(sc.params, sc.genotype, n, sc.seed);
   const units = f.create_group('units');
   typed(units, 'core', 'Units', { description: 'simulated 5-HT neurons, one row per cell (id = cell index of spikes.csv)' });
   const cols: string[] = [];
