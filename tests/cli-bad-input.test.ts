@@ -20,6 +20,8 @@ const CASES: [string, () => string[], RegExp][] = [
   ['negative concentration', () => ['run', '--drug', 'fluoxetine=-5'], /--drug fluoxetine/],
   ['non-numeric concentration', () => ['run', '--drug', 'fluoxetine=abc'], /--drug fluoxetine.*number/],
   ['drug without =', () => ['run', '--drug', 'fluoxetine'], /--drug/],
+  ['an occupancy for a receptor ligand', () => ['run', '--drug', '8-oh-dpat=50%'], /--drug 8-oh-dpat.*only for SERT inhibitors/],
+  ['an occupancy of 100%', () => ['run', '--drug', 'fluoxetine=100%'], /--drug fluoxetine.*below "100%"/],
   ['--neurons 0', () => ['run', '--neurons', '0'], /--neurons/],
   ['--neurons -5', () => ['run', '--neurons', '-5'], /--neurons/],
   ['--neurons=-5', () => ['run', '--neurons=-5'], /--neurons/],

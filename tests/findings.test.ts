@@ -21,8 +21,10 @@ function measures(over: Record<string, Partial<ConditionMeasure>> = {}): Record<
     'ko+bw': base(0.85, 20),
     [`wt+dpat${DOSES.dpatWayDose_nM}+way`]: base(2.0, 60),
   };
-  const wtRel = [0.9, 0.7, 0.2, 0.02, 0.0, 0.0];
-  const bwRel = [1.0, 0.97, 0.85, 0.65, 0.45, 0.35];
+  // one relative rate per dose of the series, lowest first: WT silenced, +BW shifted right
+  const wtRel = [1.0, 0.97, 0.9, 0.7, 0.2, 0.02, 0.0, 0.0];
+  const bwRel = [1.0, 1.0, 1.0, 0.97, 0.85, 0.65, 0.45, 0.35];
+  expect(wtRel).toHaveLength(DOSES.dpat_nM.length);
   DOSES.dpat_nM.forEach((d, i) => {
     m[`wt+dpat${d}`] = base(1.2 * wtRel[i], 20);
     m[`wt+bw+dpat${d}`] = base(2.4 * bwRel[i], 50);
@@ -50,7 +52,7 @@ describe('evaluateFindings', () => {
     expect(fails({ 'ko+ssri': { rateHz: 0.9 } })).toContain('F5');
     expect(fails({ 'wt+bw': { rateHz: 1.2 } })).toContain('F6');
     expect(fails({ [`wt+dpat${DOSES.dpatWayDose_nM}+way`]: { rateHz: 0.5 } })).toEqual(['F7']);
-    expect(fails({ 'wt+dpat30': { rateHz: 0.3 } })).toEqual(['F7']); // not silenced
+    expect(fails({ [`wt+dpat${DOSES.dpat_nM[DOSES.dpat_nM.length - 1]}`]: { rateHz: 0.3 } })).toEqual(['F7']); // not silenced
   });
   test('IC50 by log-linear interpolation', () => {
     expect(ic50([1, 10], [1, 0])).toBeCloseTo(Math.sqrt(10), 10);

@@ -89,6 +89,10 @@ describe('good files: accepted by the schema and by parseScenario', () => {
     ['every parameter at its default', { ...base(), params: Object.fromEntries(PARAM_KEYS.map((k) => [k, PARAM_SPECS[k].value])) }],
     ['recording options and $schema', { ...base(), $schema: 'x.json', recording: { spikes: false, sampleSteps: 1 } }],
     ['a 200-character name', { ...base(), name: 'n'.repeat(200) }],
+    [
+      'a SERT inhibitor as its SERT occupancy',
+      { ...base(), protocol: [{ durationS: 0.2, drugs: { fluoxetine: '80%', Paroxetine: '92.5%' } }] },
+    ],
   ];
   test.each(GOOD)('%s', (_label, j) => {
     expect(schemaOk(j), JSON.stringify(validate.errors)).toBe(true);
@@ -129,6 +133,10 @@ describe('bad files: refused by the schema and by parseScenario', () => {
     ['negative concentration', ph({ drugs: { fluoxetine: -1 } })],
     ['concentration as a string', ph({ drugs: { fluoxetine: '10' } })],
     ['concentration too high', ph({ drugs: { fluoxetine: 1e8 } })],
+    ['a receptor ligand as an occupancy', ph({ drugs: { '8-oh-dpat': '50%' } })],
+    ['a receptor ligand in upper case as an occupancy', ph({ drugs: { 'WAY-100635': '50%' } })],
+    ['an occupancy of 100%', ph({ drugs: { fluoxetine: '100%' } })],
+    ['an occupancy without %', ph({ drugs: { fluoxetine: '0.8' } })],
     ['concentration of an upper-case name negative', ph({ drugs: { FLUOXETINE: -1 } })],
     ['drugs null', ph({ drugs: null })],
     ['drugs an array', ph({ drugs: [] })],

@@ -90,7 +90,7 @@ describe('reports hold their curves', () => {
         { name: `wt+dpat${d}`, result: run(hillValue(d, { bottom: 0, top: 1, ec50: ic, hill: -1.5 })) },
         { name: `wt+bw+dpat${d}`, result: run(2 * hillValue(d, { bottom: 0, top: 1, ec50: 8, hill: -1.5 })) },
       ]),
-      { name: 'wt+dpat3+way', result: run(0.95) },
+      { name: `wt+dpat${DOSES.dpatWayDose_nM}+way`, result: run(0.95) },
     ];
     const html = paperFiguresHtml(conds, [
       { name: 'WT', result: run(1, [10, 10, 40, 60]) },

@@ -83,15 +83,20 @@ export function parseIntOpt(name: string, v: string | undefined, def: number, mi
   return parseNumberOpt(name, v, def, min, max, true);
 }
 
-/** --drug NAME=nM flags as the raw `drugs` object of a phase; a drug given twice is refused. */
+/**
+ * --drug NAME=nM (or NAME=PCT% for a SERT inhibitor's SERT occupancy, converted to nM by parseScenario)
+ * flags as the raw `drugs` object of a phase; a drug given twice is refused.
+ */
 export function drugFlagsJson(flags: string[] | undefined): Record<string, unknown> {
   const out = new Map<string, unknown>();
   for (const f of flags ?? []) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new ConfigError('--drug', `expects NAME=nM (e.g. fluoxetine=10), got ${JSON.stringify(f)}`);
+    if (eq <= 0)
+      throw new ConfigError('--drug', `expects NAME=nM or NAME=PCT% (e.g. fluoxetine=10, fluoxetine=80%), got ${JSON.stringify(f)}`);
     const name = parseDrugName('--drug', f.slice(0, eq).trim());
     if (out.has(name)) throw new ConfigError(`--drug ${name}`, 'given twice (names are case-insensitive); give each drug once');
-    out.set(name, flagNumber(`--drug ${name}`, f.slice(eq + 1).trim()));
+    const v = f.slice(eq + 1).trim();
+    out.set(name, v.endsWith('%') ? v : flagNumber(`--drug ${name}`, v));
   }
   return Object.fromEntries(out);
 }

@@ -10,6 +10,7 @@ import { nodeCpuProvider } from '../engines/node.js';
 import { runChronic } from '../experiment/chronic.js';
 import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, chronicScenarios, runChronicSsri } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
+import { dosesText } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { LIMITS, noSteadyStateReason, type Scenario } from '../model/scenario.js';
 import { chronicSummary, finiteOrNull, writeChronicOutputs } from '../report/chronic-files.js';
@@ -108,8 +109,8 @@ export interface ChronicRunOut {
 /** What a chronic scenario holds, in words: its drugs and for how long. */
 function treatmentText(sc: Scenario): string {
   const c = sc.chronic!;
-  const drugs = Object.entries(c.doses).map(([d, nM]) => `${d} ${nM} nM`);
-  return `${drugs.length ? drugs.join(' and ') : 'No drug'} held for ${c.days} days (${sc.genotype}).`;
+  const drugs = dosesText(c.doses);
+  return `${drugs === 'no drug' ? 'No drug' : drugs} held for ${c.days} days (${sc.genotype}).`;
 }
 
 /**

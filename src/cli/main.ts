@@ -9,7 +9,7 @@ import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from 
 import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, conditionScenarios, runBelmer2018, timecourseScenarios } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
-import { DRUG_NAMES, GENOTYPE_NAMES } from '../model/drugs.js';
+import { DRUG_NAMES, GENOTYPE_NAMES, dosesText, sertOccupancy } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
@@ -45,7 +45,7 @@ const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
 usage:
   raphe --version            the version (and the git commit of a checkout)
-  raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM ...] [--neurons N] [--duration S]
+  raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM|PCT% ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
@@ -65,7 +65,7 @@ usage:
   raphe export brian2 --read RAW.json   that script's raw output read as raphe run --json reads a run
 
 genotypes: ${GENOTYPE_NAMES.join(', ')}
-drugs (free nM): ${DRUG_NAMES.join(', ')}
+drugs (free nM; a SERT inhibitor also as its SERT occupancy, e.g. fluoxetine=80%): ${DRUG_NAMES.join(', ')}
 `;
 
 const HELP = new Set(['--help', '-h', 'help']);
@@ -200,7 +200,13 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
   if (v.json) {
     const extra = noSteady ? { steadyState: false, warning: noSteady } : {};
     process.stdout.write(
-      JSON.stringify({ ...summaryJson(r).summary, engineReason: engine.reason, ...extra, phases: r.phases, outDir: v.out ?? null }) + '\n',
+      JSON.stringify({
+        ...summaryJson(r).summary,
+        engineReason: engine.reason,
+        ...extra,
+        phases: r.phases.map((p) => ({ ...p, sertOccupancy: sertOccupancy(p.doses) })),
+        outDir: v.out ?? null,
+      }) + '\n',
     );
   } else {
     const lines = [
@@ -208,11 +214,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       `neurons     ${s.neurons}, ${s.genotype}, seed ${s.seed}, ${s.durationS.toFixed(3)} s simulated in ${s.wallSeconds.toFixed(1)} s`,
       ...r.phases.map(
         (p) =>
-          `phase       ${p.name} (${p.startS}-${p.endS} s, ${
-            Object.entries(p.doses)
-              .map(([d, c]) => `${d} ${c} nM`)
-              .join(', ') || 'no drug'
-          }): ` +
+          `phase       ${p.name} (${p.startS}-${p.endS} s, ${dosesText(p.doses)}): ` +
           `rate ${p.meanRateHz?.toFixed(3)} Hz, probe ${p.probe5htNm?.toFixed(2)} nM${noSteady || !p.settled ? settled(p.settled, p.probe5htNm) : ''}`,
       ),
       `rate        ${s.meanRateHz.toFixed(3)} Hz (last half), median ISI CV ${isiText(r)}`,

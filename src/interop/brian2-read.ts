@@ -8,6 +8,7 @@
 import type { RecordBatch } from '../engines/engine.js';
 import { assembleResult } from '../experiment/run-scenario.js';
 import { buildModel } from '../model/derive.js';
+import { sertOccupancy } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { SAMPLE_FIELDS } from '../model/layout.js';
 import { parseScenario } from '../model/scenario.js';
@@ -162,7 +163,7 @@ export function brian2SummaryJson(b: Brian2RunResult): Record<string, unknown> {
     ...b.summary,
     engineReason: `Brian2 script exported by raphe ${b.rapheVersion} (raphe export brian2)`,
     ...b.timings,
-    phases: b.phases,
+    phases: b.phases.map((p) => ({ ...p, sertOccupancy: sertOccupancy(p.doses) })),
     outDir: null,
   };
 }

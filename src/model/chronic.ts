@@ -8,7 +8,7 @@
  *   h(a) = a^n / (a^n + A50_i^n),        A50_i = A50 exp(sigma z_i)  (z_i standard normal per cell)
  */
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
-import type { DrugDoses } from './drugs.js';
+import { THERAPEUTIC_OCCUPANCY, doseForOccupancy, type DrugDoses } from './drugs.js';
 import { ConfigError, checkNumber } from './errors.js';
 import { DESENSITISED } from './findings-chronic.js';
 import type { Params } from './params.js';
@@ -218,4 +218,4 @@ export interface ChronicReadout {
 }
 
 /** The chronic experiment's conditions (docs/model.md §7): ids, genotypes and chronic drugs. */
-export const CHRONIC_DOSES = { fluoxetine_nM: 10, way_nM: 10 } as const;
+export const CHRONIC_DOSES = { fluoxetine_nM: doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY), way_nM: 10 } as const;

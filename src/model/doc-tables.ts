@@ -6,9 +6,18 @@
  * fails when the document differs from what they return now. Imports only src/model/ and src/rng/.
  */
 import { buildModel, deriveConstants } from './derive.js';
-import { DRUG_NAMES, DRUGS, GENOTYPE_NAMES, GENOTYPES, type DrugDoses, type DrugName, type DrugSpec } from './drugs.js';
+import {
+  DRUG_NAMES,
+  DRUGS,
+  GENOTYPE_NAMES,
+  GENOTYPES,
+  dosesText as occupancyDosesText,
+  type DrugDoses,
+  type DrugName,
+  type DrugSpec,
+} from './drugs.js';
 import { CHRONIC_FINDINGS } from './findings-chronic.js';
-import { DURATIONS_S, QUICK_DURATIONS_S, belmerConditions } from './findings-conditions.js';
+import { DOSES, DURATIONS_S, QUICK_DURATIONS_S, belmerConditions } from './findings-conditions.js';
 import { FINDINGS } from './findings-data.js';
 import { expectedText, type FindingSpec } from './findings-spec.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamSpec } from './params.js';
@@ -107,9 +116,9 @@ export function genotypesTable(): string {
   return table(['name', 'factor on g1A', 'factor on g2B', 'factor on SERT Vmax', 'meaning'], rows);
 }
 
+/** Doses with their occupancy, as the CLI prints them; "none" without a drug. */
 function dosesText(d: DrugDoses): string {
-  const parts = Object.entries(d).map(([n, c]) => `${n} ${fmtNumber(c as number)} nM`);
-  return parts.length ? parts.join(' + ') : 'none';
+  return Object.keys(d).length ? occupancyDosesText(d) : 'none';
 }
 
 /** The conditions of the Belmer 2018 experiment, each an independent run. */
@@ -168,7 +177,7 @@ export function derivedTable(): string {
   const m = buildModel(p, 'wt', n, 1);
   const m2 = buildModel(p, 'wt', 2000, 1);
   const k = deriveConstants(m, {});
-  const kSsri = deriveConstants(m, { fluoxetine: 10 });
+  const kSsri = deriveConstants(m, DOSES.ssri);
   const g = m.geometry;
   const nVox = g.inside.length;
   const Dstar = (p.D_cm2ps * 1e8) / (p.lambda * p.lambda);
@@ -187,7 +196,7 @@ export function derivedTable(): string {
     ['5-HT step of one spike in its voxel, N = 2000', fmtNumber(m2.dCspike_nM), 'nM'],
     ['non-specific clearance per grid step, k_clear dt_grid', fmtNumber(k.kClearDt), '1'],
     ['Km_eff, no SSRI', fmtNumber(k.KmEff), 'nM'],
-    ['Km_eff with fluoxetine 10 nM', fmtNumber(kSsri.KmEff), 'nM'],
+    [`Km_eff with F3's ${dosesText(DOSES.ssri)}`, fmtNumber(kSsri.KmEff), 'nM'],
     ['background events per cell per grid step, lambda = rate × dt_grid', fmtNumber(lam), '1'],
     ['P(N >= 2 | N >= 1), P(N >= 3 | N >= 1) of an event step', [k.bgC2, k.bgC3].map((t) => fmtNumber(t / 2 ** 32)).join(', '), '1'],
     ['gap table length (grid steps; P(gap >= L) < 2^-33)', String(k.bgGapLen), 'steps'],

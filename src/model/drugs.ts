@@ -19,6 +19,17 @@ export interface DrugSpec {
 
 const TATSUMI = 'Tatsumi et al. 1997, human SERT Kd (tabulated in Br J Pharmacol 2006 147:S82)';
 
+/**
+ * 8-OH-DPAT's affinity for 5-HT1A, nM: a choice, calibrated so that its IC50 on firing lands where DRN
+ * slices put it (10.7 nM). F7's dose series and its WAY-100635 test dose are stated in multiples of it
+ * (findings-conditions.ts), so they move with it.
+ */
+export const DPAT_K_nM = 1;
+
+/** SERT occupancy of a therapeutic SSRI dose (PET, about 80% at clinical doses). */
+export const THERAPEUTIC_OCCUPANCY = 0.8;
+export const THERAPEUTIC_OCCUPANCY_SOURCE = 'Meyer 2007, J Psychiatry Neurosci 32:86 (PET, clinical SSRI doses)';
+
 export const DRUGS = {
   fluoxetine: { target: 'sert', action: 'inhibitor', K_nM: 0.8, efficacy: 0, source: TATSUMI },
   citalopram: { target: 'sert', action: 'inhibitor', K_nM: 1.2, efficacy: 0, source: TATSUMI },
@@ -35,9 +46,9 @@ export const DRUGS = {
   '8-oh-dpat': {
     target: '5ht1a',
     action: 'agonist',
-    K_nM: 1,
+    K_nM: DPAT_K_nM,
     efficacy: 1,
-    source: 'docs/model.md §6 reference calibration (full agonist, K 1 nM)',
+    source: 'docs/model.md §6 reference calibration (full agonist; K calibrated to the slice IC50)',
     choice: true,
   },
   'way-100635': {
@@ -113,4 +124,66 @@ export function sertInhibitionFactor(doses: DrugDoses): number {
 export function occupancy(c_nM: number, K_nM: number, t: ReceptorTerms): number {
   const x = c_nM / K_nM;
   return (x + t.num) / (t.den + x);
+}
+
+/** Sum of S/Ki over the SERT inhibitors of a dose set. */
+function sertLoad(doses: DrugDoses): number {
+  return sertInhibitionFactor(doses) - 1;
+}
+
+/** Fraction of SERT the inhibitors of a dose set occupy together (competitive): sum(S/K) / (1 + sum(S/K)). */
+export function sertOccupancy(doses: DrugDoses): number {
+  const x = sertLoad(doses);
+  return x / (1 + x);
+}
+
+/** Fraction of its target a drug alone occupies at c nM: (c/K) / (1 + c/K). */
+export function receptorOccupancy(drug: DrugName, c_nM: number): number {
+  const x = Math.max(0, c_nM) / DRUGS[drug].K_nM;
+  return x / (1 + x);
+}
+
+export function isSertInhibitor(drug: DrugName): boolean {
+  return DRUGS[drug].target === 'sert';
+}
+
+/**
+ * A dose as printed and run: 6 significant digits, so that a dose asked for by occupancy and the nM
+ * printed for it run the same model (80% of fluoxetine is exactly 3.2 nM).
+ */
+export function roundDose(nM: number): number {
+  return Number(nM.toPrecision(6));
+}
+
+/** Free concentration (nM) at which one SERT inhibitor alone occupies `fraction` of SERT: K f / (1 - f). */
+export function doseForOccupancy(drug: DrugName, fraction: number): number {
+  if (!isSertInhibitor(drug)) throw new RangeError(`${drug} is not a SERT inhibitor`);
+  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`occupancy must be in [0, 1), got ${fraction}`);
+  return roundDose((DRUGS[drug].K_nM * fraction) / (1 - fraction));
+}
+
+/** Target names as printed beside an occupancy. */
+const TARGET_TEXT: Record<DrugTarget, string> = { sert: 'SERT', '5ht1a': '5-HT1A', '5ht2b': '5-HT2B' };
+
+const percent = (f: number) => `${Number((100 * f).toFixed(1))}%`;
+
+/** What a drug alone occupies at c nM, in words: "80% SERT". */
+export function occupancyText(drug: DrugName, c_nM: number): string {
+  return `${percent(receptorOccupancy(drug, c_nM))} ${TARGET_TEXT[DRUGS[drug].target]}`;
+}
+
+/**
+ * Doses in words, each with its occupancy: "fluoxetine 3.2 nM (80% SERT), 8-oh-dpat 3 nM (75% 5-HT1A)".
+ * With several SERT inhibitors their joint occupancy follows; a dose set without drugs is "no drug".
+ */
+export function dosesText(doses: DrugDoses): string {
+  const parts: string[] = [];
+  let inhibitors = 0;
+  for (const [name, c] of Object.entries(doses) as [DrugName, number][]) {
+    if (!(c > 0)) continue;
+    if (isSertInhibitor(name)) inhibitors++;
+    parts.push(`${name} ${roundDose(c)} nM (${occupancyText(name, c)})`);
+  }
+  if (inhibitors > 1) parts.push(`together ${percent(sertOccupancy(doses))} SERT`);
+  return parts.length ? parts.join(', ') : 'no drug';
 }

@@ -2,7 +2,7 @@
  * The conditions of the Belmer 2018 experiment (docs/model.md §5): the drug doses, the phase lengths and
  * one independent run per condition, and what the findings read from each once it has run.
  */
-import type { DrugDoses, Genotype } from './drugs.js';
+import { DPAT_K_nM, THERAPEUTIC_OCCUPANCY, doseForOccupancy, roundDose, type DrugDoses, type Genotype } from './drugs.js';
 
 export interface Condition {
   id: string;
@@ -11,15 +11,23 @@ export interface Condition {
   durationS: number;
 }
 
-/** Drug doses of the experiment (docs/model.md §6 reference calibration). */
+/** F7's 8-OH-DPAT series in multiples of its K (DPAT_K_nM): half-decade steps from well below its IC50 to near silence. */
+const DPAT_SERIES_K = [0.03, 0.1, 0.3, 1, 3, 10, 30, 100] as const;
+/** F7 tests WAY-100635's reversal at this multiple of 8-OH-DPAT's K: a dose that alone at least halves firing. */
+const DPAT_WAY_K = 3;
+
+/**
+ * Drug doses of the experiment. The SSRI is the therapeutic fluoxetine dose (THERAPEUTIC_OCCUPANCY of SERT);
+ * the 8-OH-DPAT doses scale with its K; BW723C86 and WAY-100635 as in docs/model.md §6.
+ */
 export const DOSES = {
-  ssri: { fluoxetine: 10 } as DrugDoses,
+  ssri: { fluoxetine: doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY) } as DrugDoses,
   bw: { bw723c86: 100 } as DrugDoses,
   way_nM: 10,
   /** 8-OH-DPAT series, nM. */
-  dpat_nM: [0.1, 0.3, 1, 3, 10, 30],
-  /** The 8-OH-DPAT dose at which WAY-100635 reversal is tested, nM. */
-  dpatWayDose_nM: 3,
+  dpat_nM: DPAT_SERIES_K.map((m) => roundDose(m * DPAT_K_nM)),
+  /** The 8-OH-DPAT dose at which WAY-100635 reversal is tested, nM (one of the series). */
+  dpatWayDose_nM: roundDose(DPAT_WAY_K * DPAT_K_nM),
 } as const;
 
 export interface PhaseDurations {

@@ -4,6 +4,7 @@
  * and the source. evaluateFindings (findings.ts), the findings tables of docs/model.md and the README
  * (doc-tables.ts) and the demo's rate band all read them from here.
  */
+import { THERAPEUTIC_OCCUPANCY_SOURCE, occupancyText } from './drugs.js';
 import { DOSES, type ConditionMeasure } from './findings-conditions.js';
 import type { Band, FindingSpec, Readouts } from './findings-spec.js';
 import { fitHill } from './hill-fit.js';
@@ -52,6 +53,8 @@ const dpat = (d: number) => `wt+dpat${d}`;
 const bwDpat = (d: number) => `wt+bw+dpat${d}`;
 const wayId = `wt+dpat${DOSES.dpatWayDose_nM}+way`;
 const lastDose = DOSES.dpat_nM[DOSES.dpat_nM.length - 1];
+const SSRI_NM = DOSES.ssri.fluoxetine!;
+const BW_NM = DOSES.bw.bw723c86!;
 
 /** F7's readouts: the WT and +BW dose series relative to their drug-free rates, their IC50s, WAY's reversal. */
 function readDpat(m: BelmerMeasures): Readouts {
@@ -105,10 +108,10 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
   },
   {
     id: 'F3',
-    condition: 'acute SSRI, WT',
-    title: `acute SSRI (fluoxetine ${DOSES.ssri.fluoxetine} nM), WT`,
+    condition: `acute SSRI (${occupancyText('fluoxetine', SSRI_NM)}), WT`,
+    title: `acute SSRI (fluoxetine ${SSRI_NM} nM, ${occupancyText('fluoxetine', SSRI_NM)}), WT`,
     shows: 'probe 5-HT fold over baseline',
-    source: `${BELMER}; docs/model.md §5`,
+    source: `${BELMER}; the therapeutic SERT occupancy from ${THERAPEUTIC_OCCUPANCY_SOURCE}; docs/model.md §5`,
     conditions: ['wt', 'wt+ssri'],
     settled: ['wt', 'wt+ssri'],
     read: (m) => ({ foldWt: m['wt+ssri'].probeNm / m.wt.probeNm }),
@@ -156,7 +159,7 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
   {
     id: 'F6',
     condition: 'BW723C86',
-    title: `BW723C86 ${DOSES.bw.bw723c86} nM`,
+    title: `BW723C86 ${BW_NM} nM (${occupancyText('bw723c86', BW_NM)})`,
     shows: 'firing rises in WT, no effect in KO; rate ratio to baseline',
     source: `${BELMER} in words; the thresholds make it measurable (docs/model.md §5)`,
     conditions: ['wt', 'ko', 'wt+bw', 'ko+bw'],

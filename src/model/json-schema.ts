@@ -11,10 +11,10 @@
  * parseScenario stays the authority: the schema refuses what it can express; the rules it cannot
  * (relations between fields) are listed in CROSS_FIELD_RULES and in the schema's description.
  */
-import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES } from './drugs.js';
+import { DRUGS, DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, THERAPEUTIC_OCCUPANCY, isSertInhibitor } from './drugs.js';
 import { PARAM_KEYS, PARAM_SPECS, type ParamSpec } from './params.js';
 import { CHRONIC_DEFAULTS, CHRONIC_LIMITS, MAX_READOUTS, MIN_SLOW_STEP_H, MIN_WINDOW_STEPS } from './chronic.js';
-import { LIMITS, MAX_NAME_CHARS, MIN_SAMPLES_PER_PHASE, RECORDING_DEFAULTS, SCENARIO_DEFAULTS } from './scenario.js';
+import { LIMITS, MAX_NAME_CHARS, MIN_SAMPLES_PER_PHASE, OCCUPANCY_PATTERN, RECORDING_DEFAULTS, SCENARIO_DEFAULTS } from './scenario.js';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -93,20 +93,45 @@ export function genotypeSchema(): JsonSchema {
   };
 }
 
-/** Drug name -> free concentration (nM); names in any letter case. */
+/** A SERT occupancy written as a percentage, converted to nM when the file is read. */
+export function occupancySchema(drug: string): JsonSchema {
+  return {
+    type: 'string',
+    pattern: OCCUPANCY_PATTERN,
+    description: `the SERT occupancy of ${drug} alone, "0%" to below "100%" (e.g. "${100 * THERAPEUTIC_OCCUPANCY}%"), converted to nM as K f / (1 - f)`,
+  };
+}
+
+/** Drug name -> free concentration (nM), or SERT occupancy ("80%") for a SERT inhibitor; names in any letter case. */
 export function drugsSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const d of DRUG_NAMES) {
-    const s = DRUGS[d];
-    properties[d] = concentrationSchema(`${d}: ${s.target} ${s.action}, K ${Number(s.K_nM.toPrecision(4))} nM (${s.source})`);
+  const patternProperties: Record<string, JsonSchema> = {};
+  for (const sert of [true, false]) {
+    const names = DRUG_NAMES.filter((d) => isSertInhibitor(d) === sert);
+    const any = sert ? 'a SERT inhibitor' : 'a receptor ligand';
+    // the other spellings of these names (the exact ones are `properties`, which strict validators keep apart)
+    const others = `^(?!(?:${names.map((n) => n.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})$)${caseInsensitivePattern(names).slice(1)}`;
+    patternProperties[others] = doseSchema(any, sert);
+    for (const d of names) {
+      const s = DRUGS[d];
+      properties[d] = doseSchema(`${d}: ${s.target} ${s.action}, K ${Number(s.K_nM.toPrecision(4))} nM (${s.source})`, sert);
+    }
   }
   return {
     type: 'object',
-    description: `drug name -> free concentration in nM (letter case of names is ignored); drugs: ${DRUG_NAMES.join(', ')}`,
+    description:
+      'drug name -> free concentration in nM, or for a SERT inhibitor its SERT occupancy as a percentage ("80%"); ' +
+      `letter case of names is ignored; drugs: ${DRUG_NAMES.join(', ')}`,
     properties,
+    patternProperties,
     propertyNames: { pattern: caseInsensitivePattern(DRUG_NAMES) },
-    additionalProperties: concentrationSchema('free concentration'),
   };
+}
+
+/** One drug's dose: a concentration, or (SERT inhibitors) a concentration or an occupancy. */
+function doseSchema(what: string, occupancy: boolean): JsonSchema {
+  const nM = concentrationSchema(occupancy ? 'free concentration' : what);
+  return occupancy ? { description: `${what}: a free concentration in nM or a SERT occupancy`, anyOf: [nM, occupancySchema(what)] } : nM;
 }
 
 function paramSchema(spec: ParamSpec): JsonSchema {

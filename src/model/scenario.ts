@@ -5,7 +5,16 @@
  */
 import { CHRONIC_DEFAULTS, parseChronic, type ChronicProtocol } from './chronic.js';
 import { diffusionNumber } from './derive.js';
-import { DRUG_NAMES, GENOTYPES, GENOTYPE_NAMES, type DrugDoses, type DrugName, type Genotype } from './drugs.js';
+import {
+  DRUG_NAMES,
+  GENOTYPES,
+  GENOTYPE_NAMES,
+  doseForOccupancy,
+  isSertInhibitor,
+  type DrugDoses,
+  type DrugName,
+  type Genotype,
+} from './drugs.js';
 import { ConfigError, checkNumber, quote } from './errors.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type ParamSpec, type Params } from './params.js';
 import { checkMemory } from './resources.js';
@@ -110,14 +119,35 @@ export function parseConcentration(field: string, v: unknown): number {
   return checkNumber(field, v, LIMITS.concentration_nM.min, LIMITS.concentration_nM.max, { unit: 'nM' });
 }
 
+/** A SERT occupancy as written in a `drugs` object or on --drug: a percentage from "0%" to below "100%" ("80%", "92.5%"). */
+export const OCCUPANCY_PATTERN = '^(?:[0-9]|[1-9][0-9])(?:\\.[0-9]+)?%$';
+const OCCUPANCY_RE = new RegExp(OCCUPANCY_PATTERN);
+
+/**
+ * One drug's dose: a free concentration in nM, or for a SERT inhibitor its SERT occupancy as a
+ * percentage ("80%"), converted here to the nM at which that drug alone occupies that share.
+ */
+export function parseDose(field: string, drug: DrugName, v: unknown): number {
+  if (typeof v !== 'string' || (!isSertInhibitor(drug) && !v.endsWith('%'))) return parseConcentration(field, v);
+  if (!isSertInhibitor(drug)) {
+    throw new ConfigError(field, `an occupancy ("80%") is only for SERT inhibitors; give ${drug} as a number in nM`);
+  }
+  const f = OCCUPANCY_RE.test(v) ? Number(v.slice(0, -1)) / 100 : NaN;
+  // a percentage written with more digits than a double holds may round up to 100%
+  if (!(f < 1)) {
+    throw new ConfigError(field, `must be a number in nM or a SERT occupancy from "0%" to below "100%" (e.g. "80%"), got ${quote(v)}`);
+  }
+  return parseConcentration(field, doseForOccupancy(drug, f));
+}
+
 export function parseDrugs(field: string, v: unknown): DrugDoses {
   if (v === undefined) return {};
-  if (!isObject(v)) throw new ConfigError(field, 'must be an object of drug name -> free concentration in nM');
+  if (!isObject(v)) throw new ConfigError(field, 'must be an object of drug name -> free concentration in nM (or SERT occupancy "80%")');
   const out = new Map<DrugName, number>();
   for (const [k, conc] of Object.entries(v)) {
     const name = parseDrugName(`${field}.${k}`, k);
     if (out.has(name)) throw new ConfigError(`${field}.${k}`, `drug ${name} given twice (names are case-insensitive)`);
-    out.set(name, parseConcentration(`${field}.${k}`, conc));
+    out.set(name, parseDose(`${field}.${k}`, name, conc));
   }
   return Object.fromEntries(out) as DrugDoses;
 }

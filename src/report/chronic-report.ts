@@ -5,6 +5,8 @@
  * Pure: returns one self-contained HTML page.
  */
 import type { ChronicExperimentResult } from '../experiment/chronic-ssri.js';
+import { CHRONIC_DOSES } from '../model/chronic.js';
+import { occupancyText } from '../model/drugs.js';
 import { fitHill } from '../sweep/fit.js';
 import { doseResponseSvg, type Curve } from './dose-response-svg.js';
 import { escapeXml, fmtNum } from './format.js';
@@ -77,6 +79,11 @@ function trajectoryTable(res: ChronicExperimentResult): string {
 }
 
 /** `intro`: what was held for how long (default: the experiment's); `tail`: trusted HTML put last (the provenance). */
+/** What the chronic experiment treats, in words (a report given no intro of its own). */
+const CHRONIC_INTRO =
+  `Fluoxetine ${CHRONIC_DOSES.fluoxetine_nM} nM (${occupancyText('fluoxetine', CHRONIC_DOSES.fluoxetine_nM)}) held for 21 days ` +
+  `(steady infusion) in WT, in the Htr2b 5-HTKO and in WT with WAY-100635 ${CHRONIC_DOSES.way_nM} nM.`;
+
 export function chronicReportHtml(
   res: ChronicExperimentResult,
   o: { title: string; engineReason?: string; intro?: string; tail?: string },
@@ -89,7 +96,7 @@ export function chronicReportHtml(
   );
   if (o.engineReason) parts.push(`<p class="meta">${escapeXml(o.engineReason)}</p>`);
   parts.push(
-    `<p>${escapeXml(o.intro ?? 'Fluoxetine 10 nM held for 21 days (steady infusion) in WT, in the Htr2b 5-HTKO and in WT with WAY-100635 10 nM.')} ` +
+    `<p>${escapeXml(o.intro ?? CHRONIC_INTRO)} ` +
       "Each cell's 5-HT1A-GIRK coupling loses a fraction d1A (g1A (1 - d1A)), driven by its own 5-HT1A activation averaged over each slow step " +
       '(docs/model.md §7); the fast network is re-settled with d1A frozen once per slow step. Day 0 is read before the drug.</p>',
   );

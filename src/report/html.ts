@@ -2,6 +2,7 @@
  * Self-contained HTML reports (inline CSS and SVG, no scripts or external assets): one page for a run,
  * one page for an experiment (several conditions plus the findings table).
  */
+import { dosesText } from '../model/drugs.js';
 import type { PhaseRecord, RunResult, RunSummary } from '../record/run-result.js';
 import { countPassed, type FindingRow } from './findings-table.js';
 import { escapeXml, fmtNum, fmtPct, fmtSeconds, fmtUnit } from './format.js';
@@ -154,7 +155,7 @@ function phasesTable(phases: readonly PhaseRecord[]): string {
     .map(
       (p) =>
         `<tr><td>${escapeXml(p.name)}</td><td class="num">${escapeXml(fmtNum(p.startS, 4))}</td>` +
-        `<td class="num">${escapeXml(fmtNum(p.endS, 4))}</td><td>${escapeXml(drugsText(p) || 'none')}</td></tr>`,
+        `<td class="num">${escapeXml(fmtNum(p.endS, 4))}</td><td>${escapeXml(drugsText(p) ? dosesText(p.doses) : 'none')}</td></tr>`,
     )
     .join('');
   return `<table class="phases"><thead><tr><th>phase</th><th>start (s)</th><th>end (s)</th><th>drugs</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -9,7 +9,7 @@
  * absence is a BEST_PRACTICE_SUGGESTION of nwbinspector, not a violation.
  */
 import { createHash } from 'node:crypto';
-import { GENOTYPES, type DrugName } from '../model/drugs.js';
+import { GENOTYPES, dosesText } from '../model/drugs.js';
 import type { Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { type Group, text, textList, typed } from './nwb-hdf5.js';
@@ -99,9 +99,4 @@ export function writeGeneral(general: Group, input: GeneralInput): void {
   textList(general, 'keywords', KEYWORDS);
   textList(general, 'related_publications', RELATED_PUBLICATIONS);
   writeSubject(general, sc);
-}
-
-function dosesText(d: Partial<Record<DrugName, number>>): string {
-  const e = Object.entries(d);
-  return e.length ? e.map(([k, v]) => `${k} ${v} nM`).join(', ') : 'no drug';
 }

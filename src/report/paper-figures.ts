@@ -4,6 +4,7 @@
  * plot, one protocol run each; its data also as microdialysis.csv), the 8-OH-DPAT dose-response with
  * fitted Hill curves (WT, WT + BW723C86, the WAY-100635 point), and firing rates by condition as bars.
  */
+import { dosesText } from '../model/drugs.js';
 import { DOSES } from '../model/findings.js';
 import type { RunResult } from '../record/run-result.js';
 import { fitHill } from '../sweep/fit.js';
@@ -93,9 +94,7 @@ export function microdialysisSvg(runs: readonly NamedResult[]): string {
           {
             x0: drug.startS,
             x1: drug.endS,
-            label: Object.entries(drug.doses)
-              .map(([d, c]) => `${d} ${c} nM`)
-              .join(', '),
+            label: dosesText(drug.doses),
           },
         ]
       : [],

@@ -4,7 +4,7 @@
  * provenance is given (summary.json and report.html then carry it too); through the atomic folder of
  * write.ts.
  */
-import type { DrugDoses } from '../model/drugs.js';
+import { sertOccupancy, type DrugDoses } from '../model/drugs.js';
 import type { Params } from '../model/params.js';
 import type { RunResult } from '../record/run-result.js';
 import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
@@ -28,8 +28,8 @@ export function summaryJson(r: RunResult): {
   name: string;
   summary: RunResult['summary'];
   engine: RunResult['engine'];
-  /** Each phase as summary.json writes it (its doses under the file key `drugs`). */
-  phases: { name: string; startS: number; endS: number; drugs: DrugDoses }[];
+  /** Each phase as summary.json writes it (its doses under the file key `drugs`, with the SERT occupancy they give). */
+  phases: { name: string; startS: number; endS: number; drugs: DrugDoses; sertOccupancy: number }[];
   mass: RunResult['mass'];
   recorded: { spikes: number | null; dtFineS: number | null; traceSamples: number };
 } {
@@ -37,7 +37,13 @@ export function summaryJson(r: RunResult): {
     name: r.name,
     summary: { ...r.summary },
     engine: { ...r.engine },
-    phases: r.phases.map((p) => ({ name: p.name, startS: p.startS, endS: p.endS, drugs: { ...p.doses } })),
+    phases: r.phases.map((p) => ({
+      name: p.name,
+      startS: p.startS,
+      endS: p.endS,
+      drugs: { ...p.doses },
+      sertOccupancy: sertOccupancy(p.doses),
+    })),
     mass: { ...r.mass },
     recorded: {
       spikes: r.spikes ? Math.min(r.spikes.cells.length, r.spikes.steps.length) : null,
