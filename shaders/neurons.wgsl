@@ -1,7 +1,7 @@
 // One grid step of every cell of every sim of the batch (twin of src/engines/reference/neurons.ts): receptor
 // activations from the frozen local 5-HT, exact receptor filters, Philox background events, `subSteps`
-// LIF sub-steps with the cell's state in registers. A spike increments its voxel's u32 count (exact,
-// order-free). The dispatch's z coordinate is the sim s; its local cell li has the global id
+// LIF sub-steps with the cell's state in registers. Each cell's releasable pool refills once a grid step; a
+// spike adds its release quanta to its voxel's u32 count (exact, order-free). The dispatch's z coordinate is the sim s; its local cell li has the global id
 // s * nCells + li. The sims share the tissue (Idrive, voxel of each local cell) and differ in their
 // constants ks[s].
 // State: one block of ST_WORDS * nCells u32 per sim, structure of arrays inside it, field f of local
@@ -96,9 +96,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
     stf(ST_A1SUM, n, b, ldf(ST_A1SUM, n, b) + s1);
     let G1 = (k.g1A * (1.0 - ldf(ST_D1A, n, b))) * s1;
-    let G2 = k.g2B * s2;
+    // desensitised 5-HT2B coupling, frozen like d1A: d2B = 0 gives g2B x 1 = g2B exactly
+    stf(ST_A2SUM, n, b, ldf(ST_A2SUM, n, b) + s2);
+    let G2 = (k.g2B * (1.0 - ldf(ST_D2B, n, b))) * s2;
     let Gsyn = (k.gL + G1) + G2;
     let Isyn = ((k.gLEL + G1 * k.EK) + G2 * k.E2B) + bitcast<f32>(cellIn[li]);
+
+    // ---- releasable pool: refill toward 1 over the grid step, ePool = exp(-dt_grid / tauRefill) ----
+    var P = 1.0 - (1.0 - ldf(ST_POOL, n, b)) * k.ePool;
 
     // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
     // (local cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step
@@ -176,8 +181,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     stf(ST_AHP2, n, b, select(h2, 0.0, h2 < k.tiny));
     stf(ST_AHP3, n, b, select(h3, 0.0, h3 < k.tiny));
     st[ST_REF * n + b] = rf;
+    // ---- release: a spike adds P (1 - rel1A s1) of a full pool's quanta to its voxel's count, rounded, and keeps P keepU ----
     if (sp != 255u) {
-      atomicAdd(&counts[gv], 1u);
+      let amt = P * (1.0 - k.rel1A * s1);
+      atomicAdd(&counts[gv], u32(amt * k.quanta + 0.5));
+      P = P * k.keepU;
       // spikes are rare (about 1 in 1000 cells a grid step): plain global atomics, no barrier
       atomicAdd(&ctl.sims[sim].windowSpikes, 1u);
       atomicAdd(&ctl.sims[sim].batchSpikes, 1u);
@@ -189,5 +197,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
       }
     }
+    stf(ST_POOL, n, b, P);
   }
 }

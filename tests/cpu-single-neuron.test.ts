@@ -34,7 +34,7 @@ function engineSpikes(Idrive: number[], c_nM: number): number[][] {
   s.bgNext.fill(0xffffffff); // no background drive: the next event step is never reached
   const cells = { Idrive: Float32Array.from(Idrive), vox: new Uint32Array(n), bgGap: m.bgGap };
   const c = Float32Array.of(c_nM);
-  const out = { spikeSub: new Uint8Array(n) };
+  const out = { spikeSub: new Uint8Array(n), counts: new Uint32Array(c.length) };
   const times: number[][] = Idrive.map(() => []);
   const steps = Math.round((DURATION_S * 1000) / (P.dt_ms * P.subSteps));
   for (let step = 0; step < steps; step++) {

@@ -116,7 +116,7 @@ describe('background drive in stepNeurons draws the philox4x32 stream, one draw 
     state.ref.fill(0x7fffffff);
     const cells = { Idrive: new Float32Array(n).fill(500), vox: new Uint32Array(n), bgGap: m.bgGap };
     const c = new Float32Array(m.geometry.nx * m.geometry.ny * m.geometry.nz);
-    return { m, k, state, cells, c, out: { spikeSub: new Uint8Array(n) } };
+    return { m, k, state, cells, c, out: { spikeSub: new Uint8Array(n), counts: new Uint32Array(c.length) } };
   }
 
   function expected(k: Constants, table: Uint32Array, cell: number, step: number, idx: number) {

@@ -2,7 +2,8 @@
  * The WebAssembly kernels (src/engines/cpu/wasm/) against the plain specification
  * (src/engines/reference/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
  * voxel and the float64 mass sums after every grid step of a full engine loop, with spikes, refractory
- * periods, multi-event background steps, desensitised cells and an SSRI, over cell and voxel ranges
+ * periods, multi-event background steps, desensitised cells (5-HT1A and 5-HT2B), releasable pools being
+ * depleted and refilled, the release quanta of every voxel, and an SSRI, over cell and voxel ranges
  * that end mid SIMD block. (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
  * And the committed binaries are what scripts/build-wasm.mjs makes of the sources.
  */
@@ -28,6 +29,9 @@ function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean, regi
   const s0 = initialState(m, k, 40, 3);
   // every fifth cell desensitised, as the chronic driver leaves them
   for (let i = 0; i < n; i += 5) s0.d1A[i] = 0.1 + (0.5 * i) / n;
+  for (let i = 2; i < n; i += 3) s0.d2B[i] = 0.2 + (0.7 * i) / n;
+  // pools full, empty and in between
+  for (let i = 0; i < n; i++) s0.pool[i] = [1, 0, s0.pool[i]][i % 3];
   const { memory, layout, views } = modelMemory(m, s0, 1, shared);
   const ref = {
     state: copyState(views.state),
@@ -60,22 +64,24 @@ describe('the WebAssembly kernels', () => {
       if (region[0] >= 400) expect(runs4).toBeGreaterThan(100);
       let spikes = 0;
       let multi = 0;
+      let depleted = 0;
+      let refilled = 0;
       let cur = 0;
       for (let step = 0; step < 400; step++) {
         for (const [i0, i1] of ranges(n, cellCuts)) {
           const before = ref.state.gbg.slice();
+          const pool = ref.state.pool.slice();
           const a = stepNeurons(k, ref.state, cells, ref.grids[cur], step, i0, i1, ref);
           expect(kernels.step(k, cur, step, i0, i1)).toBe(a);
           spikes += a;
-          for (let i = i0; i < i1; i++) if (ref.state.gbg[i] - before[i] * k.eBg ** k.subSteps > 1.5 * k.bgStep) multi++;
-        }
-        expect(views.spikeSub).toEqual(ref.spikeSub);
-        for (let i = 0; i < n; i++) {
-          if (ref.spikeSub[i] !== 255) {
-            ref.counts[m.vox[i]]++;
-            views.counts[m.vox[i]]++;
+          for (let i = i0; i < i1; i++) {
+            if (ref.state.gbg[i] - before[i] * k.eBg ** k.subSteps > 1.5 * k.bgStep) multi++;
+            if (ref.state.pool[i] < pool[i]) depleted++;
+            else if (ref.state.pool[i] > pool[i]) refilled++;
           }
         }
+        expect(views.spikeSub).toEqual(ref.spikeSub);
+        expect(views.counts, `release quanta after step ${step}`).toEqual(ref.counts);
         const mJs = zeroMass();
         const mWasm = zeroMass();
         for (const [m0, m1] of voxelRanges) {
@@ -93,6 +99,8 @@ describe('the WebAssembly kernels', () => {
         for (const f of STATE_FIELDS) expect(bits(views.state[f.name]), `${f.name} after step ${step}`).toEqual(bits(ref.state[f.name]));
       }
       expect(spikes).toBeGreaterThan(5);
+      expect(depleted).toBeGreaterThan(5);
+      expect(refilled).toBeGreaterThan(n);
       if (bgRate >= 300) expect(multi).toBeGreaterThan(0);
     });
   }

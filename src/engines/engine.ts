@@ -45,11 +45,12 @@ export interface EngineOptions {
 }
 
 /**
- * A per-cell state field the chronic driver sets between advances (docs/model.md §7): d1A (frozen in
- * the fast model) and a1Sum (the running sum of s1A whose mean over a window drives d1A).
+ * A per-cell state field the chronic driver sets between advances (docs/model.md §7): d1A and d2B (the
+ * 5-HT1A and 5-HT2B desensitisations, frozen in the fast model) and a1Sum and a2Sum (the running sums of
+ * s1A and s2B whose means over a window drive them).
  */
-export type SettableField = 'd1A' | 'a1Sum';
-export const SETTABLE_FIELDS: readonly SettableField[] = ['d1A', 'a1Sum'];
+export type SettableField = 'd1A' | 'a1Sum' | 'd2B' | 'a2Sum';
+export const SETTABLE_FIELDS: readonly SettableField[] = ['d1A', 'a1Sum', 'd2B', 'a2Sum'];
 
 /** Checks a setGrid call's length (one value per box voxel). */
 export function checkGrid(grid: Float32Array, nBox: number): void {
@@ -107,7 +108,7 @@ export interface Engine {
   setDoses(doses: DrugDoses): void;
   /** Advance `steps` grid steps and return what was recorded over them. */
   advance(steps: number): Promise<RecordBatch>;
-  /** Set one per-cell state field (d1A, a1Sum) of every cell from the next grid step on. */
+  /** Set one per-cell state field (SETTABLE_FIELDS) of every cell from the next grid step on. */
   setCellState(field: SettableField, values: Float32Array): void;
   /** Replace the 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
   setGrid(grid: Float32Array): void;
@@ -131,7 +132,7 @@ export interface BatchEngine {
   setDoses(sim: number, doses: DrugDoses): void;
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
   advance(steps: number): Promise<RecordBatch[]>;
-  /** Set one per-cell state field (d1A, a1Sum) of sim `sim`'s cells from the next grid step on. */
+  /** Set one per-cell state field (SETTABLE_FIELDS) of sim `sim`'s cells from the next grid step on. */
   setCellState(sim: number, field: SettableField, values: Float32Array): void;
   /** Replace sim `sim`'s 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
   setGrid(sim: number, grid: Float32Array): void;

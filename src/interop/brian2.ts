@@ -67,6 +67,12 @@ const STATE_MAP: Record<string, { name: string; unit: string } | null> = {
   d1A: { name: 'd1A', unit: '1' },
   // the chronic driver's running sum of s1A (raphe's bookkeeping for the slow step; no fast dynamics)
   a1Sum: null,
+  // the releasable pool (docs/model.md §3): refills toward 1, a spike releases from it
+  pool: { name: 'P', unit: '1' },
+  // 5-HT2B desensitisation: frozen in the fast model, as d1A
+  d2B: { name: 'd2B', unit: '1' },
+  // the chronic driver's running sum of s2B, as a1Sum
+  a2Sum: null,
 };
 
 /** A typed array as exact little-endian bytes, deflated and base64-encoded (the script's `array`). */

@@ -10,6 +10,7 @@ import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Ge
 import { buildGeometry, placeCellsSteps, type Geometry } from './geometry.js';
 import type { Constants } from './layout.js';
 import type { Params } from './params.js';
+import { RELEASE_QUANTA } from './release-quanta.js';
 import { chunked, finishSteps, finishStepsAsync, type Steps } from './steps.js';
 
 export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';
@@ -201,6 +202,10 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
     e1Decay: f(e1D),
     c1Cross: f(cross),
     e2B: f(Math.exp(-dtGrid_ms / p.tau2B_ms)),
+    ePool: f(Math.exp(-dtGrid_ms / 1000 / p.tauRefill_s)),
+    keepU: f(1 - p.releaseFraction),
+    quanta: f(RELEASE_QUANTA),
+    rel1A: f(p.rel1AMax),
     dCspike: f(m.dCspike_nM),
     KmEff: f(p.Km_nM * sertInhibitionFactor(doses)),
     kClearDt: f((p.kClear_perH / 3600) * (dtGrid_ms / 1000)),

@@ -37,6 +37,9 @@ const p = (
 
 const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
 const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeling, VSERT.m)';
+const BEST_2010 = 'reduction of Best, Nijhout & Reed 2010 (Theor Biol Med Model 7:34, PMC2942809)';
+const DAVIDSON_STAMFORD =
+  'Davidson & Stamford (DRN slices, fast-scan voltammetry): 8-OH-DPAT Emax on evoked 5-HT efflux about 55%; the 5-HT1A control of release did not desensitise after 21 days of paroxetine';
 const CHRONIC_CAL = 'calibrated against C1-C2 (scripts/calibrate-chronic.mjs, docs/model.md §7)';
 const REFCAL = 'docs/model.md §6 reference calibration (Brian2, float64), kept after the float32 check';
 
@@ -104,6 +107,20 @@ export const PARAM_SPECS = {
   sertExpression: p(1, '1', 0, 4, "SERT expression: fraction of the wild type, scales each cell's SERT Vmax", 'docs/model.md §2', {
     choice: true,
     reason: 'wild type; 0 is the SERT KO',
+  }),
+  // ---- releasable pool and the 5-HT1A control of release (docs/model.md §3) ----
+  tauRefill_s: p(1, 's', 0.001, 1e4, 'refill time constant of the releasable pool (set by synthesis)', BEST_2010, {
+    choice: true,
+    reason:
+      'reduction of Best, Nijhout & Reed 2010 (PMC2942809): the vesicular pool refills from synthesis (TPH2); the ceiling on sustained release is Q/(U tauRefill) — calibrated by the lead',
+  }),
+  releaseFraction: p(0.5, '1', 0, 1, 'U: fraction of the releasable pool one spike releases', BEST_2010, {
+    choice: true,
+    reason: 'a spike releases half of what is ready; calibrated by the lead with tauRefill_s',
+  }),
+  rel1AMax: p(0.55, '1', 0, 1, 'largest fractional cut of release per spike by full 5-HT1A activation', DAVIDSON_STAMFORD, {
+    reason:
+      'the Emax as the cut at full activation, applied to the undesensitised s1A (d1A does not enter): the control of release did not desensitise where that of firing did',
   }),
   // ---- chronic treatment: slow 5-HT1A desensitisation d1A (docs/model.md §7) ----
   tauD1A_h: p(36, 'h', 0.001, 1e5, 'time constant of 5-HT1A-GIRK desensitisation d1A (each stage of its filter)', 'docs/model.md §7', {

@@ -42,15 +42,21 @@ for (const subject of await subjects()) {
       });
       const d1A = Float32Array.from({ length: model.nCells }, (_, c) => (c % 4) * 0.2);
       const a1Sum = Float32Array.from({ length: model.nCells }, (_, c) => c);
+      const d2B = Float32Array.from({ length: model.nCells }, (_, c) => ((c + 1) % 3) * 0.4);
+      const a2Sum = Float32Array.from({ length: model.nCells }, (_, c) => 2 * c);
       const protocol = async (b: Awaited<ReturnType<typeof subject.batch>>) => {
         await b.advance(20);
         b.setGrid(0, grid);
         b.setCellState(0, 'd1A', d1A);
         b.setCellState(0, 'a1Sum', a1Sum);
+        b.setCellState(0, 'd2B', d2B);
+        b.setCellState(0, 'a2Sum', a2Sum);
         const set = await b.snapshot(0);
         expect(bits(set.grid)).toEqual(bits(grid));
         expect(bits(set.d1A)).toEqual(bits(d1A));
         expect(bits(set.a1Sum)).toEqual(bits(a1Sum));
+        expect(bits(set.d2B)).toEqual(bits(d2B));
+        expect(bits(set.a2Sum)).toEqual(bits(a2Sum));
         return drive(b, [{ steps: 40 }]);
       };
       const got = await protocol(await subject.batch([options(model)]));

@@ -1,24 +1,35 @@
 /**
  * Conformance, every engine: the 5-HT mass balance. Over every advance and over the whole run,
  * gridEnd - gridStart = released - uptaken - cleared, to 1e-4 of what was released in an advance and
- * 1e-5 over the run; the advances chain; the release is the spike count times dC_spike; an SSRI slows
- * uptake and fills the grid, from the start or switched on mid-run.
+ * 1e-5 over the run; the advances chain; with every spike from a full pool the release is the spike count
+ * times a full pool's quanta, and less when pools run down; an SSRI slows uptake and fills the grid, from
+ * the start or switched on mid-run.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { BatchEngine, RecordBatch } from '../../src/engines/engine.js';
-import { buildModel } from '../../src/model/derive.js';
+import { buildModel, deriveConstants, type Model } from '../../src/model/derive.js';
 import type { DrugDoses } from '../../src/model/drugs.js';
 import { defaultParams } from '../../src/model/params.js';
+import { RELEASE_QUANTA } from '../../src/model/release-quanta.js';
 import { options } from './drive.js';
 import { ensureWorkerBundle, type Subject, subjects, testOptions } from './subjects.js';
 
 beforeAll(ensureWorkerBundle);
 
-const model = buildModel({ ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 180 }, 'wt', 400, 3);
+const tissue = { ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 180 };
+const model = buildModel(tissue, 'wt', 400, 3);
+/** The same tissue with pools that never run down: a spike keeps its whole pool and 5-HT1A does not cut release. */
+const fullPools = buildModel({ ...tissue, releaseFraction: 0, rel1AMax: 0 }, 'wt', 400, 3);
 
 /** 2000 grid steps in advances of 500, the doses changed where a phase says so. */
-async function run(subject: Subject, doses: DrugDoses, phases: { steps: number; doses?: DrugDoses }[], recordSpikes = true) {
-  const b: BatchEngine = await subject.batch([options(model, { doses, c0_nM: 30, rate0_Hz: 1.2, recordSpikes })]);
+async function run(
+  subject: Subject,
+  doses: DrugDoses,
+  phases: { steps: number; doses?: DrugDoses }[],
+  recordSpikes = true,
+  m: Model = model,
+) {
+  const b: BatchEngine = await subject.batch([options(m, { doses, c0_nM: 30, rate0_Hz: 1.2, recordSpikes })]);
   const batches: RecordBatch[] = [];
   try {
     for (const ph of phases) {
@@ -58,15 +69,23 @@ function checkBalance(subject: Subject, batches: RecordBatch[]) {
 
 for (const subject of await subjects()) {
   describe.skipIf(subject.skip)(`${subject.name}: 5-HT mass balance`, testOptions(subject), () => {
-    test('WT baseline, 2000 grid steps: released = spikes x dC_spike, from 30 nM everywhere', async () => {
-      const batches = await run(subject, {}, [{ steps: 2000 }]);
+    test('WT baseline, 2000 grid steps, pools always full: released = spikes x a full pool, from 30 nM everywhere', async () => {
+      const batches = await run(subject, {}, [{ steps: 2000 }], true, fullPools);
       const r = checkBalance(subject, batches);
       const spikes = batches.reduce((a, b) => a + b.spikeCount, 0);
       expect(spikes).toBeGreaterThan(0);
-      expect(Math.abs(r.released - spikes * Math.fround(model.dCspike_nM)) / r.released).toBeLessThan(1e-6);
+      const perQuantum = deriveConstants(fullPools, {}).dCspike;
+      expect(Math.abs(r.released - spikes * RELEASE_QUANTA * perQuantum) / r.released).toBeLessThan(1e-6);
       expect(r.start).toBeCloseTo(30 * model.geometry.inside.length, 0);
       // spike records agree with the counts
       expect(batches.reduce((a, b) => a + b.spikes!.cells.length, 0)).toBe(spikes);
+    });
+
+    test('WT baseline, 2000 grid steps: pools that run down release less than a full pool a spike', async () => {
+      const batches = await run(subject, {}, [{ steps: 2000 }], false);
+      const r = checkBalance(subject, batches);
+      const spikes = batches.reduce((a, b) => a + b.spikeCount, 0);
+      expect(r.released).toBeLessThan(spikes * RELEASE_QUANTA * deriveConstants(model, {}).dCspike);
     });
 
     test('with an SSRI from the start and switched on mid-run (recording off)', async () => {

@@ -31,7 +31,6 @@ export class CpuEngine implements Engine {
   /** Which of `grids` is the current one. */
   private cur = 0;
   private readonly kernel: WasmKernels;
-  private readonly counts: Uint32Array;
   private readonly spikeSub: Uint8Array;
   private step = 0;
   private readonly recordSpikes: boolean;
@@ -47,7 +46,6 @@ export class CpuEngine implements Engine {
     this.state = views.state;
     this.grids = views.grids;
     this.spikeSub = views.spikeSub;
-    this.counts = views.counts;
     this.kernel = new WasmKernels(memory, layout);
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
@@ -87,17 +85,12 @@ export class CpuEngine implements Engine {
     for (let t = 0; t < steps; t++) {
       const step = this.step;
       const nsp = this.kernel.step(k, this.cur, step, 0, n);
-      if (nsp > 0) {
+      if (nsp > 0 && spCells) {
         const sub = this.spikeSub;
-        const vox = m.vox;
-        const counts = this.counts;
         for (let i = 0; i < n; i++) {
           if (sub[i] !== 255) {
-            counts[vox[i]]++;
-            if (spCells) {
-              spCells.push(i);
-              spSteps!.push(step * S + sub[i]);
-            }
+            spCells.push(i);
+            spSteps!.push(step * S + sub[i]);
           }
         }
       }

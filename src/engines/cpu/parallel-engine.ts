@@ -5,7 +5,7 @@
  * barriers between the phases of each grid step, one message per advance().
  *
  * Results are bit-identical to CpuEngine: per cell and per voxel the same float32 operations in the same
- * order; spike counts per voxel are integers (Atomics.add, order-free); trace samples are taken by thread 0
+ * order; release counts per voxel are integers (atomic adds, order-free); trace samples are taken by thread 0
  * over the whole state exactly as CpuEngine takes them; recorded spikes are merged per grid step in cell
  * order. Only the batch's mass-balance sums (released, uptaken, cleared) are summed per thread
  * and then combined in thread order, so they differ from CpuEngine's by float64 rounding (~1e-12 relative).

@@ -3,7 +3,7 @@
  * WebAssembly kernels: the neurons on chunks of cells, release / uptake and diffusion on its region
  * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
- *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
+ *   machine holds the others up less; the kernel adds spikes' release quanta to the shared per-voxel counts atomically)
  *   | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
  * One message per batch of grid steps in, one out.
@@ -17,7 +17,7 @@ import { kernelViews, WasmKernels } from './wasm-kernels.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
-const { state, vox, spikeSub, grids, counts, nbrMask, inside } = kernelViews(w.memory, w.layout);
+const { state, vox, spikeSub, grids, nbrMask, inside } = kernelViews(w.memory, w.layout);
 const kernel = new WasmKernels(w.memory, w.layout, w.id);
 /** The whole region, for the trace samples thread 0 takes. */
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, inside, probe: w.probe };
@@ -48,10 +48,9 @@ function run(msg: AdvanceMsg): DoneMsg {
       const sp = kernel.step(k, cur, step, i0, i1);
       if (sp === 0) continue;
       nsp += sp;
-      for (let i = i0; i < i1; i++) {
-        if (spikeSub[i] !== 255) {
-          Atomics.add(counts, vox[i], 1);
-          if (recordSpikes) {
+      if (recordSpikes) {
+        for (let i = i0; i < i1; i++) {
+          if (spikeSub[i] !== 255) {
             spCells.push(i);
             spSteps.push(step * S + spikeSub[i]);
           }

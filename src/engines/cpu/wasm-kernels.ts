@@ -180,6 +180,7 @@ interface KernelExports {
     pGap: number,
     pC: number,
     pSub: number,
+    pCounts: number,
     pTmp: number,
     step: number,
     i0: number,
@@ -233,11 +234,16 @@ export class WasmKernels {
     this.lastK = k;
   }
 
-  /** Advance cells [i0, i1) by grid step `step` against grid `cur` (0 or 1). Returns the number of spikes. */
+  /**
+   * Advance cells [i0, i1) by grid step `step` against grid `cur` (0 or 1): their spikes' release quanta
+   * added to the counts (atomically in a shared memory). Returns the number of spikes.
+   */
   step(k: Constants, cur: number, step: number, i0: number, i1: number): number {
     this.constants(k);
     const L = this.L;
-    return this.ex.stepNeurons(this.pK, L.st, L.nPad, L.idrive, L.vox, L.gap, L.grid[cur], L.sub, this.pTmp, step >>> 0, i0, i1) >>> 0;
+    return (
+      this.ex.stepNeurons(this.pK, L.st, L.nPad, L.idrive, L.vox, L.gap, L.grid[cur], L.sub, L.counts, this.pTmp, step >>> 0, i0, i1) >>> 0
+    );
   }
 
   /** Release and uptake on grid `cur` over region voxels [m0, m1), their amounts added to `mass`. */

@@ -10,11 +10,15 @@
  * step; the background drive's events this step (Philox4x32-10, model/background.ts); then `subSteps`
  * sub-steps of the membrane
  *
- *   C dV/dt = -gL (V-EL) - I_AHP - g1A (1-d1A) s1A (V-EK) - g2B s2B (V-E2B) - g_bg (V-E_exc) + I_drive
+ *   C dV/dt = -gL (V-EL) - I_AHP - g1A (1-d1A) s1A (V-EK) - g2B (1-d2B) s2B (V-E2B) - g_bg (V-E_exc) + I_drive
  *
  * V uses exponential Euler with phi1(x) = (1 - e^-x)/x taken to its 3-term series (x = G dt/C < 0.02
  * here, truncation < 1e-7 relative): V += dt/C * (1 - x/2 + x²/6) * (I - G V) -- only + and x, so it
  * is exact in float32 on every adapter.
+ *
+ * Release (docs/model.md §3): each cell's releasable pool P refills toward 1 once a grid step,
+ * P = 1 - (1 - P) ePool; a spike adds round(P (1 - rel1A s1A) x quanta) release quanta to its soma
+ * voxel's count (integers: exact in any order) and keeps P keepU.
  */
 import type { Constants } from '../../model/derive.js';
 import { philox4x32, STREAM } from '../../rng/philox.js';
@@ -32,9 +36,11 @@ export interface NeuronInputs {
 /**
  * Where spikes go. `spikeSub[i]` is set to the sub-step (0..subSteps-1) of cell i's spike this grid
  * step or 255 (at most one spike per grid step: the refractory period is at least one grid step).
+ * `counts` (one per box voxel) gains each spike's release quanta at its cell's voxel.
  */
 export interface SpikeOut {
   spikeSub: Uint8Array;
+  counts: Uint32Array;
 }
 
 /** spikeSub of a cell that did not spike this grid step. */
@@ -75,9 +81,14 @@ export function stepNeurons(
     // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
     s.a1Sum[i] = f32(s.a1Sum[i] + s1);
     const G1 = f32(f32(k.g1A * f32(1 - s.d1A[i])) * s1);
-    const G2 = f32(k.g2B * s2);
+    // desensitised 5-HT2B coupling, frozen like d1A: d2B = 0 gives g2B x 1 = g2B exactly
+    s.a2Sum[i] = f32(s.a2Sum[i] + s2);
+    const G2 = f32(f32(k.g2B * f32(1 - s.d2B[i])) * s2);
     const Gsyn = f32(f32(k.gL + G1) + G2);
     const Isyn = f32(f32(f32(k.gLEL + f32(G1 * k.EK)) + f32(G2 * k.E2B)) + cells.Idrive[i]);
+
+    // ---- releasable pool: refill toward 1 over the grid step, ePool = exp(-dt_grid / tauRefill) ----
+    let P = f32(1 - f32(f32(1 - s.pool[i]) * k.ePool));
 
     // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
     // (cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step and the
@@ -144,6 +155,13 @@ export function stepNeurons(
     s.ahp3[i] = h3 < k.tiny ? 0 : h3;
     s.ref[i] = ref;
     out.spikeSub[i] = spikeAt;
+    // ---- release: a spike adds P (1 - rel1A s1) of a full pool's quanta to its voxel's count, rounded, and keeps P keepU ----
+    if (spikeAt !== NO_SPIKE) {
+      const amt = f32(P * f32(1 - f32(k.rel1A * s1)));
+      out.counts[cells.vox[i]] += Math.trunc(f32(f32(amt * k.quanta) + 0.5));
+      P = f32(P * k.keepU);
+    }
+    s.pool[i] = P;
   }
   return spikes;
 }

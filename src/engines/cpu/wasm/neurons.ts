@@ -10,13 +10,14 @@
 //   pSt     the state, STATE_WORDS blocks of nPad words: field f of cell i at word f * nPad + i (ST_<NAME>)
 //   pIdrive, pVox, pGap: each cell's drive and voxel, the background gap table; pC: the grid;
 //   pSub    each cell's spike sub-step this grid step (u8, 255: none)
+//   pCounts per box voxel, the release quanta of this grid step's spikes (u32; atomic adds in the shared build)
 //   pTmp    this thread's scratch, 3 x 4 words: Gsyn, Isyn and the packed event sub-steps of a block's cells
 import {
   K_bgC2, K_bgC3, K_bgGapLen, K_bgStep, K_c1Cross, K_c6, K_dAhp1, K_dAhp2, K_dAhp3, K_den1A, K_den2B, K_dtC,
-  K_e1Decay, K_e1Rise, K_e2B, K_E2B, K_eAhp1, K_eAhp2, K_eAhp3, K_eBg, K_Eexc, K_EK, K_g1A, K_g2B, K_gL,
-  K_gLEL, K_invK1A, K_invK2B, K_num1A, K_num2B, K_refSteps, K_tiny, K_seedHi, K_seedLo, K_subSteps, K_Vfloor,
-  K_Vreset, K_Vth, ST_A1SUM, ST_AHP1, ST_AHP2, ST_AHP3, ST_BGIDX, ST_BGNEXT, ST_D1A, ST_GBG, ST_R1A, ST_REF,
-  ST_S1A, ST_S2B, ST_V,
+  K_e1Decay, K_e1Rise, K_e2B, K_E2B, K_eAhp1, K_eAhp2, K_eAhp3, K_eBg, K_Eexc, K_EK, K_ePool, K_g1A, K_g2B,
+  K_gL, K_gLEL, K_invK1A, K_invK2B, K_keepU, K_num1A, K_num2B, K_quanta, K_refSteps, K_rel1A, K_tiny,
+  K_seedHi, K_seedLo, K_subSteps, K_Vfloor, K_Vreset, K_Vth, ST_A1SUM, ST_A2SUM, ST_AHP1, ST_AHP2, ST_AHP3,
+  ST_BGIDX, ST_BGNEXT, ST_D1A, ST_D2B, ST_GBG, ST_POOL, ST_R1A, ST_REF, ST_S1A, ST_S2B, ST_V,
 } from './layout';
 
 const M0: u32 = 0xd2511f53;
@@ -53,9 +54,15 @@ const NONE: u32 = 0xff;
   // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
   store<f32>(at(pSt, nPad, ST_A1SUM, i), load<f32>(at(pSt, nPad, ST_A1SUM, i)) + s1);
   const G1 = (kf(pK, K_g1A) * (<f32>1.0 - load<f32>(at(pSt, nPad, ST_D1A, i)))) * s1;
-  const G2 = kf(pK, K_g2B) * s2;
+  // desensitised 5-HT2B coupling, frozen like d1A: d2B = 0 gives g2B x 1 = g2B exactly
+  store<f32>(at(pSt, nPad, ST_A2SUM, i), load<f32>(at(pSt, nPad, ST_A2SUM, i)) + s2);
+  const G2 = (kf(pK, K_g2B) * (<f32>1.0 - load<f32>(at(pSt, nPad, ST_D2B, i)))) * s2;
   store<f32>(pTmp + (lane << 2), (kf(pK, K_gL) + G1) + G2);
   store<f32>(pTmp + 16 + (lane << 2), ((kf(pK, K_gLEL) + G1 * kf(pK, K_EK)) + G2 * kf(pK, K_E2B)) + load<f32>(pIdrive + (i << 2)));
+
+  // ---- releasable pool: refill toward 1 over the grid step, ePool = exp(-dt_grid / tauRefill) ----
+  const pP = at(pSt, nPad, ST_POOL, i);
+  store<f32>(pP, <f32>1.0 - (<f32>1.0 - load<f32>(pP)) * kf(pK, K_ePool));
 
   // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
   // (cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step and the
@@ -107,8 +114,20 @@ const NONE: u32 = 0xff;
   store<u32>(pTmp + 32 + (lane << 2), ev0 | (ev1 << 8) | (ev2 << 16));
 }
 
-/** One grid step of cells [i0, i1). Returns the number of spikes. */
-export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, pVox: usize, pGap: usize, pC: usize, pSub: usize, pTmp: usize, step: u32, i0: usize, i1: usize): u32 {
+/** The release of cell i's spike: its refilled pool P and this step's s1A from the state; keeps P keepU. */
+@inline function release(pK: usize, pSt: usize, nPad: usize, pVox: usize, pCounts: usize, i: usize): void {
+  const pP = at(pSt, nPad, ST_POOL, i);
+  const P = load<f32>(pP);
+  const amt = P * (<f32>1.0 - kf(pK, K_rel1A) * load<f32>(at(pSt, nPad, ST_S1A, i)));
+  const q = <u32>(amt * kf(pK, K_quanta) + <f32>0.5);
+  const pc = pCounts + (<usize>load<u32>(pVox + (i << 2)) << 2);
+  if (ASC_FEATURE_THREADS) atomic.add<u32>(pc, q);
+  else store<u32>(pc, load<u32>(pc) + q);
+  store<f32>(pP, P * kf(pK, K_keepU));
+}
+
+/** One grid step of cells [i0, i1): spikes' sub-steps to pSub, their release quanta added to pCounts. Returns the number of spikes. */
+export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, pVox: usize, pGap: usize, pC: usize, pSub: usize, pCounts: usize, pTmp: usize, step: u32, i0: usize, i1: usize): u32 {
   const S = ku(pK, K_subSteps);
   const eBg = f32x4.splat(kf(pK, K_eBg));
   const bgStep = f32x4.splat(kf(pK, K_bgStep));
@@ -199,6 +218,8 @@ export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, 
     if (lanes > 1) store<u8>(pSub + b + 1, <u8>i32x4.extract_lane(sp, 1));
     if (lanes > 2) store<u8>(pSub + b + 2, <u8>i32x4.extract_lane(sp, 2));
     if (lanes > 3) store<u8>(pSub + b + 3, <u8>i32x4.extract_lane(sp, 3));
+    // ---- release: a spike adds P (1 - rel1A s1) of a full pool's quanta to its voxel's count, rounded, and keeps P keepU ----
+    for (let l: usize = 0; l < lanes; l++) if (load<u8>(pSub + b + l) != NONE) release(pK, pSt, nPad, pVox, pCounts, b + l);
   }
   return spikes;
 }
