@@ -101,26 +101,27 @@ describe('the slow variable d1A (model/chronic.ts)', () => {
     expect(slowTimes(c)).toEqual([0, 20, 24, 40, 60, 72]);
   });
 
-  test('C1-C3 read the readout days; a missing day fails its finding', () => {
-    const row = (condition: string, day: number, meanD1A: number, fractionDesensitised: number) => ({
+  test('C1-C4 read the readout days; a missing day fails its finding', () => {
+    const row = (condition: string, day: number, meanD1A: number, fractionDesensitised: number, rateRel: number) => ({
       condition,
       day,
-      rateHz: 1,
+      rateHz: rateRel,
       probe5htNm: 30,
       meanD1A,
       fractionDesensitised,
       meanA1A: 0.8,
+      rateRel,
     });
     const rows = [
-      row('wt+fluoxetine', 2, 0.1, 0.2),
-      row('wt+fluoxetine', 3, 0.2, 0.4),
-      row('wt+fluoxetine', 14, 0.4, 0.7),
-      row('wt+fluoxetine', 21, 0.45, 0.7),
-      row('wt+fluoxetine+way', 21, 0.01, 0),
+      row('wt+fluoxetine', 2, 0.1, 0.2, 0.5),
+      row('wt+fluoxetine', 3, 0.2, 0.4, 0.7),
+      row('wt+fluoxetine', 14, 0.4, 0.7, 0.95),
+      row('wt+fluoxetine', 21, 0.45, 0.7, 1.05),
+      row('wt+fluoxetine+way', 21, 0.01, 0, 0.6),
     ];
-    expect(evaluateChronicFindings(rows).map((f) => f.pass)).toEqual([true, true, true]);
-    expect(evaluateChronicFindings(rows.slice(1)).map((f) => f.pass)).toEqual([true, false, true]);
-    expect(evaluateChronicFindings([...rows.slice(0, 4), row('wt+fluoxetine+way', 21, 0.2, 0.3)])[2].pass).toBe(false);
+    expect(evaluateChronicFindings(rows).map((f) => f.pass)).toEqual([true, true, true, true]);
+    expect(evaluateChronicFindings(rows.slice(1)).map((f) => f.pass)).toEqual([true, false, true, false]);
+    expect(evaluateChronicFindings([...rows.slice(0, 4), row('wt+fluoxetine+way', 21, 0.2, 0.3, 0.6)])[2].pass).toBe(false);
   });
 });
 
@@ -367,6 +368,9 @@ describe('the chronic report', () => {
         meanD1A: day / 50 / (k + 1),
         fractionDesensitised: day / 30,
         meanA1A: 0.8,
+        rateRel: 1 - day / 100,
+        meanD2B: day / 60,
+        sertScale: 1 - day / 40,
       })),
       steps: [0, 12, 24, 36, 48].map((hours) => ({
         hours,
@@ -375,10 +379,14 @@ describe('the chronic report', () => {
         rateHz: 1,
         probe5htNm: 100,
         meanA1A: 0.8,
+        rateRel: 0.9,
+        meanD2B: hours / 2000,
+        sertScale: 1 - hours / 1000,
         settled: true,
       })),
       d1AByDay: new Map<number, Float32Array>(),
       vehicleTarget: 0.01,
+      vehicleTargetD2B: 0.02,
       engine: 'cpu',
       adapter: 'test',
     }));
@@ -414,21 +422,35 @@ describe('the chronic report', () => {
       'Cells with d1A &gt;= 0.25',
       'Firing rate',
       'Probe 5-HT',
+      'Mean 5-HT2B desensitisation d2B',
+      'SERT down-regulation',
       '8-OH-DPAT, WT',
       '8-OH-DPAT, Htr2b 5-HTKO',
       'C1',
       'C2',
       'C3',
+      'C4',
     ]) {
       expect(html).toContain(t);
     }
-    expect((html.match(/<svg/g) ?? []).length).toBe(6);
+    expect((html.match(/<svg/g) ?? []).length).toBe(8);
     expect(html).not.toMatch(/NaN/);
     expect(formatChronicTable(rows).split('\n')).toHaveLength(2 + rows.length);
     expect(trajectoryCsv(res).trim().split('\n')).toHaveLength(1 + 3 * 5);
     const j = chronicJson(res);
     expect(j.days.filter((d) => 'dpatIc50Nm' in (d as object))).toHaveLength(6);
-    expect(Object.keys(j.days[1] as object)).toEqual(['condition', 'day', 'rateHz', 'probe5htNm', 'meanD1A', 'fractionDesensitised']);
+    expect(Object.keys(j.days[1] as object)).toEqual([
+      'condition',
+      'day',
+      'rateHz',
+      'probe5htNm',
+      'meanD1A',
+      'fractionDesensitised',
+      'rateRel',
+      'meanD2B',
+      'sertScale',
+    ]);
+    expect(trajectoryCsv(res).split('\n')[0].split(',')).toEqual(expect.arrayContaining(['rate_rel_day0', 'mean_d2b', 'sert_scale']));
   });
 });
 
