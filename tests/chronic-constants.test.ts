@@ -8,7 +8,7 @@ import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { ThreadedCpuBatch } from '../src/engines/cpu/threaded-batch.js';
 import { sequentialBatch } from '../src/engines/engine.js';
 import { WebGpuBatch } from '../src/engines/webgpu/batch.js';
-import { constantsWithSert } from '../src/experiment/chronic-fast.js';
+import { appliedSertScale, balanceScale, constantsWithSert } from '../src/experiment/chronic-fast.js';
 import { deriveConstants } from '../src/model/derive.js';
 import { bitDiff, engineOpts, gpuOrSkip, smallModel } from './helpers/gpu.js';
 
@@ -67,6 +67,22 @@ describe('setConstants (CPU)', () => {
     const { sertScale: _s, ...rest } = k as typeof k & { sertScale?: number };
     const { sertScale: _d, ...derived } = deriveConstants(m, SSRI) as typeof k & { sertScale?: number };
     expect(rest).toEqual(derived);
+  });
+
+  test("the grid's jump to the mass balance counts uptake at the engine's SERT scale: less SERT, more 5-HT to balance", () => {
+    const m = smallModel(300, 3);
+    const k = deriveConstants(m, SSRI);
+    expect(appliedSertScale(k)).toBe((k as typeof k & { sertScale?: number }).sertScale ?? 1);
+    const grid = new Float32Array(m.vmaxDt.length);
+    for (const v of m.geometry.inside) grid[v] = 100;
+    const full = balanceScale(m, k.KmEff, k.kClearDt, grid, 0, 1); // no release: nothing to balance
+    expect(full).toBe(1);
+    // the release that 100 nM everywhere removes at full SERT, then at half SERT: the grid must rise
+    let removed = 0;
+    for (const v of m.geometry.inside) removed += (m.vmaxDt[v] * 100) / (k.KmEff + 100) + k.kClearDt * 100;
+    const R = removed / m.geometry.inside.length / m.dtGrid_s;
+    expect(balanceScale(m, k.KmEff, k.kClearDt, grid, R, 1)).toBeCloseTo(1, 6);
+    expect(balanceScale(m, k.KmEff, k.kClearDt, grid, R, 0.5)).toBeGreaterThan(1.1);
   });
 
   // the constant exists once the release-field model's deriveConstants takes { sertScale }

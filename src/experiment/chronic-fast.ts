@@ -46,6 +46,11 @@ export function constantsWithSert(m: Model, doses: DrugDoses, sertScale: number)
   return derive(m, doses, { sertScale });
 }
 
+/** The factor on SERT Vmax that constants `k` apply (1 where the constants block has none). */
+export function appliedSertScale(k: Constants): number {
+  return (k as Constants & { sertScale?: number }).sertScale ?? 1;
+}
+
 /** Each cell's mean of a running-sum field over `steps` grid steps (zeros where the engine lacks it). */
 function meanOf(snap: StateSnapshot, field: 'a1Sum' | 'a2Sum', n: number, steps: number): Float64Array {
   const sum = (snap as Partial<Record<typeof field, Float32Array>>)[field];

@@ -34,6 +34,7 @@ import type { Scenario } from '../model/scenario.js';
 import {
   FIRST_SETTLE_MAX_S,
   FIRST_SETTLE_S,
+  appliedSertScale,
   balanceScale,
   constantsWithSert,
   fastPhase,
@@ -244,11 +245,11 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
           const pred = advanceChronic(p, copyChronicState(slow[s]), A50[s], doses[s], f[s], times[j + 1] - t);
           batch.setCellState(s, 'd1A', Float32Array.from(pred.d1A.d));
           setD2B(batch, s, pred.d2B.d);
-          const sertScale = sertScaleOf(pred.sert);
-          batch.setConstants(s, constantsWithSert(models[s], doses[s], sertScale));
+          batch.setConstants(s, constantsWithSert(models[s], doses[s], sertScaleOf(pred.sert)));
           if (o.balanceJump !== false) {
+            // the uptake the engine will apply: its constants' SERT scale
             const k = batch.constants(s);
-            const lam = balanceScale(models[s], k.KmEff, k.kClearDt, f[s].grid, f[s].releaseNmps, sertScale);
+            const lam = balanceScale(models[s], k.KmEff, k.kClearDt, f[s].grid, f[s].releaseNmps, appliedSertScale(k));
             if (Math.abs(lam - 1) > 1e-3)
               batch.setGrid(
                 s,
