@@ -16,6 +16,7 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
@@ -61,6 +62,11 @@ export class CpuEngine implements Engine {
 
   setDoses(doses: DrugDoses): void {
     this.k = deriveConstants(this.m, doses);
+  }
+
+  setConstants(k: Constants): void {
+    checkConstants(k, this.k);
+    this.k = { ...k };
   }
 
   async advance(steps: number): Promise<RecordBatch> {

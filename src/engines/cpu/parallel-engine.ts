@@ -27,6 +27,7 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
@@ -219,6 +220,11 @@ export class ParallelCpuEngine implements Engine {
 
   setDoses(doses: DrugDoses): void {
     this.k = deriveConstants(this.m, doses);
+  }
+
+  setConstants(k: Constants): void {
+    checkConstants(k, this.k);
+    this.k = { ...k };
   }
 
   async advance(steps: number): Promise<RecordBatch> {

@@ -47,6 +47,7 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -214,6 +215,14 @@ export class WebGpuBatch implements BatchEngine {
   setDoses(sim: number, doses: DrugDoses): void {
     const s = this.simIndex(sim);
     this.ks[s] = deriveConstants(this.models[s], doses);
+    this.dev.queue.writeBuffer(this.d.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
+  }
+
+  /** Replace sim `sim`'s constants from the next grid step on (Engine.setConstants). */
+  setConstants(sim: number, k: Constants): void {
+    const s = this.simIndex(sim);
+    checkConstants(k, this.ks[s]);
+    this.ks[s] = { ...k };
     this.dev.queue.writeBuffer(this.d.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
   }
 
