@@ -64,7 +64,9 @@ export const UNIFORM_FIELDS = [
   ['c1Cross', 'f32'],
   ['e2B', 'f32'],
   // grid
-  ['dCspike', 'f32'],
+  ['fieldR', 'u32'],
+  ['dCrel', 'f32'],
+  ['sertScale', 'f32'],
   ['KmEff', 'f32'],
   ['kClearDt', 'f32'],
   ['lambdaDiff', 'f32'],

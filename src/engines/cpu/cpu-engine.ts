@@ -21,6 +21,7 @@ import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
 import { modelMemory, WasmKernels } from './wasm-kernels.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 export class CpuEngine implements Engine {
   readonly info: EngineInfo = { engine: 'cpu', adapter: 'WebAssembly, 1 thread' };
@@ -93,7 +94,7 @@ export class CpuEngine implements Engine {
         const counts = this.counts;
         for (let i = 0; i < n; i++) {
           if (sub[i] !== 255) {
-            counts[vox[i]]++;
+            counts[vox[i]] += RELEASE_QUANTA;
             if (spCells) {
               spCells.push(i);
               spSteps!.push(step * S + sub[i]);
@@ -103,6 +104,9 @@ export class CpuEngine implements Engine {
       }
       spikeCount += nsp;
       this.windowSpikes += nsp;
+      const rows = g.ny * g.nz;
+      this.kernel.spreadX(k, 0, rows);
+      this.kernel.spreadY(k, 0, rows);
       this.kernel.releaseUptake(k, this.cur, 0, g.inside.length, mass);
       this.kernel.diffuse(k, this.cur, 0, g.inside.length);
       this.cur = 1 - this.cur;

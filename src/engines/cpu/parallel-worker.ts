@@ -4,7 +4,7 @@
  * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
  *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
- *   | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
+ *   | release field x pass (own box rows) | y pass (own box rows) | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
  * One message per batch of grid steps in, one out.
  */
@@ -14,6 +14,7 @@ import { SAMPLE_WORDS } from '../../model/layout.js';
 import { writeTraceSample, type MassAccumulator } from './grid.js';
 import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
 import { kernelViews, WasmKernels } from './wasm-kernels.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
@@ -24,7 +25,7 @@ const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, ins
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
-  const { ctl, threads, chunk, m0, m1 } = w;
+  const { ctl, threads, chunk, m0, m1, j0, j1 } = w;
   const n = vox.length;
   const nChunks = Math.ceil(n / chunk);
   const S = k.subSteps;
@@ -50,7 +51,7 @@ function run(msg: AdvanceMsg): DoneMsg {
       nsp += sp;
       for (let i = i0; i < i1; i++) {
         if (spikeSub[i] !== 255) {
-          Atomics.add(counts, vox[i], 1);
+          Atomics.add(counts, vox[i], RELEASE_QUANTA);
           if (recordSpikes) {
             spCells.push(i);
             spSteps.push(step * S + spikeSub[i]);
@@ -66,6 +67,10 @@ function run(msg: AdvanceMsg): DoneMsg {
     barrier(ctl, threads);
     // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
     if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
+    kernel.spreadX(k, j0, j1);
+    barrier(ctl, threads);
+    kernel.spreadY(k, j0, j1);
+    barrier(ctl, threads);
     kernel.releaseUptake(k, cur, m0, m1, mass);
     barrier(ctl, threads);
     kernel.diffuse(k, cur, m0, m1);

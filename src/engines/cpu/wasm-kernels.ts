@@ -6,8 +6,9 @@
  *
  * kernelLayout places in one WebAssembly.Memory everything the kernels read and write: the state
  * (STATE_FIELDS blocks of nPad words, as the WebGPU state buffer), each cell's drive and voxel, the
- * background gap table, two grids (current and next), the spike sub-steps and counts, the region's
- * voxels, neighbour masks and SERT capacities, and per thread a constant block, the neuron kernel's
+ * background gap table, two grids (current and next), the spike sub-steps and release quanta counts,
+ * the release field's two scratch grids of box sums, the region's voxels, neighbour masks, SERT capacities
+ * and tonic release, and per thread a constant block, the neuron kernel's
  * scratch and three mass sums. The engines use typed-array views of it (kernelViews) as their own arrays,
  * so the trace samples, snapshots and setters read and write them unchanged. A `shared` layout is a
  * shared memory for the worker threads of ParallelCpuEngine, which build the same views from it.
@@ -43,9 +44,12 @@ export interface KernelLayout {
   grid: [number, number];
   sub: number;
   counts: number;
+  sumX: number;
+  sumY: number;
   inside: number;
   mask: number;
   vmax: number;
+  tonic: number;
   tmp: number;
   consts: number;
   mass: number;
@@ -71,9 +75,12 @@ export function kernelLayout(
   const grid: [number, number] = [take(gridLen * 4), take(gridLen * 4)];
   const sub = take(nPad);
   const counts = take(gridLen * 4);
+  const sumX = take(gridLen * 4);
+  const sumY = take(gridLen * 4);
   const inside = take(nInside * 4);
   const mask = take(gridLen);
   const vmax = take(gridLen * 4);
+  const tonic = take(gridLen * 4);
   const tmp = take(TMP_BYTES * threads);
   const consts = take(CONSTS_BYTES * threads);
   const mass = take(MASS_BYTES * threads);
@@ -93,9 +100,12 @@ export function kernelLayout(
     grid,
     sub,
     counts,
+    sumX,
+    sumY,
     inside,
     mask,
     vmax,
+    tonic,
     tmp,
     consts,
     mass,
@@ -120,6 +130,7 @@ export interface KernelViews {
   inside: Uint32Array;
   nbrMask: Uint8Array;
   vmaxDt: Float32Array;
+  tonicDt: Float32Array;
 }
 
 export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): KernelViews {
@@ -141,6 +152,7 @@ export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): Kernel
     inside: new Uint32Array(buf, L.inside, L.nInside),
     nbrMask: new Uint8Array(buf, L.mask, L.gridLen),
     vmaxDt: new Float32Array(buf, L.vmax, L.gridLen),
+    tonicDt: new Float32Array(buf, L.tonic, L.gridLen),
   };
 }
 
@@ -167,6 +179,7 @@ export function modelMemory(
   views.inside.set(m.geometry.inside);
   views.nbrMask.set(m.geometry.nbrMask);
   views.vmaxDt.set(m.vmaxDt);
+  views.tonicDt.set(m.tonicDt);
   return { memory, layout, views };
 }
 
@@ -185,7 +198,19 @@ interface KernelExports {
     i0: number,
     i1: number,
   ): number;
-  releaseUptake(pK: number, pInside: number, m0: number, m1: number, pVmax: number, pCounts: number, pC: number, pMass: number): void;
+  spreadX(pK: number, j0: number, j1: number, pCounts: number, pOut: number): void;
+  spreadY(pK: number, j0: number, j1: number, pIn: number, pOut: number): void;
+  releaseUptake(
+    pK: number,
+    pInside: number,
+    m0: number,
+    m1: number,
+    pVmax: number,
+    pTonic: number,
+    pSum: number,
+    pC: number,
+    pMass: number,
+  ): void;
   diffuse(pK: number, pInside: number, m0: number, m1: number, pMask: number, pC: number, pOut: number): void;
 }
 
@@ -240,11 +265,29 @@ export class WasmKernels {
     return this.ex.stepNeurons(this.pK, L.st, L.nPad, L.idrive, L.vox, L.gap, L.grid[cur], L.sub, this.pTmp, step >>> 0, i0, i1) >>> 0;
   }
 
-  /** Release and uptake on grid `cur` over region voxels [m0, m1), their amounts added to `mass`. */
+  /**
+   * The release field's x pass over box rows [j0, j1) (row y + ny z): counts summed along x into the
+   * first scratch grid, those rows' counts zeroed.
+   */
+  spreadX(k: Constants, j0: number, j1: number): void {
+    this.constants(k);
+    this.ex.spreadX(this.pK, j0, j1, this.L.counts, this.L.sumX);
+  }
+
+  /** The release field's y pass over box rows [j0, j1): the x sums summed along y into the second scratch grid. */
+  spreadY(k: Constants, j0: number, j1: number): void {
+    this.constants(k);
+    this.ex.spreadY(this.pK, j0, j1, this.L.sumX, this.L.sumY);
+  }
+
+  /**
+   * Release (the z pass of the field's box sums, then the tonic release) and uptake on grid `cur` over
+   * region voxels [m0, m1), their amounts added to `mass`. After spreadX and spreadY over every row.
+   */
   releaseUptake(k: Constants, cur: number, m0: number, m1: number, mass: MassAccumulator): void {
     this.constants(k);
     const L = this.L;
-    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.counts, L.grid[cur], this.pMass);
+    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, L.sumY, L.grid[cur], this.pMass);
     mass.released += this.mass[0];
     mass.uptaken += this.mass[1];
     mass.cleared += this.mass[2];

@@ -2,8 +2,9 @@
 // grid kernels for one grid step (docs/model.md §4), twins of shaders/release_uptake.wgsl and
 // shaders/diffuse.wgsl and of the plain specification src/engines/reference/grid.ts, the same float32
 // operations in the same order (mass sums in float64, in voxel order, as the reference keeps them).
-// The voxels are the region's, inside[m] for m in [m0, m1): a thread's own range.
-import { K_dCspike, K_KmEff, K_kClearDt, K_lambdaDiff, K_nx, K_ny } from './layout';
+// The release field's x and y passes run over box rows [j0, j1), the other kernels over the region's
+// voxels inside[m] for m in [m0, m1): a thread's own ranges.
+import { K_dCrel, K_fieldR, K_KmEff, K_kClearDt, K_lambdaDiff, K_nx, K_ny, K_nz, K_sertScale } from './layout';
 
 // neighbour mask bits (src/model/geometry.ts NBR): -x, +x, -y, +y, -z, +z, inside
 const MX: u8 = 1;
@@ -17,54 +18,159 @@ const ALL: u8 = 127;
 const ALL4: u32 = 0x7f7f7f7f;
 
 /**
- * 1. release: c += n_spikes(voxel) * dC_spike; 2. SERT uptake (Michaelis-Menten, Km_eff) and clearance,
- * explicit over the grid step, never below zero. In place on c; counts zeroed. Leaves the released,
- * uptaken and cleared amounts of these voxels in the three float64 at pMass.
+ * 0. release field, x pass: over the box rows [j0, j1) (row j = y + ny z), out[v] = the sum of counts over
+ * x - r .. x + r in the row (a running sum: integers, exact), then the rows' counts zeroed.
  */
-export function releaseUptake(pK: usize, pInside: usize, m0: u32, m1: u32, pVmax: usize, pCounts: usize, pC: usize, pMass: usize): void {
-  const dC = load<f32>(pK + K_dCspike);
+export function spreadX(pK: usize, j0: u32, j1: u32, pCounts: usize, pOut: usize): void {
+  const r = <i32>load<u32>(pK + K_fieldR);
+  const nx = <i32>load<u32>(pK + K_nx);
+  for (let j = j0; j < j1; j++) {
+    const pc = pCounts + ((<usize>j * <usize>nx) << 2);
+    const po = pOut + ((<usize>j * <usize>nx) << 2);
+    // ---- release field: box sums of the release quanta over each voxel's cube, clipped to the box ----
+    let s: u32 = 0;
+    for (let x = 0; x < r && x < nx; x++) s += load<u32>(pc + (<usize>x << 2));
+    for (let x = 0; x < nx; x++) {
+      if (x + r < nx) s += load<u32>(pc + (<usize>(x + r) << 2));
+      if (x - r > 0) s -= load<u32>(pc + (<usize>(x - r - 1) << 2));
+      store<u32>(po + (<usize>x << 2), s);
+    }
+    memory.fill(pc, 0, <usize>nx << 2);
+  }
+}
+
+/** 0. release field, y pass: over the box rows [j0, j1), out[v] = the sum of in over y - r .. y + r (4 voxels of a row at a time). */
+export function spreadY(pK: usize, j0: u32, j1: u32, pIn: usize, pOut: usize): void {
+  const r = <i32>load<u32>(pK + K_fieldR);
+  const nx = <i32>load<u32>(pK + K_nx);
+  const ny = <i32>load<u32>(pK + K_ny);
+  const rowBytes = <usize>nx << 2;
+  for (let j = j0; j < j1; j++) {
+    const y = <i32>(j % <u32>ny);
+    const lo = y - r < 0 ? 0 : y - r;
+    const hi = y + r > ny - 1 ? ny - 1 : y + r;
+    const po = pOut + <usize>j * rowBytes;
+    const pFirst = pIn + <usize>(<i32>j - y + lo) * rowBytes;
+    let x = 0;
+    for (; x + 4 <= nx; x += 4) {
+      let s4 = i32x4.splat(0);
+      let p = pFirst + (<usize>x << 2);
+      for (let yy = lo; yy <= hi; yy++) {
+        s4 = i32x4.add(s4, v128.load(p));
+        p += rowBytes;
+      }
+      v128.store(po + (<usize>x << 2), s4);
+    }
+    for (; x < nx; x++) {
+      let s: u32 = 0;
+      let p = pFirst + (<usize>x << 2);
+      for (let yy = lo; yy <= hi; yy++) {
+        s += load<u32>(p);
+        p += rowBytes;
+      }
+      store<u32>(po + (<usize>x << 2), s);
+    }
+  }
+}
+
+/**
+ * 0. release field, z pass, 1. release: c += sum x dC_rel, then c += tonicDt; 2. SERT uptake
+ * (Michaelis-Menten, Km_eff, Vmax x sertScale) and clearance, explicit over the grid step, never below
+ * zero. pSum: the y pass's sums; the z pass sums them over z - r .. z + r. In place on c. Leaves the
+ * released, uptaken and cleared amounts of these voxels in the three float64 at pMass.
+ */
+export function releaseUptake(
+  pK: usize,
+  pInside: usize,
+  m0: u32,
+  m1: u32,
+  pVmax: usize,
+  pTonic: usize,
+  pSum: usize,
+  pC: usize,
+  pMass: usize,
+): void {
+  const dC = load<f32>(pK + K_dCrel);
   const Km = load<f32>(pK + K_KmEff);
   const kcl = load<f32>(pK + K_kClearDt);
-  // clearance cannot overshoot (kClearDt <= 1): four voxels in a row with no spike and no SERT (most of
-  // the region) go through the SIMD lanes: u = 0, rem = 0 + kc = kc <= c, as the general path gives them
-  const clearOnly = kcl <= 1;
+  const sertScale = load<f32>(pK + K_sertScale);
+  const r = <i32>load<u32>(pK + K_fieldR);
+  const nz = <i32>load<u32>(pK + K_nz);
+  const nxy = <usize>load<u32>(pK + K_nx) * <usize>load<u32>(pK + K_ny);
+  const planeBytes = nxy << 2;
+  const dC4 = f32x4.splat(dC);
+  const Km4 = f32x4.splat(Km);
   const kcl4 = f32x4.splat(kcl);
+  const ss4 = f32x4.splat(sertScale);
   let rel: f64 = 0;
   let upt: f64 = 0;
   let clr: f64 = 0;
   let m = m0;
   while (m < m1) {
     const v = <usize>load<u32>(pInside + (<usize>m << 2));
+    const z = <i32>(v / nxy);
+    const lo = z - r < 0 ? 0 : z - r;
+    const hi = z + r > nz - 1 ? nz - 1 : z + r;
+    const pFirst = pSum + (v << 2) - <usize>(z - lo) * planeBytes;
     const pv = pC + (v << 2);
-    // inside[] ascends without repeats: inside[m + 3] = v + 3 means voxels v..v+3 are inside[m..m+3]
-    if (clearOnly && m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3) {
-      if (!v128.any_true(v128.or(v128.load(pCounts + (v << 2)), v128.load(pVmax + (v << 2))))) {
-        const c4 = v128.load(pv);
-        const kc4 = f32x4.mul(kcl4, c4);
-        // the sums in voxel order, as one voxel at a time adds them
+    // inside[] ascends without repeats: inside[m + 3] = v + 3 means voxels v..v+3 are inside[m..m+3];
+    // in one z plane they share the z pass's bounds and go through the SIMD lanes, each lane the same
+    // operations as one voxel alone (adding a zero release leaves c and the sum as they are)
+    if (m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3 && (v + 3) / nxy == <usize>z) {
+      let s4 = i32x4.splat(0);
+      let p = pFirst;
+      for (let zz = lo; zz <= hi; zz++) {
+        s4 = i32x4.add(s4, v128.load(p));
+        p += planeBytes;
+      }
+      const add4 = f32x4.mul(f32x4.convert_i32x4_u(s4), dC4);
+      const t4 = v128.load(pTonic + (v << 2));
+      const c4 = f32x4.add(f32x4.add(v128.load(pv), add4), t4);
+      const u4 = f32x4.div(f32x4.mul(f32x4.mul(v128.load(pVmax + (v << 2)), ss4), c4), f32x4.add(Km4, c4));
+      const kc4 = f32x4.mul(kcl4, c4);
+      const rem4 = f32x4.add(u4, kc4);
+      // no lane removes more than it holds (else the voxels go one at a time below)
+      if (!v128.any_true(f32x4.gt(rem4, c4))) {
+        rel += <f64>f32x4.extract_lane(add4, 0);
+        rel += <f64>f32x4.extract_lane(t4, 0);
+        rel += <f64>f32x4.extract_lane(add4, 1);
+        rel += <f64>f32x4.extract_lane(t4, 1);
+        rel += <f64>f32x4.extract_lane(add4, 2);
+        rel += <f64>f32x4.extract_lane(t4, 2);
+        rel += <f64>f32x4.extract_lane(add4, 3);
+        rel += <f64>f32x4.extract_lane(t4, 3);
+        upt += <f64>f32x4.extract_lane(u4, 0);
+        upt += <f64>f32x4.extract_lane(u4, 1);
+        upt += <f64>f32x4.extract_lane(u4, 2);
+        upt += <f64>f32x4.extract_lane(u4, 3);
         clr += <f64>f32x4.extract_lane(kc4, 0);
         clr += <f64>f32x4.extract_lane(kc4, 1);
         clr += <f64>f32x4.extract_lane(kc4, 2);
         clr += <f64>f32x4.extract_lane(kc4, 3);
-        v128.store(pv, f32x4.sub(c4, kc4));
+        v128.store(pv, f32x4.sub(c4, rem4));
         m += 4;
         continue;
       }
     }
     m++;
-    const n = load<u32>(pCounts + (v << 2));
-    const vm = load<f32>(pVmax + (v << 2));
+    let n: u32 = 0;
+    let p = pFirst;
+    for (let zz = lo; zz <= hi; zz++) {
+      n += load<u32>(p);
+      p += planeBytes;
+    }
     let c1 = load<f32>(pv);
-    // ---- release: c += spikes x dC_spike ----
+    // ---- release: c += quanta in the cube x dC_rel, then the tonic release ----
     if (n != 0) {
       const add = <f32>n * dC;
       c1 = c1 + add;
       rel += <f64>add;
-      store<u32>(pCounts + (v << 2), 0);
     }
+    const tonic = load<f32>(pTonic + (v << 2));
+    c1 = c1 + tonic;
+    rel += <f64>tonic;
     // ---- uptake and clearance: Michaelis-Menten SERT uptake and first-order clearance, never below zero ----
-    // no SERT in this voxel: u = 0 * c1 / (Km + c1) = 0 exactly, skip the division
-    const u: f32 = vm == 0 ? 0 : (vm * c1) / (Km + c1);
+    const u: f32 = ((load<f32>(pVmax + (v << 2)) * sertScale) * c1) / (Km + c1);
     const kc = kcl * c1;
     const rem = u + kc;
     if (rem > c1) {
