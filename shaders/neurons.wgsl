@@ -177,7 +177,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     stf(ST_AHP3, n, b, select(h3, 0.0, h3 < k.tiny));
     st[ST_REF * n + b] = rf;
     if (sp != 255u) {
-      atomicAdd(&counts[gv], 1u);
+      atomicAdd(&counts[gv], RELEASE_QUANTA);
       // spikes are rare (about 1 in 1000 cells a grid step): plain global atomics, no barrier
       atomicAdd(&ctl.sims[sim].windowSpikes, 1u);
       atomicAdd(&ctl.sims[sim].batchSpikes, 1u);

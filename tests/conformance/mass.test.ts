@@ -1,14 +1,17 @@
 /**
  * Conformance, every engine: the 5-HT mass balance. Over every advance and over the whole run,
  * gridEnd - gridStart = released - uptaken - cleared, to 1e-4 of what was released in an advance and
- * 1e-5 over the run; the advances chain; the release is the spike count times dC_spike; an SSRI slows
- * uptake and fills the grid, from the start or switched on mid-run.
+ * 1e-5 over the run; the advances chain; the release is each spike's quanta times dC_rel on every region
+ * voxel of its cell's release cube (dC_spike times the share of the cube inside the region); an SSRI
+ * slows uptake and fills the grid, from the start or switched on mid-run.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { BatchEngine, RecordBatch } from '../../src/engines/engine.js';
-import { buildModel } from '../../src/model/derive.js';
+import { buildModel, deriveConstants } from '../../src/model/derive.js';
 import type { DrugDoses } from '../../src/model/drugs.js';
 import { defaultParams } from '../../src/model/params.js';
+import { regionVoxelsInCube } from '../../src/model/release-field.js';
+import { RELEASE_QUANTA } from '../../src/model/release-quanta.js';
 import { options } from './drive.js';
 import { ensureWorkerBundle, type Subject, subjects, testOptions } from './subjects.js';
 
@@ -58,12 +61,17 @@ function checkBalance(subject: Subject, batches: RecordBatch[]) {
 
 for (const subject of await subjects()) {
   describe.skipIf(subject.skip)(`${subject.name}: 5-HT mass balance`, testOptions(subject), () => {
-    test('WT baseline, 2000 grid steps: released = spikes x dC_spike, from 30 nM everywhere', async () => {
+    test('WT baseline, 2000 grid steps: released = spikes x dC_spike x the share of their cubes inside, from 30 nM everywhere', async () => {
       const batches = await run(subject, {}, [{ steps: 2000 }]);
       const r = checkBalance(subject, batches);
       const spikes = batches.reduce((a, b) => a + b.spikeCount, 0);
       expect(spikes).toBeGreaterThan(0);
-      expect(Math.abs(r.released - spikes * Math.fround(model.dCspike_nM)) / r.released).toBeLessThan(1e-6);
+      const inCube = regionVoxelsInCube(model.geometry, model.fieldR);
+      const dCrel = deriveConstants(model, {}).dCrel;
+      let want = 0;
+      for (const b of batches) for (const cell of b.spikes!.cells) want += RELEASE_QUANTA * dCrel * inCube[model.vox[cell]];
+      expect(want).toBeLessThan(spikes * model.dCspike_nM);
+      expect(Math.abs(r.released - want) / r.released).toBeLessThan(1e-6);
       expect(r.start).toBeCloseTo(30 * model.geometry.inside.length, 0);
       // spike records agree with the counts
       expect(batches.reduce((a, b) => a + b.spikes!.cells.length, 0)).toBe(spikes);
