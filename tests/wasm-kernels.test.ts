@@ -3,8 +3,8 @@
  * (src/engines/reference/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
  * voxel and the float64 mass sums after every grid step of a full engine loop, with spikes, refractory
  * periods, multi-event background steps, desensitised cells and an SSRI, release fields of half-width
- * r = 0, 2 and 4 voxels, tonic release and a scaled SERT, over cell, voxel and box-row ranges that end
- * mid SIMD block. (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
+ * r = 0, 2 and 4 voxels, tonic release and a scaled SERT, over cell, voxel and box-plane ranges (those
+ * of cells and voxels ending mid SIMD block). (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
  * And the committed binaries are what scripts/build-wasm.mjs makes of the sources.
  */
 import { readFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ describe('the WebAssembly kernels', () => {
       const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared, region, field);
       const g = m.geometry;
       expect(k.fieldR).toBe(field.releaseField_um / 20);
-      const rowRanges = ranges(g.ny * g.nz, [1, Math.floor((g.ny * g.nz) / 3)]);
+      const planeRanges = ranges(g.nz, [1, Math.floor(g.nz / 2)]);
       const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
       const voxelRanges = ranges(g.inside.length, [5, Math.floor(g.inside.length / 2)]);
       const runs4 = g.inside.filter(
@@ -89,11 +89,11 @@ describe('the WebAssembly kernels', () => {
           if (ref.spikeSub[i] !== 255) {
             ref.counts[m.vox[i]] += RELEASE_QUANTA;
             views.counts[m.vox[i]] += RELEASE_QUANTA;
+            views.rowQuanta[Math.floor(m.vox[i] / g.nx)] = 1;
           }
         }
         const sums = fieldSums(k, g, ref.counts);
-        for (const [j0, j1] of rowRanges) kernels.spreadX(k, j0, j1);
-        for (const [j0, j1] of rowRanges) kernels.spreadY(k, j0, j1);
+        for (const [z0, z1] of planeRanges) kernels.spread(k, z0, z1);
         expect(views.counts.every((q) => q === 0)).toBe(true);
         const mJs = zeroMass();
         const mWasm = zeroMass();

@@ -33,6 +33,7 @@ export class CpuEngine implements Engine {
   private cur = 0;
   private readonly kernel: WasmKernels;
   private readonly counts: Uint32Array;
+  private readonly rowQuanta: Uint8Array;
   private readonly spikeSub: Uint8Array;
   private step = 0;
   private readonly recordSpikes: boolean;
@@ -49,6 +50,7 @@ export class CpuEngine implements Engine {
     this.grids = views.grids;
     this.spikeSub = views.spikeSub;
     this.counts = views.counts;
+    this.rowQuanta = views.rowQuanta;
     this.kernel = new WasmKernels(memory, layout);
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
@@ -92,9 +94,11 @@ export class CpuEngine implements Engine {
         const sub = this.spikeSub;
         const vox = m.vox;
         const counts = this.counts;
+        const rowQuanta = this.rowQuanta;
         for (let i = 0; i < n; i++) {
           if (sub[i] !== 255) {
             counts[vox[i]] += RELEASE_QUANTA;
+            rowQuanta[Math.floor(vox[i] / g.nx)] = 1;
             if (spCells) {
               spCells.push(i);
               spSteps!.push(step * S + sub[i]);
@@ -104,9 +108,7 @@ export class CpuEngine implements Engine {
       }
       spikeCount += nsp;
       this.windowSpikes += nsp;
-      const rows = g.ny * g.nz;
-      this.kernel.spreadX(k, 0, rows);
-      this.kernel.spreadY(k, 0, rows);
+      this.kernel.spread(k, 0, g.nz);
       this.kernel.releaseUptake(k, this.cur, 0, g.inside.length, mass);
       this.kernel.diffuse(k, this.cur, 0, g.inside.length);
       this.cur = 1 - this.cur;

@@ -36,9 +36,9 @@ export interface WorkerInit {
   /** This thread's region voxels inside[m0, m1) (static: the mass sums stay reproducible). */
   m0: number;
   m1: number;
-  /** This thread's box rows [j0, j1) (row y + ny z) in the release field's x and y passes. */
-  j0: number;
-  j1: number;
+  /** This thread's box planes [z0, z1) in the release field's x and y passes. */
+  z0: number;
+  z1: number;
   ctl: Int32Array;
   probe: Uint32Array;
   nx: number;

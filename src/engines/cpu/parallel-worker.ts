@@ -4,7 +4,7 @@
  * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
  *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
- *   | release field x pass (own box rows) | y pass (own box rows) | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
+ *   | release field x and y passes (own box planes) | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
  * One message per batch of grid steps in, one out.
  */
@@ -18,14 +18,14 @@ import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
-const { state, vox, spikeSub, grids, counts, nbrMask, inside } = kernelViews(w.memory, w.layout);
+const { state, vox, spikeSub, grids, counts, rowQuanta, nbrMask, inside } = kernelViews(w.memory, w.layout);
 const kernel = new WasmKernels(w.memory, w.layout, w.id);
 /** The whole region, for the trace samples thread 0 takes. */
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, inside, probe: w.probe };
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
-  const { ctl, threads, chunk, m0, m1, j0, j1 } = w;
+  const { ctl, threads, chunk, m0, m1, z0, z1 } = w;
   const n = vox.length;
   const nChunks = Math.ceil(n / chunk);
   const S = k.subSteps;
@@ -52,6 +52,7 @@ function run(msg: AdvanceMsg): DoneMsg {
       for (let i = i0; i < i1; i++) {
         if (spikeSub[i] !== 255) {
           Atomics.add(counts, vox[i], RELEASE_QUANTA);
+          rowQuanta[Math.floor(vox[i] / w.nx)] = 1;
           if (recordSpikes) {
             spCells.push(i);
             spSteps.push(step * S + spikeSub[i]);
@@ -67,9 +68,7 @@ function run(msg: AdvanceMsg): DoneMsg {
     barrier(ctl, threads);
     // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
     if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
-    kernel.spreadX(k, j0, j1);
-    barrier(ctl, threads);
-    kernel.spreadY(k, j0, j1);
+    kernel.spread(k, z0, z1);
     barrier(ctl, threads);
     kernel.releaseUptake(k, cur, m0, m1, mass);
     barrier(ctl, threads);

@@ -7,7 +7,7 @@
  * kernelLayout places in one WebAssembly.Memory everything the kernels read and write: the state
  * (STATE_FIELDS blocks of nPad words, as the WebGPU state buffer), each cell's drive and voxel, the
  * background gap table, two grids (current and next), the spike sub-steps and release quanta counts,
- * the release field's two scratch grids of box sums, the region's voxels, neighbour masks, SERT capacities
+ * the release field's two scratch grids of box sums and its flags of rows holding quanta, the region's voxels, neighbour masks, SERT capacities
  * and tonic release, and per thread a constant block, the neuron kernel's
  * scratch and three mass sums. The engines use typed-array views of it (kernelViews) as their own arrays,
  * so the trace samples, snapshots and setters read and write them unchanged. A `shared` layout is a
@@ -34,6 +34,8 @@ export interface KernelLayout {
   gridLen: number;
   nInside: number;
   gapLen: number;
+  /** Box rows, ny nz. */
+  rows: number;
   threads: number;
   shared: boolean;
   bytes: number;
@@ -46,6 +48,8 @@ export interface KernelLayout {
   counts: number;
   sumX: number;
   sumY: number;
+  /** Three flag bytes a box row (quanta counted, x sums, y sums not all zero), the release field's. */
+  rowFlags: number;
   inside: number;
   mask: number;
   vmax: number;
@@ -56,11 +60,12 @@ export interface KernelLayout {
 }
 
 export function kernelLayout(
-  sizes: { nCells: number; gridLen: number; nInside: number; gapLen: number },
+  sizes: { nCells: number; gridLen: number; nInside: number; gapLen: number; rows?: number },
   threads = 1,
   shared = false,
 ): KernelLayout {
-  const { nCells, gridLen, nInside, gapLen } = sizes;
+  // rows: box rows (ny nz), three flag bytes each for the release field (none where the grid kernels never run)
+  const { nCells, gridLen, nInside, gapLen, rows = 0 } = sizes;
   const nPad = Math.max(4, Math.ceil(nCells / 4) * 4);
   let at = BASE;
   const take = (bytes: number): number => {
@@ -77,6 +82,7 @@ export function kernelLayout(
   const counts = take(gridLen * 4);
   const sumX = take(gridLen * 4);
   const sumY = take(gridLen * 4);
+  const rowFlags = take(3 * rows);
   const inside = take(nInside * 4);
   const mask = take(gridLen);
   const vmax = take(gridLen * 4);
@@ -90,6 +96,7 @@ export function kernelLayout(
     gridLen,
     nInside,
     gapLen,
+    rows,
     threads,
     shared,
     bytes: at,
@@ -102,6 +109,7 @@ export function kernelLayout(
     counts,
     sumX,
     sumY,
+    rowFlags,
     inside,
     mask,
     vmax,
@@ -115,7 +123,11 @@ export function kernelLayout(
 /** The layout of a model's tissue. */
 export function modelLayout(m: Model, threads = 1, shared = false): KernelLayout {
   const g = m.geometry;
-  return kernelLayout({ nCells: m.nCells, gridLen: g.nx * g.ny * g.nz, nInside: g.inside.length, gapLen: m.bgGap.length }, threads, shared);
+  return kernelLayout(
+    { nCells: m.nCells, gridLen: g.nx * g.ny * g.nz, nInside: g.inside.length, gapLen: m.bgGap.length, rows: g.ny * g.nz },
+    threads,
+    shared,
+  );
 }
 
 /** Typed-array views of a kernel memory (lengths nCells, gridLen, nInside: the padding is the kernels'). */
@@ -127,6 +139,11 @@ export interface KernelViews {
   grids: [Float32Array, Float32Array];
   spikeSub: Uint8Array;
   counts: Uint32Array;
+  /**
+   * One byte a box row (y + ny z): 1 where quanta were added to `counts` this grid step. Whoever adds
+   * quanta to voxel v sets rowQuanta[floor(v / nx)] = 1: the release field's x pass reads flagged rows only.
+   */
+  rowQuanta: Uint8Array;
   inside: Uint32Array;
   nbrMask: Uint8Array;
   vmaxDt: Float32Array;
@@ -149,6 +166,7 @@ export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): Kernel
     grids: [new Float32Array(buf, L.grid[0], L.gridLen), new Float32Array(buf, L.grid[1], L.gridLen)],
     spikeSub: new Uint8Array(buf, L.sub, L.nCells),
     counts: new Uint32Array(buf, L.counts, L.gridLen),
+    rowQuanta: new Uint8Array(buf, L.rowFlags, L.rows),
     inside: new Uint32Array(buf, L.inside, L.nInside),
     nbrMask: new Uint8Array(buf, L.mask, L.gridLen),
     vmaxDt: new Float32Array(buf, L.vmax, L.gridLen),
@@ -198,8 +216,7 @@ interface KernelExports {
     i0: number,
     i1: number,
   ): number;
-  spreadX(pK: number, j0: number, j1: number, pCounts: number, pOut: number): void;
-  spreadY(pK: number, j0: number, j1: number, pIn: number, pOut: number): void;
+  spread(pK: number, z0: number, z1: number, pCounts: number, pX: number, pSums: number, pFlags: number): void;
   releaseUptake(
     pK: number,
     pInside: number,
@@ -208,6 +225,7 @@ interface KernelExports {
     pVmax: number,
     pTonic: number,
     pSum: number,
+    pFlags: number,
     pC: number,
     pMass: number,
   ): void;
@@ -266,28 +284,23 @@ export class WasmKernels {
   }
 
   /**
-   * The release field's x pass over box rows [j0, j1) (row y + ny z): counts summed along x into the
-   * first scratch grid, those rows' counts zeroed.
+   * The release field's x and y passes over box planes [z0, z1): counts summed along x, then along y,
+   * into the second scratch grid; those planes' counts zeroed.
    */
-  spreadX(k: Constants, j0: number, j1: number): void {
+  spread(k: Constants, z0: number, z1: number): void {
     this.constants(k);
-    this.ex.spreadX(this.pK, j0, j1, this.L.counts, this.L.sumX);
-  }
-
-  /** The release field's y pass over box rows [j0, j1): the x sums summed along y into the second scratch grid. */
-  spreadY(k: Constants, j0: number, j1: number): void {
-    this.constants(k);
-    this.ex.spreadY(this.pK, j0, j1, this.L.sumX, this.L.sumY);
+    const L = this.L;
+    this.ex.spread(this.pK, z0, z1, L.counts, L.sumX, L.sumY, L.rowFlags);
   }
 
   /**
    * Release (the z pass of the field's box sums, then the tonic release) and uptake on grid `cur` over
-   * region voxels [m0, m1), their amounts added to `mass`. After spreadX and spreadY over every row.
+   * region voxels [m0, m1), their amounts added to `mass`. After spread over every plane.
    */
   releaseUptake(k: Constants, cur: number, m0: number, m1: number, mass: MassAccumulator): void {
     this.constants(k);
     const L = this.L;
-    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, L.sumY, L.grid[cur], this.pMass);
+    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, L.sumY, L.rowFlags, L.grid[cur], this.pMass);
     mass.released += this.mass[0];
     mass.uptaken += this.mass[1];
     mass.cleared += this.mass[2];

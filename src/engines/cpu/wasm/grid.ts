@@ -2,7 +2,7 @@
 // grid kernels for one grid step (docs/model.md §4), twins of shaders/release_uptake.wgsl and
 // shaders/diffuse.wgsl and of the plain specification src/engines/reference/grid.ts, the same float32
 // operations in the same order (mass sums in float64, in voxel order, as the reference keeps them).
-// The release field's x and y passes run over box rows [j0, j1), the other kernels over the region's
+// The release field's x and y passes run over box planes [z0, z1), the other kernels over the region's
 // voxels inside[m] for m in [m0, m1): a thread's own ranges.
 import { K_dCrel, K_fieldR, K_KmEff, K_kClearDt, K_lambdaDiff, K_nx, K_ny, K_nz, K_sertScale } from './layout';
 
@@ -17,58 +17,92 @@ const ALL: u8 = 127;
 /** Four ALL bytes in a row. */
 const ALL4: u32 = 0x7f7f7f7f;
 
-/**
- * 0. release field, x pass: over the box rows [j0, j1) (row j = y + ny z), out[v] = the sum of counts over
- * x - r .. x + r in the row (a running sum: integers, exact), then the rows' counts zeroed.
- */
-export function spreadX(pK: usize, j0: u32, j1: u32, pCounts: usize, pOut: usize): void {
-  const r = <i32>load<u32>(pK + K_fieldR);
-  const nx = <i32>load<u32>(pK + K_nx);
-  for (let j = j0; j < j1; j++) {
-    const pc = pCounts + ((<usize>j * <usize>nx) << 2);
-    const po = pOut + ((<usize>j * <usize>nx) << 2);
-    // ---- release field: box sums of the release quanta over each voxel's cube, clipped to the box ----
-    let s: u32 = 0;
-    for (let x = 0; x < r && x < nx; x++) s += load<u32>(pc + (<usize>x << 2));
-    for (let x = 0; x < nx; x++) {
-      if (x + r < nx) s += load<u32>(pc + (<usize>(x + r) << 2));
-      if (x - r > 0) s -= load<u32>(pc + (<usize>(x - r - 1) << 2));
-      store<u32>(po + (<usize>x << 2), s);
-    }
-    memory.fill(pc, 0, <usize>nx << 2);
-  }
+/** Zeroes n u32 words at p, 4 at a time. */
+@inline
+function zeroRow(p: usize, n: i32): void {
+  const z4 = i32x4.splat(0);
+  let x = 0;
+  for (; x + 4 <= n; x += 4) v128.store(p + (<usize>x << 2), z4);
+  for (; x < n; x++) store<u32>(p + (<usize>x << 2), 0);
 }
 
-/** 0. release field, y pass: over the box rows [j0, j1), out[v] = the sum of in over y - r .. y + r (4 voxels of a row at a time). */
-export function spreadY(pK: usize, j0: u32, j1: u32, pIn: usize, pOut: usize): void {
+/**
+ * 0. release field, x and y passes over the box planes [z0, z1) (a plane needs no other plane's sums).
+ * x pass, per row: xs[v] = the sum of counts over x - r .. x + r (a running sum: integers, exact), the
+ * row's counts zeroed; y pass: sums[v] = the sum of xs over y - r .. y + r, 4 voxels of a row at a time.
+ * Few cells fire in a grid step, so most rows hold no quantum: three flag bytes a row (row j = y + ny z,
+ * at pFlags, pFlags + rows, pFlags + 2 rows) say which rows of counts (set by whoever adds quanta, cleared
+ * here), of xs and of sums are not all zero; a row that is and stays all zero is neither read nor written.
+ */
+export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pX: usize, pSums: usize, pFlags: usize): void {
   const r = <i32>load<u32>(pK + K_fieldR);
   const nx = <i32>load<u32>(pK + K_nx);
   const ny = <i32>load<u32>(pK + K_ny);
+  const rows = <usize>ny * <usize>load<u32>(pK + K_nz);
+  const pQ = pFlags;
+  const pFx = pFlags + rows;
+  const pFy = pFlags + 2 * rows;
   const rowBytes = <usize>nx << 2;
-  for (let j = j0; j < j1; j++) {
-    const y = <i32>(j % <u32>ny);
-    const lo = y - r < 0 ? 0 : y - r;
-    const hi = y + r > ny - 1 ? ny - 1 : y + r;
-    const po = pOut + <usize>j * rowBytes;
-    const pFirst = pIn + <usize>(<i32>j - y + lo) * rowBytes;
-    let x = 0;
-    for (; x + 4 <= nx; x += 4) {
-      let s4 = i32x4.splat(0);
-      let p = pFirst + (<usize>x << 2);
-      for (let yy = lo; yy <= hi; yy++) {
-        s4 = i32x4.add(s4, v128.load(p));
-        p += rowBytes;
+  for (let z = z0; z < z1; z++) {
+    const j0 = <usize>z * <usize>ny;
+    for (let y = 0; y < ny; y++) {
+      const j = j0 + <usize>y;
+      const po = pX + j * rowBytes;
+      if (load<u8>(pQ + j) == 0) {
+        if (load<u8>(pFx + j) != 0) {
+          zeroRow(po, nx);
+          store<u8>(pFx + j, 0);
+        }
+        continue;
       }
-      v128.store(po + (<usize>x << 2), s4);
-    }
-    for (; x < nx; x++) {
+      store<u8>(pQ + j, 0);
+      store<u8>(pFx + j, 1);
+      const pc = pCounts + j * rowBytes;
+      // ---- release field: box sums of the release quanta over each voxel's cube, clipped to the box ----
       let s: u32 = 0;
-      let p = pFirst + (<usize>x << 2);
-      for (let yy = lo; yy <= hi; yy++) {
-        s += load<u32>(p);
-        p += rowBytes;
+      for (let i = 0; i < r && i < nx; i++) s += load<u32>(pc + (<usize>i << 2));
+      for (let i = 0; i < nx; i++) {
+        if (i + r < nx) s += load<u32>(pc + (<usize>(i + r) << 2));
+        if (i - r > 0) s -= load<u32>(pc + (<usize>(i - r - 1) << 2));
+        store<u32>(po + (<usize>i << 2), s);
       }
-      store<u32>(po + (<usize>x << 2), s);
+      zeroRow(pc, nx);
+    }
+    for (let y = 0; y < ny; y++) {
+      const j = j0 + <usize>y;
+      const lo = y - r < 0 ? 0 : y - r;
+      const hi = y + r > ny - 1 ? ny - 1 : y + r;
+      const po = pSums + j * rowBytes;
+      let any: u32 = 0;
+      for (let yy = lo; yy <= hi; yy++) any |= <u32>load<u8>(pFx + j0 + <usize>yy);
+      if (any == 0) {
+        if (load<u8>(pFy + j) != 0) {
+          zeroRow(po, nx);
+          store<u8>(pFy + j, 0);
+        }
+        continue;
+      }
+      store<u8>(pFy + j, 1);
+      const pFirst = pX + (j0 + <usize>lo) * rowBytes;
+      let x = 0;
+      for (; x + 4 <= nx; x += 4) {
+        let s4 = i32x4.splat(0);
+        let p = pFirst + (<usize>x << 2);
+        for (let yy = lo; yy <= hi; yy++) {
+          s4 = i32x4.add(s4, v128.load(p));
+          p += rowBytes;
+        }
+        v128.store(po + (<usize>x << 2), s4);
+      }
+      for (; x < nx; x++) {
+        let s: u32 = 0;
+        let p = pFirst + (<usize>x << 2);
+        for (let yy = lo; yy <= hi; yy++) {
+          s += load<u32>(p);
+          p += rowBytes;
+        }
+        store<u32>(po + (<usize>x << 2), s);
+      }
     }
   }
 }
@@ -87,6 +121,7 @@ export function releaseUptake(
   pVmax: usize,
   pTonic: usize,
   pSum: usize,
+  pFlags: usize,
   pC: usize,
   pMass: usize,
 ): void {
@@ -96,8 +131,11 @@ export function releaseUptake(
   const sertScale = load<f32>(pK + K_sertScale);
   const r = <i32>load<u32>(pK + K_fieldR);
   const nz = <i32>load<u32>(pK + K_nz);
-  const nxy = <usize>load<u32>(pK + K_nx) * <usize>load<u32>(pK + K_ny);
+  const nx = <usize>load<u32>(pK + K_nx);
+  const ny = <usize>load<u32>(pK + K_ny);
+  const nxy = nx * ny;
   const planeBytes = nxy << 2;
+  const pFy = pFlags + 2 * ny * <usize>nz;
   const dC4 = f32x4.splat(dC);
   const Km4 = f32x4.splat(Km);
   const kcl4 = f32x4.splat(kcl);
@@ -106,22 +144,38 @@ export function releaseUptake(
   let upt: f64 = 0;
   let clr: f64 = 0;
   let m = m0;
+  // the box row j = y + ny z of the current voxel, followed as inside[] ascends, with its z pass's
+  // bounds and whether any row of sums in its window is flagged (else its sums are 0, unread)
+  let rowEnd: usize = 0;
+  let z = 0;
+  let lo = 0;
+  let hi = 0;
+  let sums = false;
   while (m < m1) {
     const v = <usize>load<u32>(pInside + (<usize>m << 2));
-    const z = <i32>(v / nxy);
-    const lo = z - r < 0 ? 0 : z - r;
-    const hi = z + r > nz - 1 ? nz - 1 : z + r;
+    if (v >= rowEnd) {
+      const j = v / nx;
+      rowEnd = (j + 1) * nx;
+      z = <i32>(j / ny);
+      lo = z - r < 0 ? 0 : z - r;
+      hi = z + r > nz - 1 ? nz - 1 : z + r;
+      let any: u32 = 0;
+      for (let zz = lo; zz <= hi; zz++) any |= <u32>load<u8>(pFy + j + <usize>(zz - z) * ny);
+      sums = any != 0;
+    }
     const pFirst = pSum + (v << 2) - <usize>(z - lo) * planeBytes;
     const pv = pC + (v << 2);
     // inside[] ascends without repeats: inside[m + 3] = v + 3 means voxels v..v+3 are inside[m..m+3];
     // in one z plane they share the z pass's bounds and go through the SIMD lanes, each lane the same
     // operations as one voxel alone (adding a zero release leaves c and the sum as they are)
-    if (m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3 && (v + 3) / nxy == <usize>z) {
+    if (m + 4 <= m1 && <usize>load<u32>(pInside + (<usize>(m + 3) << 2)) == v + 3 && v + 3 < rowEnd) {
       let s4 = i32x4.splat(0);
-      let p = pFirst;
-      for (let zz = lo; zz <= hi; zz++) {
-        s4 = i32x4.add(s4, v128.load(p));
-        p += planeBytes;
+      if (sums) {
+        let p = pFirst;
+        for (let zz = lo; zz <= hi; zz++) {
+          s4 = i32x4.add(s4, v128.load(p));
+          p += planeBytes;
+        }
       }
       const add4 = f32x4.mul(f32x4.convert_i32x4_u(s4), dC4);
       const t4 = v128.load(pTonic + (v << 2));
@@ -131,14 +185,17 @@ export function releaseUptake(
       const rem4 = f32x4.add(u4, kc4);
       // no lane removes more than it holds (else the voxels go one at a time below)
       if (!v128.any_true(f32x4.gt(rem4, c4))) {
-        rel += <f64>f32x4.extract_lane(add4, 0);
-        rel += <f64>f32x4.extract_lane(t4, 0);
-        rel += <f64>f32x4.extract_lane(add4, 1);
-        rel += <f64>f32x4.extract_lane(t4, 1);
-        rel += <f64>f32x4.extract_lane(add4, 2);
-        rel += <f64>f32x4.extract_lane(t4, 2);
-        rel += <f64>f32x4.extract_lane(add4, 3);
-        rel += <f64>f32x4.extract_lane(t4, 3);
+        // adding zeros leaves the sum as it is: skipped where nothing was released
+        if (v128.any_true(v128.or(add4, t4))) {
+          rel += <f64>f32x4.extract_lane(add4, 0);
+          rel += <f64>f32x4.extract_lane(t4, 0);
+          rel += <f64>f32x4.extract_lane(add4, 1);
+          rel += <f64>f32x4.extract_lane(t4, 1);
+          rel += <f64>f32x4.extract_lane(add4, 2);
+          rel += <f64>f32x4.extract_lane(t4, 2);
+          rel += <f64>f32x4.extract_lane(add4, 3);
+          rel += <f64>f32x4.extract_lane(t4, 3);
+        }
         upt += <f64>f32x4.extract_lane(u4, 0);
         upt += <f64>f32x4.extract_lane(u4, 1);
         upt += <f64>f32x4.extract_lane(u4, 2);
@@ -154,10 +211,12 @@ export function releaseUptake(
     }
     m++;
     let n: u32 = 0;
-    let p = pFirst;
-    for (let zz = lo; zz <= hi; zz++) {
-      n += load<u32>(p);
-      p += planeBytes;
+    if (sums) {
+      let p = pFirst;
+      for (let zz = lo; zz <= hi; zz++) {
+        n += load<u32>(p);
+        p += planeBytes;
+      }
     }
     let c1 = load<f32>(pv);
     // ---- release: c += quanta in the cube x dC_rel, then the tonic release ----
