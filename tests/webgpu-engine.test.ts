@@ -180,7 +180,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     await expect(compileKernel(ctx!.device, 'shaders/broken.wgsl', broken, header)).rejects.toThrow(/shaders\/broken\.wgsl:4:/);
     // a kernel whose entry point is not main (the release field's passes in shaders/spread.wgsl)
     const brokenEntry = broken.replace('fn main', 'fn spreadX');
-    await expect(compileKernel(ctx!.device, 'shaders/spread.wgsl', brokenEntry, header, 'spreadX')).rejects.toThrow(/shaders\/spread\.wgsl:4:/);
+    await expect(compileKernel(ctx!.device, 'shaders/spread.wgsl', brokenEntry, header, 'spreadX')).rejects.toThrow(
+      /shaders\/spread\.wgsl:4:/,
+    );
     const m = smallModel(100, 2);
     const e = await WebGpuEngine.create(engineOpts(m), ctx!);
     expect(e.info.engine).toBe('webgpu');
