@@ -4,7 +4,8 @@
  * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
  *   machine holds the others up less; spikes counted into the shared per-voxel counts with Atomics.add)
- *   | release field x and y passes (own box planes) | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
+ *   | release field x and y passes (the planes its voxels read, in its own scratch), release + uptake
+ *   (own voxels) | diffusion (own voxels, reads the neighbours' voxels), counts zeroed (own box planes) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
  * One message per batch of grid steps in, one out.
  */
@@ -22,6 +23,9 @@ const { state, vox, spikeSub, grids, counts, rowQuanta, nbrMask, inside } = kern
 const kernel = new WasmKernels(w.memory, w.layout, w.id);
 /** The whole region, for the trace samples thread 0 takes. */
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, inside, probe: w.probe };
+/** The box planes of this thread's first and last region voxels (none: an empty range). */
+const zA = w.m1 > w.m0 ? Math.floor(inside[w.m0] / (w.nx * w.ny)) : 0;
+const zB = w.m1 > w.m0 ? Math.floor(inside[w.m1 - 1] / (w.nx * w.ny)) : -1;
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
@@ -68,11 +72,13 @@ function run(msg: AdvanceMsg): DoneMsg {
     barrier(ctl, threads);
     // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
     if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
-    kernel.spread(k, z0, z1);
-    barrier(ctl, threads);
+    // the release field's sums of every plane this thread's voxels read, in its own scratch (planes
+    // near a neighbour's range are summed by both: no barrier between the passes and the release)
+    kernel.spread(k, Math.max(0, zA - k.fieldR), Math.min(w.nz, zB + 1 + k.fieldR), false);
     kernel.releaseUptake(k, cur, m0, m1, mass);
     barrier(ctl, threads);
     kernel.diffuse(k, cur, m0, m1);
+    kernel.clearCounts(k, z0, z1);
     barrier(ctl, threads);
     cur = 1 - cur;
     if ((step + 1) % sampleSteps === 0) {

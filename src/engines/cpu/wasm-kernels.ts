@@ -46,10 +46,12 @@ export interface KernelLayout {
   grid: [number, number];
   sub: number;
   counts: number;
+  /** A flag byte a box row: quanta counted in it this grid step (the release field's). */
+  rowQ: number;
+  /** Per thread, the release field's x and y sums (a box grid each) and two flag bytes a row (not all zero). */
   sumX: number;
   sumY: number;
-  /** Three flag bytes a box row (quanta counted, x sums, y sums not all zero), the release field's. */
-  rowFlags: number;
+  rowXY: number;
   inside: number;
   mask: number;
   vmax: number;
@@ -64,7 +66,7 @@ export function kernelLayout(
   threads = 1,
   shared = false,
 ): KernelLayout {
-  // rows: box rows (ny nz), three flag bytes each for the release field (none where the grid kernels never run)
+  // rows: box rows (ny nz), flag bytes for the release field (none where the grid kernels never run)
   const { nCells, gridLen, nInside, gapLen, rows = 0 } = sizes;
   const nPad = Math.max(4, Math.ceil(nCells / 4) * 4);
   let at = BASE;
@@ -80,9 +82,10 @@ export function kernelLayout(
   const grid: [number, number] = [take(gridLen * 4), take(gridLen * 4)];
   const sub = take(nPad);
   const counts = take(gridLen * 4);
-  const sumX = take(gridLen * 4);
-  const sumY = take(gridLen * 4);
-  const rowFlags = take(3 * rows);
+  const rowQ = take(rows);
+  const sumX = take(gridLen * 4 * threads);
+  const sumY = take(gridLen * 4 * threads);
+  const rowXY = take(2 * rows * threads);
   const inside = take(nInside * 4);
   const mask = take(gridLen);
   const vmax = take(gridLen * 4);
@@ -107,9 +110,10 @@ export function kernelLayout(
     grid,
     sub,
     counts,
+    rowQ,
     sumX,
     sumY,
-    rowFlags,
+    rowXY,
     inside,
     mask,
     vmax,
@@ -166,7 +170,7 @@ export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): Kernel
     grids: [new Float32Array(buf, L.grid[0], L.gridLen), new Float32Array(buf, L.grid[1], L.gridLen)],
     spikeSub: new Uint8Array(buf, L.sub, L.nCells),
     counts: new Uint32Array(buf, L.counts, L.gridLen),
-    rowQuanta: new Uint8Array(buf, L.rowFlags, L.rows),
+    rowQuanta: new Uint8Array(buf, L.rowQ, L.rows),
     inside: new Uint32Array(buf, L.inside, L.nInside),
     nbrMask: new Uint8Array(buf, L.mask, L.gridLen),
     vmaxDt: new Float32Array(buf, L.vmax, L.gridLen),
@@ -216,7 +220,8 @@ interface KernelExports {
     i0: number,
     i1: number,
   ): number;
-  spread(pK: number, z0: number, z1: number, pCounts: number, pX: number, pSums: number, pFlags: number): void;
+  spread(pK: number, z0: number, z1: number, pCounts: number, pQ: number, pX: number, pSums: number, pFxy: number, clear: number): void;
+  clearCounts(pK: number, z0: number, z1: number, pCounts: number, pQ: number): void;
   releaseUptake(
     pK: number,
     pInside: number,
@@ -225,7 +230,7 @@ interface KernelExports {
     pVmax: number,
     pTonic: number,
     pSum: number,
-    pFlags: number,
+    pFy: number,
     pC: number,
     pMass: number,
   ): void;
@@ -247,6 +252,9 @@ export class WasmKernels {
   private readonly pK: number;
   private readonly pMass: number;
   private readonly pTmp: number;
+  private readonly pSumX: number;
+  private readonly pSumY: number;
+  private readonly pRowXY: number;
   private lastK: Constants | null = null;
 
   constructor(
@@ -266,6 +274,9 @@ export class WasmKernels {
     this.pK = L.consts + thread * CONSTS_BYTES;
     this.pMass = L.mass + thread * MASS_BYTES;
     this.pTmp = L.tmp + thread * TMP_BYTES;
+    this.pSumX = L.sumX + thread * 4 * L.gridLen;
+    this.pSumY = L.sumY + thread * 4 * L.gridLen;
+    this.pRowXY = L.rowXY + thread * 2 * L.rows;
     this.kBytes = new Uint8Array(memory.buffer, this.pK, CONSTS_BYTES);
     this.mass = new Float64Array(memory.buffer, this.pMass, 3);
   }
@@ -285,22 +296,29 @@ export class WasmKernels {
 
   /**
    * The release field's x and y passes over box planes [z0, z1): counts summed along x, then along y,
-   * into the second scratch grid; those planes' counts zeroed.
+   * into this thread's scratch grids; with `clear` those planes' counts zeroed (else by clearCounts).
    */
-  spread(k: Constants, z0: number, z1: number): void {
+  spread(k: Constants, z0: number, z1: number, clear = true): void {
     this.constants(k);
     const L = this.L;
-    this.ex.spread(this.pK, z0, z1, L.counts, L.sumX, L.sumY, L.rowFlags);
+    this.ex.spread(this.pK, z0, z1, L.counts, L.rowQ, this.pSumX, this.pSumY, this.pRowXY, clear ? 1 : 0);
+  }
+
+  /** The counts of box planes [z0, z1) zeroed (after every thread's spread without `clear`). */
+  clearCounts(k: Constants, z0: number, z1: number): void {
+    this.constants(k);
+    this.ex.clearCounts(this.pK, z0, z1, this.L.counts, this.L.rowQ);
   }
 
   /**
    * Release (the z pass of the field's box sums, then the tonic release) and uptake on grid `cur` over
-   * region voxels [m0, m1), their amounts added to `mass`. After spread over every plane.
+   * region voxels [m0, m1), their amounts added to `mass`. After this thread's spread over every plane
+   * within fieldR of these voxels' planes.
    */
   releaseUptake(k: Constants, cur: number, m0: number, m1: number, mass: MassAccumulator): void {
     this.constants(k);
     const L = this.L;
-    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, L.sumY, L.rowFlags, L.grid[cur], this.pMass);
+    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, this.pSumY, this.pRowXY + L.rows, L.grid[cur], this.pMass);
     mass.released += this.mass[0];
     mass.uptaken += this.mass[1];
     mass.cleared += this.mass[2];

@@ -28,20 +28,20 @@ function zeroRow(p: usize, n: i32): void {
 
 /**
  * 0. release field, x and y passes over the box planes [z0, z1) (a plane needs no other plane's sums).
- * x pass, per row: xs[v] = the sum of counts over x - r .. x + r (a running sum: integers, exact), the
- * row's counts zeroed; y pass: sums[v] = the sum of xs over y - r .. y + r, 4 voxels of a row at a time.
- * Few cells fire in a grid step, so most rows hold no quantum: three flag bytes a row (row j = y + ny z,
- * at pFlags, pFlags + rows, pFlags + 2 rows) say which rows of counts (set by whoever adds quanta, cleared
- * here), of xs and of sums are not all zero; a row that is and stays all zero is neither read nor written.
+ * x pass, per row: xs[v] = the sum of counts over x - r .. x + r (a running sum: integers, exact); y pass:
+ * sums[v] = the sum of xs over y - r .. y + r, 4 voxels of a row at a time. Few cells fire in a grid step,
+ * so most rows hold no quantum: a flag byte a row (row j = y + ny z) at pQ says which rows of counts hold
+ * quanta (set by whoever adds them), two at pFxy and pFxy + rows which rows of xs and of sums are not all
+ * zero; a row that is and stays all zero is neither read nor written. With `clear`, the counts read and
+ * their flags are zeroed here; else clearCounts does it once no thread reads them any more.
  */
-export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pX: usize, pSums: usize, pFlags: usize): void {
+export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pQ: usize, pX: usize, pSums: usize, pFxy: usize, clear: bool): void {
   const r = <i32>load<u32>(pK + K_fieldR);
   const nx = <i32>load<u32>(pK + K_nx);
   const ny = <i32>load<u32>(pK + K_ny);
   const rows = <usize>ny * <usize>load<u32>(pK + K_nz);
-  const pQ = pFlags;
-  const pFx = pFlags + rows;
-  const pFy = pFlags + 2 * rows;
+  const pFx = pFxy;
+  const pFy = pFxy + rows;
   const rowBytes = <usize>nx << 2;
   for (let z = z0; z < z1; z++) {
     const j0 = <usize>z * <usize>ny;
@@ -55,7 +55,6 @@ export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pX: usize, p
         }
         continue;
       }
-      store<u8>(pQ + j, 0);
       store<u8>(pFx + j, 1);
       const pc = pCounts + j * rowBytes;
       // ---- release field: box sums of the release quanta over each voxel's cube, clipped to the box ----
@@ -66,7 +65,10 @@ export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pX: usize, p
         if (i - r > 0) s -= load<u32>(pc + (<usize>(i - r - 1) << 2));
         store<u32>(po + (<usize>i << 2), s);
       }
-      zeroRow(pc, nx);
+      if (clear) {
+        zeroRow(pc, nx);
+        store<u8>(pQ + j, 0);
+      }
     }
     for (let y = 0; y < ny; y++) {
       const j = j0 + <usize>y;
@@ -107,10 +109,24 @@ export function spread(pK: usize, z0: u32, z1: u32, pCounts: usize, pX: usize, p
   }
 }
 
+/** The counts of the box planes [z0, z1) zeroed where flagged in pQ, and their flags. */
+export function clearCounts(pK: usize, z0: u32, z1: u32, pCounts: usize, pQ: usize): void {
+  const nx = <i32>load<u32>(pK + K_nx);
+  const ny = <usize>load<u32>(pK + K_ny);
+  const rowBytes = <usize>nx << 2;
+  for (let j = <usize>z0 * ny; j < <usize>z1 * ny; j++) {
+    if (load<u8>(pQ + j) != 0) {
+      zeroRow(pCounts + j * rowBytes, nx);
+      store<u8>(pQ + j, 0);
+    }
+  }
+}
+
 /**
  * 0. release field, z pass, 1. release: c += sum x dC_rel, then c += tonicDt; 2. SERT uptake
  * (Michaelis-Menten, Km_eff, Vmax x sertScale) and clearance, explicit over the grid step, never below
- * zero. pSum: the y pass's sums; the z pass sums them over z - r .. z + r. In place on c. Leaves the
+ * zero. pSum: the y pass's sums, pFy their row flags; the z pass sums them over z - r .. z + r (rows
+ * whose window holds no flagged row read as 0). In place on c. Leaves the
  * released, uptaken and cleared amounts of these voxels in the three float64 at pMass.
  */
 export function releaseUptake(
@@ -121,7 +137,7 @@ export function releaseUptake(
   pVmax: usize,
   pTonic: usize,
   pSum: usize,
-  pFlags: usize,
+  pFy: usize,
   pC: usize,
   pMass: usize,
 ): void {
@@ -135,7 +151,6 @@ export function releaseUptake(
   const ny = <usize>load<u32>(pK + K_ny);
   const nxy = nx * ny;
   const planeBytes = nxy << 2;
-  const pFy = pFlags + 2 * ny * <usize>nz;
   const dC4 = f32x4.splat(dC);
   const Km4 = f32x4.splat(Km);
   const kcl4 = f32x4.splat(kcl);
