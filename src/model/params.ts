@@ -205,6 +205,32 @@ export const PARAM_SPECS = {
     reason: 'card choice: moderate cell-to-cell SERT heterogeneity',
   }),
   kClear_perH: p(40, '1/h', 0, 1e6, 'non-specific clearance', BEST),
+  releaseField_um: p(
+    80,
+    'µm',
+    0,
+    1000,
+    "half-width of the cube over which a cell's release and SERT spread about its soma voxel",
+    'docs/model.md §3',
+    {
+      choice: true,
+      reason:
+        "DRN 5-HT neurons' 2-4 primary dendrites extend hundreds of µm (Gagnon & Parent 2014, PLoS One 9:e87709); a cube of half-width 80 µm holds the bulk of a cell's somatodendritic release and uptake near its soma; large enough that a cube holds ~100 somata at 4,500 cells, so answers converge with N",
+      tissue: true,
+    },
+  ),
+  tonicRelease_molps: p(
+    0,
+    'molecules/s',
+    0,
+    1e9,
+    'non-exocytotic (spike-independent) 5-HT release per real cell',
+    'Adell et al. 1993 (PMID 7682600): raphe dialysate 5-HT unchanged by TTX or Ca2+ omission; Mlinar et al. 2015',
+    {
+      choice: true,
+      reason: 'not yet calibrated: 0 leaves all release to spikes',
+    },
+  ),
   // ---- extracellular grid ----
   D_cm2ps: p(6e-6, 'cm²/s', 0, 1e-3, '5-HT free diffusion coefficient', 'docs/model.md §3', {
     choice: true,

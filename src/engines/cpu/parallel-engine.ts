@@ -153,6 +153,8 @@ export class ParallelCpuEngine implements Engine {
         chunk,
         m0: split(g.inside.length, T, id),
         m1: split(g.inside.length, T, id + 1),
+        z0: split(g.nz, T, id),
+        z1: split(g.nz, T, id + 1),
       };
       this.sh.push(init);
       const wk = new Worker(path, { workerData: init });

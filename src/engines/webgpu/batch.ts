@@ -15,7 +15,8 @@
  * Philox counter is (local cell, shared grid step), so a sim's random stream does not depend on K.
  *
  * Per grid step, all on the device, no host round trip:
- *   neurons (per cell) -> release_uptake (per region voxel; advances ctl.step) -> diffuse (ping-pong)
+ *   neurons (per cell) -> spread x, spread y (per box voxel: the release field's sums) -> release_uptake
+ *   (per region voxel; the field's z pass; advances ctl.step) -> diffuse (ping-pong)
  *   -> every sampleSteps: reduce_partial + sample_finalize (one trace sample per sim into a device buffer).
  * advance(steps) encodes all steps into command buffers of at most `stepsPerSubmit` steps, submits them
  * without waiting and reads spikes, samples and mass back once at the end. With spike recording on,
@@ -258,6 +259,8 @@ export class WebGpuBatch implements BatchEngine {
   private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
     this.run(enc, pass, 'neurons', this.d.bg.neurons[c], this.d.dCells);
+    this.run(enc, pass, 'spreadX', this.d.bg.spreadX[c], this.d.dBox);
+    this.run(enc, pass, 'spreadY', this.d.bg.spreadY[c], this.d.dBox);
     this.run(enc, pass, 'release', this.d.bg.release[c], this.d.dRel);
     this.run(enc, pass, 'diffuse', this.d.bg.diffuse[c], this.d.dVox);
     this.cur = 1 - c;
