@@ -15,6 +15,7 @@ import { HostStream, STREAM, seedKey } from '../../rng/philox.js';
 import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { STATE_FIELDS } from '../../model/layout.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 import { kernelLayout, kernelMemory, kernelViews, WasmKernels } from './wasm-kernels.js';
 
 export interface SteadyStateEstimate {
@@ -41,14 +42,22 @@ export interface EstimateOptions {
   runSeconds?: number;
 }
 
-/** Open-loop rate (Hz) of the first `cells` cells at uniform 5-HT c (nM). */
-export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOptions = {}): number {
+/** What the open loop measures at one uniform 5-HT level: the rate and the release it drives. */
+export interface OpenLoop {
+  /** Spikes per cell per second. */
+  rate_Hz: number;
+  /** Release quanta per cell per second (RELEASE_QUANTA for each spike from a full pool). */
+  quanta_Hz: number;
+}
+
+/** Open-loop rate and release (per cell per second) of the first `cells` cells at uniform 5-HT c (nM). */
+export function openLoop(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOptions = {}): OpenLoop {
   const n = Math.min(m.nCells, o.sampleCells ?? 64);
   const warm = o.warmupSteps ?? 300;
   const meas = o.measureSteps ?? 1000;
   const k = { ...deriveConstants(m, doses), nCells: n };
   const s = initialState(m, k, c_nM, 1);
-  // the cells in one voxel at c (voxel 0 of a one-voxel grid)
+  // the cells in one voxel at c (voxel 0 of a one-voxel grid); their release accumulates in its count
   const L = kernelLayout({ nCells: n, gridLen: 1, nInside: 0, gapLen: m.bgGap.length });
   const mem = kernelMemory(L);
   const v = kernelViews(mem, L);
@@ -59,51 +68,116 @@ export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: Estima
   const kernel = new WasmKernels(mem, L);
   let spikes = 0;
   for (let t = 0; t < warm + meas; t++) {
+    if (t === warm) v.counts[0] = 0;
     const sp = kernel.step(k, 0, t, 0, n);
     if (t >= warm) spikes += sp;
   }
-  return spikes / n / (meas * m.dtGrid_s || 1);
+  const perCellS = n * (meas * m.dtGrid_s || 1);
+  return { rate_Hz: spikes / perCellS, quanta_Hz: v.counts[0] / perCellS };
+}
+
+/** Open-loop rate (Hz) of the first `cells` cells at uniform 5-HT c (nM). */
+export function openLoopRate(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOptions = {}): number {
+  return openLoop(m, doses, c_nM, o).rate_Hz;
 }
 
 export function estimateSteadyState(m: Model, doses: DrugDoses, o: EstimateOptions = {}): SteadyStateEstimate {
   const wm = wellMixedEstimate(m, doses, o);
-  // The well-mixed balance misses the local saturation of SERT by each spike's bump of 5-HT in its
-  // voxel, which matters when dC_spike is not << Km: refine on a patch of the tissue.
-  return o.localGrid === false ? wm : refineOnPatch(m, doses, wm, o);
+  // Spread release and uptake (the release field, docs/model.md §3) leave the well-mixed balance little to
+  // miss; a patch of tissue refines it only when asked (localGrid: true).
+  return o.localGrid === true ? refineOnPatch(m, doses, wm, o) : wm;
 }
 
-/** Mean SERT capacity over the region's voxels, nM/s. */
+/** Mean SERT capacity over the region's voxels, nM/s (before sertScale). */
 function meanVmax(m: Model): number {
   let sum = 0;
   for (const v of m.geometry.inside) sum += m.vmaxDt[v];
   return sum / m.dtGrid_s / m.geometry.inside.length;
 }
 
-/** N r(c) dC_spike / nVox = <Vmax> c / (Km_eff + c) + k_clear c, by bisection on log c. */
-function wellMixedEstimate(m: Model, doses: DrugDoses, o: EstimateOptions): SteadyStateEstimate {
+/** Mean non-exocytotic release over the region's voxels, nM/s. */
+function meanTonic(m: Model): number {
+  let sum = 0;
+  for (const v of m.geometry.inside) sum += m.tonicDt[v];
+  return sum / m.dtGrid_s / m.geometry.inside.length;
+}
+
+/**
+ * The reduced model's balance at uniform 5-HT c, nM/s over the region: release (spikes' quanta from the
+ * open loop, the share of each cell's field inside the region, and the non-exocytotic release) minus SERT
+ * uptake and clearance:
+ *   B(c) = N q(c) dC_q f_in / n_vox + <tonic> - <Vmax> s c / (Km_eff + c) - k_clear c
+ * with q(c) the quanta per cell per second, dC_q one quantum's amount in one voxel, f_in the model's
+ * field inside fraction, s the sertScale of the constants.
+ */
+export function releaseBalance(
+  m: Model,
+  doses: DrugDoses,
+  o: EstimateOptions = {},
+): { balance: (c: number) => number; loop: (c: number) => OpenLoop } {
   const k = deriveConstants(m, doses);
-  const vmaxMean = meanVmax(m);
+  const vmaxMean = meanVmax(m) * k.sertScale;
+  const tonic = meanTonic(m);
   const kclear = k.kClearDt / m.dtGrid_s; // 1/s
-  const releasePerHz = (m.nCells * m.dCspike_nM) / m.geometry.inside.length; // nM/s per Hz of population rate
-  const cache = new Map<number, number>();
-  const rate = (c: number) => {
+  const perQuantum = ((m.nCells * m.dCspike_nM) / RELEASE_QUANTA) * m.fieldInsideFraction / m.geometry.inside.length;
+  const cache = new Map<number, OpenLoop>();
+  const loop = (c: number) => {
     let r = cache.get(c);
     if (r === undefined) {
-      r = openLoopRate(m, doses, c, o);
+      r = openLoop(m, doses, c, o);
       cache.set(c, r);
     }
     return r;
   };
-  const balance = (c: number) => releasePerHz * rate(c) - (vmaxMean * c) / (k.KmEff + c) - kclear * c;
+  const balance = (c: number) => perQuantum * loop(c).quanta_Hz + tonic - (vmaxMean * c) / (k.KmEff + c) - kclear * c;
+  return { balance, loop };
+}
+
+/** The balance's root by bisection on log c (one steady state assumed: the scan checks it). */
+function wellMixedEstimate(m: Model, doses: DrugDoses, o: EstimateOptions): SteadyStateEstimate {
+  const { balance, loop } = releaseBalance(m, doses, o);
   let lo = Math.log(1e-3);
   let hi = Math.log(1e6);
-  if (balance(Math.exp(lo)) <= 0) return { c0_nM: 0, rate_Hz: rate(Math.exp(lo)) };
+  if (balance(Math.exp(lo)) <= 0) return { c0_nM: 0, rate_Hz: loop(Math.exp(lo)).rate_Hz };
   for (let it = 0; it < (o.iterations ?? 10); it++) {
     const mid = (lo + hi) / 2;
     if (balance(Math.exp(mid)) > 0) lo = mid;
     else hi = mid;
   }
-  return { c0_nM: Math.exp((lo + hi) / 2), rate_Hz: rate(Math.exp(lo)) };
+  return { c0_nM: Math.exp((lo + hi) / 2), rate_Hz: loop(Math.exp(lo)).rate_Hz };
+}
+
+/** One steady state of the reduced model: its level, rate, and whether it attracts (B falls through 0). */
+export interface ReducedState {
+  c_nM: number;
+  rate_Hz: number;
+  stable: boolean;
+}
+
+/**
+ * Every steady state of the reduced model on the ascending levels `cs` (nM): each sign change of B between
+ * neighbouring levels, refined by bisection, plus c = 0 when B(cs[0]) <= 0 (release cannot outrun uptake
+ * even there). More than one is a second branch a run could jump to (docs/model.md §6, the scan).
+ */
+export function steadyStates(m: Model, doses: DrugDoses, cs: readonly number[], o: EstimateOptions = {}): { states: ReducedState[] } {
+  const { balance, loop } = releaseBalance(m, doses, o);
+  const b = cs.map(balance);
+  const states: ReducedState[] = [];
+  if (b[0] <= 0) states.push({ c_nM: 0, rate_Hz: loop(cs[0]).rate_Hz, stable: true });
+  for (let i = 0; i + 1 < cs.length; i++) {
+    if (b[i] > 0 === b[i + 1] > 0) continue;
+    let lo = Math.log(cs[i]);
+    let hi = Math.log(cs[i + 1]);
+    const falling = b[i] > 0;
+    for (let it = 0; it < 8; it++) {
+      const mid = (lo + hi) / 2;
+      if (balance(Math.exp(mid)) > 0 === falling) lo = mid;
+      else hi = mid;
+    }
+    const c = Math.exp((lo + hi) / 2);
+    states.push({ c_nM: c, rate_Hz: loop(cs[i]).rate_Hz, stable: falling });
+  }
+  return { states };
 }
 
 /** Closed-loop run of a patch of the tissue from the well-mixed estimate; its settled means. */

@@ -1,0 +1,99 @@
+// The recorded calibration of model v3's acute choices (docs/model.md §6), reduced model first:
+// every candidate of a grid over the choices is scored on the reduced model (each condition of the Belmer
+// experiment at its well-mixed steady state, src/engines/cpu/steady-state.ts), against F1-F7, the 8-OH-DPAT
+// IC50 target (5-20 nM), the partial SERT + 5-HT1A loss (probe within 3x WT) and one steady state at WT + SSRI.
+// The best are printed; full runs (`raphe experiment belmer2018`) confirm them.
+//
+//   node scripts/calibrate-v3.mjs [--grid FILE.json] [--top 5] [--neurons 9000] [--seed 1] [--json OUT]
+//
+// --grid: {"param": [values...], ...} over PARAM_SPECS keys and "dpatK" (8-OH-DPAT's K, nM); the product
+// is searched. Each candidate prints one line as it is scored, so a long search shows its progress.
+import * as esbuild from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values: v } = parseArgs({
+  options: {
+    grid: { type: 'string' },
+    top: { type: 'string', default: '5' },
+    neurons: { type: 'string', default: '9000' },
+    seed: { type: 'string', default: '1' },
+    json: { type: 'string' },
+    'probe-factor': { type: 'string', default: '1' },
+  },
+});
+
+const entry = `
+export { buildModel } from './src/model/derive.js';
+export { defaultParams } from './src/model/params.js';
+export { belmerConditions, evaluateFindings } from './src/model/findings.js';
+export { estimateSteadyState, steadyStates } from './src/engines/cpu/steady-state.js';
+export { DRUGS } from './src/model/drugs.js';
+`;
+await esbuild.build({
+  stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'calibrate-v3-entry.ts', loader: 'ts' },
+  bundle: true,
+  loader: { '.wgsl': 'text', '.wasm': 'binary', '.json': 'json' },
+  outfile: 'build/node/calibrate-v3.mjs',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['webgpu', 'h5wasm'],
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
+});
+const lib = await import(new URL('../build/node/calibrate-v3.mjs', import.meta.url).href);
+
+const grid = v.grid ? JSON.parse(readFileSync(v.grid, 'utf8')) : {};
+const keys = Object.keys(grid);
+const candidates = keys.reduce((acc, k) => acc.flatMap((c) => grid[k].map((x) => ({ ...c, [k]: x }))), [{}]);
+const N = Number(v.neurons);
+const seed = Number(v.seed);
+const probeFactor = Number(v['probe-factor']);
+
+/** The reduced model's measures of every Belmer condition, and the extra targets. */
+function score(cand) {
+  const { dpatK, ...over } = cand;
+  // the drug table is data: a candidate K replaces 8-OH-DPAT's for this script's process only
+  if (dpatK !== undefined) lib.DRUGS['8-oh-dpat'].K_nM = dpatK;
+  const params = { ...lib.defaultParams(), ...over };
+  const models = new Map();
+  const model = (genotype, p = params) => {
+    const key = `${genotype}:${JSON.stringify(p)}`;
+    if (!models.has(key)) models.set(key, lib.buildModel(p, genotype, N, seed));
+    return models.get(key);
+  };
+  const m = {};
+  for (const c of lib.belmerConditions()) {
+    const e = lib.estimateSteadyState(model(c.genotype), c.doses, { localGrid: false });
+    m[c.id] = { rateHz: e.rate_Hz, probeNm: e.c0_nM * probeFactor, medianCvIsi: 0.3, settled: true, drift: 0 };
+  }
+  const rows = lib.evaluateFindings(m);
+  const partial = model('wt', { ...params, sertExpression: 0.5, htr1aExpression: 0.5 });
+  const part = lib.estimateSteadyState(partial, {}, { localGrid: false });
+  const cs = Array.from({ length: 36 }, (_, i) => 10 ** (-1 + (5 * i) / 35));
+  const branches = lib.steadyStates(model('wt'), lib.belmerConditions()[2].doses, cs).states.length;
+  return {
+    ...cand,
+    pass: rows.filter((r) => r.pass).map((r) => r.id),
+    fail: rows.filter((r) => !r.pass).map((r) => `${r.id}: ${r.measured}`),
+    wtRate: m.wt.rateHz,
+    wtProbe: m.wt.probeNm,
+    partialRatio: part.c0_nM / m.wt.probeNm,
+    ssriBranches: branches,
+  };
+}
+
+const t0 = performance.now();
+const results = [];
+for (const [i, c] of candidates.entries()) {
+  const r = score(c);
+  results.push(r);
+  const ok = r.fail.length === 0 && r.partialRatio <= 3 && r.ssriBranches === 1;
+  process.stdout.write(
+    `${i + 1}/${candidates.length} ${JSON.stringify(c)}: ${ok ? 'ALL' : r.fail.join(' | ') || '-'}; WT ${r.wtRate.toFixed(2)} Hz ` +
+      `${r.wtProbe.toFixed(1)} nM; partial x${r.partialRatio.toFixed(2)}; SSRI branches ${r.ssriBranches} ` +
+      `(${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
+}
+if (v.json) writeFileSync(v.json, `${JSON.stringify({ grid, neurons: N, seed, results }, null, 1)}\n`);
