@@ -198,10 +198,19 @@ function parseAxis(field: string, v: unknown): Axis {
   };
 }
 
-/** The base scenario as a scenario-file object: `duration` (+ `drugs`) becomes a one-phase protocol. */
-function baseScenarioRaw(field: string, b: Record<string, unknown>, o: SweepParseOptions): Record<string, unknown> {
-  const problems = new Problems();
+/**
+ * The base scenario as a scenario-file object: `duration` (+ `drugs`) becomes a one-phase protocol. Its
+ * problems are noted in `problems`; undefined when it has no protocol to run (an unknown key alone leaves
+ * the rest to be checked as a scenario).
+ */
+function baseScenarioRaw(
+  field: string,
+  b: Record<string, unknown>,
+  o: SweepParseOptions,
+  problems: Problems,
+): Record<string, unknown> | undefined {
   problems.check(() => checkKeys(field, b, BASE_KEYS));
+  const before = problems.count;
   const out: Record<string, unknown> = {};
   for (const k of ['genotype', 'neurons', 'seed', 'params', 'recording', 'c0_nM'] as const) if (b[k] !== undefined) out[k] = b[k];
   if (o.neurons !== undefined) out.neurons = o.neurons;
@@ -215,9 +224,8 @@ function baseScenarioRaw(field: string, b: Record<string, unknown>, o: SweepPars
   } else if (b.duration === undefined) {
     problems.add(new ConfigError(`${field}.duration`, 'is required (or a protocol): the seconds each point runs'));
   } else out.protocol = [{ name: 'point', durationS: b.duration, ...(b.drugs !== undefined ? { drugs: b.drugs } : {}) }];
-  problems.throwIfAny();
   // `recording.spikes` defaults to true as in a scenario file (the ISI CV needs spikes)
-  return out;
+  return problems.count === before ? out : undefined;
 }
 
 /**
@@ -241,7 +249,7 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
   if (v.base === undefined) problems.add(new ConfigError(`${where}.base`, 'is required: the fields of a scenario file'));
   else if (!isObject(v.base)) problems.add(new ConfigError(`${where}.base`, 'must be an object (the fields of a scenario file)'));
   const baseIn = isObject(v.base) ? v.base : undefined;
-  const baseRaw = baseIn && problems.check(() => baseScenarioRaw(`${where}.base`, baseIn, o));
+  const baseRaw = baseIn && baseScenarioRaw(`${where}.base`, baseIn, o, problems);
   const scenarioName = typeof name === 'string' ? name : 'sweep';
   const memory = { memoryBytes: o.memoryBytes, memoryName: o.memoryName };
   const base = baseRaw && problems.check(() => parseScenario({ name: scenarioName, ...baseRaw }, `${where}.base`, memory));
