@@ -74,8 +74,7 @@ export function parseChronic(
   const problems = new Problems();
   const check = <T>(fn: () => T) => problems.check(fn);
   for (const k of Object.keys(o)) {
-    if (!(CHRONIC_KEYS as readonly string[]).includes(k))
-      problems.add(new ConfigError(`${field}.${k}`, unknownName('unknown field', k, CHRONIC_KEYS)));
+    if (!(CHRONIC_KEYS as readonly string[]).includes(k)) problems.note(`${field}.${k}`, unknownName('unknown field', k, CHRONIC_KEYS));
   }
   const dflt = (x: unknown, d: unknown) => (x === undefined ? d : x);
   const drugs = check(() => parseDrugs(`${field}.drugs`, o.drugs));
@@ -96,11 +95,9 @@ export function parseChronic(
   if (days !== undefined && slowStepH !== undefined && slowStepH > days * 24) {
     // one rule seen from either side: the protocol is shorter than one slow step
     const named = o.slowStepH === undefined ? `${field}.days` : `${field}.slowStepH`;
-    problems.add(
-      new ConfigError(
-        named,
-        `the slow step (${slowStepH} h) is longer than the protocol (${field}.days ${days} = ${days * 24} h); the protocol must hold at least one slow step`,
-      ),
+    problems.note(
+      named,
+      `the slow step (${slowStepH} h) is longer than the protocol (${field}.days ${days} = ${days * 24} h); the protocol must hold at least one slow step`,
     );
   }
   // the readout days are checked against the protocol's length: only once it is known
@@ -112,12 +109,7 @@ export function parseChronic(
     checkNumber(`${field}.windowS`, dflt(o.windowS, CHRONIC_DEFAULTS.windowS), L.windowS.min, L.windowS.max, { unit: 's' }),
   );
   if (windowS !== undefined && gridStep_s !== undefined && Math.round(windowS / gridStep_s) < MIN_WINDOW_STEPS) {
-    problems.add(
-      new ConfigError(
-        `${field}.windowS`,
-        `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`,
-      ),
-    );
+    problems.note(`${field}.windowS`, `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`);
   }
   problems.throwIfAny();
   // none is undefined here: each that is noted a problem, thrown just above

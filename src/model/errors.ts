@@ -64,6 +64,10 @@ export class Problems {
     this.seen += e instanceof ConfigErrors ? e.total : 1;
   }
 
+  note(field: string, problem: string): void {
+    this.add(new ConfigError(field, problem));
+  }
+
   /** `fn`'s value; undefined when it refused (its ConfigError noted; any other error passes through). */
   check<T>(fn: () => T): T | undefined {
     try {

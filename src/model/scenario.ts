@@ -94,7 +94,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkKeys(field: string, v: Record<string, unknown>, allowed: readonly string[]): void {
   const problems = new Problems();
   for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) problems.add(new ConfigError(`${field}.${k}`, unknownName('unknown field', k, allowed)));
+    if (!allowed.includes(k)) problems.note(`${field}.${k}`, unknownName('unknown field', k, allowed));
   }
   problems.throwIfAny();
 }
@@ -259,7 +259,7 @@ export function parseProtocol(field: string, v: unknown): Phase[] {
   const problems = new Problems();
   const phases = v.map((ph, i) => {
     const f = `${field}[${i}]`;
-    if (!isObject(ph)) return problems.add(new ConfigError(f, 'must be an object {name, durationS, drugs}'));
+    if (!isObject(ph)) return problems.note(f, 'must be an object {name, durationS, drugs}');
     problems.check(() => checkKeys(f, ph, PHASE_KEYS));
     const name = problems.check(() => parseName(`${f}.name`, ph.name === undefined ? `phase${i + 1}` : ph.name));
     // > 0 here; the smallest duration that works depends on the grid step (checked in parseScenario)
@@ -294,16 +294,14 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
   const check = <T>(fn: () => T) => problems.check(fn);
   check(() => checkKeys(where, v, SCENARIO_KEYS));
   if (v.$schema !== undefined && typeof v.$schema !== 'string')
-    problems.add(new ConfigError(`${where}.$schema`, 'must be a string (the JSON Schema of the file)'));
+    problems.note(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');
   if (v.protocol === undefined && v.chronic === undefined) {
-    problems.add(new ConfigError(`${where}.protocol`, 'is required (or a chronic protocol): an array of phases {name, durationS, drugs}'));
+    problems.note(`${where}.protocol`, 'is required (or a chronic protocol): an array of phases {name, durationS, drugs}');
   }
   if (v.protocol !== undefined && v.chronic !== undefined) {
-    problems.add(
-      new ConfigError(
-        `${where}.protocol`,
-        'not allowed with chronic: a chronic protocol holds its drugs for days (chronic.drugs) and takes its readouts itself',
-      ),
+    problems.note(
+      `${where}.protocol`,
+      'not allowed with chronic: a chronic protocol holds its drugs for days (chronic.drugs) and takes its readouts itself',
     );
   }
   const name = check(() => parseName(`${where}.name`, dflt(v.name, SCENARIO_DEFAULTS.name)));
@@ -315,11 +313,11 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
     checkNumber(`${where}.seed`, dflt(v.seed, SCENARIO_DEFAULTS.seed), LIMITS.seed.min, LIMITS.seed.max, { integer: true }),
   );
   const rec = v.recording === undefined ? {} : v.recording;
-  if (!isObject(rec)) problems.add(new ConfigError(`${where}.recording`, 'must be an object {spikes, sampleSteps}'));
+  if (!isObject(rec)) problems.note(`${where}.recording`, 'must be an object {spikes, sampleSteps}');
   const recOk = isObject(rec) ? rec : {};
   check(() => checkKeys(`${where}.recording`, recOk, RECORDING_KEYS));
   const spikes = dflt(recOk.spikes, RECORDING_DEFAULTS.spikes);
-  if (typeof spikes !== 'boolean') problems.add(new ConfigError(`${where}.recording.spikes`, 'must be true or false'));
+  if (typeof spikes !== 'boolean') problems.note(`${where}.recording.spikes`, 'must be true or false');
   const sampleSteps = check(() =>
     checkNumber(
       `${where}.recording.sampleSteps`,
@@ -341,30 +339,28 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
         ? undefined
         : check(() => parseProtocol(`${where}.protocol`, v.protocol));
   problems.throwIfAny();
-  const [p, gridStep, steps] = [checked(params), checked(gridS), checked(sampleSteps)];
+  const [p, gridStep, steps, phaseList] = [checked(params), checked(gridS), checked(sampleSteps), checked(phases)];
   // Every phase must hold enough grid steps for its summary (means over its last half, drift over its last quarter).
   const minSteps = MIN_SAMPLES_PER_PHASE * steps;
-  checked(phases).forEach((ph, i) => {
+  phaseList.forEach((ph, i) => {
     if (Math.round(ph.durationS / gridStep) < minSteps) {
       const need = `>= ${Number((minSteps * gridStep).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${steps} x the ${Number(
         (gridStep * 1000).toPrecision(6),
       )} ms grid step)`;
       // a chronic scenario's one phase is its day-0 readout, settleS + windowS long: named as the user wrote it
       if (chronic) {
-        problems.add(
-          new ConfigError(`${where}.chronic.windowS`, `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`),
-        );
-      } else problems.add(new ConfigError(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`));
+        problems.note(`${where}.chronic.windowS`, `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`);
+      } else problems.note(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`);
     }
   });
   problems.throwIfAny();
-  const recording = { spikes: spikes as boolean, sampleSteps: steps };
-  const [nNeurons, phaseList] = [checked(neurons), checked(phases)];
+  const [recording, nNeurons] = [{ spikes: spikes as boolean, sampleSteps: steps }, checked(neurons)];
+  const [sName, sGenotype, sSeed] = [checked(name), checked(genotype), checked(seed)];
   const sc: Scenario = {
-    name: checked(name),
-    genotype: checked(genotype),
+    name: sName,
+    genotype: sGenotype,
     neurons: nNeurons,
-    seed: checked(seed),
+    seed: sSeed,
     phases: phaseList,
     params: p,
     recording,

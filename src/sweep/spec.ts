@@ -115,8 +115,7 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
   const problems = new Problems();
   problems.check(() => checkKeys(field, v, RANGE_KEYS));
   const scale = v.scale === undefined ? 'linear' : v.scale;
-  if (scale !== 'log' && scale !== 'linear')
-    problems.add(new ConfigError(`${field}.scale`, `must be "log" or "linear", got ${quote(scale)}`));
+  if (scale !== 'log' && scale !== 'linear') problems.note(`${field}.scale`, `must be "log" or "linear", got ${quote(scale)}`);
   const from = problems.check(() => checkNumber(`${field}.from`, v.from, -RANGE_BOUND, RANGE_BOUND));
   const to = problems.check(() => checkNumber(`${field}.to`, v.to, -RANGE_BOUND, RANGE_BOUND));
   const count = problems.check(() => checkNumber(`${field}.count`, v.count, 2, MAX_AXIS_VALUES, { integer: true }));
@@ -152,7 +151,7 @@ function parseAxis(field: string, v: unknown): Axis {
   const problems = new Problems();
   problems.check(() => checkKeys(field, v, AXIS_KEYS));
   if (typeof v.axis !== 'string') {
-    problems.add(new ConfigError(`${field}.axis`, 'must name what the axis varies: a parameter, a drug, "genotype" or "seed"'));
+    problems.note(`${field}.axis`, 'must name what the axis varies: a parameter, a drug, "genotype" or "seed"');
     problems.throwIfAny();
   }
   const name = v.axis as string;
@@ -162,12 +161,11 @@ function parseAxis(field: string, v: unknown): Axis {
     name === 'genotype' ? 'genotype' : name === 'seed' ? 'seed' : param !== undefined ? 'param' : drug !== undefined ? 'drug' : undefined;
   if (kind === undefined) {
     const allowed = `genotype, seed, a drug (${DRUG_NAMES.join(', ')}) or a parameter (${PARAM_KEYS.join(', ')})`;
-    problems.add(new ConfigError(`${field}.axis`, unknownName(`unknown axis target ${quote(name)}`, name, AXIS_TARGETS, allowed)));
+    problems.note(`${field}.axis`, unknownName(`unknown axis target ${quote(name)}`, name, AXIS_TARGETS, allowed));
   }
-  if (v.values === undefined)
-    problems.add(new ConfigError(`${field}.values`, 'is required: a list of values or a range {from, to, count, scale}'));
+  if (v.values === undefined) problems.note(`${field}.values`, 'is required: a list of values or a range {from, to, count, scale}');
   if (v.reference !== undefined && kind !== undefined && kind !== 'drug')
-    problems.add(new ConfigError(`${field}.reference`, 'only a drug axis has a reference concentration'));
+    problems.note(`${field}.reference`, 'only a drug axis has a reference concentration');
   // the values are read as what the axis varies: only once that is known
   const parsed =
     kind === undefined || v.values === undefined ? undefined : problems.check(() => parseValues(`${field}.values`, v.values, kind));
@@ -215,14 +213,12 @@ function baseScenarioRaw(
   for (const k of ['genotype', 'neurons', 'seed', 'params', 'recording', 'c0_nM'] as const) if (b[k] !== undefined) out[k] = b[k];
   if (o.neurons !== undefined) out.neurons = o.neurons;
   if (o.seed !== undefined) out.seed = o.seed;
-  if (b.protocol !== undefined && b.duration !== undefined)
-    problems.add(new ConfigError(`${field}.duration`, 'give a protocol or a duration, not both'));
+  if (b.protocol !== undefined && b.duration !== undefined) problems.note(`${field}.duration`, 'give a protocol or a duration, not both');
   else if (b.protocol !== undefined) {
-    if (b.drugs !== undefined)
-      problems.add(new ConfigError(`${field}.drugs`, "goes with a duration; with a protocol, give each phase's drugs"));
+    if (b.drugs !== undefined) problems.note(`${field}.drugs`, "goes with a duration; with a protocol, give each phase's drugs");
     out.protocol = b.protocol;
   } else if (b.duration === undefined) {
-    problems.add(new ConfigError(`${field}.duration`, 'is required (or a protocol): the seconds each point runs'));
+    problems.note(`${field}.duration`, 'is required (or a protocol): the seconds each point runs');
   } else out.protocol = [{ name: 'point', durationS: b.duration, ...(b.drugs !== undefined ? { drugs: b.drugs } : {}) }];
   // `recording.spikes` defaults to true as in a scenario file (the ISI CV needs spikes)
   return problems.count === before ? out : undefined;
@@ -242,12 +238,11 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
   problems.check(() => checkKeys(where, v, SWEEP_KEYS));
   const name = v.name === undefined ? 'sweep' : v.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > SWEEP_NAME.maxLength || !new RegExp(SWEEP_NAME.pattern).test(name)) {
-    problems.add(new ConfigError(`${where}.name`, `must be 1-${SWEEP_NAME.maxLength} characters of letters, digits, ".", "_" or "-"`));
+    problems.note(`${where}.name`, `must be 1-${SWEEP_NAME.maxLength} characters of letters, digits, ".", "_" or "-"`);
   }
-  if (v.description !== undefined && typeof v.description !== 'string')
-    problems.add(new ConfigError(`${where}.description`, 'must be a string'));
-  if (v.base === undefined) problems.add(new ConfigError(`${where}.base`, 'is required: the fields of a scenario file'));
-  else if (!isObject(v.base)) problems.add(new ConfigError(`${where}.base`, 'must be an object (the fields of a scenario file)'));
+  if (v.description !== undefined && typeof v.description !== 'string') problems.note(`${where}.description`, 'must be a string');
+  if (v.base === undefined) problems.note(`${where}.base`, 'is required: the fields of a scenario file');
+  else if (!isObject(v.base)) problems.note(`${where}.base`, 'must be an object (the fields of a scenario file)');
   const baseIn = isObject(v.base) ? v.base : undefined;
   const baseRaw = baseIn && baseScenarioRaw(`${where}.base`, baseIn, o, problems);
   const scenarioName = typeof name === 'string' ? name : 'sweep';
@@ -255,21 +250,20 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
   const base = baseRaw && problems.check(() => parseScenario({ name: scenarioName, ...baseRaw }, `${where}.base`, memory));
   const readoutIn = v.readout === undefined ? (baseIn?.protocol !== undefined ? 'protocol' : 'steady') : v.readout;
   const readout = typeof readoutIn === 'string' ? READOUTS.get(readoutIn) : undefined;
-  if (readout === undefined) problems.add(new ConfigError(`${where}.readout`, `must be "steady" or "protocol", got ${quote(readoutIn)}`));
+  if (readout === undefined) problems.note(`${where}.readout`, `must be "steady" or "protocol", got ${quote(readoutIn)}`);
   if (readout === 'protocol' && base && base.phases.length < 2) {
-    problems.add(new ConfigError(`${where}.base.protocol`, 'the protocol readout needs at least two phases: a baseline, then the drug'));
+    problems.note(`${where}.base.protocol`, 'the protocol readout needs at least two phases: a baseline, then the drug');
   }
   if (readout === 'steady' && base && base.phases.length !== 1) {
-    problems.add(new ConfigError(`${where}.readout`, '"steady" reads one settled phase: give base.duration (or a one-phase protocol)'));
+    problems.note(`${where}.readout`, '"steady" reads one settled phase: give base.duration (or a one-phase protocol)');
   }
-  if (!Array.isArray(v.axes) || v.axes.length === 0)
-    problems.add(new ConfigError(`${where}.axes`, 'must be a non-empty list of axes {axis, values}'));
+  if (!Array.isArray(v.axes) || v.axes.length === 0) problems.note(`${where}.axes`, 'must be a non-empty list of axes {axis, values}');
   const parsedAxes = Array.isArray(v.axes) ? v.axes.map((a, i) => problems.check(() => parseAxis(`${where}.axes[${i}]`, a))) : [];
   const seen = new Map<string, number>();
   parsedAxes.forEach((a, i) => {
     if (a === undefined) return;
     const j = seen.get(a.name);
-    if (j !== undefined) problems.add(new ConfigError(`${where}.axes[${i}].axis`, `duplicate axis ${a.name} (also axes[${j}])`));
+    if (j !== undefined) problems.note(`${where}.axes[${i}].axis`, `duplicate axis ${a.name} (also axes[${j}])`);
     else seen.set(a.name, i);
   });
   problems.throwIfAny();
@@ -309,7 +303,7 @@ function parseZip(field: string, zip: unknown, axes: Axis[], seen: Map<string, n
   zip.forEach((g, gi) => {
     const f = `${field}[${gi}]`;
     if (!Array.isArray(g) || g.length < 2) {
-      problems.add(new ConfigError(f, 'must list at least two axis names'));
+      problems.note(f, 'must list at least two axis names');
       return;
     }
     const members = g.map((nm, k) =>
@@ -328,11 +322,9 @@ function parseZip(field: string, zip: unknown, axes: Axis[], seen: Map<string, n
     const n = axes[members[0]!].values.length;
     members.forEach((idx, k) => {
       if (axes[idx!].values.length !== n) {
-        problems.add(
-          new ConfigError(
-            `${f}[${k}]`,
-            `zipped axes must have equal lengths: ${axes[idx!].name} has ${axes[idx!].values.length} values, ${axes[members[0]!].name} ${n}`,
-          ),
+        problems.note(
+          `${f}[${k}]`,
+          `zipped axes must have equal lengths: ${axes[idx!].name} has ${axes[idx!].values.length} values, ${axes[members[0]!].name} ${n}`,
         );
       }
     });
