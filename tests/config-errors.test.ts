@@ -131,7 +131,7 @@ describe('a sweep file with several problems', () => {
     ]);
   });
 
-  test('each bad value of an axis is named by its index', () => {
+  test('the bad values of an axis are named by index: those of the wrong type, then those out of range', () => {
     const sweep = { base, axes: [{ axis: 'seed', values: [-1, 2, 1.5, 'x'] }] };
     expect(problems(() => parseSweep(sweep)).map((l) => l.split(':')[0])).toEqual(['sweep.axes[0].values[3]']);
     const ranged = { base, axes: [{ axis: 'seed', values: [-1, 2, 1.5] }] };
