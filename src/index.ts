@@ -20,7 +20,7 @@ export {
 } from './lib/jobs.js';
 export { sweep, type SweepFile, type SweepOptions, sweepSpec } from './lib/sweep.js';
 
-export { ConfigError } from './model/errors.js';
+export { ConfigError, ConfigErrors } from './model/errors.js';
 export type { EngineChoice, ResolvedEngine } from './engines/create.js';
 export type { EngineInfo, EngineKind } from './engines/engine.js';
 export type { ExperimentResult } from './experiment/belmer2018.js';

@@ -15,7 +15,7 @@ import { parseState } from '../demo/state.js';
 import { parseEntry } from '../src/engines/cpu/estimate-cache.js';
 import { CHRONIC_LIMITS, MAX_READOUTS } from '../src/model/chronic.js';
 import { DRUG_NAMES, GENOTYPE_NAMES } from '../src/model/drugs.js';
-import { ConfigError, MAX_FIELD_CHARS, MAX_PROBLEM_CHARS, quote } from '../src/model/errors.js';
+import { ConfigError, ConfigErrors, MAX_FIELD_CHARS, MAX_PROBLEM_CHARS, quote } from '../src/model/errors.js';
 import { parseJsonFile } from '../src/model/json-text.js';
 import { PARAM_KEYS, PARAM_SPECS } from '../src/model/params.js';
 import { LIMITS, MAX_NAME_CHARS, parseScenario, type Scenario } from '../src/model/scenario.js';
@@ -98,10 +98,14 @@ function checkText(what: string, m: string, max: number): void {
 
 function checkRefusal(e: unknown, where: string): void {
   if (!(e instanceof ConfigError)) throw new Error(`threw ${e instanceof Error ? `${e.name}: ${e.message.slice(0, 200)}` : String(e)}`);
-  if (!e.field.startsWith(where) && !e.field.startsWith('--scenario'))
-    throw new Error(`names no field of ${where}: ${quote(e.message, 200)}`);
-  if (e.field.length > MAX_FIELD_CHARS || e.problem.length > MAX_PROBLEM_CHARS) throw new Error('message past its bound');
-  checkText('message', e.message, /allowed:/.test(e.problem) ? MAX_FIELD_CHARS + 2 + MAX_PROBLEM_CHARS : MAX_PLAIN);
+  // several problems at once: each is a refusal of its own, and the whole still one line
+  if (e instanceof ConfigErrors) checkText('message', e.message, MAX_FIELD_CHARS + 2 + MAX_PROBLEM_CHARS + 40);
+  for (const x of e instanceof ConfigErrors ? e.errors : [e]) {
+    if (!x.field.startsWith(where) && !x.field.startsWith('--scenario'))
+      throw new Error(`names no field of ${where}: ${quote(x.message, 200)}`);
+    if (x.field.length > MAX_FIELD_CHARS || x.problem.length > MAX_PROBLEM_CHARS) throw new Error('message past its bound');
+    checkText('message', x.message, /allowed:/.test(x.problem) ? MAX_FIELD_CHARS + 2 + MAX_PROBLEM_CHARS : MAX_PLAIN);
+  }
 }
 
 // ---- the classes ----

@@ -8,11 +8,12 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
 import { memoryBudget } from '../lib/memory.js';
-import { ConfigError, checkNumber, flagNumber } from '../model/errors.js';
+import { ConfigError, ConfigErrors, checkNumber, flagNumber } from '../model/errors.js';
 import { defaultParams } from '../model/params.js';
 import { parseJsonFile } from '../model/json-text.js';
 import { checkMemory } from '../model/resources.js';
 import { parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
+import { closestName } from '../model/suggest.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 
@@ -49,7 +50,10 @@ export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     const m = /'(-{1,2}[^' ]+)/.exec(msg);
-    throw new ConfigError(m ? m[1] : 'arguments', msg.replace(/\. To specify.*$/s, '').replace(/^Unknown option/, 'unknown option'));
+    let problem = msg.replace(/\. To specify.*$/s, '').replace(/^Unknown option/, 'unknown option');
+    const near = m && problem.startsWith('unknown option') ? closestFlag(m[1], options) : undefined;
+    if (near) problem += `; did you mean ${near}?`;
+    throw new ConfigError(m ? m[1] : 'arguments', problem);
   }
   const seen = new Set<string>();
   for (const t of parsed.tokens ?? []) {
@@ -60,6 +64,12 @@ export function parseCli<T extends OptionSpec>(argv: string[], options: T) {
   return { values: parsed.values, positionals: parsed.positionals, tokens: parsed.tokens ?? [] };
 }
 
+/** The option closest to a misspelt one (`--neuron`: `--neurons`), or undefined. */
+function closestFlag(given: string, options: OptionSpec): string | undefined {
+  const near = closestName(given.replace(/^-+/, ''), Object.keys(options));
+  return near === undefined ? undefined : `--${near}`;
+}
+
 /** The options among parseCli's tokens as arguments again (`--name=value`, `--flag`): the command line less its positionals. */
 export function optionArgs(tokens: ReturnType<typeof parseCli>['tokens']): string[] {
   return tokens.flatMap((t) => (t.kind !== 'option' ? [] : t.value === undefined ? [t.rawName] : [`${t.rawName}=${t.value}`]));
@@ -67,8 +77,11 @@ export function optionArgs(tokens: ReturnType<typeof parseCli>['tokens']): strin
 
 export function parseEngine(v: string | undefined): EngineChoice {
   const e = v ?? 'auto';
-  if (!(ENGINE_CHOICES as readonly string[]).includes(e))
-    throw new ConfigError('--engine', `must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(ENGINE_CHOICES as readonly string[]).includes(e)) {
+    const near = closestName(e, ENGINE_CHOICES);
+    const hint = near === undefined ? '' : `; did you mean ${near}?`;
+    throw new ConfigError('--engine', `must be one of ${ENGINE_CHOICES.join(', ')}, got ${JSON.stringify(v)}${hint}`);
+  }
   return e as EngineChoice;
 }
 
@@ -229,13 +242,15 @@ export function scenarioFromFlags(v: RunFlags): Scenario {
   try {
     return parseScenario(raw, where, memoryBudget());
   } catch (e) {
-    if (!(e instanceof ConfigError) || !e.field.startsWith(`${where}.`)) throw e;
-    const rel = e.field.slice(where.length + 1);
-    for (const [prefix, flag] of origins) {
-      if (rel === prefix || (prefix.endsWith('.') && rel.startsWith(prefix)))
-        throw new ConfigError(flag(rel.slice(prefix.length)), e.problem);
-    }
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    // each problem with a value from a flag is named by that flag
+    const named = (x: ConfigError): ConfigError => {
+      if (!x.field.startsWith(`${where}.`)) return x;
+      const rel = x.field.slice(where.length + 1);
+      const o = origins.find(([prefix]) => rel === prefix || (prefix.endsWith('.') && rel.startsWith(prefix)));
+      return o ? new ConfigError(o[1](rel.slice(o[0].length)), x.problem) : x;
+    };
+    throw e instanceof ConfigErrors ? new ConfigErrors(e.errors.map(named), e.total) : named(e);
   }
 }
 

@@ -10,7 +10,8 @@ import { nodeCpuProvider } from '../engines/node.js';
 import { QUICK, conditionScenarios, runBelmer2018, timecourseScenarios } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES, dosesText, sertOccupancy } from '../model/drugs.js';
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, ConfigErrors } from '../model/errors.js';
+import { unknownName } from '../model/suggest.js';
 import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
 import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
 import { PROBE_CEILING_NM, aboveCeiling } from '../model/settling.js';
@@ -237,7 +238,7 @@ function cmdSchema(argv: string[]): number {
   const name = positionals[0] ?? '';
   const file = `${name}.schema.json`;
   if (!SCHEMA_NAMES.includes(name) || !Object.hasOwn(SCHEMA_FILES, file)) {
-    throw new ConfigError('schema', `unknown schema ${JSON.stringify(name)}; allowed: ${SCHEMA_NAMES.join(', ')}`);
+    throw new ConfigError('schema', unknownName(`unknown schema ${JSON.stringify(name)}`, name, SCHEMA_NAMES));
   }
   if (positionals.length > 1) throw new ConfigError('schema', `unexpected argument ${JSON.stringify(positionals[1])}`);
   process.stdout.write(schemaText(SCHEMA_FILES[file]()));
@@ -245,6 +246,7 @@ function cmdSchema(argv: string[]): number {
 }
 
 const EXPERIMENTS = ['belmer2018', 'chronic-ssri'];
+const COMMANDS = ['run', 'experiment', 'sweep', 'schema', 'export'];
 
 /** Every experiment's flags: the name is found among them wherever it stands, and each experiment then checks its own. */
 const EXPERIMENT_OPTIONS = {
@@ -266,7 +268,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
   if (name === undefined)
     throw new ConfigError('experiment', `name one of ${EXPERIMENTS.join(', ')} (e.g. raphe experiment belmer2018 --quick)`);
   if (!EXPERIMENTS.includes(name))
-    throw new ConfigError('experiment', `unknown experiment ${JSON.stringify(name)}; allowed: ${EXPERIMENTS.join(', ')}`);
+    throw new ConfigError('experiment', unknownName(`unknown experiment ${JSON.stringify(name)}`, name, EXPERIMENTS));
   if (extra !== undefined) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(extra)}`);
   if (name === 'chronic-ssri')
     return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals, command });
@@ -393,10 +395,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   process.stdout.on('error', onStdoutError);
   try {
-    if (
-      (cmd === 'run' || cmd === 'experiment' || cmd === 'sweep' || cmd === 'schema' || cmd === 'export') &&
-      rest.some((a) => a === '--help' || a === '-h')
-    ) {
+    if (COMMANDS.includes(cmd) && rest.some((a) => a === '--help' || a === '-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
@@ -415,11 +414,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
     }
-    throw new ConfigError('command', `unknown command ${JSON.stringify(cmd)}; allowed: run, experiment, sweep, schema, export`);
+    throw new ConfigError('command', unknownName(`unknown command ${JSON.stringify(cmd)}`, cmd, COMMANDS));
   } catch (e) {
     settleOutputs();
     if (process.env.RAPHE_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    const msg = terminalLine(e instanceof Error ? e.message : String(e));
+    // several problems of one file: one line each
+    const lines = e instanceof ConfigErrors ? e.lines() : [e instanceof Error ? e.message : String(e)];
+    const msg = lines.map(terminalLine).join('\nraphe: ');
     if (isUserError(e)) {
       process.stderr.write(`raphe: ${msg}\n`);
       return 2;

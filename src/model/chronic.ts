@@ -10,9 +10,10 @@
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import { advanceD2B, advanceEntry, advanceSertDown, copySlow, drive, zeroSlowState, type SlowState } from './chronic-slow.js';
 import { THERAPEUTIC_OCCUPANCY, doseForOccupancy, type DrugDoses } from './drugs.js';
-import { ConfigError, checkNumber } from './errors.js';
+import { ConfigError, Problems, checkNumber } from './errors.js';
 import { DESENSITISED } from './findings-chronic.js';
 import type { Params } from './params.js';
+import { unknownName } from './suggest.js';
 
 /**
  * The chronic protocol of a scenario: `doses` (as in a Phase; the file's key is `drugs`) held constant
@@ -55,69 +56,86 @@ export const MAX_READOUTS = 1000;
 export const MIN_WINDOW_STEPS = 100;
 
 /**
- * Validates a scenario's `chronic` object (bad input: ConfigError naming the field). `parseDrugs` is
- * passed in (scenario.ts owns drug parsing) to keep this module free of a cycle.
+ * Validates a scenario's `chronic` object (bad input: ConfigError naming the field; several: ConfigErrors
+ * naming each). `parseDrugs` is passed in (scenario.ts owns drug parsing) to keep this module free of a
+ * cycle. `gridStep_s` is undefined when the scenario's params were refused: the window's grid steps are
+ * then not counted.
  */
 export function parseChronic(
   field: string,
   v: unknown,
   parseDrugs: (field: string, v: unknown) => DrugDoses,
-  gridStep_s: number,
+  gridStep_s: number | undefined,
 ): ChronicProtocol {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new ConfigError(field, 'must be an object {drugs, days, slowStepH, readoutDays, settleS, windowS}');
   }
   const o = v as Record<string, unknown>;
+  const problems = new Problems();
+  const check = <T>(fn: () => T) => problems.check(fn);
   for (const k of Object.keys(o)) {
-    if (!(CHRONIC_KEYS as readonly string[]).includes(k))
-      throw new ConfigError(`${field}.${k}`, `unknown field; allowed: ${CHRONIC_KEYS.join(', ')}`);
+    if (!(CHRONIC_KEYS as readonly string[]).includes(k)) problems.note(`${field}.${k}`, unknownName('unknown field', k, CHRONIC_KEYS));
   }
   const dflt = (x: unknown, d: unknown) => (x === undefined ? d : x);
-  const drugs = parseDrugs(`${field}.drugs`, o.drugs);
+  const drugs = check(() => parseDrugs(`${field}.drugs`, o.drugs));
   const L = CHRONIC_LIMITS;
-  const days = checkNumber(`${field}.days`, dflt(o.days, CHRONIC_DEFAULTS.days), L.days.min, L.days.max, {
-    unit: 'days',
-    exclusiveMin: true,
+  const days = check(() =>
+    checkNumber(`${field}.days`, dflt(o.days, CHRONIC_DEFAULTS.days), L.days.min, L.days.max, { unit: 'days', exclusiveMin: true }),
+  );
+  const slowStepH = check(() => {
+    const h = checkNumber(`${field}.slowStepH`, dflt(o.slowStepH, CHRONIC_DEFAULTS.slowStepH), 0, L.slowStepH.max, {
+      unit: 'h',
+      exclusiveMin: true,
+    });
+    if (h < MIN_SLOW_STEP_H) {
+      throw new ConfigError(`${field}.slowStepH`, `must be at least one minute (${MIN_SLOW_STEP_H.toPrecision(4)} h), got ${h}`);
+    }
+    return h;
   });
-  const slowStepH = checkNumber(`${field}.slowStepH`, dflt(o.slowStepH, CHRONIC_DEFAULTS.slowStepH), 0, L.slowStepH.max, {
-    unit: 'h',
-    exclusiveMin: true,
-  });
-  if (slowStepH < MIN_SLOW_STEP_H) {
-    throw new ConfigError(`${field}.slowStepH`, `must be at least one minute (${MIN_SLOW_STEP_H.toPrecision(4)} h), got ${slowStepH}`);
-  }
-  if (slowStepH > days * 24) {
+  if (days !== undefined && slowStepH !== undefined && slowStepH > days * 24) {
     // one rule seen from either side: the protocol is shorter than one slow step
     const named = o.slowStepH === undefined ? `${field}.days` : `${field}.slowStepH`;
-    throw new ConfigError(
+    problems.note(
       named,
       `the slow step (${slowStepH} h) is longer than the protocol (${field}.days ${days} = ${days * 24} h); the protocol must hold at least one slow step`,
     );
   }
-  const rdRaw = dflt(o.readoutDays, [...CHRONIC_DEFAULTS.readoutDays.filter((d) => d < days), days]);
+  // the readout days are checked against the protocol's length: only once it is known
+  const readoutDays = days === undefined ? undefined : check(() => parseReadoutDays(field, o.readoutDays, days));
+  const settleS = check(() =>
+    checkNumber(`${field}.settleS`, dflt(o.settleS, CHRONIC_DEFAULTS.settleS), L.settleS.min, L.settleS.max, { unit: 's' }),
+  );
+  const windowS = check(() =>
+    checkNumber(`${field}.windowS`, dflt(o.windowS, CHRONIC_DEFAULTS.windowS), L.windowS.min, L.windowS.max, { unit: 's' }),
+  );
+  if (windowS !== undefined && gridStep_s !== undefined && Math.round(windowS / gridStep_s) < MIN_WINDOW_STEPS) {
+    problems.note(`${field}.windowS`, `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`);
+  }
+  problems.throwIfAny();
+  // none is undefined here: each that is noted a problem, thrown just above
+  return { doses: drugs!, days: days!, slowStepH: slowStepH!, readoutDays: readoutDays!, settleS: settleS!, windowS: windowS! };
+}
+
+/** A chronic protocol's readout days: ascending, distinct, within [0, days] (absent: the defaults up to days, then days). */
+function parseReadoutDays(chronicField: string, v: unknown, days: number): number[] {
+  const field = `${chronicField}.readoutDays`;
+  const daysField = `${chronicField}.days`;
+  const rdRaw = v === undefined ? [...CHRONIC_DEFAULTS.readoutDays.filter((d) => d < days), days] : v;
   if (!Array.isArray(rdRaw) || rdRaw.length === 0 || rdRaw.length > MAX_READOUTS) {
     const got = Array.isArray(rdRaw) ? `, got ${rdRaw.length}` : '';
-    throw new ConfigError(`${field}.readoutDays`, `must be an array of 1 to ${MAX_READOUTS} days within [0, ${field}.days ${days}]${got}`);
+    throw new ConfigError(field, `must be an array of 1 to ${MAX_READOUTS} days within [0, ${daysField} ${days}]${got}`);
   }
   const readoutDays = rdRaw.map((d, i) => {
-    const f = `${field}.readoutDays[${i}]`;
+    const f = `${field}[${i}]`;
     if (typeof d === 'number' && d > days && Number.isFinite(d))
-      throw new ConfigError(f, `day ${d} is outside the treatment (0 to ${field}.days ${days})`);
+      throw new ConfigError(f, `day ${d} is outside the treatment (0 to ${daysField} ${days})`);
     return checkNumber(f, d, 0, days, { unit: 'days' });
   });
   readoutDays.forEach((d, i) => {
     if (i > 0 && d <= readoutDays[i - 1])
-      throw new ConfigError(`${field}.readoutDays[${i}]`, `must be ascending and distinct, got ${d} after ${readoutDays[i - 1]}`);
+      throw new ConfigError(`${field}[${i}]`, `must be ascending and distinct, got ${d} after ${readoutDays[i - 1]}`);
   });
-  const settleS = checkNumber(`${field}.settleS`, dflt(o.settleS, CHRONIC_DEFAULTS.settleS), L.settleS.min, L.settleS.max, { unit: 's' });
-  const windowS = checkNumber(`${field}.windowS`, dflt(o.windowS, CHRONIC_DEFAULTS.windowS), L.windowS.min, L.windowS.max, { unit: 's' });
-  if (Math.round(windowS / gridStep_s) < MIN_WINDOW_STEPS) {
-    throw new ConfigError(
-      `${field}.windowS`,
-      `must hold >= ${MIN_WINDOW_STEPS} grid steps (${MIN_WINDOW_STEPS * gridStep_s} s), got ${windowS}`,
-    );
-  }
-  return { doses: drugs, days, slowStepH, readoutDays, settleS, windowS };
+  return readoutDays;
 }
 
 /** The chronic part of a scenario as JSON (the inverse of parseChronic). */

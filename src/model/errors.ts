@@ -18,6 +18,73 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Several bad inputs found at once (a scenario or sweep file with more than one problem): `errors` lists
+ * them in the file's order, at most MAX_PROBLEMS, `total` counts them all. Its own field, problem and
+ * message are the first's (the message says how many more), so a caller that knows only ConfigError
+ * still reads one line; the CLI prints every problem on its own line.
+ */
+export class ConfigErrors extends ConfigError {
+  readonly errors: readonly ConfigError[];
+  readonly total: number;
+  constructor(errors: readonly ConfigError[], total = errors.length) {
+    super(errors[0].field, errors[0].problem);
+    this.errors = errors;
+    this.total = total;
+    this.message = `${errors[0].message} (and ${total - 1} more problem${total === 2 ? '' : 's'})`;
+    this.name = 'ConfigErrors';
+  }
+
+  /** One line per problem, then one counting those past MAX_PROBLEMS. */
+  lines(): string[] {
+    const more = this.total - this.errors.length;
+    return [...this.errors.map((e) => e.message), ...(more > 0 ? [`${more} more problem${more === 1 ? '' : 's'} not shown`] : [])];
+  }
+}
+
+/** Most problems one refusal lists (a file with ten thousand bad values is answered with its first ones). */
+export const MAX_PROBLEMS = 20;
+
+/**
+ * Collects a file's problems instead of stopping at the first: `check` runs one validation and notes its
+ * refusal; `throwIfAny` then throws nothing, the one ConfigError, or a ConfigErrors of them all.
+ */
+export class Problems {
+  private readonly list: ConfigError[] = [];
+  private seen = 0;
+
+  /** How many problems were noted. */
+  get count(): number {
+    return this.seen;
+  }
+
+  add(e: ConfigError): void {
+    const each = e instanceof ConfigErrors ? e.errors : [e];
+    for (const x of each) if (this.list.length < MAX_PROBLEMS) this.list.push(x);
+    this.seen += e instanceof ConfigErrors ? e.total : 1;
+  }
+
+  note(field: string, problem: string): void {
+    this.add(new ConfigError(field, problem));
+  }
+
+  /** `fn`'s value; undefined when it refused (its ConfigError noted; any other error passes through). */
+  check<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      this.add(e);
+      return undefined;
+    }
+  }
+
+  throwIfAny(): void {
+    if (this.seen === 1) throw this.list[0];
+    if (this.seen > 1) throw new ConfigErrors(this.list, this.seen);
+  }
+}
+
 /** Longest field path a message names, characters (a 500 KB key is cut in its middle). */
 export const MAX_FIELD_CHARS = 160;
 /** Longest problem, characters: the longest list of allowed names (a sweep axis's targets) fits. */
@@ -72,7 +139,8 @@ export function checkNumber(
   max: number,
   opts: { integer?: boolean; unit?: string; exclusiveMin?: boolean } = {},
 ): number {
-  const unit = opts.unit ? ` ${opts.unit}` : '';
+  // '1' is the unit of a dimensionless parameter: "<= 4", not "<= 4 1"
+  const unit = opts.unit && opts.unit !== '1' ? ` ${opts.unit}` : '';
   const range = `${opts.exclusiveMin ? '>' : '>='} ${min} and <= ${max}${unit}`;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(field, `must be a number ${range}, got ${quote(v, 43)}`);
   if (opts.integer && !Number.isInteger(v)) throw new ConfigError(field, `must be an integer ${range}, got ${v}`);

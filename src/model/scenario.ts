@@ -15,10 +15,11 @@ import {
   type DrugName,
   type Genotype,
 } from './drugs.js';
-import { ConfigError, checkNumber, quote } from './errors.js';
+import { ConfigError, Problems, checkNumber, quote } from './errors.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type ParamSpec, type Params } from './params.js';
 import { checkMemory } from './resources.js';
 import { MIN_DRIFT_SAMPLES, SETTLE_WINDOW_FRACTION } from './settling.js';
+import { unknownName } from './suggest.js';
 
 export { diffusionNumber } from './derive.js';
 
@@ -89,11 +90,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Every object of a scenario rejects unknown keys, naming the key and the allowed ones. */
+/** Every object of a scenario rejects unknown keys, each named with the closest allowed one or the allowed ones. */
 export function checkKeys(field: string, v: Record<string, unknown>, allowed: readonly string[]): void {
+  const problems = new Problems();
   for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new ConfigError(`${field}.${k}`, `unknown field; allowed: ${allowed.join(', ')}`);
+    if (!allowed.includes(k)) problems.note(`${field}.${k}`, unknownName('unknown field', k, allowed));
   }
+  problems.throwIfAny();
 }
 
 function parseName(field: string, v: unknown): string {
@@ -104,13 +107,13 @@ function parseName(field: string, v: unknown): string {
 
 export function parseGenotype(field: string, v: unknown): Genotype {
   const g = typeof v === 'string' ? GENOTYPE_BY_NAME.get(v.toLowerCase()) : undefined;
-  if (g === undefined) throw new ConfigError(field, `unknown genotype ${quote(v)}; allowed: ${GENOTYPE_NAMES.join(', ')}`);
+  if (g === undefined) throw new ConfigError(field, unknownName(`unknown genotype ${quote(v)}`, String(v), GENOTYPE_NAMES));
   return g;
 }
 
 export function parseDrugName(field: string, v: unknown): DrugName {
   const d = typeof v === 'string' ? DRUG_BY_NAME.get(v.toLowerCase()) : undefined;
-  if (d === undefined) throw new ConfigError(field, `unknown drug ${quote(v)}; allowed: ${DRUG_NAMES.join(', ')}`);
+  if (d === undefined) throw new ConfigError(field, unknownName(`unknown drug ${quote(v)}`, String(v), DRUG_NAMES));
   return d;
 }
 
@@ -144,11 +147,15 @@ export function parseDrugs(field: string, v: unknown): DrugDoses {
   if (v === undefined) return {};
   if (!isObject(v)) throw new ConfigError(field, 'must be an object of drug name -> free concentration in nM (or SERT occupancy "80%")');
   const out = new Map<DrugName, number>();
+  const problems = new Problems();
   for (const [k, conc] of Object.entries(v)) {
-    const name = parseDrugName(`${field}.${k}`, k);
-    if (out.has(name)) throw new ConfigError(`${field}.${k}`, `drug ${name} given twice (names are case-insensitive)`);
-    out.set(name, parseDose(`${field}.${k}`, name, conc));
+    problems.check(() => {
+      const name = parseDrugName(`${field}.${k}`, k);
+      if (out.has(name)) throw new ConfigError(`${field}.${k}`, `drug ${name} given twice (names are case-insensitive)`);
+      out.set(name, parseDose(`${field}.${k}`, name, conc));
+    });
   }
+  problems.throwIfAny();
   return Object.fromEntries(out) as DrugDoses;
 }
 
@@ -156,12 +163,17 @@ export function parseParams(field: string, v: unknown): Params {
   const params = defaultParams();
   if (v === undefined) return params;
   if (!isObject(v)) throw new ConfigError(field, 'must be an object of parameter overrides');
+  const problems = new Problems();
   for (const [k, val] of Object.entries(v)) {
-    const key = PARAM_BY_NAME.get(k);
-    if (key === undefined) throw new ConfigError(`${field}.${k}`, `unknown parameter; allowed: ${PARAM_KEYS.join(', ')}`);
-    const spec: ParamSpec = PARAM_SPECS[key];
-    params[key] = checkNumber(`${field}.${k}`, val, spec.min, spec.max, { integer: spec.integer, unit: spec.unit });
+    problems.check(() => {
+      const key = PARAM_BY_NAME.get(k);
+      if (key === undefined) throw new ConfigError(`${field}.${k}`, unknownName('unknown parameter', k, PARAM_KEYS));
+      const spec: ParamSpec = PARAM_SPECS[key];
+      params[key] = checkNumber(`${field}.${k}`, val, spec.min, spec.max, { integer: spec.integer, unit: spec.unit });
+    });
   }
+  problems.throwIfAny();
+  // the relations between parameters mean something only once each is in its range
   checkModelConsistency(field, params);
   return params;
 }
@@ -244,15 +256,21 @@ export function parseProtocol(field: string, v: unknown): Phase[] {
   if (!Array.isArray(v) || v.length === 0) {
     throw new ConfigError(field, 'must be a non-empty array of phases {name, durationS, drugs}');
   }
-  return v.map((ph, i) => {
+  const problems = new Problems();
+  const phases = v.map((ph, i) => {
     const f = `${field}[${i}]`;
-    if (!isObject(ph)) throw new ConfigError(f, 'must be an object {name, durationS, drugs}');
-    checkKeys(f, ph, PHASE_KEYS);
-    const name = parseName(`${f}.name`, ph.name === undefined ? `phase${i + 1}` : ph.name);
+    if (!isObject(ph)) return problems.note(f, 'must be an object {name, durationS, drugs}');
+    problems.check(() => checkKeys(f, ph, PHASE_KEYS));
+    const name = problems.check(() => parseName(`${f}.name`, ph.name === undefined ? `phase${i + 1}` : ph.name));
     // > 0 here; the smallest duration that works depends on the grid step (checked in parseScenario)
-    const durationS = checkNumber(`${f}.durationS`, ph.durationS, 0, LIMITS.durationS.max, { unit: 's', exclusiveMin: true });
-    return { name, durationS, doses: parseDrugs(`${f}.drugs`, ph.drugs) };
+    const durationS = problems.check(() =>
+      checkNumber(`${f}.durationS`, ph.durationS, 0, LIMITS.durationS.max, { unit: 's', exclusiveMin: true }),
+    );
+    const doses = problems.check(() => parseDrugs(`${f}.drugs`, ph.drugs));
+    return { name, durationS, doses } as Phase;
   });
+  problems.throwIfAny();
+  return phases as Phase[];
 }
 
 export interface ParseOptions {
@@ -271,70 +289,100 @@ export function parseScenario(v: unknown, where = 'scenario', o: ParseOptions = 
   if (v.axes !== undefined && v.base !== undefined && v.protocol === undefined) {
     throw new ConfigError(where, 'is a sweep file (it has base and axes): run it with raphe sweep FILE');
   }
-  checkKeys(where, v, SCENARIO_KEYS);
+  // every field is checked and every problem reported; a check that rests on others runs once they passed
+  const problems = new Problems();
+  const check = <T>(fn: () => T) => problems.check(fn);
+  check(() => checkKeys(where, v, SCENARIO_KEYS));
   if (v.$schema !== undefined && typeof v.$schema !== 'string')
-    throw new ConfigError(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');
+    problems.note(`${where}.$schema`, 'must be a string (the JSON Schema of the file)');
   if (v.protocol === undefined && v.chronic === undefined) {
-    throw new ConfigError(`${where}.protocol`, 'is required (or a chronic protocol): an array of phases {name, durationS, drugs}');
+    problems.note(`${where}.protocol`, 'is required (or a chronic protocol): an array of phases {name, durationS, drugs}');
   }
   if (v.protocol !== undefined && v.chronic !== undefined) {
-    throw new ConfigError(
+    problems.note(
       `${where}.protocol`,
       'not allowed with chronic: a chronic protocol holds its drugs for days (chronic.drugs) and takes its readouts itself',
     );
   }
-  const name = parseName(`${where}.name`, dflt(v.name, SCENARIO_DEFAULTS.name));
-  const genotype = parseGenotype(`${where}.genotype`, dflt(v.genotype, SCENARIO_DEFAULTS.genotype));
-  const neurons = checkNumber(`${where}.neurons`, dflt(v.neurons, SCENARIO_DEFAULTS.neurons), LIMITS.neurons.min, LIMITS.neurons.max, {
-    integer: true,
-  });
-  const seed = checkNumber(`${where}.seed`, dflt(v.seed, SCENARIO_DEFAULTS.seed), LIMITS.seed.min, LIMITS.seed.max, { integer: true });
-  const rec = v.recording === undefined ? {} : v.recording;
-  if (!isObject(rec)) throw new ConfigError(`${where}.recording`, 'must be an object {spikes, sampleSteps}');
-  checkKeys(`${where}.recording`, rec, RECORDING_KEYS);
-  const spikes = dflt(rec.spikes, RECORDING_DEFAULTS.spikes);
-  if (typeof spikes !== 'boolean') throw new ConfigError(`${where}.recording.spikes`, 'must be true or false');
-  const sampleSteps = checkNumber(
-    `${where}.recording.sampleSteps`,
-    dflt(rec.sampleSteps, RECORDING_DEFAULTS.sampleSteps),
-    LIMITS.sampleSteps.min,
-    LIMITS.sampleSteps.max,
-    { integer: true },
+  const name = check(() => parseName(`${where}.name`, dflt(v.name, SCENARIO_DEFAULTS.name)));
+  const genotype = check(() => parseGenotype(`${where}.genotype`, dflt(v.genotype, SCENARIO_DEFAULTS.genotype)));
+  const neurons = check(() =>
+    checkNumber(`${where}.neurons`, dflt(v.neurons, SCENARIO_DEFAULTS.neurons), LIMITS.neurons.min, LIMITS.neurons.max, { integer: true }),
   );
-  const c0 = v.c0_nM === undefined ? undefined : parseConcentration(`${where}.c0_nM`, v.c0_nM);
-  const params = parseParams(`${where}.params`, v.params);
-  const gridStep = (params.dt_ms * params.subSteps) / 1000;
-  const chronic = v.chronic === undefined ? undefined : parseChronic(`${where}.chronic`, v.chronic, parseDrugs, gridStep);
-  const phases = chronic ? [chronicDay0Phase(chronic)] : parseProtocol(`${where}.protocol`, v.protocol);
+  const seed = check(() =>
+    checkNumber(`${where}.seed`, dflt(v.seed, SCENARIO_DEFAULTS.seed), LIMITS.seed.min, LIMITS.seed.max, { integer: true }),
+  );
+  const rec = v.recording === undefined ? {} : v.recording;
+  if (!isObject(rec)) problems.note(`${where}.recording`, 'must be an object {spikes, sampleSteps}');
+  const recOk = isObject(rec) ? rec : {};
+  check(() => checkKeys(`${where}.recording`, recOk, RECORDING_KEYS));
+  const spikes = dflt(recOk.spikes, RECORDING_DEFAULTS.spikes);
+  if (typeof spikes !== 'boolean') problems.note(`${where}.recording.spikes`, 'must be true or false');
+  const sampleSteps = check(() =>
+    checkNumber(
+      `${where}.recording.sampleSteps`,
+      dflt(recOk.sampleSteps, RECORDING_DEFAULTS.sampleSteps),
+      LIMITS.sampleSteps.min,
+      LIMITS.sampleSteps.max,
+      { integer: true },
+    ),
+  );
+  const c0 = v.c0_nM === undefined ? undefined : check(() => parseConcentration(`${where}.c0_nM`, v.c0_nM));
+  const params = check(() => parseParams(`${where}.params`, v.params));
+  // the chronic window and the phases' shortest length are counted in grid steps: only with good params
+  const gridS = params ? (params.dt_ms * params.subSteps) / 1000 : undefined;
+  const chronic = v.chronic === undefined ? undefined : check(() => parseChronic(`${where}.chronic`, v.chronic, parseDrugs, gridS));
+  const phases =
+    v.chronic !== undefined
+      ? chronic && [chronicDay0Phase(chronic)]
+      : v.protocol === undefined
+        ? undefined
+        : check(() => parseProtocol(`${where}.protocol`, v.protocol));
+  problems.throwIfAny();
+  const [p, gridStep, steps, phaseList] = [checked(params), checked(gridS), checked(sampleSteps), checked(phases)];
   // Every phase must hold enough grid steps for its summary (means over its last half, drift over its last quarter).
-  const gridS = (params.dt_ms * params.subSteps) / 1000;
-  const minSteps = MIN_SAMPLES_PER_PHASE * sampleSteps;
-  phases.forEach((ph, i) => {
-    if (Math.round(ph.durationS / gridS) < minSteps) {
-      const need = `>= ${Number((minSteps * gridS).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${sampleSteps} x the ${Number(
-        (gridS * 1000).toPrecision(6),
+  const minSteps = MIN_SAMPLES_PER_PHASE * steps;
+  phaseList.forEach((ph, i) => {
+    if (Math.round(ph.durationS / gridStep) < minSteps) {
+      const need = `>= ${Number((minSteps * gridStep).toPrecision(6))} s (${MIN_SAMPLES_PER_PHASE} trace samples of recording.sampleSteps ${steps} x the ${Number(
+        (gridStep * 1000).toPrecision(6),
       )} ms grid step)`;
       // a chronic scenario's one phase is its day-0 readout, settleS + windowS long: named as the user wrote it
       if (chronic) {
-        throw new ConfigError(
-          `${where}.chronic.windowS`,
-          `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`,
-        );
-      }
-      throw new ConfigError(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`);
+        problems.note(`${where}.chronic.windowS`, `settleS + windowS must be ${need}, got ${chronic.settleS} + ${chronic.windowS} s`);
+      } else problems.note(`${where}.protocol[${i}].durationS`, `must be ${need}, got ${ph.durationS}`);
     }
   });
-  const sc: Scenario = { name, genotype, neurons, seed, phases, params, recording: { spikes, sampleSteps }, c0_nM: c0 };
+  problems.throwIfAny();
+  const [recording, nNeurons] = [{ spikes: spikes as boolean, sampleSteps: steps }, checked(neurons)];
+  const [sName, sGenotype, sSeed] = [checked(name), checked(genotype), checked(seed)];
+  const sc: Scenario = {
+    name: sName,
+    genotype: sGenotype,
+    neurons: nNeurons,
+    seed: sSeed,
+    phases: phaseList,
+    params: p,
+    recording,
+    c0_nM: c0,
+  };
   if (chronic) sc.chronic = chronic;
+  // the memory a run needs follows from every field above, so it is checked last, alone
   if (o.memoryBytes !== undefined) {
     checkMemory(
-      { neurons, params, durationS: totalDurationS(sc), recordSpikes: spikes, sampleSteps },
+      { neurons: nNeurons, params: p, durationS: totalDurationS(sc), recordSpikes: recording.spikes, sampleSteps: steps },
       o.memoryBytes,
       o.memoryName ?? 'the memory budget',
       { neurons: `${where}.neurons`, grid: `${where}.params.voxel_um`, recording: `${where}.protocol` },
     );
   }
   return sc;
+}
+
+/** A value parseScenario checked: each left undefined noted a problem, and those were thrown before. */
+function checked<T>(x: T | undefined): T {
+  if (x === undefined) throw new Error('parseScenario: a value passed unchecked');
+  return x;
 }
 
 /** Why the scenario has no steady state (nothing removes 5-HT), or undefined when it has one. */

@@ -7,9 +7,10 @@
  * field and the index); every point's scenario is then validated by parseScenario itself.
  */
 import { DRUG_NAMES, type DrugName, type Genotype } from '../model/drugs.js';
-import { ConfigError, checkNumber, quote } from '../model/errors.js';
+import { ConfigError, Problems, checkNumber, quote } from '../model/errors.js';
 import { PARAM_KEYS, PARAM_SPECS, type ParamKey } from '../model/params.js';
 import { LIMITS, checkKeys, parseConcentration, parseGenotype, parseScenario, type Scenario } from '../model/scenario.js';
+import { closestName, unknownName } from '../model/suggest.js';
 
 /** Most points a sweep may hold unless the caller raises the cap (--max-points). */
 export const MAX_POINTS = 10000;
@@ -94,32 +95,43 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
   if (Array.isArray(v)) {
     if (v.length === 0) throw new ConfigError(field, 'is empty: give at least one value');
     if (v.length > MAX_AXIS_VALUES) throw new ConfigError(field, `has ${v.length} values; at most ${MAX_AXIS_VALUES}`);
-    const values = v.map((x, i) => {
-      if (kind === 'genotype') return parseGenotype(`${field}[${i}]`, x);
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new ConfigError(`${field}[${i}]`, `must be a number, got ${quote(x)}`);
-      return x;
-    });
+    const problems = new Problems();
     const seen = new Set<AxisValue>();
-    values.forEach((x, i) => {
-      if (seen.has(x)) throw new ConfigError(`${field}[${i}]`, `value ${quote(x)} given twice`);
-      seen.add(x);
-    });
-    return { values, log: false };
+    const values = v.map((x, i) =>
+      problems.check(() => {
+        const value = kind === 'genotype' ? parseGenotype(`${field}[${i}]`, x) : x;
+        if (kind !== 'genotype' && (typeof x !== 'number' || !Number.isFinite(x)))
+          throw new ConfigError(`${field}[${i}]`, `must be a number, got ${quote(x)}`);
+        if (seen.has(value)) throw new ConfigError(`${field}[${i}]`, `value ${quote(value)} given twice`);
+        seen.add(value);
+        return value as AxisValue;
+      }),
+    );
+    problems.throwIfAny();
+    return { values: values as AxisValue[], log: false };
   }
   if (!isObject(v)) throw new ConfigError(field, 'must be a list of values or a range {from, to, count, scale: log|linear}');
   if (kind === 'genotype') throw new ConfigError(field, 'genotype values must be a list of genotype names');
-  checkKeys(field, v, RANGE_KEYS);
+  const problems = new Problems();
+  problems.check(() => checkKeys(field, v, RANGE_KEYS));
   const scale = v.scale === undefined ? 'linear' : v.scale;
-  if (scale !== 'log' && scale !== 'linear') throw new ConfigError(`${field}.scale`, `must be "log" or "linear", got ${quote(scale)}`);
-  const from = checkNumber(`${field}.from`, v.from, -RANGE_BOUND, RANGE_BOUND);
-  const to = checkNumber(`${field}.to`, v.to, -RANGE_BOUND, RANGE_BOUND);
-  const count = checkNumber(`${field}.count`, v.count, 2, MAX_AXIS_VALUES, { integer: true });
+  if (scale !== 'log' && scale !== 'linear') problems.note(`${field}.scale`, `must be "log" or "linear", got ${quote(scale)}`);
+  const from = problems.check(() => checkNumber(`${field}.from`, v.from, -RANGE_BOUND, RANGE_BOUND));
+  const to = problems.check(() => checkNumber(`${field}.to`, v.to, -RANGE_BOUND, RANGE_BOUND));
+  const count = problems.check(() => checkNumber(`${field}.count`, v.count, 2, MAX_AXIS_VALUES, { integer: true }));
+  problems.throwIfAny();
+  // each is a number here (a refusal of any was thrown just above)
+  return rangeValues(field, from!, to!, count!, scale === 'log');
+}
+
+/** The `count` values of a range from `from` to `to`, evenly spaced on a linear or log scale, at 12 significant digits. */
+function rangeValues(field: string, from: number, to: number, count: number, log: boolean): { values: AxisValue[]; log: boolean } {
   if (from >= to) throw new ConfigError(`${field}.from`, `must be below to (${to}), got ${from}`);
-  if (scale === 'log' && from <= 0) throw new ConfigError(`${field}.from`, `a log range must stay above 0, got ${from}`);
+  if (log && from <= 0) throw new ConfigError(`${field}.from`, `a log range must stay above 0, got ${from}`);
   const values: number[] = [];
   for (let i = 0; i < count; i++) {
     const f = i / (count - 1);
-    values.push(clean(scale === 'log' ? from * (to / from) ** f : from + (to - from) * f));
+    values.push(clean(log ? from * (to / from) ** f : from + (to - from) * f));
   }
   const distinct = new Set(values).size;
   if (distinct < count) {
@@ -128,130 +140,136 @@ function parseValues(field: string, v: unknown, kind: AxisKind): { values: AxisV
       `the range ${from} to ${to} holds only ${distinct} distinct values at 12 significant digits; give a count of at most ${distinct} or a wider range`,
     );
   }
-  return { values, log: scale === 'log' };
+  return { values, log };
 }
+
+/** What an axis may vary, in the order a "did you mean" looks (a name in two lists is the first's). */
+const AXIS_TARGETS: readonly string[] = [...SPECIAL_AXES, ...DRUG_NAMES, ...PARAM_KEYS];
 
 function parseAxis(field: string, v: unknown): Axis {
   if (!isObject(v)) throw new ConfigError(field, 'must be an object {axis, values, reference}');
-  checkKeys(field, v, AXIS_KEYS);
+  const problems = new Problems();
+  problems.check(() => checkKeys(field, v, AXIS_KEYS));
   if (typeof v.axis !== 'string') {
-    throw new ConfigError(`${field}.axis`, 'must name what the axis varies: a parameter, a drug, "genotype" or "seed"');
+    problems.note(`${field}.axis`, 'must name what the axis varies: a parameter, a drug, "genotype" or "seed"');
+    problems.throwIfAny();
   }
-  const name = v.axis;
+  const name = v.axis as string;
   const param = PARAM_BY_NAME.get(name);
   const drug = param === undefined ? DRUG_BY_NAME.get(name.toLowerCase()) : undefined;
   const kind: AxisKind | undefined =
     name === 'genotype' ? 'genotype' : name === 'seed' ? 'seed' : param !== undefined ? 'param' : drug !== undefined ? 'drug' : undefined;
   if (kind === undefined) {
-    throw new ConfigError(
-      `${field}.axis`,
-      `unknown axis target ${quote(name)}; allowed: genotype, seed, a drug (${DRUG_NAMES.join(', ')}) or a parameter (${PARAM_KEYS.join(', ')})`,
-    );
+    const allowed = `genotype, seed, a drug (${DRUG_NAMES.join(', ')}) or a parameter (${PARAM_KEYS.join(', ')})`;
+    problems.note(`${field}.axis`, unknownName(`unknown axis target ${quote(name)}`, name, AXIS_TARGETS, allowed));
   }
-  if (v.values === undefined) throw new ConfigError(`${field}.values`, 'is required: a list of values or a range {from, to, count, scale}');
-  const { values, log } = parseValues(`${field}.values`, v.values, kind);
+  if (v.values === undefined) problems.note(`${field}.values`, 'is required: a list of values or a range {from, to, count, scale}');
+  if (v.reference !== undefined && kind !== undefined && kind !== 'drug')
+    problems.note(`${field}.reference`, 'only a drug axis has a reference concentration');
+  // the values are read as what the axis varies: only once that is known
+  const parsed =
+    kind === undefined || v.values === undefined ? undefined : problems.check(() => parseValues(`${field}.values`, v.values, kind));
   // each value must be valid for what it sets (named with its index)
-  values.forEach((x, i) => {
+  parsed?.values.forEach((x, i) => {
     const f = `${field}.values[${i}]`;
-    if (kind === 'param') {
-      const spec = PARAM_SPECS[param!];
-      checkNumber(f, x, spec.min, spec.max, { integer: spec.integer, unit: spec.unit });
-    } else if (kind === 'drug') parseConcentration(f, x);
-    else if (kind === 'seed') checkNumber(f, x, LIMITS.seed.min, LIMITS.seed.max, { integer: true });
+    problems.check(() => {
+      if (kind === 'param') {
+        const spec = PARAM_SPECS[param!];
+        checkNumber(f, x, spec.min, spec.max, { integer: spec.integer, unit: spec.unit });
+      } else if (kind === 'drug') parseConcentration(f, x);
+      else if (kind === 'seed') checkNumber(f, x, LIMITS.seed.min, LIMITS.seed.max, { integer: true });
+    });
   });
-  let reference: number | undefined;
-  if (v.reference !== undefined) {
-    if (kind !== 'drug') throw new ConfigError(`${field}.reference`, 'only a drug axis has a reference concentration');
-    reference = parseConcentration(`${field}.reference`, v.reference);
-  }
-  if (kind === 'drug') {
-    reference ??= 0;
-    if (!values.includes(reference)) values.unshift(reference); // the reference is added when missing
-  }
-  return { name: kind === 'drug' ? drug! : name, kind, param, drug, values, reference, log: log || kind === 'drug' };
+  const reference =
+    kind === 'drug' && v.reference !== undefined ? problems.check(() => parseConcentration(`${field}.reference`, v.reference)) : undefined;
+  problems.throwIfAny();
+  const { values, log } = parsed!;
+  if (kind === 'drug' && !values.includes(reference ?? 0)) values.unshift(reference ?? 0); // the reference is added when missing
+  return {
+    name: kind === 'drug' ? drug! : name,
+    kind: kind!,
+    param,
+    drug,
+    values,
+    reference: kind === 'drug' ? (reference ?? 0) : undefined,
+    log: log || kind === 'drug',
+  };
 }
 
-/** The base scenario as a scenario-file object: `duration` (+ `drugs`) becomes a one-phase protocol. */
-function baseScenarioRaw(field: string, b: Record<string, unknown>, o: SweepParseOptions): Record<string, unknown> {
-  checkKeys(field, b, BASE_KEYS);
+/**
+ * The base scenario as a scenario-file object: `duration` (+ `drugs`) becomes a one-phase protocol. Its
+ * problems are noted in `problems`; undefined when it has no protocol to run (an unknown key alone leaves
+ * the rest to be checked as a scenario).
+ */
+function baseScenarioRaw(
+  field: string,
+  b: Record<string, unknown>,
+  o: SweepParseOptions,
+  problems: Problems,
+): Record<string, unknown> | undefined {
+  problems.check(() => checkKeys(field, b, BASE_KEYS));
+  const before = problems.count;
   const out: Record<string, unknown> = {};
   for (const k of ['genotype', 'neurons', 'seed', 'params', 'recording', 'c0_nM'] as const) if (b[k] !== undefined) out[k] = b[k];
   if (o.neurons !== undefined) out.neurons = o.neurons;
   if (o.seed !== undefined) out.seed = o.seed;
-  if (b.protocol !== undefined && b.duration !== undefined)
-    throw new ConfigError(`${field}.duration`, 'give a protocol or a duration, not both');
-  if (b.protocol !== undefined) {
-    if (b.drugs !== undefined) throw new ConfigError(`${field}.drugs`, "goes with a duration; with a protocol, give each phase's drugs");
+  if (b.protocol !== undefined && b.duration !== undefined) problems.note(`${field}.duration`, 'give a protocol or a duration, not both');
+  else if (b.protocol !== undefined) {
+    if (b.drugs !== undefined) problems.note(`${field}.drugs`, "goes with a duration; with a protocol, give each phase's drugs");
     out.protocol = b.protocol;
-  } else {
-    if (b.duration === undefined) throw new ConfigError(`${field}.duration`, 'is required (or a protocol): the seconds each point runs');
-    out.protocol = [{ name: 'point', durationS: b.duration, ...(b.drugs !== undefined ? { drugs: b.drugs } : {}) }];
-  }
+  } else if (b.duration === undefined) {
+    problems.note(`${field}.duration`, 'is required (or a protocol): the seconds each point runs');
+  } else out.protocol = [{ name: 'point', durationS: b.duration, ...(b.drugs !== undefined ? { drugs: b.drugs } : {}) }];
   // `recording.spikes` defaults to true as in a scenario file (the ISI CV needs spikes)
-  return out;
+  return problems.count === before ? out : undefined;
 }
 
-/** Validate a sweep file's parsed JSON. `where` names the file in errors. */
+/**
+ * Validate a sweep file's parsed JSON. `where` names the file in errors. Every problem is reported (a
+ * ConfigErrors when more than one); the checks that rest on others (the readout on the base's phases,
+ * the zip groups on the axes, the grid's size on both) run once those passed.
+ */
 export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {}): SweepSpec {
   if (!isObject(v)) throw new ConfigError(where, 'must be a JSON object {name, base, axes, zip, readout}');
   if (v.base === undefined && v.axes === undefined && (v.protocol !== undefined || v.chronic !== undefined)) {
     throw new ConfigError(where, 'is a scenario file (it has a protocol and no base or axes): run it with raphe run --scenario FILE');
   }
-  checkKeys(where, v, SWEEP_KEYS);
+  const problems = new Problems();
+  problems.check(() => checkKeys(where, v, SWEEP_KEYS));
   const name = v.name === undefined ? 'sweep' : v.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > SWEEP_NAME.maxLength || !new RegExp(SWEEP_NAME.pattern).test(name)) {
-    throw new ConfigError(`${where}.name`, `must be 1-${SWEEP_NAME.maxLength} characters of letters, digits, ".", "_" or "-"`);
+    problems.note(`${where}.name`, `must be 1-${SWEEP_NAME.maxLength} characters of letters, digits, ".", "_" or "-"`);
   }
-  if (v.description !== undefined && typeof v.description !== 'string') throw new ConfigError(`${where}.description`, 'must be a string');
-  if (v.base === undefined) throw new ConfigError(`${where}.base`, 'is required: the fields of a scenario file');
-  if (!isObject(v.base)) throw new ConfigError(`${where}.base`, 'must be an object (the fields of a scenario file)');
-  const baseRaw = baseScenarioRaw(`${where}.base`, v.base, o);
-  const base = parseScenario({ name, ...baseRaw }, `${where}.base`, { memoryBytes: o.memoryBytes, memoryName: o.memoryName });
-  const readoutIn = v.readout === undefined ? (v.base.protocol !== undefined ? 'protocol' : 'steady') : v.readout;
+  if (v.description !== undefined && typeof v.description !== 'string') problems.note(`${where}.description`, 'must be a string');
+  if (v.base === undefined) problems.note(`${where}.base`, 'is required: the fields of a scenario file');
+  else if (!isObject(v.base)) problems.note(`${where}.base`, 'must be an object (the fields of a scenario file)');
+  const baseIn = isObject(v.base) ? v.base : undefined;
+  const baseRaw = baseIn && baseScenarioRaw(`${where}.base`, baseIn, o, problems);
+  const scenarioName = typeof name === 'string' ? name : 'sweep';
+  const memory = { memoryBytes: o.memoryBytes, memoryName: o.memoryName };
+  const base = baseRaw && problems.check(() => parseScenario({ name: scenarioName, ...baseRaw }, `${where}.base`, memory));
+  const readoutIn = v.readout === undefined ? (baseIn?.protocol !== undefined ? 'protocol' : 'steady') : v.readout;
   const readout = typeof readoutIn === 'string' ? READOUTS.get(readoutIn) : undefined;
-  if (readout === undefined) throw new ConfigError(`${where}.readout`, `must be "steady" or "protocol", got ${quote(readoutIn)}`);
-  if (readout === 'protocol' && base.phases.length < 2) {
-    throw new ConfigError(`${where}.base.protocol`, 'the protocol readout needs at least two phases: a baseline, then the drug');
+  if (readout === undefined) problems.note(`${where}.readout`, `must be "steady" or "protocol", got ${quote(readoutIn)}`);
+  if (readout === 'protocol' && base && base.phases.length < 2) {
+    problems.note(`${where}.base.protocol`, 'the protocol readout needs at least two phases: a baseline, then the drug');
   }
-  if (readout === 'steady' && base.phases.length !== 1) {
-    throw new ConfigError(`${where}.readout`, '"steady" reads one settled phase: give base.duration (or a one-phase protocol)');
+  if (readout === 'steady' && base && base.phases.length !== 1) {
+    problems.note(`${where}.readout`, '"steady" reads one settled phase: give base.duration (or a one-phase protocol)');
   }
-  if (!Array.isArray(v.axes) || v.axes.length === 0)
-    throw new ConfigError(`${where}.axes`, 'must be a non-empty list of axes {axis, values}');
-  const axes = v.axes.map((a, i) => parseAxis(`${where}.axes[${i}]`, a));
+  if (!Array.isArray(v.axes) || v.axes.length === 0) problems.note(`${where}.axes`, 'must be a non-empty list of axes {axis, values}');
+  const parsedAxes = Array.isArray(v.axes) ? v.axes.map((a, i) => problems.check(() => parseAxis(`${where}.axes[${i}]`, a))) : [];
   const seen = new Map<string, number>();
-  axes.forEach((a, i) => {
+  parsedAxes.forEach((a, i) => {
+    if (a === undefined) return;
     const j = seen.get(a.name);
-    if (j !== undefined) throw new ConfigError(`${where}.axes[${i}].axis`, `duplicate axis ${a.name} (also axes[${j}])`);
-    seen.set(a.name, i);
+    if (j !== undefined) problems.note(`${where}.axes[${i}].axis`, `duplicate axis ${a.name} (also axes[${j}])`);
+    else seen.set(a.name, i);
   });
-  // zipped groups
+  problems.throwIfAny();
+  const axes = parsedAxes as Axis[];
   const inGroup = new Map<number, number>();
-  const groups: number[][] = [];
-  if (v.zip !== undefined) {
-    if (!Array.isArray(v.zip)) throw new ConfigError(`${where}.zip`, 'must be a list of lists of axis names that vary together');
-    v.zip.forEach((g, gi) => {
-      const f = `${where}.zip[${gi}]`;
-      if (!Array.isArray(g) || g.length < 2) throw new ConfigError(f, 'must list at least two axis names');
-      const members = g.map((nm, k) => {
-        const idx = typeof nm === 'string' ? (seen.get(nm) ?? seen.get(nm.toLowerCase())) : undefined;
-        if (idx === undefined) throw new ConfigError(`${f}[${k}]`, `names no axis: ${quote(nm)}`);
-        if (inGroup.has(idx)) throw new ConfigError(`${f}[${k}]`, `axis ${axes[idx].name} is already zipped (zip[${inGroup.get(idx)}])`);
-        inGroup.set(idx, gi);
-        return idx;
-      });
-      const n = axes[members[0]].values.length;
-      members.forEach((idx, k) => {
-        if (axes[idx].values.length !== n) {
-          throw new ConfigError(
-            `${f}[${k}]`,
-            `zipped axes must have equal lengths: ${axes[idx].name} has ${axes[idx].values.length} values, ${axes[members[0]].name} ${n}`,
-          );
-        }
-      });
-      groups.push(members);
-    });
-  }
+  const groups = v.zip === undefined ? [] : parseZip(`${where}.zip`, v.zip, axes, seen, inGroup);
   const all: number[][] = [];
   axes.forEach((_, i) => {
     if (!inGroup.has(i)) all.push([i]);
@@ -266,7 +284,54 @@ export function parseSweep(v: unknown, where = 'sweep', o: SweepParseOptions = {
     );
   }
   const foldAxis = axes.findIndex((a) => a.kind === 'drug' && !inGroup.has(axes.indexOf(a)));
-  return { name, base, baseRaw, axes, groups: all, readout, foldAxis: foldAxis >= 0 ? foldAxis : undefined };
+  return {
+    name: name as string,
+    base: base!,
+    baseRaw: baseRaw!,
+    axes,
+    groups: all,
+    readout: readout!,
+    foldAxis: foldAxis >= 0 ? foldAxis : undefined,
+  };
+}
+
+/** The zip groups: lists of axis names (`seen`: name to index) that vary together; fills `inGroup` (axis to group). */
+function parseZip(field: string, zip: unknown, axes: Axis[], seen: Map<string, number>, inGroup: Map<number, number>): number[][] {
+  if (!Array.isArray(zip)) throw new ConfigError(field, 'must be a list of lists of axis names that vary together');
+  const problems = new Problems();
+  const groups: number[][] = [];
+  zip.forEach((g, gi) => {
+    const f = `${field}[${gi}]`;
+    if (!Array.isArray(g) || g.length < 2) {
+      problems.note(f, 'must list at least two axis names');
+      return;
+    }
+    const members = g.map((nm, k) =>
+      problems.check(() => {
+        const idx = typeof nm === 'string' ? (seen.get(nm) ?? seen.get(nm.toLowerCase())) : undefined;
+        if (idx === undefined) {
+          const near = typeof nm === 'string' ? closestName(nm, [...seen.keys()]) : undefined;
+          throw new ConfigError(`${f}[${k}]`, `names no axis: ${quote(nm)}${near === undefined ? '' : `; did you mean ${near}?`}`);
+        }
+        if (inGroup.has(idx)) throw new ConfigError(`${f}[${k}]`, `axis ${axes[idx].name} is already zipped (zip[${inGroup.get(idx)}])`);
+        inGroup.set(idx, gi);
+        return idx;
+      }),
+    );
+    if (members.includes(undefined)) return;
+    const n = axes[members[0]!].values.length;
+    members.forEach((idx, k) => {
+      if (axes[idx!].values.length !== n) {
+        problems.note(
+          `${f}[${k}]`,
+          `zipped axes must have equal lengths: ${axes[idx!].name} has ${axes[idx!].values.length} values, ${axes[members[0]!].name} ${n}`,
+        );
+      }
+    });
+    groups.push(members as number[]);
+  });
+  problems.throwIfAny();
+  return groups;
 }
 
 export type { Genotype };
