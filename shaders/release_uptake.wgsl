@@ -1,8 +1,10 @@
 // Release and uptake of one grid step over the region's voxels (twin of releaseUptake in
-// src/engines/reference/grid.ts), in place on c, and the mass accounting: each thread adds the released,
+// src/engines/reference/grid.ts), in place on c, and the mass accounting. The release is the release
+// field's z pass over spread.wgsl's x-then-y sums (sums B), times dCrel, then the tonic release; the
+// spikes' counts are zeroed here (they lie in region voxels only). The mass accounting: each thread adds the released,
 // uptaken and cleared amounts of its voxels to its own Kahan-compensated f32 accumulators, which the
 // host reduces in float64 once per batch (independent of the grid total). Thread 0 advances the step.
-// The dispatch's z coordinate is the sim (grid and vmaxDt at sim * nBox, accumulators of its
+// The dispatch's z coordinate is the sim (grids, sums, vmaxDt and tonicDt at sim * nBox, accumulators of its
 // relStride threads at sim * relStride * 8).
 
 @group(0) @binding(0) var<uniform> ks: array<Consts, N_SIMS>;
@@ -13,6 +15,8 @@
 @group(0) @binding(6) var<storage, read_write> conc: array<f32>;
 @group(0) @binding(7) var<storage, read_write> acc: array<f32>; // per thread: 3 x (sum, compensation), 2 pad
 @group(0) @binding(1) var<uniform> d: Dims;
+@group(0) @binding(8) var<storage, read> sums: array<u32>;
+@group(0) @binding(9) var<storage, read> tonicDt: array<f32>;
 
 fn kahan(base: u32, x: f32) {
   let y = x - acc[base + 1u];
@@ -38,9 +42,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   let gt = sim * d.relStride + t;
   let base = sim * d.nBox;
-  let dCspike = ks[sim].dCspike;
+  let dCrel = ks[sim].dCrel;
   let KmEff = ks[sim].KmEff;
   let kClearDt = ks[sim].kClearDt;
+  let sertScale = ks[sim].sertScale;
+  let fieldR = ks[sim].fieldR;
+  let nz = ks[sim].nz;
+  let nxy = ks[sim].nx * ks[sim].ny;
   var rel = 0.0;
   var upt = 0.0;
   var clr = 0.0;
@@ -49,18 +57,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (m >= d.nInside) {
       break;
     }
-    let v = base + inside[m];
-    let nsp = counts[v];
+    let lv = inside[m];
+    let v = base + lv;
+    // the z pass of the release field: sums B over z - r .. z + r
+    let z = lv / nxy;
+    let lo = select(0u, z - fieldR, z > fieldR);
+    let hi = min(nz - 1u, z + fieldR);
+    var p = v - (z - lo) * nxy;
+    var n = 0u;
+    for (var zz = lo; zz <= hi; zz = zz + 1u) {
+      n = n + sums[p];
+      p = p + nxy;
+    }
+    counts[v] = 0u;
     var c1 = conc[v];
-    // ---- release: c += spikes x dC_spike ----
-    if (nsp != 0u) {
-      let add = f32(nsp) * dCspike;
+    // ---- release: c += quanta in the cube x dC_rel, then the tonic release ----
+    if (n != 0u) {
+      let add = f32(n) * dCrel;
       c1 = c1 + add;
       rel = rel + add;
-      counts[v] = 0u;
     }
+    let tonic = tonicDt[v];
+    c1 = c1 + tonic;
+    rel = rel + tonic;
     // ---- uptake and clearance: Michaelis-Menten SERT uptake and first-order clearance, never below zero ----
-    let u = divRN(vmaxDt[v] * c1, KmEff + c1);
+    let u = divRN((vmaxDt[v] * sertScale) * c1, KmEff + c1);
     let kc = kClearDt * c1;
     let rem = u + kc;
     if (rem > c1) {

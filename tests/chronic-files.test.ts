@@ -28,6 +28,9 @@ describe('writeChronicOutputs', () => {
     meanD1A,
     fractionDesensitised: day / 30,
     meanA1A: 0.8,
+    rateRel: day === 0 ? 1 : 0.9,
+    meanD2B: day / 100,
+    sertScale: 1 - day / 50,
   });
   const fakeChronic = (ic50: number): ChronicExperimentResult => {
     const days = [readout('wt+fluoxetine', 0, 0), { ...readout('wt+fluoxetine', 21, 0.4), dpatIc50Nm: ic50 }];
@@ -42,10 +45,14 @@ describe('writeChronicOutputs', () => {
         rateHz: 1,
         probe5htNm: 90,
         meanA1A: 0.8,
+        rateRel: 0.9,
+        meanD2B: hours / 2400,
+        sertScale: 1 - hours / 1200,
         settled: true,
       })),
       d1AByDay: new Map<number, Float32Array>(),
       vehicleTarget: 0.01,
+      vehicleTargetD2B: 0.02,
       engine: 'cpu',
       adapter: 'cpu (test)',
     };
@@ -71,6 +78,7 @@ describe('writeChronicOutputs', () => {
     expect(j).toMatchObject({ experiment: 'chronic-ssri', engine: 'cpu', engineReason: 'chosen for the test', neurons: 30, seed: 5 });
     expect(j.days.map((d: { day: number }) => d.day)).toEqual([0, 21]);
     expect(j.days[1].dpatIc50Nm).toBeNull();
+    expect(j.days[1]).toMatchObject({ rateRel: 0.9, meanD2B: 0.21, sertScale: 1 - 21 / 50 });
     expect(j.allPass).toBe(res.findings.every((f) => f.pass));
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'))).toEqual(j.findings);
     expect(fs.readFileSync(path.join(dir, 'trajectory.csv'), 'utf8')).toBe(trajectoryCsv(res));

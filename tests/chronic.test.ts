@@ -1,7 +1,7 @@
 /**
- * Chronic treatment (docs/model.md §7): the exact slow advance of d1A, d1A in both engines (GPU against
- * CPU bit for bit with a nonzero d1A and the a1Sum accumulator), the two-timescale scheme's checks at
- * small size (halving the slow step changes the trajectory under 2%; at an accelerated tau_d of one
+ * Chronic treatment (docs/model.md §7): the exact slow advance of d1A (d1A in the engines:
+ * chronic-engines.test.ts; d2B and SERT: chronic-slow.test.ts), the two-timescale scheme's checks at
+ * small size (halving the slow step changes the trajectory under 2%; at accelerated time constants of one
  * minute it agrees with a brute-force run of the full model), and bad chronic input (one line naming the
  * field, exit 2). WebGPU parts skip without an adapter, fail under RAPHE_GPU_REQUIRED.
  */
@@ -10,24 +10,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { resolveEngine } from '../src/engines/create.js';
-import { WebGpuBatch } from '../src/engines/webgpu/batch.js';
 import { checkShared, runBruteForce, runChronic, slowTimes } from '../src/experiment/chronic.js';
 import { CHRONIC_QUICK, chronicScenarios } from '../src/experiment/chronic-ssri.js';
 import {
   advanceSlow,
   cellA50,
+  sertScaleOf,
   d1AStats,
   drive,
   evaluateChronicFindings,
   zeroSlowState,
   type ChronicProtocol,
 } from '../src/model/chronic.js';
+import { advanceSertDown } from '../src/model/chronic-slow.js';
 import { ConfigError } from '../src/model/errors.js';
 import { defaultParams, type Params } from '../src/model/params.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
-import { bitDiff, engineOpts, gpuOrSkip, smallModel } from './helpers/gpu.js';
 import { ROOT, runRaphe } from './helpers/cli.js';
 
 const P = defaultParams();
@@ -101,92 +100,28 @@ describe('the slow variable d1A (model/chronic.ts)', () => {
     expect(slowTimes(c)).toEqual([0, 20, 24, 40, 60, 72]);
   });
 
-  test('C1-C3 read the readout days; a missing day fails its finding', () => {
-    const row = (condition: string, day: number, meanD1A: number, fractionDesensitised: number) => ({
+  test('C1-C4 read the readout days; a missing day fails its finding', () => {
+    const row = (condition: string, day: number, meanD1A: number, fractionDesensitised: number, rateRel: number) => ({
       condition,
       day,
-      rateHz: 1,
+      rateHz: rateRel,
       probe5htNm: 30,
       meanD1A,
       fractionDesensitised,
       meanA1A: 0.8,
+      rateRel,
     });
     const rows = [
-      row('wt+fluoxetine', 2, 0.1, 0.2),
-      row('wt+fluoxetine', 3, 0.2, 0.4),
-      row('wt+fluoxetine', 14, 0.4, 0.7),
-      row('wt+fluoxetine', 21, 0.45, 0.7),
-      row('wt+fluoxetine+way', 21, 0.01, 0),
+      row('wt+fluoxetine', 2, 0.1, 0.2, 0.5),
+      row('wt+fluoxetine', 3, 0.2, 0.4, 0.7),
+      row('wt+fluoxetine', 14, 0.4, 0.7, 0.95),
+      row('wt+fluoxetine', 21, 0.45, 0.7, 1.05),
+      row('wt+fluoxetine+way', 21, 0.01, 0, 0.6),
     ];
-    expect(evaluateChronicFindings(rows).map((f) => f.pass)).toEqual([true, true, true]);
-    expect(evaluateChronicFindings(rows.slice(1)).map((f) => f.pass)).toEqual([true, false, true]);
-    expect(evaluateChronicFindings([...rows.slice(0, 4), row('wt+fluoxetine+way', 21, 0.2, 0.3)])[2].pass).toBe(false);
+    expect(evaluateChronicFindings(rows).map((f) => f.pass)).toEqual([true, true, true, true]);
+    expect(evaluateChronicFindings(rows.slice(1)).map((f) => f.pass)).toEqual([true, false, true, false]);
+    expect(evaluateChronicFindings([...rows.slice(0, 4), row('wt+fluoxetine+way', 21, 0.2, 0.3, 0.6)])[2].pass).toBe(false);
   });
-});
-
-describe('d1A in the engines', () => {
-  test('d1A = 1 removes the 5-HT1A current: with 8-OH-DPAT a cell fires as with no agonist at all (CPU)', async () => {
-    const m = smallModel(300, 3);
-    const run = async (doses: Record<string, number>, d1A?: number) => {
-      const e = new CpuEngine(
-        engineOpts(m, { doses, recordSpikes: false, ...(d1A !== undefined ? { d1A: new Float32Array(300).fill(d1A) } : {}) }),
-      );
-      const b = e.advanceSync(2000);
-      return b.spikeCount;
-    };
-    const free = await run({});
-    const dpat = await run({ '8-oh-dpat': 30 });
-    const dpatDesens = await run({ '8-oh-dpat': 30 }, 1);
-    expect(dpat).toBeLessThan(0.2 * free);
-    expect(dpatDesens).toBeGreaterThan(free); // no 5-HT1A current at all: more than the drug-free tone allows
-  });
-
-  test('a1Sum sums s1A over grid steps since it was set to 0 (CPU)', async () => {
-    const m = smallModel(200, 5);
-    const e = new CpuEngine(engineOpts(m, { recordSpikes: false }));
-    e.advanceSync(100);
-    e.setCellState('a1Sum', new Float32Array(200));
-    let sum = 0;
-    for (let t = 0; t < 50; t++) {
-      e.advanceSync(1);
-      sum += (await e.snapshot()).s1A[17];
-    }
-    expect((await e.snapshot()).a1Sum[17]).toBeCloseTo(sum, 4);
-    expect(() => e.setCellState('a1Sum', new Float32Array(3))).toThrow(/3 values for 200 cells/);
-  });
-});
-
-const ctx = await gpuOrSkip();
-describe.skipIf(!ctx)('d1A on WebGPU', () => {
-  test('a batch with per-cell d1A (initial and set midway) and a1Sum: bit-identical to CPU runs of each sim alone', async () => {
-    const m = smallModel(400, 7);
-    const d0 = Float32Array.from({ length: 400 }, (_, i) => (i % 7) / 10);
-    const sims = [
-      engineOpts(m, { doses: { fluoxetine: 10 }, d1A: d0 }),
-      engineOpts(smallModel(400, 7, 'htr2b-ko'), { doses: { '8-oh-dpat': 1 } }),
-    ];
-    const gpu = await WebGpuBatch.create(sims, ctx!);
-    const cpus = sims.map((s) => new CpuEngine(s));
-    try {
-      const d1 = Float32Array.from({ length: 400 }, (_, i) => ((i * 13) % 11) / 12);
-      await gpu.advance(120);
-      for (const c of cpus) c.advanceSync(120);
-      gpu.setCellState(1, 'd1A', d1);
-      cpus[1].setCellState('d1A', d1);
-      gpu.setCellState(0, 'a1Sum', new Float32Array(400));
-      cpus[0].setCellState('a1Sum', new Float32Array(400));
-      await gpu.advance(130);
-      for (const c of cpus) c.advanceSync(130);
-      for (let s = 0; s < 2; s++) {
-        const g = await gpu.snapshot(s);
-        const c = await cpus[s].snapshot();
-        expect(bitDiff(g, c), `sim ${s}`).toEqual({});
-        expect(g.d1A[5]).toBe(s === 0 ? d0[5] : d1[5]);
-      }
-    } finally {
-      gpu.dispose();
-    }
-  }, 120_000);
 });
 
 // ---- the scheme's checks, on a small tissue of the model's density ----
@@ -217,12 +152,16 @@ function chronicScenario(c: Partial<ChronicProtocol>, over: Partial<Params> = {}
 }
 
 describe('the two-timescale scheme (small tissue, CPU engine)', () => {
-  test('halving the slow step (12 h -> 6 h) changes the d1A trajectory by under 2%', async () => {
+  test('halving the slow step (12 h -> 6 h) changes the d1A and d2B trajectories by under 2%; SERT follows its exact course', async () => {
     const engine = await resolveEngine('cpu');
     const [a] = await runChronic([chronicScenario({ slowStepH: 12 })], engine);
     const [b] = await runChronic([chronicScenario({ slowStepH: 6 })], engine);
     const scale = Math.max(...b.readouts.map((r) => r.meanD1A));
     expect(scale).toBeGreaterThan(0.1); // it desensitises: the check is not of a flat line
+    // d2B moves only where the engines hold its drive (a2Sum); its scale at least 0.05 so a flat d2B is no division by 0
+    const scale2B = Math.max(0.05, ...b.readouts.map((r) => r.meanD2B));
+    const day0 = b.readouts.find((r) => r.day === 0)!;
+    expect([day0.rateRel, day0.meanD2B, day0.sertScale]).toEqual([1, 0, 1]);
     for (const day of [1, 2, 3, 7]) {
       const x = a.readouts.find((r) => r.day === day)!;
       const y = b.readouts.find((r) => r.day === day)!;
@@ -231,6 +170,12 @@ describe('the two-timescale scheme (small tissue, CPU engine)', () => {
         `halving: day ${day} mean d1A ${x.meanD1A.toFixed(4)} (12 h) vs ${y.meanD1A.toFixed(4)} (6 h): ${(100 * rel).toFixed(2)}%`,
       );
       expect(rel).toBeLessThan(0.02);
+      expect(Math.abs(x.meanD2B - y.meanD2B) / scale2B).toBeLessThan(0.02);
+      // SERT down-regulation depends on the drug alone: the same exact course at either slow step
+      const sert = advanceSertDown(P, zeroSlowState(1), { fluoxetine: 10 }, day * 24);
+      expect(x.sertScale).toBeCloseTo(sertScaleOf(sert), 12);
+      expect(y.sertScale).toBeCloseTo(sertScaleOf(sert), 12);
+      expect(y.rateRel).toBeCloseTo(y.rateHz / day0.rateHz, 14);
     }
   }, 600_000);
 
@@ -238,9 +183,10 @@ describe('the two-timescale scheme (small tissue, CPU engine)', () => {
     const engine = await resolveEngine('cpu');
     // tau_d one minute (two stages), so 4 minutes of fast time hold the whole onset; slow step 15 s
     const tauH = 1 / 60;
+    // d2B and SERT down-regulation accelerated alike, so that the check covers every slow variable
     const sc = chronicScenario(
       { days: 4 / 1440, slowStepH: 0.25 / 60, readoutDays: [0, 1 / 1440, 2 / 1440, 3 / 1440, 4 / 1440] },
-      { tauD1A_h: tauH },
+      { tauD1A_h: tauH, tauD2B_h: tauH, tauSertDown_h: tauH },
     );
     const [two] = await runChronic([sc], engine);
     const brute = await runBruteForce(sc, engine, { durationS: 240, updateS: 1 });
@@ -256,7 +202,10 @@ describe('the two-timescale scheme (small tissue, CPU engine)', () => {
         `brute force: minute ${minute}: two-timescale ${x.meanD1A.toFixed(4)}, brute force ${y.meanD1A.toFixed(4)}, tolerance ${tol.toFixed(4)}`,
       );
       expect(Math.abs(x.meanD1A - y.meanD1A)).toBeLessThan(tol);
+      expect(Math.abs(x.meanD2B - y.meanD2B)).toBeLessThan(0.02);
+      expect(x.sertScale).toBeCloseTo(y.sertScale, 9);
     }
+    expect(brute[brute.length - 1].sertScale).toBeLessThan(0.8); // SERT did go down: the check is not of a flat line
   }, 600_000);
 });
 
@@ -367,6 +316,9 @@ describe('the chronic report', () => {
         meanD1A: day / 50 / (k + 1),
         fractionDesensitised: day / 30,
         meanA1A: 0.8,
+        rateRel: 1 - day / 100,
+        meanD2B: day / 60,
+        sertScale: 1 - day / 40,
       })),
       steps: [0, 12, 24, 36, 48].map((hours) => ({
         hours,
@@ -375,10 +327,14 @@ describe('the chronic report', () => {
         rateHz: 1,
         probe5htNm: 100,
         meanA1A: 0.8,
+        rateRel: 0.9,
+        meanD2B: hours / 2000,
+        sertScale: 1 - hours / 1000,
         settled: true,
       })),
       d1AByDay: new Map<number, Float32Array>(),
       vehicleTarget: 0.01,
+      vehicleTargetD2B: 0.02,
       engine: 'cpu',
       adapter: 'test',
     }));
@@ -414,21 +370,35 @@ describe('the chronic report', () => {
       'Cells with d1A &gt;= 0.25',
       'Firing rate',
       'Probe 5-HT',
+      'Mean 5-HT2B desensitisation d2B',
+      'SERT down-regulation',
       '8-OH-DPAT, WT',
       '8-OH-DPAT, Htr2b 5-HTKO',
       'C1',
       'C2',
       'C3',
+      'C4',
     ]) {
       expect(html).toContain(t);
     }
-    expect((html.match(/<svg/g) ?? []).length).toBe(6);
+    expect((html.match(/<svg/g) ?? []).length).toBe(8);
     expect(html).not.toMatch(/NaN/);
     expect(formatChronicTable(rows).split('\n')).toHaveLength(2 + rows.length);
     expect(trajectoryCsv(res).trim().split('\n')).toHaveLength(1 + 3 * 5);
     const j = chronicJson(res);
     expect(j.days.filter((d) => 'dpatIc50Nm' in (d as object))).toHaveLength(6);
-    expect(Object.keys(j.days[1] as object)).toEqual(['condition', 'day', 'rateHz', 'probe5htNm', 'meanD1A', 'fractionDesensitised']);
+    expect(Object.keys(j.days[1] as object)).toEqual([
+      'condition',
+      'day',
+      'rateHz',
+      'probe5htNm',
+      'meanD1A',
+      'fractionDesensitised',
+      'rateRel',
+      'meanD2B',
+      'sertScale',
+    ]);
+    expect(trajectoryCsv(res).split('\n')[0].split(',')).toEqual(expect.arrayContaining(['rate_rel_day0', 'mean_d2b', 'sert_scale']));
   });
 });
 

@@ -3,7 +3,8 @@
  * and the plain JavaScript specification (src/engines/reference/). Each marks its sections with a
  * `// ---- name: what it does ----` comment; the three must carry the same section names in the same
  * order, so a change to one section is easy to find in the other two. The grid's WGSL is one kernel a
- * file (release_uptake.wgsl, then diffuse.wgsl), the other two languages hold both kernels in one file.
+ * file (spread.wgsl, release_uptake.wgsl, then diffuse.wgsl), the other two languages hold the grid's
+ * kernels in one file.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +34,9 @@ describe('the kernels in WGSL, AssemblyScript and the plain JavaScript specifica
     expect(sections('src/engines/reference/neurons.ts'), 'JavaScript').toEqual(wgsl);
   });
 
-  it('carry the same grid sections in the same order (release and uptake, then diffusion)', () => {
-    const wgsl = [...sections('shaders/release_uptake.wgsl'), ...sections('shaders/diffuse.wgsl')];
+  it('carry the same grid sections in the same order (release field, release and uptake, then diffusion)', () => {
+    const wgsl = [...sections('shaders/spread.wgsl'), ...sections('shaders/release_uptake.wgsl'), ...sections('shaders/diffuse.wgsl')];
+    expect(sections('shaders/spread.wgsl').length).toBeGreaterThanOrEqual(1);
     expect(sections('shaders/release_uptake.wgsl').length).toBeGreaterThanOrEqual(2);
     expect(sections('shaders/diffuse.wgsl').length).toBeGreaterThanOrEqual(1);
     expect(new Set(wgsl).size, 'each section once').toBe(wgsl.length);

@@ -8,7 +8,7 @@ import { buildModel, deriveConstants, type Constants } from '../src/model/derive
 import { DRUGS, GENOTYPES, occupancy, receptorTerms, sertInhibitionFactor } from '../src/model/drugs.js';
 import { NBR, type Geometry } from '../src/model/geometry.js';
 import { defaultParams } from '../src/model/params.js';
-import { releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
+import { fieldSums, releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -110,7 +110,7 @@ describe('releaseUptake: one grid step of release and SERT uptake', () => {
       const vmaxDt = 0.07; // nM per grid step
       const c = Float32Array.of(c0);
       const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
-      releaseUptake(k, oneVoxel(), Float32Array.of(vmaxDt), new Uint32Array(1), c, mass);
+      releaseUptake(k, oneVoxel(), Float32Array.of(vmaxDt), new Float32Array(1), new Uint32Array(1), c, mass);
       const want = (vmaxDt * c0) / (60 + c0);
       expect(rel(mass.uptaken, want)).toBeLessThan(1e-6);
       // c is float32: the new value is c0 - u to within one float32 rounding of c0
@@ -125,17 +125,17 @@ describe('releaseUptake: one grid step of release and SERT uptake', () => {
     expect(k.KmEff).toBeCloseTo(810, 3);
     const c = Float32Array.of(40);
     const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
-    releaseUptake(k, oneVoxel(), Float32Array.of(0.07), new Uint32Array(1), c, mass);
+    releaseUptake(k, oneVoxel(), Float32Array.of(0.07), new Float32Array(1), new Uint32Array(1), c, mass);
     expect(rel(mass.uptaken, (0.07 * 40) / (810 + 40))).toBeLessThan(1e-6);
   });
 
-  it('release adds n dC_spike before uptake, clearance is k_clear dt c, and counts are zeroed', () => {
+  it('release adds n dC_rel before uptake, clearance is k_clear dt c, and counts are zeroed', () => {
     const k0 = constants();
-    const k = { ...k0, dCspike: 2.5 };
+    const k = { ...k0, dCrel: 2.5 };
     const c = Float32Array.of(10);
     const counts = Uint32Array.of(3);
     const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
-    releaseUptake(k, oneVoxel(), Float32Array.of(0.07), counts, c, mass);
+    releaseUptake(k, oneVoxel(), Float32Array.of(0.07), new Float32Array(1), fieldSums(k, oneVoxel(), counts), c, mass);
     const c1 = 10 + 3 * 2.5;
     expect(mass.released).toBeCloseTo(7.5, 6);
     expect(rel(mass.uptaken, (0.07 * c1) / (60 + c1))).toBeLessThan(1e-6);
@@ -150,7 +150,7 @@ describe('releaseUptake: one grid step of release and SERT uptake', () => {
       const c = Float32Array.of(c0);
       const counts = Uint32Array.of(1);
       const mass: MassAccumulator = { released: 0, uptaken: 0, cleared: 0 };
-      releaseUptake({ ...k, dCspike: 1 }, oneVoxel(), Float32Array.of(1e9), counts, c, mass);
+      releaseUptake({ ...k, dCrel: 1 }, oneVoxel(), Float32Array.of(1e9), new Float32Array(1), fieldSums(k, oneVoxel(), counts), c, mass);
       expect(c[0]).toBe(0);
       expect(mass.uptaken).toBeGreaterThan(0);
       expect(mass.cleared).toBeGreaterThanOrEqual(0);
@@ -170,7 +170,11 @@ describe('releaseUptake: one grid step of release and SERT uptake', () => {
       probe: Uint32Array.of(0),
     };
     const c = Float32Array.of(10, 10);
-    releaseUptake(constants(), g, Float32Array.of(1, 1), new Uint32Array(2), c, { released: 0, uptaken: 0, cleared: 0 });
+    releaseUptake(constants(), g, Float32Array.of(1, 1), new Float32Array(2), new Uint32Array(2), c, {
+      released: 0,
+      uptaken: 0,
+      cleared: 0,
+    });
     expect(c[0]).toBeLessThan(10);
     expect(c[1]).toBe(10);
   });
@@ -245,8 +249,8 @@ describe('deriveConstants', () => {
     expect(kd.den2B).toBe(11);
   });
 
-  it('per-voxel SERT capacity sums to capacity x nVox x dt_grid over the cells (mean rho ≈ 1)', () => {
-    const pp = { ...p, regionX_um: 300, regionY_um: 240, regionZ_um: 180 };
+  it('per-voxel SERT capacity sums to capacity x nVox x dt_grid over the cells (mean rho ≈ 1), without a release field', () => {
+    const pp = { ...p, regionX_um: 300, regionY_um: 240, regionZ_um: 180, releaseField_um: 0 };
     const m = buildModel(pp, 'wt', 400, 3);
     let s = 0;
     for (const v of m.vmaxDt) s += v;

@@ -3,13 +3,14 @@
  * (src/engines/reference/neurons.ts, grid.ts), bit for bit: every state word, every spike sub-step, every
  * voxel and the float64 mass sums after every grid step of a full engine loop, with spikes, refractory
  * periods, multi-event background steps, desensitised cells (5-HT1A and 5-HT2B), releasable pools being
- * depleted and refilled, the release quanta of every voxel, and an SSRI, over cell and voxel ranges
- * that end mid SIMD block. (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
+ * depleted and refilled, the release quanta of every voxel, and an SSRI, release fields of half-width
+ * r = 0, 2 and 4 voxels, tonic release and a scaled SERT, over cell, voxel and box-plane ranges (those
+ * of cells and voxels ending mid SIMD block). (The WGSL kernels are checked against the CPU engine by the engine conformance suite.)
  * And the committed binaries are what scripts/build-wasm.mjs makes of the sources.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { diffuse, releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
+import { diffuse, fieldSums, releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
 import { stepNeurons } from '../src/engines/reference/neurons.js';
 import { wasmLayoutSource } from '../src/engines/cpu/wasm-header.js';
 import { modelMemory, WasmKernels } from '../src/engines/cpu/wasm-kernels.js';
@@ -21,11 +22,19 @@ import { defaultParams } from '../src/model/params.js';
 const bits = (a: Float32Array | Uint32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 const zeroMass = (): MassAccumulator => ({ released: 0, uptaken: 0, cleared: 0 });
 
-function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean, region_um: [number, number, number]) {
+/** A tissue's release field and its non-spike terms. */
+interface Field {
+  releaseField_um: number;
+  tonicRelease_molps: number;
+  sertScale: number;
+}
+
+function setup(n: number, bgRate_Hz: number, seed: number, shared: boolean, region_um: [number, number, number], field: Field) {
   const [regionX_um, regionY_um, regionZ_um] = region_um;
-  const p = { ...defaultParams(), regionX_um, regionY_um, regionZ_um, bgRate_Hz };
+  const { releaseField_um, tonicRelease_molps, sertScale } = field;
+  const p = { ...defaultParams(), regionX_um, regionY_um, regionZ_um, bgRate_Hz, releaseField_um, tonicRelease_molps };
   const m = buildModel(p, 'wt', n, seed);
-  const k = deriveConstants(m, { fluoxetine: 10 });
+  const k = deriveConstants(m, { fluoxetine: 10 }, { sertScale });
   const s0 = initialState(m, k, 40, 3);
   // every fifth cell desensitised, as the chronic driver leaves them
   for (let i = 0; i < n; i += 5) s0.d1A[i] = 0.1 + (0.5 * i) / n;
@@ -47,15 +56,20 @@ const ranges = (n: number, cuts: number[]) => [0, ...cuts, n].slice(0, -1).map((
 
 describe('the WebAssembly kernels', () => {
   // the last region is large enough for runs of four interior voxels along x (diffusion's SIMD path)
-  for (const [n, bgRate, cellCuts, shared, region] of [
-    [37, 25, [], false, [120, 100, 80]],
-    [61, 900, [13, 14, 40], false, [120, 100, 80]],
-    [64, 300, [32], true, [120, 100, 80]],
-    [203, 300, [100], false, [400, 300, 260]],
-  ] as [number, number, number[], boolean, [number, number, number]][]) {
-    it(`give the plain specification's bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}, region ${region.join(' x ')} µm`, () => {
-      const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared, region);
+  const r0: Field = { releaseField_um: 0, tonicRelease_molps: 0, sertScale: 1 };
+  const r2: Field = { releaseField_um: 40, tonicRelease_molps: 2e3, sertScale: 0.6 };
+  const r4: Field = { releaseField_um: 80, tonicRelease_molps: 5e2, sertScale: 1 };
+  for (const [n, bgRate, cellCuts, shared, region, field] of [
+    [37, 25, [], false, [120, 100, 80], r0],
+    [61, 900, [13, 14, 40], false, [120, 100, 80], r2],
+    [64, 300, [32], true, [120, 100, 80], r2],
+    [203, 300, [100], false, [400, 300, 260], r4],
+  ] as [number, number, number[], boolean, [number, number, number], Field][]) {
+    it(`give the plain specification's bits for ${n} cells, background ${bgRate} Hz, cell ranges cut at [${cellCuts}]${shared ? ', shared memory' : ''}, region ${region.join(' x ')} µm, release field ${field.releaseField_um} µm`, () => {
+      const { m, k, views, kernels, ref } = setup(n, bgRate, 7 + n, shared, region, field);
       const g = m.geometry;
+      expect(k.fieldR).toBe(field.releaseField_um / 20);
+      const planeRanges = ranges(g.nz, [1, Math.floor(g.nz / 2)]);
       const cells = { Idrive: m.Idrive, vox: m.vox, bgGap: m.bgGap };
       const voxelRanges = ranges(g.inside.length, [5, Math.floor(g.inside.length / 2)]);
       const runs4 = g.inside.filter(
@@ -67,7 +81,8 @@ describe('the WebAssembly kernels', () => {
       let depleted = 0;
       let refilled = 0;
       let cur = 0;
-      for (let step = 0; step < 400; step++) {
+      // small tissues run longer, so that enough of their few cells spike
+      for (let step = 0; step < (n < 100 ? 700 : 400); step++) {
         for (const [i0, i1] of ranges(n, cellCuts)) {
           const before = ref.state.gbg.slice();
           const pool = ref.state.pool.slice();
@@ -82,11 +97,16 @@ describe('the WebAssembly kernels', () => {
         }
         expect(views.spikeSub).toEqual(ref.spikeSub);
         expect(views.counts, `release quanta after step ${step}`).toEqual(ref.counts);
+        // the hosts flag the box rows that hold a spiking cell, for the x pass
+        for (let i = 0; i < n; i++) if (ref.spikeSub[i] !== 255) views.rowQuanta[Math.floor(m.vox[i] / g.nx)] = 1;
+        const sums = fieldSums(k, g, ref.counts);
+        for (const [z0, z1] of planeRanges) kernels.spread(k, z0, z1);
+        expect(views.counts.every((q) => q === 0)).toBe(true);
         const mJs = zeroMass();
         const mWasm = zeroMass();
         for (const [m0, m1] of voxelRanges) {
           const part = { ...g, inside: g.inside.subarray(m0, m1) };
-          releaseUptake(k, part, m.vmaxDt, ref.counts, ref.grids[cur], mJs);
+          releaseUptake(k, part, m.vmaxDt, m.tonicDt, sums, ref.grids[cur], mJs);
           kernels.releaseUptake(k, cur, m0, m1, mWasm);
         }
         expect(mWasm).toEqual(mJs);

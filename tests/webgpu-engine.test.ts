@@ -169,7 +169,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     e.dispose();
     expect(t.wall).toBeGreaterThan(0);
     if (ctx!.features.includes('timestamp-query')) {
-      for (const k of ['neurons', 'release', 'diffuse', 'reduce', 'finalize']) expect(t[k]).toBeGreaterThanOrEqual(0);
+      for (const k of ['neurons', 'spreadX', 'spreadY', 'release', 'diffuse', 'reduce', 'finalize']) expect(t[k]).toBeGreaterThanOrEqual(0);
       expect(t.neurons).toBeGreaterThan(0);
     }
   });
@@ -178,6 +178,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     const header = wgslHeader({ wgNeurons: 64, wgGrid: 256, relPerThread: 8, record: false, exactDiv: true });
     const broken = '// line 1\n@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}\n';
     await expect(compileKernel(ctx!.device, 'shaders/broken.wgsl', broken, header)).rejects.toThrow(/shaders\/broken\.wgsl:4:/);
+    // a kernel whose entry point is not main (the release field's passes in shaders/spread.wgsl)
+    const brokenEntry = broken.replace('fn main', 'fn spreadX');
+    await expect(compileKernel(ctx!.device, 'shaders/spread.wgsl', brokenEntry, header, 'spreadX')).rejects.toThrow(
+      /shaders\/spread\.wgsl:4:/,
+    );
     const m = smallModel(100, 2);
     const e = await WebGpuEngine.create(engineOpts(m), ctx!);
     expect(e.info.engine).toBe('webgpu');

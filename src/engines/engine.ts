@@ -57,6 +57,16 @@ export function checkGrid(grid: Float32Array, nBox: number): void {
   if (grid.length !== nBox) throw new Error(`setGrid: ${grid.length} values for a box of ${nBox} voxels`);
 }
 
+/** The constants that shape a simulation's memory and streams: a setConstants call must keep them. */
+const SHAPE_CONSTANTS = ['nCells', 'nx', 'ny', 'nz', 'seedLo', 'seedHi', 'subSteps', 'refSteps', 'bgGapLen'] as const;
+
+/** Checks that a setConstants call keeps the tissue's shape (the same cells, box, seed and steps). */
+export function checkConstants(k: Constants, current: Constants): void {
+  for (const f of SHAPE_CONSTANTS) {
+    if (k[f] !== current[f]) throw new Error(`setConstants: ${f} ${k[f]} differs from the simulation's ${current[f]} (another tissue)`);
+  }
+}
+
 /** Checks a setCellState call's field and length (one value per cell). */
 export function checkCellValues(field: string, values: Float32Array, nCells: number): void {
   if (!SETTABLE_FIELDS.includes(field as SettableField))
@@ -106,6 +116,12 @@ export interface Engine {
   readonly constants: Constants;
   /** Change the drug doses from the next grid step on (a phase change). */
   setDoses(doses: DrugDoses): void;
+  /**
+   * Replace the constants from the next grid step on (the chronic driver's SERT down-regulation:
+   * deriveConstants with an option); the tissue's shape must stay (checkConstants). A later setDoses
+   * derives them afresh.
+   */
+  setConstants(k: Constants): void;
   /** Advance `steps` grid steps and return what was recorded over them. */
   advance(steps: number): Promise<RecordBatch>;
   /** Set one per-cell state field (SETTABLE_FIELDS) of every cell from the next grid step on. */
@@ -130,6 +146,8 @@ export interface BatchEngine {
   constants(sim: number): Constants;
   /** Change sim `sim`'s drug doses from the next grid step on (a phase change). */
   setDoses(sim: number, doses: DrugDoses): void;
+  /** Replace sim `sim`'s constants from the next grid step on (Engine.setConstants). */
+  setConstants(sim: number, k: Constants): void;
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
   advance(steps: number): Promise<RecordBatch[]>;
   /** Set one per-cell state field (SETTABLE_FIELDS) of sim `sim`'s cells from the next grid step on. */
@@ -158,6 +176,10 @@ export function singleAsBatch(e: Engine): BatchEngine {
       checkSim(sim, 1);
       e.setDoses(doses);
     },
+    setConstants: (sim, k) => {
+      checkSim(sim, 1);
+      e.setConstants(k);
+    },
     advance: async (steps) => [await e.advance(steps)],
     setCellState: (sim, field, values) => {
       checkSim(sim, 1);
@@ -183,6 +205,7 @@ export function sequentialBatch(engines: Engine[]): BatchEngine {
     nSims: engines.length,
     constants: (sim) => engines[checkSim(sim, engines.length)].constants,
     setDoses: (sim, doses) => engines[checkSim(sim, engines.length)].setDoses(doses),
+    setConstants: (sim, k) => engines[checkSim(sim, engines.length)].setConstants(k),
     advance: async (steps) => {
       const out: RecordBatch[] = [];
       for (const e of engines) out.push(await e.advance(steps));

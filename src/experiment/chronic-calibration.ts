@@ -13,7 +13,7 @@
  */
 import type { ResolvedEngine } from '../engines/create.js';
 import { advanceSlow, cellA50, copySlow, d1AStats, zeroSlowState } from '../model/chronic.js';
-import { CHRONIC_FINDINGS, type ChronicMeasures } from '../model/findings-chronic.js';
+import { CHRONIC_FINDINGS, D1A_FINDINGS, type ChronicMeasures } from '../model/findings-chronic.js';
 import { checkMargins } from '../model/findings-spec.js';
 import { buildModel } from '../model/derive.js';
 import type { DrugDoses, Genotype } from '../model/drugs.js';
@@ -151,7 +151,7 @@ export type Candidate = Pick<Params, 'tauD1A_h' | 'd1AMax' | 'A50_1A' | 'A50Sd_1
 
 export interface Scored {
   c: Candidate;
-  /** Smallest margin to a band edge over C1-C2, the vehicle and C3, as a fraction of the band (> 0: all pass). */
+  /** Smallest margin to a band edge over C1-C3 and the vehicle, as a fraction of the band (> 0: all pass). */
   margin: number;
   wt: ReducedReadout[];
   way21: number;
@@ -177,7 +177,8 @@ export function scoreCandidate(tables: ActivationTable[], c: Candidate, seed: nu
     ...ids,
     rows: [...wt.map((r) => ({ ...r, condition: ids.wt })), ...way.map((r) => ({ ...r, condition: ids.way }))],
   };
-  const margins = [...CHRONIC_FINDINGS.flatMap((f) => checkMargins(f, f.read(m))), (VEHICLE_MAX_D1A - vehicle) / VEHICLE_MAX_D1A];
+  const scored = CHRONIC_FINDINGS.filter((f) => D1A_FINDINGS.includes(f.id));
+  const margins = [...scored.flatMap((f) => checkMargins(f, f.read(m))), (VEHICLE_MAX_D1A - vehicle) / VEHICLE_MAX_D1A];
   return { c, margin: Math.min(...margins), wt, way21: way[0].meanD1A, vehicle, ko };
 }
 

@@ -33,6 +33,7 @@ function abortableBatch(b: BatchEngine, signal: AbortSignal): BatchEngine {
     nSims: b.nSims,
     constants: (sim) => b.constants(sim),
     setDoses: (sim, doses) => b.setDoses(sim, doses),
+    setConstants: (sim, k) => b.setConstants(sim, k),
     advance: async (steps) => {
       checkAbort(signal);
       return b.advance(steps);
@@ -53,6 +54,7 @@ function abortableEngine(e: Engine, signal: AbortSignal): Engine {
       return e.constants;
     },
     setDoses: (doses) => e.setDoses(doses),
+    setConstants: (k) => e.setConstants(k),
     advance: async (steps) => {
       checkAbort(signal);
       return e.advance(steps);

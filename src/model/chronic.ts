@@ -2,12 +2,13 @@
  * Chronic treatment (docs/model.md §7): the slow 5-HT1A desensitisation d1A of each cell, its exact
  * advance over one slow step with a frozen drive, the per-cell spread of A50, the chronic protocol of
  * a scenario file (drug and dose held for D days, the slow step, the readout days) and the findings
- * C1-C3. Pure: no engine. The two-timescale driver that uses it is src/experiment/chronic.ts.
+ * C1-C4. The other slow variables (d2B, SERT down-regulation) are chronic-slow.ts. Pure: no engine. The two-timescale driver that uses it is src/experiment/chronic.ts.
  *
  *   tau_d du/dt = d_max h(abar1A) - u,   tau_d dd1A/dt = u - d1A   (two stages; one stage: u = d1A)
  *   h(a) = a^n / (a^n + A50_i^n),        A50_i = A50 exp(sigma z_i)  (z_i standard normal per cell)
  */
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
+import { advanceD2B, advanceEntry, advanceSertDown, copySlow, drive, zeroSlowState, type SlowState } from './chronic-slow.js';
 import { THERAPEUTIC_OCCUPANCY, doseForOccupancy, type DrugDoses } from './drugs.js';
 import { ConfigError, checkNumber } from './errors.js';
 import { DESENSITISED } from './findings-chronic.js';
@@ -132,22 +133,8 @@ export function cellA50(p: Params, nCells: number, seed: number): Float64Array {
   return out;
 }
 
-/** h(a) = a^n / (a^n + A50^n) (0 for a <= 0). */
-export function drive(a: number, A50: number, n: number): number {
-  if (!(a > 0)) return 0;
-  const r = (A50 / a) ** n;
-  return 1 / (1 + r);
-}
-
-/** The slow state of one condition: the two stages per cell (`u` equals `d` with one stage). */
-export interface SlowState {
-  u: Float64Array;
-  d: Float64Array;
-}
-
-export function zeroSlowState(n: number): SlowState {
-  return { u: new Float64Array(n), d: new Float64Array(n) };
-}
+// the stages, their exact advance and the drive h are shared with d2B and sertDown (chronic-slow.ts)
+export { copySlow, drive, sertScaleOf, zeroSlowState, type SlowState } from './chronic-slow.js';
 
 /**
  * Advance every cell's d1A exactly over `dtH` hours with its drive varying linearly in time from
@@ -164,28 +151,52 @@ export function advanceSlow(
   dtH: number,
   abar1: ArrayLike<number> = abar0,
 ): SlowState {
-  const tau = p.tauD1A_h;
-  const e = Math.exp(-dtH / tau);
-  const x = dtH / tau;
-  const two = p.d1AStages >= 2;
   for (let i = 0; i < s.d.length; i++) {
     const X0 = p.d1AMax * drive(abar0[i], A50[i], p.nD1A);
     const X1 = abar1 === abar0 ? X0 : p.d1AMax * drive(abar1[i], A50[i], p.nD1A);
-    const kt = dtH > 0 ? ((X1 - X0) / dtH) * tau : 0;
-    if (two) {
-      const u0 = s.u[i];
-      s.u[i] = X1 - kt + (u0 - X0 + kt) * e;
-      s.d[i] = X1 - 2 * kt + (s.d[i] - X0 + 2 * kt) * e + (u0 - X0 + kt) * x * e;
-    } else {
-      s.d[i] = X1 - kt + (s.d[i] - X0 + kt) * e;
-      s.u[i] = s.d[i];
-    }
+    advanceEntry(s, i, X0, X1, dtH, p.tauD1A_h, p.d1AStages);
   }
   return s;
 }
 
-export function copySlow(s: SlowState): SlowState {
-  return { u: s.u.slice(), d: s.d.slice() };
+/** Every slow variable of one simulation: d1A and d2B per cell, sertDown (one entry). */
+export interface ChronicSlowState {
+  d1A: SlowState;
+  d2B: SlowState;
+  sert: SlowState;
+}
+
+export function zeroChronicState(nCells: number): ChronicSlowState {
+  return { d1A: zeroSlowState(nCells), d2B: zeroSlowState(nCells), sert: zeroSlowState(1) };
+}
+
+export function copyChronicState(x: ChronicSlowState): ChronicSlowState {
+  return { d1A: copySlow(x.d1A), d2B: copySlow(x.d2B), sert: copySlow(x.sert) };
+}
+
+/** Each cell's mean 5-HT1A and 5-HT2B activations over a fast phase: the drives of d1A and d2B. */
+export interface SlowDrives {
+  abar: ArrayLike<number>;
+  abar2B: ArrayLike<number>;
+}
+
+/**
+ * Advance every slow variable of one simulation exactly over `dtH` hours: d1A and d2B with their drives
+ * linear in time from `f0` to `f1` (f1 = f0: held), sertDown with `doses` held. In place.
+ */
+export function advanceChronic(
+  p: Params,
+  x: ChronicSlowState,
+  A50: ArrayLike<number>,
+  doses: DrugDoses,
+  f0: SlowDrives,
+  dtH: number,
+  f1: SlowDrives = f0,
+): ChronicSlowState {
+  advanceSlow(p, x.d1A, f0.abar, A50, dtH, f1 === f0 ? f0.abar : f1.abar);
+  advanceD2B(p, x.d2B, f0.abar2B, dtH, f1 === f0 ? f0.abar2B : f1.abar2B);
+  advanceSertDown(p, x.sert, doses, dtH);
+  return x;
 }
 
 /** Mean and share of cells at or above `threshold` of a per-cell array. */
@@ -213,6 +224,12 @@ export interface ChronicReadout {
   fractionDesensitised: number;
   /** Mean over cells of their 5-HT1A activation over the averaging window. */
   meanA1A: number;
+  /** The firing rate over the condition's own drug-free day-0 rate (C4). */
+  rateRel: number;
+  /** Mean over cells of the 5-HT2B desensitisation d2B (model/chronic-slow.ts). */
+  meanD2B: number;
+  /** The factor on SERT Vmax, 1 - sertDown (model/chronic-slow.ts). */
+  sertScale: number;
   /** 8-OH-DPAT IC50 of firing (Hill fit), nM: only on the days it is measured. */
   dpatIc50Nm?: number;
 }

@@ -10,6 +10,7 @@ import { GENOTYPES, receptorTerms, sertInhibitionFactor, type DrugDoses, type Ge
 import { buildGeometry, placeCellsSteps, type Geometry } from './geometry.js';
 import type { Constants } from './layout.js';
 import type { Params } from './params.js';
+import { boxFilterSteps, checkReleaseOverflow, cubeVoxels, fieldInsideFractionSteps, fieldRadiusVoxels } from './release-field.js';
 import { RELEASE_QUANTA } from './release-quanta.js';
 import { chunked, finishSteps, finishStepsAsync, type Steps } from './steps.js';
 
@@ -75,10 +76,25 @@ export interface Model {
   vox: Uint32Array;
   /** Cell positions, µm, xyz interleaved. */
   pos: Float32Array;
-  /** Per box voxel: SERT Vmax x dt_grid, nM per grid step (float32; 0 outside cells' voxels). */
+  /**
+   * Per box voxel: SERT Vmax x dt_grid, nM per grid step (float32): each cell's Vmax spread evenly over its
+   * release cube (release-field.ts), 0 outside the region.
+   */
   vmaxDt: Float32Array;
-  /** Concentration step of one spike's release in its voxel, nM (float64; float32 copy in Constants). */
+  /**
+   * Per box voxel: non-exocytotic release, nM per grid step (float32): tonicRelease_molps per real cell x
+   * refCells/N, spread evenly over each cell's release cube, 0 outside the region.
+   */
+  tonicDt: Float32Array;
+  /**
+   * Concentration step of one full-pool spike's release were it all in one voxel, nM (float64); the
+   * engines spread it over the cube: Constants.dCrel per release quantum per cube voxel.
+   */
   dCspike_nM: number;
+  /** Half-width of the release cube, voxels (release-field.ts). */
+  fieldR: number;
+  /** Mean over cells of the share of their release cube inside the region. */
+  fieldInsideFraction: number;
   dtGrid_s: number;
   /** Extracellular volume of one voxel, litres. */
   voxelVolume_L: number;
@@ -101,6 +117,8 @@ export function buildModelAsync(params: Params, genotype: Genotype, nCells: numb
 
 function* buildModelSteps(params: Params, genotype: Genotype, nCells: number, seed: number): Steps<Model> {
   const geometry = buildGeometry(params);
+  const fieldR = fieldRadiusVoxels(params);
+  checkReleaseOverflow(nCells, fieldR, geometry.inside.length);
   const { vox, pos } = yield* placeCellsSteps(geometry, nCells, seed);
   const rng = new HostStream(seedKey(seed), STREAM.cellParams, 0);
   const Idrive = new Float32Array(nCells);
@@ -115,20 +133,53 @@ function* buildModelSteps(params: Params, genotype: Genotype, nCells: number, se
   });
   const dtGrid_s = gridStep_s(params);
   const nVox = geometry.inside.length;
+  const cube = cubeVoxels(fieldR);
   const scale = params.refCells_n / nCells; // each cell stands for refCells/N real cells
   // Vmax_i = rho_i * capacity * alpha * V_region / N (amount/s); per voxel in extracellular
-  // concentration units: rho_i * capacity * nVox / N.
+  // concentration units: rho_i * capacity * nVox / N; then spread evenly over the cell's cube.
   const sertOn = sertFactor(params, genotype);
   const vmax = new Float64Array(geometry.nx * geometry.ny * geometry.nz);
+  const cellsAt = new Float64Array(vmax.length);
   yield* chunked(nCells, (from, to) => {
-    for (let c = from; c < to; c++) vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
+    for (let c = from; c < to; c++) {
+      vmax[vox[c]] += cellSertVmax_nMps(params, rho[c], nVox, nCells);
+      cellsAt[vox[c]]++;
+    }
   });
+  const vmaxSum = yield* boxFilterSteps(vmax, geometry, fieldR);
   const vmaxDt = new Float32Array(vmax.length);
-  for (let v = 0; v < vmax.length; v++) vmaxDt[v] = vmax[v] * dtGrid_s * sertOn;
+  for (const v of geometry.inside) vmaxDt[v] = (vmaxSum[v] / cube) * dtGrid_s * sertOn;
   const voxelVolume_L = params.alpha * (params.voxel_um * 1e-5) ** 3; // µm -> dm
-  const dCspike_nM = ((params.Q_molecules * scale) / AVOGADRO / voxelVolume_L) * 1e9;
+  const nMperMolecule = 1e9 / AVOGADRO / voxelVolume_L;
+  const dCspike_nM = params.Q_molecules * scale * nMperMolecule;
+  // tonic release of one model cell per grid step in one voxel of its cube, nM
+  const tonicCell_nM = (params.tonicRelease_molps * scale * dtGrid_s * nMperMolecule) / cube;
+  const tonicDt = new Float32Array(vmax.length);
+  if (tonicCell_nM > 0) {
+    const cellsSum = yield* boxFilterSteps(cellsAt, geometry, fieldR);
+    for (const v of geometry.inside) tonicDt[v] = cellsSum[v] * tonicCell_nM;
+  }
+  const fieldInsideFraction = yield* fieldInsideFractionSteps({ params, geometry, vox, nCells });
   const bgGap = gapTable(backgroundLambda(params.bgRate_Hz, dtGrid_s * 1000));
-  return { params, genotype, nCells, seed, geometry, Idrive, rho, vox, pos, vmaxDt, dCspike_nM, dtGrid_s, voxelVolume_L, bgGap };
+  return {
+    params,
+    genotype,
+    nCells,
+    seed,
+    geometry,
+    Idrive,
+    rho,
+    vox,
+    pos,
+    vmaxDt,
+    tonicDt,
+    dCspike_nM,
+    fieldR,
+    fieldInsideFraction,
+    dtGrid_s,
+    voxelVolume_L,
+    bgGap,
+  };
 }
 
 /** P(N >= 2 | N >= 1) and P(N >= 3 | N >= 1) of the per-step Poisson count, as u32 thresholds. */
@@ -139,8 +190,14 @@ function conditionalThresholds(lam: number): [number, number] {
   return [c(2), c(3)];
 }
 
+/** What the chronic driver sets besides the doses. */
+export interface ConstantOptions {
+  /** Factor on every voxel's SERT Vmax (chronic SERT down-regulation); 1 when absent. */
+  sertScale?: number;
+}
+
 /** The constant block for one condition (genotype from the model, drug doses per phase). */
-export function deriveConstants(m: Model, doses: DrugDoses): Constants {
+export function deriveConstants(m: Model, doses: DrugDoses, opts: ConstantOptions = {}): Constants {
   const p = m.params;
   const f = Math.fround;
   const g = GENOTYPES[m.genotype];
@@ -206,7 +263,9 @@ export function deriveConstants(m: Model, doses: DrugDoses): Constants {
     keepU: f(1 - p.releaseFraction),
     quanta: f(RELEASE_QUANTA),
     rel1A: f(p.rel1AMax),
-    dCspike: f(m.dCspike_nM),
+    fieldR: m.fieldR,
+    dCrel: f(m.dCspike_nM / (RELEASE_QUANTA * cubeVoxels(m.fieldR))),
+    sertScale: f(opts.sertScale ?? 1),
     KmEff: f(p.Km_nM * sertInhibitionFactor(doses)),
     kClearDt: f((p.kClear_perH / 3600) * (dtGrid_ms / 1000)),
     lambdaDiff: f((Dstar_um2_per_ms * dtGrid_ms) / (p.voxel_um * p.voxel_um)),

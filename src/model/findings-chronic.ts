@@ -1,7 +1,8 @@
 /**
- * The chronic findings C1-C3 of docs/model.md §7 as data: the readout days they read, the bands and the
- * sources. evaluateChronicFindings, the calibration's margin search (src/experiment/chronic-calibration.ts)
- * and the tables of docs/model.md and the README read them from here.
+ * The chronic findings C1-C4 of docs/model.md §7 as data: the readout days they read, the bands and the
+ * sources. evaluateChronicFindings, the calibration's margin search (src/experiment/chronic-calibration.ts,
+ * C1-C3: the d1A findings its reduced model reads) and the tables of docs/model.md and the README read
+ * them from here.
  */
 import type { ChronicReadout } from './chronic.js';
 import { evaluateSpec, type FindingRow, type FindingSpec } from './findings-spec.js';
@@ -9,8 +10,12 @@ import { evaluateSpec, type FindingRow, type FindingSpec } from './findings-spec
 /** A cell counts as desensitised at d1A >= 0.25 (C1; Le Poul 1995's reduced 8-OH-DPAT potency). */
 export const DESENSITISED = 0.25;
 
-/** What C1-C3 read of a readout row (the calibration's reduced model gives no more). */
-export type ChronicRow = Pick<ChronicReadout, 'condition' | 'day' | 'meanD1A' | 'fractionDesensitised'>;
+/**
+ * What C1-C4 read of a readout row: C4 reads the firing rate relative to day 0, which the calibration's
+ * reduced model does not give (it scores D1A_FINDINGS only).
+ */
+export type ChronicRow = Pick<ChronicReadout, 'condition' | 'day' | 'meanD1A' | 'fractionDesensitised'> &
+  Partial<Pick<ChronicReadout, 'rateRel'>>;
 
 /** The readout rows, and the ids of the WT-on-fluoxetine and the WAY-100635 conditions among them. */
 export interface ChronicMeasures {
@@ -25,6 +30,12 @@ const at = (m: ChronicMeasures, c: string, day: number) => m.rows.find((r) => r.
 /** A readout of one day; NaN (failing every band) when the day is missing. */
 const fraction = (m: ChronicMeasures, c: string, day: number) => at(m, c, day)?.fractionDesensitised ?? NaN;
 const meanD1A = (m: ChronicMeasures, c: string, day: number) => at(m, c, day)?.meanD1A ?? NaN;
+const rateRel = (m: ChronicMeasures, c: string, day: number) => at(m, c, day)?.rateRel ?? NaN;
+/** The highest relative rate over every readout day after day 0 (NaN when none, or one lacks it). */
+const peakRel = (m: ChronicMeasures, c: string) => {
+  const days = m.rows.filter((r) => r.condition === c && r.day > 0);
+  return days.length ? Math.max(...days.map((r) => r.rateRel ?? NaN)) : NaN;
+};
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 // three decimals: C3's bound is 0.1, and 0.095 must not print as 0.10
@@ -74,9 +85,36 @@ export const CHRONIC_FINDINGS: readonly FindingSpec<ChronicMeasures>[] = [
     checks: [{ of: 'day21', band: { hi: 0.1, hiOpen: true }, say: '{band}' }],
     measured: (r, m) => (at(m, m.way, 21) ? `mean d1A ${f3(r.day21)} at day 21` : 'day 21 missing'),
   },
+  {
+    id: 'C4',
+    condition: 'WT, fluoxetine, firing vs day 0',
+    title: 'WT, fluoxetine for 21 days: firing recovers',
+    shows: 'firing rate relative to drug-free (day 0)',
+    source:
+      'Chaput, de Montigny & Blier 1986 (Naunyn-Schmiedeberg Arch Pharmacol 333:342); El Mansari et al. 2005 (PubMed 15702136); Czachura & Rasmussen 2000; docs/model.md §7',
+    conditions: ['wt+fluoxetine'],
+    read: (m) => ({
+      day2: rateRel(m, m.wt, 2),
+      day14: rateRel(m, m.wt, 14),
+      day21: rateRel(m, m.wt, 21),
+      peak: peakRel(m, m.wt),
+    }),
+    checks: [
+      { of: 'day2', band: { hi: 0.7, hiOpen: true, percent: true }, say: '{band} at day 2' },
+      { of: ['day14', 'day21'], band: { lo: 0.8, hi: 1.2, percent: true }, say: '{band} at days 14 and 21' },
+      { of: 'peak', band: { hi: 1.3, percent: true }, say: '{band} on every readout day' },
+    ],
+    measured: (r, m) =>
+      at(m, m.wt, 2) && at(m, m.wt, 14) && at(m, m.wt, 21)
+        ? `rate vs day 0: ${pct(r.day2)} at day 2, ${pct(r.day14)} at day 14, ${pct(r.day21)} at day 21, at most ${pct(r.peak)}`
+        : 'day 2, 14 or 21 missing',
+  },
 ];
 
-/** C1-C3 of docs/model.md §7 from the readouts (a missing day fails its finding). */
+/** The findings of d1A alone (C1-C3): what the calibration's reduced model can score. */
+export const D1A_FINDINGS: readonly string[] = ['C1', 'C2', 'C3'];
+
+/** C1-C4 of docs/model.md §7 from the readouts (a missing day fails its finding). */
 export function evaluateChronicFindings(rows: readonly ChronicRow[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
   return CHRONIC_FINDINGS.map((f) => evaluateSpec(f, { rows, wt, way }));
 }

@@ -69,7 +69,9 @@ export const UNIFORM_FIELDS = [
   ['quanta', 'f32'],
   ['rel1A', 'f32'],
   // grid
-  ['dCspike', 'f32'],
+  ['fieldR', 'u32'],
+  ['dCrel', 'f32'],
+  ['sertScale', 'f32'],
   ['KmEff', 'f32'],
   ['kClearDt', 'f32'],
   ['lambdaDiff', 'f32'],

@@ -41,6 +41,8 @@ const BEST_2010 = 'reduction of Best, Nijhout & Reed 2010 (Theor Biol Med Model 
 const DAVIDSON_STAMFORD =
   'Davidson & Stamford (DRN slices, fast-scan voltammetry): 8-OH-DPAT Emax on evoked 5-HT efflux about 55%; the 5-HT1A control of release did not desensitise after 21 days of paroxetine';
 const CHRONIC_CAL = 'calibrated against C1-C2 (scripts/calibrate-chronic.mjs, docs/model.md §7)';
+const D2B_SRC =
+  'no DRN 5-HT2B figure exists; 5-HT2C desensitises ~60% within minutes in cell lines (JPET 2002 302:957); 21-day SSRIs blunt mCPP responses (Kennett 1994, PMID 7760981): a choice to sweep';
 const REFCAL = 'docs/model.md §6 reference calibration (Brian2, float64), kept after the float32 check';
 
 export const PARAM_SPECS = {
@@ -149,6 +151,45 @@ export const PARAM_SPECS = {
     choice: true,
     reason: CHRONIC_CAL + ': an onset with a lag (C1, C2), as the fast 5-HT1A current has two stages',
   }),
+  // ---- chronic treatment: slow 5-HT2B desensitisation d2B and SERT down-regulation (docs/model.md §7) ----
+  tauD2B_h: p(48, 'h', 0.001, 1e5, 'time constant of 5-HT2B desensitisation d2B (one stage)', D2B_SRC, {
+    choice: true,
+    reason: 'no DRN 5-HT2B time course exists: the scale of the d1A filter, for the lead to sweep; one stage, no lag asked for',
+  }),
+  d2BMax: p(0.5, '1', 0, 1, 'largest 5-HT2B coupling loss d2B (g2B_eff = g2B (1 - d2B))', D2B_SRC, {
+    choice: true,
+    reason: "5-HT2C loses about 60% in minutes in cell lines; half of it, the in vivo blunting's size being unknown: to sweep",
+  }),
+  A50_2B: p(0.5, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
+    choice: true,
+    reason: 's2B ~ c/(c + K2B): about 0.4 drug-free (30 nM), 0.7 on fluoxetine (116 nM): between, so desensitisation needs the drug',
+  }),
+  nD2B: p(4, '1', 0.1, 50, 'Hill coefficient of the d2B drive h(a) = a^n / (a^n + A50_2B^n)', D2B_SRC, {
+    choice: true,
+    reason: 'a soft threshold (h about 0.25 drug-free, 0.8 on fluoxetine): no data to ask for a sharper one',
+  }),
+  sertDownMax: p(
+    0.6,
+    '1',
+    0,
+    1,
+    'largest SERT loss under full occupancy: sertDown heads to sertDownMax x occupancy, SERT Vmax x (1 - sertDown)',
+    'Hirano et al. 2005 (PMID 16051196): mouse midbrain SERT protein -61% after 21 days of paroxetine; rat CA3 binding -80 to 90% after 21 days (Benmansour 1999, PMC6782424)',
+    { choice: true, reason: "the mouse midbrain's -61%; linear in occupancy (a choice: no dose-response of the loss)" },
+  ),
+  tauSertDown_h: p(
+    120,
+    'h',
+    0.001,
+    1e5,
+    'time constant of SERT down-regulation (each of two stages)',
+    'Benmansour et al. 2002 (PMC6758131)',
+    {
+      choice: true,
+      reason:
+        'two stages of 120 h reach 80% of their target at day 15 (rat CA3 -80% by day 15); 19% at day 4, 59% at day 10 (binding -15 to 30% at days 4-10: two stages rise less steeply)',
+    },
+  ),
   // ---- release and SERT uptake ----
   Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {
     choice: true,
@@ -164,6 +205,32 @@ export const PARAM_SPECS = {
     reason: 'card choice: moderate cell-to-cell SERT heterogeneity',
   }),
   kClear_perH: p(40, '1/h', 0, 1e6, 'non-specific clearance', BEST),
+  releaseField_um: p(
+    80,
+    'µm',
+    0,
+    1000,
+    "half-width of the cube over which a cell's release and SERT spread about its soma voxel",
+    'docs/model.md §3',
+    {
+      choice: true,
+      reason:
+        "DRN 5-HT neurons' 2-4 primary dendrites extend hundreds of µm (Gagnon & Parent 2014, PLoS One 9:e87709); a cube of half-width 80 µm holds the bulk of a cell's somatodendritic release and uptake near its soma; large enough that a cube holds ~100 somata at 4,500 cells, so answers converge with N",
+      tissue: true,
+    },
+  ),
+  tonicRelease_molps: p(
+    0,
+    'molecules/s',
+    0,
+    1e9,
+    'non-exocytotic (spike-independent) 5-HT release per real cell',
+    'Adell et al. 1993 (PMID 7682600): raphe dialysate 5-HT unchanged by TTX or Ca2+ omission; Mlinar et al. 2015',
+    {
+      choice: true,
+      reason: 'not yet calibrated: 0 leaves all release to spikes',
+    },
+  ),
   // ---- extracellular grid ----
   D_cm2ps: p(6e-6, 'cm²/s', 0, 1e-3, '5-HT free diffusion coefficient', 'docs/model.md §3', {
     choice: true,

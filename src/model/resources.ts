@@ -14,8 +14,12 @@ export const STATE_WORDS_PER_CELL = STATE_WORDS;
 export const CELL_MODEL_BYTES = 4 + 8 + 4 + 12 + 1;
 /** Bytes per cell in all. */
 export const BYTES_PER_CELL = 4 * STATE_WORDS_PER_CELL + CELL_MODEL_BYTES;
-/** Per box voxel: vmax f64 + vmaxDt f32, concentration and its next step f32, counts u32, masks 2 x u8, inside u32. */
-export const BYTES_PER_VOXEL = 8 + 4 + 4 + 4 + 4 + 2 + 4;
+/**
+ * Per box voxel: vmax f64 + vmaxDt f32, concentration and its next step f32, counts u32, masks 2 x u8,
+ * inside u32; the release field's: cells per voxel f64 and the box filter's three pass grids f64 (model
+ * build), tonicDt f32, and the engine's two u32 grids of box sums and its tonic copy f32.
+ */
+export const BYTES_PER_VOXEL = 8 + 4 + 4 + 4 + 4 + 2 + 4 + (8 + 3 * 8 + 4) + (4 + 4 + 4);
 /** The largest per-voxel array is float64. */
 export const LARGEST_ARRAY_BYTES_PER_VOXEL = 8;
 /** Per trace sample: 6 values as recorded (u32/f32) plus 6 float64 columns assembled, plus one copy. */

@@ -38,6 +38,9 @@ export function chronicJson(res: ChronicExperimentResult): { days: unknown[]; fi
       probe5htNm: r.probe5htNm,
       meanD1A: r.meanD1A,
       fractionDesensitised: r.fractionDesensitised,
+      rateRel: r.rateRel,
+      meanD2B: r.meanD2B,
+      sertScale: r.sertScale,
       ...(r.dpatIc50Nm !== undefined ? { dpatIc50Nm: Number.isFinite(r.dpatIc50Nm) ? r.dpatIc50Nm : null } : {}),
     })),
     findings: res.findings.map((f) => ({ id: f.id, condition: f.condition, measured: f.measured, expected: f.expected, pass: f.pass })),
@@ -65,13 +68,29 @@ function chronicFileJson(res: ChronicExperimentResult, info: ChronicRunInfo): un
   return info.provenance ? { ...s, provenance: info.provenance.provenance } : s;
 }
 
-/** Every slow step of every condition: hours, day, mean d1A, share desensitised, rate, probe, mean activation. */
+/**
+ * Every slow step of every condition: hours, day, mean d1A, share desensitised, rate, probe, mean
+ * activation, rate relative to day 0, mean d2B, SERT scale, settled.
+ */
 export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): string {
-  const lines = ['condition,hours,day,mean_d1a,fraction_desensitised,rate_hz,probe_nm,mean_a1a,settled'];
+  const lines = ['condition,hours,day,mean_d1a,fraction_desensitised,rate_hz,probe_nm,mean_a1a,rate_rel_day0,mean_d2b,sert_scale,settled'];
   for (const r of res.runs) {
     for (const s of r.steps) {
       lines.push(
-        [r.name, s.hours, s.hours / 24, s.meanD1A, s.fractionDesensitised, s.rateHz, s.probe5htNm, s.meanA1A, s.settled]
+        [
+          r.name,
+          s.hours,
+          s.hours / 24,
+          s.meanD1A,
+          s.fractionDesensitised,
+          s.rateHz,
+          s.probe5htNm,
+          s.meanA1A,
+          s.rateRel,
+          s.meanD2B,
+          s.sertScale,
+          s.settled,
+        ]
           .map((x) => (typeof x === 'number' ? Number(x.toPrecision(6)) : x))
           .join(','),
       );

@@ -1,6 +1,6 @@
 /**
- * The chronic experiment's report (docs/model.md §7): the C table, rate, probe 5-HT, mean d1A and the
- * share of desensitised cells against days (every slow step; WT, KO and WT + WAY-100635 on each plot),
+ * The chronic experiment's report (docs/model.md §7): the C table, rate, probe 5-HT, mean d1A, the
+ * share of desensitised cells, mean d2B and the SERT scale against days (every slow step; WT, KO and WT + WAY-100635 on each plot),
  * the two 8-OH-DPAT curves of each genotype (day 0 and day 21, Hill fits), and the trajectory table.
  * Pure: returns one self-contained HTML page.
  */
@@ -17,7 +17,7 @@ const COLOURS: Record<string, string> = { 'wt+fluoxetine': '#1f77b4', 'ko+fluoxe
 const LABELS: Record<string, string> = { 'wt+fluoxetine': 'WT', 'ko+fluoxetine': 'Htr2b 5-HTKO', 'wt+fluoxetine+way': 'WT + WAY-100635' };
 const fig = (svg: string, caption: string) => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
 
-type StepKey = 'rateHz' | 'probe5htNm' | 'meanD1A' | 'fractionDesensitised';
+type StepKey = 'rateHz' | 'probe5htNm' | 'meanD1A' | 'fractionDesensitised' | 'meanD2B' | 'sertScale';
 
 function trajectorySvg(res: ChronicExperimentResult, key: StepKey, title: string, yLabel: string, scale = 1): string {
   const series: Series[] = res.runs.map((r) => {
@@ -62,17 +62,22 @@ function trajectoryTable(res: ChronicExperimentResult): string {
     'condition',
     'day',
     'rate (Hz)',
+    'rate vs day 0',
     'probe 5-HT (nM)',
     'mean d1A',
     'd1A >= 0.25',
     'mean 5-HT1A activation',
+    'mean d2B',
+    'SERT scale',
     '8-OH-DPAT IC50 (nM)',
   ];
   const rows = res.days.map(
     (r) =>
       `<tr><td>${escapeXml(LABELS[r.condition] ?? r.condition)}</td><td class="num">${r.day}</td><td class="num">${fmtNum(r.rateHz, 3)}</td>` +
+      `<td class="num">${(100 * r.rateRel).toFixed(0)}%</td>` +
       `<td class="num">${fmtNum(r.probe5htNm, 3)}</td><td class="num">${fmtNum(r.meanD1A, 3)}</td>` +
       `<td class="num">${(100 * r.fractionDesensitised).toFixed(0)}%</td><td class="num">${fmtNum(r.meanA1A, 3)}</td>` +
+      `<td class="num">${fmtNum(r.meanD2B, 3)}</td><td class="num">${fmtNum(r.sertScale, 3)}</td>` +
       `<td class="num">${r.dpatIc50Nm === undefined ? '' : fmtNum(r.dpatIc50Nm, 3)}</td></tr>`,
   );
   return `<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.join('')}</table>`;
@@ -97,8 +102,9 @@ export function chronicReportHtml(
   if (o.engineReason) parts.push(`<p class="meta">${escapeXml(o.engineReason)}</p>`);
   parts.push(
     `<p>${escapeXml(o.intro ?? CHRONIC_INTRO)} ` +
-      "Each cell's 5-HT1A-GIRK coupling loses a fraction d1A (g1A (1 - d1A)), driven by its own 5-HT1A activation averaged over each slow step " +
-      '(docs/model.md §7); the fast network is re-settled with d1A frozen once per slow step. Day 0 is read before the drug.</p>',
+      "Each cell's 5-HT1A-GIRK coupling loses a fraction d1A (g1A (1 - d1A)), driven by its own 5-HT1A activation averaged over each slow step, " +
+      "its 5-HT2B coupling a fraction d2B, driven by its 5-HT2B activation, and SERT is down-regulated with the drug's occupancy " +
+      '(docs/model.md §7); the fast network is re-settled with these frozen once per slow step. Day 0 is read before the drug.</p>',
   );
   if (res.findings.length) parts.push('<h2>Chronic findings</h2>', findingsTableHtml(res.findings));
   parts.push('<h2>Trajectory</h2><div class="plots">');
@@ -112,6 +118,18 @@ export function chronicReportHtml(
   parts.push(fig(trajectorySvg(res, 'rateHz', 'Firing rate', 'rate (Hz)'), 'population mean over the averaging window of each slow step'));
   parts.push(
     fig(trajectorySvg(res, 'probe5htNm', 'Probe 5-HT', 'probe 5-HT (nM)'), 'virtual microdialysis, mean over the averaging window'),
+  );
+  parts.push(
+    fig(
+      trajectorySvg(res, 'meanD2B', 'Mean 5-HT2B desensitisation d2B', 'mean d2B'),
+      "mean over cells at every slow step: each cell's 5-HT2B coupling loss, driven by its own 5-HT2B activation",
+    ),
+  );
+  parts.push(
+    fig(
+      trajectorySvg(res, 'sertScale', 'SERT down-regulation', 'SERT Vmax scale'),
+      "1 - sertDown: the factor on every voxel's SERT Vmax, driven by the drug's SERT occupancy",
+    ),
   );
   parts.push('</div>');
   if (res.dpat.length) {
@@ -127,8 +145,10 @@ export function chronicReportHtml(
   }
   parts.push('<h2>Readouts</h2>', trajectoryTable(res));
   const veh = res.runs.map((r) => `${LABELS[r.name] ?? r.name} ${fmtNum(r.vehicleTarget, 3)}`).join(', ');
+  const veh2B = res.runs.map((r) => `${LABELS[r.name] ?? r.name} ${fmtNum(r.vehicleTargetD2B, 3)}`).join(', ');
   parts.push(
-    `<p class="meta">Where d1A would head without treatment (mean of d_max h(abar) at the drug-free day 0): ${escapeXml(veh)}.</p>`,
+    `<p class="meta">Where d1A would head without treatment (mean of d_max h(abar) at the drug-free day 0): ${escapeXml(veh)}; ` +
+      `d2B: ${escapeXml(veh2B)}.</p>`,
   );
   if (o.tail) parts.push(o.tail);
   return reportPage(o.title, parts.join('\n'));

@@ -33,6 +33,11 @@ for (const subject of await subjects()) {
       expect(want.snaps[0].step).toBe(300);
     });
 
+    test('400 cells, a release field of 40 µm and tonic release: the same state, spikes and samples', async () => {
+      const want = await agree(options(tissue(400, 9, 'wt', { releaseField_um: 40, tonicRelease_molps: 3e3 })), [{ steps: 150 }]);
+      expect(want.batches[0][0].spikeCount).toBeGreaterThan(10);
+    });
+
     test('301 cells, advances of 1, 49, 0, 150 and 101 grid steps, fluoxetine from the fourth, recording off, a sample every 7 steps', async () => {
       await agree(options(tissue(301, 5), { recordSpikes: false, sampleSteps: 7 }), [
         { steps: 1 },

@@ -3,12 +3,17 @@ import { type BatchEngine, type EngineOptions, type RecordBatch, type StateSnaps
 import type { DrugDoses } from '../../src/model/drugs.js';
 import { buildModel, type Model } from '../../src/model/derive.js';
 import type { Genotype } from '../../src/model/drugs.js';
-import { defaultParams } from '../../src/model/params.js';
+import { defaultParams, type Params } from '../../src/model/params.js';
 import { reference, type Subject } from './subjects.js';
 
-/** A small tissue: 300 x 240 x 200 µm in 20 µm voxels (15 x 12 x 10). */
-export function tissue(nCells: number, seed: number, genotype: Genotype = 'wt'): Model {
-  return buildModel({ ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 200, voxel_um: 20 }, genotype, nCells, seed);
+/** A small tissue: 300 x 240 x 200 µm in 20 µm voxels (15 x 12 x 10); `over`: other parameters. */
+export function tissue(nCells: number, seed: number, genotype: Genotype = 'wt', over: Partial<Params> = {}): Model {
+  return buildModel(
+    { ...defaultParams(), regionX_um: 300, regionY_um: 240, regionZ_um: 200, voxel_um: 20, ...over },
+    genotype,
+    nCells,
+    seed,
+  );
 }
 
 export function options(model: Model, extra: Partial<EngineOptions> = {}): EngineOptions {

@@ -1,15 +1,17 @@
 /**
  * Conformance, every engine: the 5-HT mass balance. Over every advance and over the whole run,
  * gridEnd - gridStart = released - uptaken - cleared, to 1e-4 of what was released in an advance and
- * 1e-5 over the run; the advances chain; with every spike from a full pool the release is the spike count
- * times a full pool's quanta, and less when pools run down; an SSRI slows uptake and fills the grid, from
- * the start or switched on mid-run.
+ * 1e-5 over the run; the advances chain; with every spike from a full pool the release is each spike's
+ * RELEASE_QUANTA times dC_rel on every region voxel of its cell's release cube (dC_spike times the share
+ * of the cube inside the region), and less when pools run down; an SSRI slows uptake and fills the grid,
+ * from the start or switched on mid-run.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { BatchEngine, RecordBatch } from '../../src/engines/engine.js';
 import { buildModel, deriveConstants, type Model } from '../../src/model/derive.js';
 import type { DrugDoses } from '../../src/model/drugs.js';
 import { defaultParams } from '../../src/model/params.js';
+import { regionVoxelsInCube } from '../../src/model/release-field.js';
 import { RELEASE_QUANTA } from '../../src/model/release-quanta.js';
 import { options } from './drive.js';
 import { ensureWorkerBundle, type Subject, subjects, testOptions } from './subjects.js';
@@ -69,13 +71,17 @@ function checkBalance(subject: Subject, batches: RecordBatch[]) {
 
 for (const subject of await subjects()) {
   describe.skipIf(subject.skip)(`${subject.name}: 5-HT mass balance`, testOptions(subject), () => {
-    test('WT baseline, 2000 grid steps, pools always full: released = spikes x a full pool, from 30 nM everywhere', async () => {
+    test('WT baseline, 2000 grid steps, pools always full: released = spikes x a full pool x the share of their cubes inside, from 30 nM everywhere', async () => {
       const batches = await run(subject, {}, [{ steps: 2000 }], true, fullPools);
       const r = checkBalance(subject, batches);
       const spikes = batches.reduce((a, b) => a + b.spikeCount, 0);
       expect(spikes).toBeGreaterThan(0);
-      const perQuantum = deriveConstants(fullPools, {}).dCspike;
-      expect(Math.abs(r.released - spikes * RELEASE_QUANTA * perQuantum) / r.released).toBeLessThan(1e-6);
+      const inCube = regionVoxelsInCube(fullPools.geometry, fullPools.fieldR);
+      const dCrel = deriveConstants(fullPools, {}).dCrel;
+      let want = 0;
+      for (const b of batches) for (const cell of b.spikes!.cells) want += RELEASE_QUANTA * dCrel * inCube[fullPools.vox[cell]];
+      expect(want).toBeLessThan(spikes * fullPools.dCspike_nM);
+      expect(Math.abs(r.released - want) / r.released).toBeLessThan(1e-6);
       expect(r.start).toBeCloseTo(30 * model.geometry.inside.length, 0);
       // spike records agree with the counts
       expect(batches.reduce((a, b) => a + b.spikes!.cells.length, 0)).toBe(spikes);
@@ -85,7 +91,7 @@ for (const subject of await subjects()) {
       const batches = await run(subject, {}, [{ steps: 2000 }], false);
       const r = checkBalance(subject, batches);
       const spikes = batches.reduce((a, b) => a + b.spikeCount, 0);
-      expect(r.released).toBeLessThan(spikes * RELEASE_QUANTA * deriveConstants(model, {}).dCspike);
+      expect(r.released).toBeLessThan(spikes * model.dCspike_nM);
     });
 
     test('with an SSRI from the start and switched on mid-run (recording off)', async () => {

@@ -16,11 +16,13 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { initialState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
 import { modelMemory, WasmKernels } from './wasm-kernels.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 export class CpuEngine implements Engine {
   readonly info: EngineInfo = { engine: 'cpu', adapter: 'WebAssembly, 1 thread' };
@@ -31,6 +33,7 @@ export class CpuEngine implements Engine {
   /** Which of `grids` is the current one. */
   private cur = 0;
   private readonly kernel: WasmKernels;
+  private readonly rowQuanta: Uint8Array;
   private readonly spikeSub: Uint8Array;
   private step = 0;
   private readonly recordSpikes: boolean;
@@ -46,6 +49,7 @@ export class CpuEngine implements Engine {
     this.state = views.state;
     this.grids = views.grids;
     this.spikeSub = views.spikeSub;
+    this.rowQuanta = views.rowQuanta;
     this.kernel = new WasmKernels(memory, layout);
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
@@ -61,6 +65,11 @@ export class CpuEngine implements Engine {
 
   setDoses(doses: DrugDoses): void {
     this.k = deriveConstants(this.m, doses);
+  }
+
+  setConstants(k: Constants): void {
+    checkConstants(k, this.k);
+    this.k = { ...k };
   }
 
   async advance(steps: number): Promise<RecordBatch> {
@@ -85,17 +94,24 @@ export class CpuEngine implements Engine {
     for (let t = 0; t < steps; t++) {
       const step = this.step;
       const nsp = this.kernel.step(k, this.cur, step, 0, n);
-      if (nsp > 0 && spCells) {
+      if (nsp > 0) {
         const sub = this.spikeSub;
+        const vox = m.vox;
+        const rowQuanta = this.rowQuanta;
         for (let i = 0; i < n; i++) {
           if (sub[i] !== 255) {
-            spCells.push(i);
-            spSteps!.push(step * S + sub[i]);
+            // the kernel added the spike's release quanta to its voxel's count: flag the row for the x pass
+            rowQuanta[Math.floor(vox[i] / g.nx)] = 1;
+            if (spCells) {
+              spCells.push(i);
+              spSteps!.push(step * S + sub[i]);
+            }
           }
         }
       }
       spikeCount += nsp;
       this.windowSpikes += nsp;
+      this.kernel.spread(k, 0, g.nz);
       this.kernel.releaseUptake(k, this.cur, 0, g.inside.length, mass);
       this.kernel.diffuse(k, this.cur, 0, g.inside.length);
       this.cur = 1 - this.cur;

@@ -27,6 +27,7 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { initialState } from '../initial-state.js';
 import { sumOver } from './grid.js';
@@ -152,6 +153,8 @@ export class ParallelCpuEngine implements Engine {
         chunk,
         m0: split(g.inside.length, T, id),
         m1: split(g.inside.length, T, id + 1),
+        z0: split(g.nz, T, id),
+        z1: split(g.nz, T, id + 1),
       };
       this.sh.push(init);
       const wk = new Worker(path, { workerData: init });
@@ -219,6 +222,11 @@ export class ParallelCpuEngine implements Engine {
 
   setDoses(doses: DrugDoses): void {
     this.k = deriveConstants(this.m, doses);
+  }
+
+  setConstants(k: Constants): void {
+    checkConstants(k, this.k);
+    this.k = { ...k };
   }
 
   async advance(steps: number): Promise<RecordBatch> {

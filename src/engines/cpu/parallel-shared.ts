@@ -36,6 +36,9 @@ export interface WorkerInit {
   /** This thread's region voxels inside[m0, m1) (static: the mass sums stay reproducible). */
   m0: number;
   m1: number;
+  /** This thread's box planes [z0, z1), whose release quanta counts it zeroes once all threads read them. */
+  z0: number;
+  z1: number;
   ctl: Int32Array;
   probe: Uint32Array;
   nx: number;

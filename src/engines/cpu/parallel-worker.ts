@@ -4,7 +4,8 @@
  * voxels, against state in one shared memory, with a barrier after each phase of a grid step:
  *   neurons (chunks of cells taken in turn with Atomics.add, so a thread that the OS preempts on a busy
  *   machine holds the others up less; the kernel adds spikes' release quanta to the shared per-voxel counts atomically)
- *   | release + uptake (own voxels) | diffusion (own voxels, reads the neighbours' voxels) |
+ *   | release field x and y passes (the planes its voxels read, in its own scratch), release + uptake
+ *   (own voxels) | diffusion (own voxels, reads the neighbours' voxels), counts zeroed (own box planes) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
  * One message per batch of grid steps in, one out.
  */
@@ -14,17 +15,21 @@ import { SAMPLE_WORDS } from '../../model/layout.js';
 import { writeTraceSample, type MassAccumulator } from './grid.js';
 import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
 import { kernelViews, WasmKernels } from './wasm-kernels.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
-const { state, vox, spikeSub, grids, nbrMask, inside } = kernelViews(w.memory, w.layout);
+const { state, vox, spikeSub, grids, rowQuanta, nbrMask, inside } = kernelViews(w.memory, w.layout);
 const kernel = new WasmKernels(w.memory, w.layout, w.id);
 /** The whole region, for the trace samples thread 0 takes. */
 const full: Geometry = { nx: w.nx, ny: w.ny, nz: w.nz, voxel_um: 0, nbrMask, inside, probe: w.probe };
+/** The box planes of this thread's first and last region voxels (none: an empty range). */
+const zA = w.m1 > w.m0 ? Math.floor(inside[w.m0] / (w.nx * w.ny)) : 0;
+const zB = w.m1 > w.m0 ? Math.floor(inside[w.m1 - 1] / (w.nx * w.ny)) : -1;
 
 function run(msg: AdvanceMsg): DoneMsg {
   const { k, firstStep, steps, sampleSteps, recordSpikes } = msg;
-  const { ctl, threads, chunk, m0, m1 } = w;
+  const { ctl, threads, chunk, m0, m1, z0, z1 } = w;
   const n = vox.length;
   const nChunks = Math.ceil(n / chunk);
   const S = k.subSteps;
@@ -48,9 +53,10 @@ function run(msg: AdvanceMsg): DoneMsg {
       const sp = kernel.step(k, cur, step, i0, i1);
       if (sp === 0) continue;
       nsp += sp;
-      if (recordSpikes) {
-        for (let i = i0; i < i1; i++) {
-          if (spikeSub[i] !== 255) {
+      for (let i = i0; i < i1; i++) {
+        if (spikeSub[i] !== 255) {
+          rowQuanta[Math.floor(vox[i] / w.nx)] = 1;
+          if (recordSpikes) {
             spCells.push(i);
             spSteps.push(step * S + spikeSub[i]);
           }
@@ -65,9 +71,13 @@ function run(msg: AdvanceMsg): DoneMsg {
     barrier(ctl, threads);
     // every thread stopped taking chunks before the barrier; the next neuron phase starts after two more
     if (w.id === 0) Atomics.store(ctl, CTL.next, 0);
+    // the release field's sums of every plane this thread's voxels read, in its own scratch (planes
+    // near a neighbour's range are summed by both: no barrier between the passes and the release)
+    kernel.spread(k, Math.max(0, zA - k.fieldR), Math.min(w.nz, zB + 1 + k.fieldR), false);
     kernel.releaseUptake(k, cur, m0, m1, mass);
     barrier(ctl, threads);
     kernel.diffuse(k, cur, m0, m1);
+    kernel.clearCounts(k, z0, z1);
     barrier(ctl, threads);
     cur = 1 - cur;
     if ((step + 1) % sampleSteps === 0) {

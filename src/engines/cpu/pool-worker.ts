@@ -16,6 +16,7 @@ import { modelMemory } from './wasm-kernels.js';
 export type PoolRequest =
   | { op: 'create'; sims: { sim: number; opts: EngineOptions }[] }
   | { op: 'setDoses'; sim: number; doses: DrugDoses }
+  | { op: 'setConstants'; sim: number; k: Constants }
   | { op: 'advance'; steps: number }
   | { op: 'snapshot'; sim: number }
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
@@ -42,6 +43,9 @@ if (port) {
         return { result: null };
       case 'setDoses':
         engines.get(r.sim)!.setDoses(r.doses);
+        return { result: null };
+      case 'setConstants':
+        engines.get(r.sim)!.setConstants(r.k);
         return { result: null };
       case 'advance': {
         const batches = [...engines.values()].map((e) => e.advanceSync(r.steps));

@@ -161,5 +161,6 @@ export function patchModel(m: Model, edge: number): Model {
     vox,
     pos: new Float32Array(nCells * 3),
     vmaxDt,
+    tonicDt: new Float32Array(nv),
   };
 }

@@ -22,6 +22,7 @@ import {
   type SettableField,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import type { EstimateOptions, SteadyStateEstimate } from './steady-state.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -101,6 +102,14 @@ export class ThreadedCpuBatch implements BatchEngine {
     this.ks[s] = deriveConstants(this.sims[s].model, doses);
     // messages to one thread are handled in order: the doses apply before its next advance
     void this.pool.call(s % this.pool.size, { op: 'setDoses', sim: s, doses }).catch(() => {});
+  }
+
+  setConstants(sim: number, k: Constants): void {
+    const s = this.check(sim);
+    checkConstants(k, this.ks[s]);
+    this.ks[s] = { ...k };
+    // like setDoses: applies before the thread's next advance
+    void this.pool.call(s % this.pool.size, { op: 'setConstants', sim: s, k: this.ks[s] }).catch(() => {});
   }
 
   async advance(steps: number): Promise<RecordBatch[]> {

@@ -6,8 +6,9 @@
  *
  * kernelLayout places in one WebAssembly.Memory everything the kernels read and write: the state
  * (STATE_FIELDS blocks of nPad words, as the WebGPU state buffer), each cell's drive and voxel, the
- * background gap table, two grids (current and next), the spike sub-steps and counts, the region's
- * voxels, neighbour masks and SERT capacities, and per thread a constant block, the neuron kernel's
+ * background gap table, two grids (current and next), the spike sub-steps and release quanta counts,
+ * the release field's two scratch grids of box sums and its flags of rows holding quanta, the region's voxels, neighbour masks, SERT capacities
+ * and tonic release, and per thread a constant block, the neuron kernel's
  * scratch and three mass sums. The engines use typed-array views of it (kernelViews) as their own arrays,
  * so the trace samples, snapshots and setters read and write them unchanged. A `shared` layout is a
  * shared memory for the worker threads of ParallelCpuEngine, which build the same views from it.
@@ -33,6 +34,8 @@ export interface KernelLayout {
   gridLen: number;
   nInside: number;
   gapLen: number;
+  /** Box rows, ny nz. */
+  rows: number;
   threads: number;
   shared: boolean;
   bytes: number;
@@ -43,20 +46,28 @@ export interface KernelLayout {
   grid: [number, number];
   sub: number;
   counts: number;
+  /** A flag byte a box row: quanta counted in it this grid step (the release field's). */
+  rowQ: number;
+  /** Per thread, the release field's x and y sums (a box grid each) and two flag bytes a row (not all zero). */
+  sumX: number;
+  sumY: number;
+  rowXY: number;
   inside: number;
   mask: number;
   vmax: number;
+  tonic: number;
   tmp: number;
   consts: number;
   mass: number;
 }
 
 export function kernelLayout(
-  sizes: { nCells: number; gridLen: number; nInside: number; gapLen: number },
+  sizes: { nCells: number; gridLen: number; nInside: number; gapLen: number; rows?: number },
   threads = 1,
   shared = false,
 ): KernelLayout {
-  const { nCells, gridLen, nInside, gapLen } = sizes;
+  // rows: box rows (ny nz), flag bytes for the release field (none where the grid kernels never run)
+  const { nCells, gridLen, nInside, gapLen, rows = 0 } = sizes;
   const nPad = Math.max(4, Math.ceil(nCells / 4) * 4);
   let at = BASE;
   const take = (bytes: number): number => {
@@ -71,9 +82,14 @@ export function kernelLayout(
   const grid: [number, number] = [take(gridLen * 4), take(gridLen * 4)];
   const sub = take(nPad);
   const counts = take(gridLen * 4);
+  const rowQ = take(rows);
+  const sumX = take(gridLen * 4 * threads);
+  const sumY = take(gridLen * 4 * threads);
+  const rowXY = take(2 * rows * threads);
   const inside = take(nInside * 4);
   const mask = take(gridLen);
   const vmax = take(gridLen * 4);
+  const tonic = take(gridLen * 4);
   const tmp = take(TMP_BYTES * threads);
   const consts = take(CONSTS_BYTES * threads);
   const mass = take(MASS_BYTES * threads);
@@ -83,6 +99,7 @@ export function kernelLayout(
     gridLen,
     nInside,
     gapLen,
+    rows,
     threads,
     shared,
     bytes: at,
@@ -93,9 +110,14 @@ export function kernelLayout(
     grid,
     sub,
     counts,
+    rowQ,
+    sumX,
+    sumY,
+    rowXY,
     inside,
     mask,
     vmax,
+    tonic,
     tmp,
     consts,
     mass,
@@ -105,7 +127,11 @@ export function kernelLayout(
 /** The layout of a model's tissue. */
 export function modelLayout(m: Model, threads = 1, shared = false): KernelLayout {
   const g = m.geometry;
-  return kernelLayout({ nCells: m.nCells, gridLen: g.nx * g.ny * g.nz, nInside: g.inside.length, gapLen: m.bgGap.length }, threads, shared);
+  return kernelLayout(
+    { nCells: m.nCells, gridLen: g.nx * g.ny * g.nz, nInside: g.inside.length, gapLen: m.bgGap.length, rows: g.ny * g.nz },
+    threads,
+    shared,
+  );
 }
 
 /** Typed-array views of a kernel memory (lengths nCells, gridLen, nInside: the padding is the kernels'). */
@@ -117,9 +143,15 @@ export interface KernelViews {
   grids: [Float32Array, Float32Array];
   spikeSub: Uint8Array;
   counts: Uint32Array;
+  /**
+   * One byte a box row (y + ny z): 1 where quanta were added to `counts` this grid step. Whoever adds
+   * quanta to voxel v sets rowQuanta[floor(v / nx)] = 1: the release field's x pass reads flagged rows only.
+   */
+  rowQuanta: Uint8Array;
   inside: Uint32Array;
   nbrMask: Uint8Array;
   vmaxDt: Float32Array;
+  tonicDt: Float32Array;
 }
 
 export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): KernelViews {
@@ -138,9 +170,11 @@ export function kernelViews(memory: WebAssembly.Memory, L: KernelLayout): Kernel
     grids: [new Float32Array(buf, L.grid[0], L.gridLen), new Float32Array(buf, L.grid[1], L.gridLen)],
     spikeSub: new Uint8Array(buf, L.sub, L.nCells),
     counts: new Uint32Array(buf, L.counts, L.gridLen),
+    rowQuanta: new Uint8Array(buf, L.rowQ, L.rows),
     inside: new Uint32Array(buf, L.inside, L.nInside),
     nbrMask: new Uint8Array(buf, L.mask, L.gridLen),
     vmaxDt: new Float32Array(buf, L.vmax, L.gridLen),
+    tonicDt: new Float32Array(buf, L.tonic, L.gridLen),
   };
 }
 
@@ -167,6 +201,7 @@ export function modelMemory(
   views.inside.set(m.geometry.inside);
   views.nbrMask.set(m.geometry.nbrMask);
   views.vmaxDt.set(m.vmaxDt);
+  views.tonicDt.set(m.tonicDt);
   return { memory, layout, views };
 }
 
@@ -186,7 +221,20 @@ interface KernelExports {
     i0: number,
     i1: number,
   ): number;
-  releaseUptake(pK: number, pInside: number, m0: number, m1: number, pVmax: number, pCounts: number, pC: number, pMass: number): void;
+  spread(pK: number, z0: number, z1: number, pCounts: number, pQ: number, pX: number, pSums: number, pFxy: number, clear: number): void;
+  clearCounts(pK: number, z0: number, z1: number, pCounts: number, pQ: number): void;
+  releaseUptake(
+    pK: number,
+    pInside: number,
+    m0: number,
+    m1: number,
+    pVmax: number,
+    pTonic: number,
+    pSum: number,
+    pFy: number,
+    pC: number,
+    pMass: number,
+  ): void;
   diffuse(pK: number, pInside: number, m0: number, m1: number, pMask: number, pC: number, pOut: number): void;
 }
 
@@ -205,6 +253,9 @@ export class WasmKernels {
   private readonly pK: number;
   private readonly pMass: number;
   private readonly pTmp: number;
+  private readonly pSumX: number;
+  private readonly pSumY: number;
+  private readonly pRowXY: number;
   private lastK: Constants | null = null;
 
   constructor(
@@ -224,6 +275,9 @@ export class WasmKernels {
     this.pK = L.consts + thread * CONSTS_BYTES;
     this.pMass = L.mass + thread * MASS_BYTES;
     this.pTmp = L.tmp + thread * TMP_BYTES;
+    this.pSumX = L.sumX + thread * 4 * L.gridLen;
+    this.pSumY = L.sumY + thread * 4 * L.gridLen;
+    this.pRowXY = L.rowXY + thread * 2 * L.rows;
     this.kBytes = new Uint8Array(memory.buffer, this.pK, CONSTS_BYTES);
     this.mass = new Float64Array(memory.buffer, this.pMass, 3);
   }
@@ -246,11 +300,31 @@ export class WasmKernels {
     );
   }
 
-  /** Release and uptake on grid `cur` over region voxels [m0, m1), their amounts added to `mass`. */
+  /**
+   * The release field's x and y passes over box planes [z0, z1): counts summed along x, then along y,
+   * into this thread's scratch grids; with `clear` those planes' counts zeroed (else by clearCounts).
+   */
+  spread(k: Constants, z0: number, z1: number, clear = true): void {
+    this.constants(k);
+    const L = this.L;
+    this.ex.spread(this.pK, z0, z1, L.counts, L.rowQ, this.pSumX, this.pSumY, this.pRowXY, clear ? 1 : 0);
+  }
+
+  /** The counts of box planes [z0, z1) zeroed (after every thread's spread without `clear`). */
+  clearCounts(k: Constants, z0: number, z1: number): void {
+    this.constants(k);
+    this.ex.clearCounts(this.pK, z0, z1, this.L.counts, this.L.rowQ);
+  }
+
+  /**
+   * Release (the z pass of the field's box sums, then the tonic release) and uptake on grid `cur` over
+   * region voxels [m0, m1), their amounts added to `mass`. After this thread's spread over every plane
+   * within fieldR of these voxels' planes.
+   */
   releaseUptake(k: Constants, cur: number, m0: number, m1: number, mass: MassAccumulator): void {
     this.constants(k);
     const L = this.L;
-    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.counts, L.grid[cur], this.pMass);
+    this.ex.releaseUptake(this.pK, L.inside, m0, m1, L.vmax, L.tonic, this.pSumY, this.pRowXY + L.rows, L.grid[cur], this.pMass);
     mass.released += this.mass[0];
     mass.uptaken += this.mass[1];
     mass.cleared += this.mass[2];

@@ -5,9 +5,12 @@
  * src/engines/cpu/wasm/grid.ts (the CPU engines, WebAssembly), section for section under the same
  * headings (tests/kernel-sections.test.ts) and the same float32 operations in the same order, so they
  * agree bit for bit (tests/wasm-kernels.test.ts). The mass sums are float64, in voxel order.
- *   1. release: c += n_spikes(voxel) * dC_spike (integer spike counts: exact, order-free)
- *   2. SERT uptake (Michaelis-Menten, competitive SSRI: Km_eff) + clearance, explicit over dt_grid,
- *      never below zero
+ *   0. release field: per region voxel, the sum of the release quanta counted this step (counts, per
+ *      soma voxel) over the cube of half-width r = fieldR around it, clipped to the box (integers:
+ *      exact, order-free; docs/model.md §3)
+ *   1. release: c += sum * dC_rel, then c += tonicDt (the non-exocytotic release)
+ *   2. SERT uptake (Michaelis-Menten, competitive SSRI: Km_eff; Vmax x sertScale) + clearance, explicit
+ *      over dt_grid, never below zero
  *   3. diffusion: explicit 7-point stencil over the region's voxels, zero flux at its surface
  */
 import type { Constants } from '../../model/derive.js';
@@ -22,12 +25,37 @@ export interface MassAccumulator {
 
 const f32 = Math.fround;
 
-/** Steps 1 and 2, in place on c. `counts` holds spikes per box voxel and is zeroed here. */
+/**
+ * Step 0, over the whole region: per region voxel, the sum of `counts` (release quanta per box voxel)
+ * over the cube of half-width k.fieldR around it, clipped to the box (a box grid, 0 off the region);
+ * then counts zeroed.
+ */
+export function fieldSums(k: Constants, g: Geometry, counts: Uint32Array): Uint32Array {
+  const r = k.fieldR;
+  const sums = new Uint32Array(counts.length);
+  for (let m = 0; m < g.inside.length; m++) {
+    const v = g.inside[m];
+    const x = v % g.nx;
+    const y = Math.floor(v / g.nx) % g.ny;
+    const z = Math.floor(v / (g.nx * g.ny));
+    // ---- release field: box sums of the release quanta over each voxel's cube, clipped to the box ----
+    let s = 0;
+    for (let zz = Math.max(0, z - r); zz <= Math.min(g.nz - 1, z + r); zz++)
+      for (let yy = Math.max(0, y - r); yy <= Math.min(g.ny - 1, y + r); yy++)
+        for (let xx = Math.max(0, x - r); xx <= Math.min(g.nx - 1, x + r); xx++) s += counts[xx + g.nx * (yy + g.ny * zz)];
+    sums[v] = s;
+  }
+  counts.fill(0);
+  return sums;
+}
+
+/** Steps 1 and 2, in place on c, given step 0's box sums of release quanta (`sums`, per box voxel). */
 export function releaseUptake(
   k: Constants,
   g: Geometry,
   vmaxDt: Float32Array,
-  counts: Uint32Array,
+  tonicDt: Float32Array,
+  sums: Uint32Array,
   c: Float32Array,
   mass: MassAccumulator,
 ): void {
@@ -37,15 +65,16 @@ export function releaseUptake(
   for (let m = 0; m < g.inside.length; m++) {
     const v = g.inside[m];
     let cv = c[v];
-    // ---- release: c += spikes x dC_spike ----
-    if (counts[v] !== 0) {
-      const add = f32(counts[v] * k.dCspike);
+    // ---- release: c += quanta in the cube x dC_rel, then the tonic release ----
+    if (sums[v] !== 0) {
+      const add = f32(f32(sums[v]) * k.dCrel);
       cv = f32(cv + add);
       released += add;
-      counts[v] = 0;
     }
+    cv = f32(cv + tonicDt[v]);
+    released += tonicDt[v];
     // ---- uptake and clearance: Michaelis-Menten SERT uptake and first-order clearance, never below zero ----
-    const uptake = f32(f32(vmaxDt[v] * cv) / f32(k.KmEff + cv));
+    const uptake = f32(f32(f32(vmaxDt[v] * k.sertScale) * cv) / f32(k.KmEff + cv));
     const clearance = f32(k.kClearDt * cv);
     const removed = f32(uptake + clearance);
     if (removed > cv) {

@@ -9,7 +9,7 @@ import type { EngineOptions } from '../engine.js';
 import type { BatchBuffers } from './buffers.js';
 import { kernelPipelines, needsExactDivision, REL_PER_THREAD, WG_GRID, WG_NEURONS, type KernelName } from './kernels.js';
 import { KernelProfiler } from './profile.js';
-import { allocateStorage, stepBindGroups, uploadInitial, type BatchStorage } from './setup.js';
+import { allocateStorage, stepBindGroups, uploadInitial, type BatchStorage, type StepKernel } from './setup.js';
 import {
   checkConstantsFit,
   dispatchFor,
@@ -27,6 +27,8 @@ export interface BatchDevice {
   nPart: number;
   dCells: Dispatch;
   dVox: Dispatch;
+  /** One thread per box voxel (the release field's passes). */
+  dBox: Dispatch;
   dRel: Dispatch;
   dReduce: Dispatch;
   dFinalize: Dispatch;
@@ -37,7 +39,7 @@ export interface BatchDevice {
   buf: BatchStorage;
   divisionMode: string;
   pipes: Record<KernelName, GPUComputePipeline>;
-  bg: Record<'neurons' | 'release' | 'diffuse' | 'reduce', GPUBindGroup[]>;
+  bg: Record<StepKernel, GPUBindGroup[]>;
   profiler: KernelProfiler | null;
 }
 
@@ -59,10 +61,11 @@ export interface BatchInitInput {
 
 export async function initBatchDevice(sims: EngineOptions[], o: BatchInitInput): Promise<BatchDevice> {
   const { dev, nSims: K, model: m, lim, shape } = o;
-  const { n, relThreads, nPart } = tissueSizes(m);
+  const { n, nBox, relThreads, nPart } = tissueSizes(m);
   const dispatch = (items: number, wg: number) => dispatchFor(items, wg, K, lim.maxDim, () => splitHint(shape));
   const dCells = dispatch(n, WG_NEURONS);
   const dVox = dispatch(m.geometry.inside.length, WG_GRID);
+  const dBox = dispatch(nBox, WG_GRID);
   const dRel = dispatch(relThreads, WG_GRID);
   const dReduce = dispatch(nPart, WG_GRID);
   const dFinalize = dispatch(1, 1);
@@ -93,6 +96,7 @@ export async function initBatchDevice(sims: EngineOptions[], o: BatchInitInput):
     nPart,
     dCells,
     dVox,
+    dBox,
     dRel,
     dReduce,
     dFinalize,

@@ -15,7 +15,8 @@
  * Philox counter is (local cell, shared grid step), so a sim's random stream does not depend on K.
  *
  * Per grid step, all on the device, no host round trip:
- *   neurons (per cell) -> release_uptake (per region voxel; advances ctl.step) -> diffuse (ping-pong)
+ *   neurons (per cell) -> spread x, spread y (per box voxel: the release field's sums) -> release_uptake
+ *   (per region voxel; the field's z pass; advances ctl.step) -> diffuse (ping-pong)
  *   -> every sampleSteps: reduce_partial + sample_finalize (one trace sample per sim into a device buffer).
  * advance(steps) encodes all steps into command buffers of at most `stepsPerSubmit` steps, submits them
  * without waiting and reads spikes, samples and mass back once at the end. With spike recording on,
@@ -47,6 +48,7 @@ import {
   type RecordBatch,
   type StateSnapshot,
 } from '../engine.js';
+import { checkConstants } from '../engine.js';
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -217,6 +219,14 @@ export class WebGpuBatch implements BatchEngine {
     this.dev.queue.writeBuffer(this.d.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
   }
 
+  /** Replace sim `sim`'s constants from the next grid step on (Engine.setConstants). */
+  setConstants(sim: number, k: Constants): void {
+    const s = this.simIndex(sim);
+    checkConstants(k, this.ks[s]);
+    this.ks[s] = { ...k };
+    this.dev.queue.writeBuffer(this.d.buf.uniK, s * CONSTS_BYTES, packConstants(this.ks[s]));
+  }
+
   private ensureSamples(nSamples: number): void {
     const need = Math.max(1, nSamples);
     if (this.samples && this.samplesCap >= need) return;
@@ -249,6 +259,8 @@ export class WebGpuBatch implements BatchEngine {
   private encodeStep(enc: GPUCommandEncoder, pass: GPUComputePassEncoder | null): void {
     const c = this.cur;
     this.run(enc, pass, 'neurons', this.d.bg.neurons[c], this.d.dCells);
+    this.run(enc, pass, 'spreadX', this.d.bg.spreadX[c], this.d.dBox);
+    this.run(enc, pass, 'spreadY', this.d.bg.spreadY[c], this.d.dBox);
     this.run(enc, pass, 'release', this.d.bg.release[c], this.d.dRel);
     this.run(enc, pass, 'diffuse', this.d.bg.diffuse[c], this.d.dVox);
     this.cur = 1 - c;

@@ -10,23 +10,33 @@ import neuronsSrc from '../../../shaders/neurons.wgsl';
 import reduceSrc from '../../../shaders/reduce_partial.wgsl';
 import releaseSrc from '../../../shaders/release_uptake.wgsl';
 import finalizeSrc from '../../../shaders/sample_finalize.wgsl';
+import spreadSrc from '../../../shaders/spread.wgsl';
 import { nativeDivisionIsExact } from './division-check.js';
 import { wgslHeader } from './wgsl-header.js';
+
+/** A kernel: its WGSL file and source, and its entry point when not `main`. */
+interface KernelSource {
+  file: string;
+  src: string;
+  entry?: string;
+}
 
 /** The per-step kernels, in the order one grid step runs them (see batch.ts). */
 export const KERNELS = {
   neurons: { file: 'shaders/neurons.wgsl', src: neuronsSrc },
+  spreadX: { file: 'shaders/spread.wgsl', src: spreadSrc, entry: 'spreadX' },
+  spreadY: { file: 'shaders/spread.wgsl', src: spreadSrc, entry: 'spreadY' },
   release: { file: 'shaders/release_uptake.wgsl', src: releaseSrc },
   diffuse: { file: 'shaders/diffuse.wgsl', src: diffuseSrc },
   reduce: { file: 'shaders/reduce_partial.wgsl', src: reduceSrc },
   finalize: { file: 'shaders/sample_finalize.wgsl', src: finalizeSrc },
-} as const;
+} as const satisfies Record<string, KernelSource>;
 export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 
 /** Workgroup size of the per-cell kernel (neurons). */
 export const WG_NEURONS = 64;
-/** Workgroup size of the per-voxel and per-thread kernels (release, diffuse, reduce, finalize). */
+/** Workgroup size of the per-voxel and per-thread kernels (spread, release, diffuse, reduce, finalize). */
 export const WG_GRID = 256;
 /** Region voxels per thread of the release_uptake kernel. */
 export const REL_PER_THREAD = 8;
@@ -51,8 +61,8 @@ export async function kernelPipeline(device: GPUDevice, name: KernelName, header
   const key = `${name}\n${header}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const { file, src } = KERNELS[name];
-  const pipeline = await compileKernel(device, file, src, header);
+  const { file, src, entry } = KERNELS[name] as KernelSource;
+  const pipeline = await compileKernel(device, file, src, header, entry);
   cache.set(key, pipeline);
   return pipeline;
 }
@@ -65,10 +75,17 @@ export async function kernelPipelines(device: GPUDevice, header: string): Promis
 }
 
 /**
- * Compile `header + shaders/common.wgsl + src` into a compute pipeline (entry point `main`). Compile
- * errors throw with `file:line:column` in the kernel's own numbering (or common.wgsl's / the header's).
+ * Compile `header + shaders/common.wgsl + src` into a compute pipeline (entry point `entry`, default
+ * `main`). Compile errors throw with `file:line:column` in the kernel's own numbering (or common.wgsl's /
+ * the header's).
  */
-export async function compileKernel(device: GPUDevice, file: string, src: string, header: string): Promise<GPUComputePipeline> {
+export async function compileKernel(
+  device: GPUDevice,
+  file: string,
+  src: string,
+  header: string,
+  entry = 'main',
+): Promise<GPUComputePipeline> {
   const prefix = header + commonSrc + '\n';
   const headerLines = countLines(header);
   const prefixLines = countLines(prefix);
@@ -86,7 +103,7 @@ export async function compileKernel(device: GPUDevice, file: string, src: string
           : `<generated header>:${line}`;
     throw new Error('WGSL compile error:\n' + errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}`).join('\n'));
   }
-  const pipeline = device.createComputePipeline({ label: file, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const pipeline = device.createComputePipeline({ label: file, layout: 'auto', compute: { module, entryPoint: entry } });
   const err = await device.popErrorScope();
   if (err) throw new Error(`WebGPU pipeline ${file}: ${err.message}`);
   return pipeline;

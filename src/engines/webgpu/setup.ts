@@ -24,11 +24,15 @@ export interface BatchStorage {
   cellIn: GPUBuffer;
   /** The ping-pong 5-HT grids. */
   grids: [GPUBuffer, GPUBuffer];
+  /** Release quanta per box voxel, counted by the neurons kernel. */
   counts: GPUBuffer;
+  /** The release field's box sums: along x (spreadX), then along y (spreadY). */
+  sums: [GPUBuffer, GPUBuffer];
   rec: GPUBuffer;
   inside: GPUBuffer;
   probe: GPUBuffer;
   vmax: GPUBuffer;
+  tonic: GPUBuffer;
   mask: GPUBuffer;
   massAcc: GPUBuffer;
   partials: GPUBuffer;
@@ -50,10 +54,12 @@ export function allocateStorage(mem: BatchBuffers, shape: BatchShape, recCap: nu
     cellIn: mem.buffer('cell inputs', 8 * n + 4 * shape.model.bgGap.length, S | CD),
     grids: [mem.buffer('grid A', K * 4 * nBox, S | CD | CS), mem.buffer('grid B', K * 4 * nBox, S | CD | CS)],
     counts: mem.buffer('spike counts', K * 4 * nBox, S | CD),
+    sums: [mem.buffer('release sums A', K * 4 * nBox, S), mem.buffer('release sums B', K * 4 * nBox, S)],
     rec: mem.buffer('spike record', shape.recordSpikes ? 8 * recCap : 16, S | CS),
     inside: mem.buffer('region voxels', 4 * g.inside.length, S | CD),
     probe: mem.buffer('probe voxels', 4 * g.probe.length, S | CD),
     vmax: mem.buffer('SERT vmax', K * 4 * nBox, S | CD),
+    tonic: mem.buffer('tonic release', K * 4 * nBox, S | CD),
     mask: mem.buffer('neighbour mask', nBox, S | CD),
     massAcc: mem.buffer('mass accumulators', K * 32 * relThreads, S | CD | CS),
     partials: mem.buffer('partial sums', K * 16 * nPart, S | CS),
@@ -63,7 +69,7 @@ export function allocateStorage(mem: BatchBuffers, shape: BatchShape, recCap: nu
 /**
  * Write the first contents: sim s's constants `ks[s]`, the dims (filled into `dims`, which the batch
  * keeps and rewrites per advance), a zero control block, each sim's initial state and grid (from its
- * own model, c0 and rate0) and SERT vmax, the shared cells and voxels; counts and mass cleared.
+ * own model, c0 and rate0), SERT vmax and tonic release, the shared cells and voxels; counts and mass cleared.
  */
 export function uploadInitial(
   dev: GPUDevice,
@@ -100,6 +106,7 @@ export function uploadInitial(
     q.writeBuffer(b.grids[0], s * 4 * nBox, grid);
     q.writeBuffer(b.grids[1], s * 4 * nBox, grid);
     q.writeBuffer(b.vmax, s * 4 * nBox, sims[s].model.vmaxDt as Float32Array<ArrayBuffer>);
+    q.writeBuffer(b.tonic, s * 4 * nBox, sims[s].model.tonicDt as Float32Array<ArrayBuffer>);
   }
   // Idrive (f32 bits), voxel of each cell, the background gap table
   const ci = new Uint32Array(2 * n + m.bgGap.length);
@@ -128,15 +135,23 @@ function bindGroup(dev: GPUDevice, pipes: Pipes, name: KernelName, entries: [num
   });
 }
 
+/** The kernels that run every grid step (and reduce, at the sample steps). */
+export type StepKernel = 'neurons' | 'spreadX' | 'spreadY' | 'release' | 'diffuse' | 'reduce';
+
 /** The per-step kernels' bind groups, [c] reading grid c (the current one) and diffusing into 1 - c. */
-export function stepBindGroups(
-  dev: GPUDevice,
-  pipes: Pipes,
-  b: BatchStorage,
-): Record<'neurons' | 'release' | 'diffuse' | 'reduce', GPUBindGroup[]> {
+export function stepBindGroups(dev: GPUDevice, pipes: Pipes, b: BatchStorage): Record<StepKernel, GPUBindGroup[]> {
   const U = b.uniK;
   const D = b.uniD;
   const both = (f: (c: number) => GPUBindGroup) => [f(0), f(1)];
+  const spread = (name: 'spreadX' | 'spreadY', src: GPUBuffer, dst: GPUBuffer) => {
+    const g = bindGroup(dev, pipes, name, [
+      [0, U],
+      [1, D],
+      [2, src],
+      [3, dst],
+    ]);
+    return [g, g];
+  };
   return {
     neurons: both((c) =>
       bindGroup(dev, pipes, 'neurons', [
@@ -150,6 +165,8 @@ export function stepBindGroups(
         [7, b.rec],
       ]),
     ),
+    spreadX: spread('spreadX', b.counts, b.sums[0]),
+    spreadY: spread('spreadY', b.sums[0], b.sums[1]),
     release: both((c) =>
       bindGroup(dev, pipes, 'release', [
         [0, U],
@@ -160,6 +177,8 @@ export function stepBindGroups(
         [5, b.counts],
         [6, b.grids[c]],
         [7, b.massAcc],
+        [8, b.sums[1]],
+        [9, b.tonic],
       ]),
     ),
     diffuse: both((c) =>

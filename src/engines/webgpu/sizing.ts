@@ -64,6 +64,8 @@ export function perSimBuffers(m: Model): { name: string; perSim: number; fixed: 
     { name: 'cell state', perSim: STATE_WORDS * 4 * n, fixed: 0 },
     { name: 'grid A', perSim: 4 * nBox, fixed: 0 },
     { name: 'SERT vmax', perSim: 4 * nBox, fixed: 0 },
+    { name: 'tonic release', perSim: 4 * nBox, fixed: 0 },
+    { name: 'release sums A', perSim: 4 * nBox, fixed: 0 },
     { name: 'mass accumulators', perSim: 32 * relThreads, fixed: 0 },
     { name: 'partial sums', perSim: 16 * nPart, fixed: 0 },
     { name: 'ctl', perSim: CTL.simBytes, fixed: CTL.sim },

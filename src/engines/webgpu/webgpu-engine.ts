@@ -43,6 +43,10 @@ export class WebGpuEngine implements Engine {
     this.batch.setDoses(0, doses);
   }
 
+  setConstants(k: Constants): void {
+    this.batch.setConstants(0, k);
+  }
+
   async advance(steps: number): Promise<RecordBatch> {
     return (await this.batch.advance(steps))[0];
   }

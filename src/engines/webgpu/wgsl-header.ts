@@ -14,6 +14,7 @@ import {
   wgslFieldConst,
   CONSTS_BYTES,
 } from '../../model/layout.js';
+import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 const CONSTS_PAD = CONSTS_BYTES / 4 - UNIFORM_FIELDS.length;
 
@@ -95,6 +96,7 @@ const REL_PER_THREAD: u32 = ${o.relPerThread}u;
 const RECORD: bool = ${o.record};
 const EXACT_DIV: bool = ${o.exactDiv};
 const N_SIMS: u32 = ${o.nSims ?? 1}u;
+const RELEASE_QUANTA: u32 = ${RELEASE_QUANTA}u;
 // ---- end of generated header ----
 `;
 }

@@ -1,0 +1,171 @@
+/**
+ * The fast side of the chronic driver (docs/model.md §7): the engines' start at a dose, one fast phase
+ * (settle, then an averaging window over which each cell's mean 5-HT1A and 5-HT2B activations are read),
+ * the grid's jump to the mass balance, and what the driver sets between fast phases (d1A, d2B, and the
+ * constants with the SERT down-regulation's sertScale).
+ */
+import { Clock, recordsSettled } from '../clock/clock.js';
+import type { ResolvedEngine } from '../engines/create.js';
+import {
+  SETTABLE_FIELDS,
+  type BatchEngine,
+  type EngineOptions,
+  type RecordBatch,
+  type SettableField,
+  type StateSnapshot,
+} from '../engines/engine.js';
+import { deriveConstants, type Constants, type Model } from '../model/derive.js';
+import type { DrugDoses } from '../model/drugs.js';
+import type { Scenario } from '../model/scenario.js';
+
+/** The first settle of each stage (from an estimated steady state) runs at least this long, s ... */
+export const FIRST_SETTLE_S = 4;
+/** ... and at most this long, until the probe is settled (model/settling.ts) across its last quarter. */
+export const FIRST_SETTLE_MAX_S = 60;
+
+// the 5-HT2B slow fields of the cell state, named through string so that this compiles with or without them
+const D2B = 'd2B' as string as SettableField;
+const A2SUM = 'a2Sum' as string as SettableField;
+
+/** Whether the engines' cells hold the 5-HT2B slow fields d2B and a2Sum (absent: d2B stays 0, abar2B reads 0). */
+export const HAS_2B_STATE = SETTABLE_FIELDS.includes(D2B) && SETTABLE_FIELDS.includes(A2SUM);
+
+/** Set every cell's a2Sum of sim `sim` to 0 (nothing where the engines lack the field). */
+export function resetA2Sum(batch: BatchEngine, sim: number, nCells: number): void {
+  if (HAS_2B_STATE) batch.setCellState(sim, A2SUM, new Float32Array(nCells));
+}
+
+/** Set sim `sim`'s per-cell d2B from the next grid step on (nothing where the engines lack the field). */
+export function setD2B(batch: BatchEngine, sim: number, d2B: ArrayLike<number>): void {
+  if (HAS_2B_STATE) batch.setCellState(sim, D2B, Float32Array.from(d2B));
+}
+
+/** The constants of `m` at `doses` with every voxel's SERT Vmax scaled by `sertScale` (deriveConstants' option). */
+export function constantsWithSert(m: Model, doses: DrugDoses, sertScale: number): Constants {
+  const derive = deriveConstants as (m: Model, doses: DrugDoses, o?: { sertScale?: number }) => Constants;
+  return derive(m, doses, { sertScale });
+}
+
+/** The factor on SERT Vmax that constants `k` apply (1 where the constants block has none). */
+export function appliedSertScale(k: Constants): number {
+  return (k as Constants & { sertScale?: number }).sertScale ?? 1;
+}
+
+/** Each cell's mean of a running-sum field over `steps` grid steps (zeros where the engine lacks it). */
+function meanOf(snap: StateSnapshot, field: 'a1Sum' | 'a2Sum', n: number, steps: number): Float64Array {
+  const sum = (snap as Partial<Record<typeof field, Float32Array>>)[field];
+  const out = new Float64Array(n);
+  if (sum) for (let i = 0; i < n; i++) out[i] = sum[i] / steps;
+  return out;
+}
+
+export interface FastOut {
+  /** Each cell's mean 5-HT1A activation over the window (d1A's drive). */
+  abar: Float64Array;
+  /** Each cell's mean 5-HT2B activation over the window (d2B's drive). */
+  abar2B: Float64Array;
+  rateHz: number;
+  probe5htNm: number;
+  settled: boolean;
+  /** The grid at the end of the window, nM. */
+  grid: Float32Array;
+  /** Release over the window, region mean, nM/s. */
+  releaseNmps: number;
+}
+
+/**
+ * The factor on the grid that balances uptake and clearance against the window's release (region
+ * means): U(lambda) = sum over region voxels of [Vmax dt sertScale lambda c / (Km_eff + lambda c) +
+ * k_clear dt lambda c] / (n dt) = R, by bisection on [0.5, 2]. Under an SSRI the slow mode of the fast
+ * network is the region's 5-HT level (uptake's time constant, about 12 s at 100 nM and 30 s at 500 nM,
+ * §6), far longer than a fast phase: this Newton-like jump on the mass balance moves it to where release
+ * and removal balance, release held (its response to 5-HT is left to the next fast phase), so each slow
+ * step starts near its settled state instead of lagging behind it.
+ */
+export function balanceScale(m: Model, KmEff: number, kClearDt: number, grid: Float32Array, releaseNmps: number, sertScale = 1): number {
+  const inside = m.geometry.inside;
+  const U = (lam: number) => {
+    let s = 0;
+    for (let q = 0; q < inside.length; q++) {
+      const v = inside[q];
+      const c = lam * grid[v];
+      s += (m.vmaxDt[v] * sertScale * c) / (KmEff + c) + kClearDt * c;
+    }
+    return s / inside.length / m.dtGrid_s;
+  };
+  if (!(releaseNmps > 0) || !(U(1) > 0)) return 1;
+  let lo = 0.5;
+  let hi = 2;
+  if (U(lo) >= releaseNmps) return lo;
+  if (U(hi) <= releaseNmps) return hi;
+  for (let it = 0; it < 30; it++) {
+    const mid = (lo + hi) / 2;
+    if (U(mid) < releaseNmps) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+const concatProbe = (rs: RecordBatch[]) => Float64Array.from(rs.flatMap((r) => Array.from(r.samples.probe)));
+
+/**
+ * One fast phase of every sim of `batch`: `settleSteps`, extended up to `maxSettleSteps` until every
+ * sim is settled across the last quarter of what it ran (model/settling.ts), then `windowSteps` with
+ * a1Sum (and a2Sum) reset, read per cell. The release is the engine's own mass count (whatever a spike
+ * releases, and any release without spikes).
+ */
+export async function fastPhase(
+  batch: BatchEngine,
+  models: Model[],
+  settleSteps: number,
+  maxSettleSteps: number,
+  windowSteps: number,
+  chunk: number,
+): Promise<FastOut[]> {
+  const K = batch.nSims;
+  const dt = models[0].dtGrid_s;
+  const clock = new Clock(batch, { dtS: dt, chunkSteps: chunk });
+  await clock.advanceUntilSettled({ minSteps: settleSteps, maxSteps: maxSettleSteps });
+  for (let s = 0; s < K; s++) {
+    batch.setCellState(s, 'a1Sum', new Float32Array(models[s].nCells));
+    resetA2Sum(batch, s, models[s].nCells);
+  }
+  const recs = (await clock.advance(windowSteps)).records;
+  const res: FastOut[] = [];
+  for (let s = 0; s < K; s++) {
+    const snap = await batch.snapshot(s);
+    const n = models[s].nCells;
+    const spikes = recs[s].reduce((a, r) => a + r.spikeCount, 0);
+    const released = recs[s].reduce((a, r) => a + r.mass.released, 0);
+    const probe = concatProbe(recs[s]);
+    res.push({
+      abar: meanOf(snap, 'a1Sum', n, windowSteps),
+      abar2B: meanOf(snap, 'a2Sum', n, windowSteps),
+      rateHz: spikes / n / (windowSteps * dt),
+      probe5htNm: probe.reduce((a, x) => a + x, 0) / Math.max(1, probe.length),
+      settled: recordsSettled(recs[s], dt, {}, windowSteps),
+      grid: snap.grid,
+      releaseNmps: released / models[s].geometry.inside.length / (windowSteps * dt),
+    });
+  }
+  return res;
+}
+
+/** Engine options of each scenario at `doses`, started from that dose's estimated steady state. */
+export async function startOpts(
+  scs: Pick<Scenario, 'recording'>[],
+  models: Model[],
+  engine: ResolvedEngine,
+  doses: (i: number) => DrugDoses,
+): Promise<EngineOptions[]> {
+  const runSeconds = FIRST_SETTLE_MAX_S;
+  const ests = await engine.estimate(scs.map((_, i) => ({ model: models[i], doses: doses(i), options: { runSeconds } })));
+  return scs.map((sc, i) => ({
+    model: models[i],
+    doses: doses(i),
+    c0_nM: ests[i].c0_nM,
+    rate0_Hz: ests[i].rate_Hz,
+    recordSpikes: false,
+    sampleSteps: sc.recording.sampleSteps,
+  }));
+}
