@@ -40,7 +40,8 @@ afterAll(() => {
 
 /**
  * The agreement scenario: 1,000 cells, 2 s baseline then 6 s of fluoxetine 10 nM, on a 40 µm grid (3,900
- * region voxels instead of 31,384: the Brian2 run is grid-bound at this size, and the test must stay short).
+ * region voxels instead of 31,384: the Brian2 run is grid-bound at this size, and the test must stay short),
+ * so the release cube has r = 2; with some non-exocytotic release, so the tonic grid is compared too.
  */
 const SCENARIO = {
   name: 'brian2-agreement',
@@ -50,7 +51,7 @@ const SCENARIO = {
     { name: 'baseline', durationS: 2 },
     { name: 'ssri', durationS: 6, drugs: { fluoxetine: 10 } },
   ],
-  params: { voxel_um: 40 },
+  params: { voxel_um: 40, tonicRelease_molps: 5000 },
   recording: { spikes: true, sampleSteps: 10 },
 };
 const SEEDS = [1, 2, 3];
