@@ -4,11 +4,11 @@
     python3 SCRIPT.py [--target cpp_standalone|cython|numpy] [--build-dir DIR] [--threads T] [--out RAW.json]
 
 The data (docs/brian2.md): the scenario (its parameters, protocol and recording), raphe's tissue for its seed
-(region, probe, each cell's voxel, position, tonic drive and SERT density, as exact binary arrays), raphe's
-starting state, the drugs and the genotype. `raphe export brian2` writes one script: this file with the data
-in RAPHE_DATA below (this file as shipped holds None there). What is Brian2's own: the integration (exponential
-Euler on the membrane), the refractoriness and the Poisson background (PoissonInput, Brian2's generator seeded
-with the scenario's seed; not raphe's Philox).
+(region, probe, each cell's voxel, position and tonic drive, each region voxel's SERT Vmax and non-exocytotic
+release as raphe spreads them over the cells' release cubes, as exact binary arrays), raphe's starting state,
+the drugs and the genotype. `raphe export brian2` writes one script: this file with the data in RAPHE_DATA
+below (None as shipped). What is Brian2's own: the integration (exponential Euler on the membrane), the
+refractoriness and the Poisson background (PoissonInput, Brian2's generator seeded with the scenario's seed).
 
 Output: one line of JSON (the last line of stdout, or the file --out), the run's raw recording in the shape of
 raphe's own (src/model/layout.ts SAMPLE_FIELDS, src/engines/engine.ts RecordBatch) and no readout:
@@ -19,8 +19,7 @@ raphe's own (src/model/layout.ts SAMPLE_FIELDS, src/engines/engine.ts RecordBatc
     gridSteps         grid steps run (the phases' steps summed)
     samples           {step, spikes, probe, meanC, s1A, s2B}: one entry per trace window, step = grid step at
                       its end, spikes = spikes of all cells in it
-    spikes            {cells, steps}: every spike (cell, fine step), time-ordered; null when recording.spikes
-                      is false
+    spikes            {cells, steps}: every spike (cell, fine step), time-ordered; null without recording.spikes
     mass              {released, uptaken, cleared, gridStart, gridEnd}: 5-HT in nM x voxel
 `raphe export brian2 --read RAW.json` turns it into raphe's summary (`raphe run --json`).
 """
@@ -100,12 +99,7 @@ def receptor_terms(drugs, target, doses):
 
 def km_eff(P, drugs, doses):
     """Km x (1 + sum S/K_S) over the SERT inhibitors (competitive)."""
-    f = 1.0
-    for name, A in doses.items():
-        d = drugs[name]
-        if A > 0 and d['target'] == 'sert':
-            f += A / d['K_nM']
-    return P['Km_nM'] * f
+    return P['Km_nM'] * (1 + sum(A / drugs[n]['K_nM'] for n, A in doses.items() if A > 0 and drugs[n]['target'] == 'sert'))
 
 
 def constants(data):
@@ -122,13 +116,22 @@ def constants(data):
     dtg_ms = P['dt_ms'] * S
     e1R, e1D = math.exp(-dtg_ms / tauR), math.exp(-dtg_ms / tauD)
     sample_steps = int(sc['recording']['sampleSteps'])
+    quanta = int(data['releaseQuanta'])
+    dC_spike = P['Q_molecules'] * (P['refCells_n'] / N) / AVOGADRO / (P['alpha'] * (P['voxel_um'] * 1e-5) ** 3) * 1e9
+    field_r = int(math.floor(P['releaseField_um'] / P['voxel_um'] + 0.5))  # round(), halves up as raphe's
+    assert field_r == tis['fieldR'], f'release cube half-width {field_r}, raphe built {tis["fieldR"]}'
     return {
         'dt': dt, 'S': S, 'dt_grid': dt_grid, 'dt_grid_s': dt_grid_s, 'N': N, 'n_region': n_region,
         'ref_steps': int(round(P['tRef_ms'] / P['dt_ms'])),
         'g1A': P['g1A_nS'] * g['g1A'] * P['htr1aExpression'] * nS,
         'g2B': P['g2B_nS'] * g['g2B'] * P['htr2bExpression'] * nS,
-        # Release: a spike raises c of its voxel by dC = Q N_ref/N / (N_A alpha h^3), nM.
-        'dC_spike': P['Q_molecules'] * (P['refCells_n'] / N) / AVOGADRO / (P['alpha'] * (P['voxel_um'] * 1e-5) ** 3) * 1e9,
+        # Releasable pool (docs/model.md section 3): refill over a grid step, the share a spike keeps, the cut of
+        # release by full 5-HT1A activation, the quanta of a full-pool spike.
+        'ePool': math.exp(-dt_grid_s / P['tauRefill_s']), 'keepU': 1 - P['releaseFraction'], 'rel1A': P['rel1AMax'],
+        'quanta': quanta, 'field_r': field_r, 'sert_scale': data['sertScale'],
+        # A full-pool spike's dC = Q N_ref/N / (N_A alpha h^3) nM spread evenly over its (2r+1)^3 cube: per quantum
+        # and cube voxel dC / (quanta (2r+1)^3).
+        'dC_rel': dC_spike / (quanta * (2 * field_r + 1) ** 3),
         'k_clear_dt': P['kClear_perH'] / 3600 * dt_grid_s,
         # Diffusion number D* dt_grid / h^2 of the explicit 7-point stencil, D* = D / lambda^2.
         'lam_diff': P['D_cm2ps'] * 1e8 / P['lambda'] ** 2 * dt_grid_s / P['voxel_um'] ** 2,
@@ -150,21 +153,23 @@ def constants(data):
 # Schedule of one grid step n (t = n dt_grid), as in raphe (docs/model.md §4: neurons see a frozen c, the
 # grid sees the step's spikes at once). Brian2 runs every object whose clock ticks at t in the order
 # (slot, order); the grid objects tick every dt_grid, the neurons every dt:
-#   'start'           uptake + clearance of the voxels (on the c the last step's spikes were released into)
+#   'start'           tonic release, uptake + clearance (on the c the last step's spikes were released into)
 #   'groups' -21      diffusion: summed variable lap = sum over region neighbours of (c_w - c_v)
 #   'groups' -19      c += lam lap (zero flux: only region neighbours are connected)
 #   'groups' -11/-9   readout (every sampleSteps grid steps): probe, region mean, mean s1A, s2B -> monitor
-#   'groups' -5       receptors: occupancy from the cell's voxel c, filters advanced over one grid step
+#   'groups' -5       receptors: occupancy from the voxel's c, filters over one grid step; the pool refills
 #   'groups' 0        membrane, AHP, background conductance (every dt); 'after_groups' the floor on V
-#   'thresholds', 'synapses' (release into the voxel, the Poisson background), 'resets'
+#   'thresholds', 'synapses' (release into the cube's voxels from the pool as it stands, the Poisson
+#   background), 'resets' (the pool keeps keepU of itself)
 # The grid is a NeuronGroup of the region's voxels: diffusion as a summed variable over Synapses between
-# face neighbours of the region and release as on_pre of one synapse per cell into its voxel. This runs
-# on every target, cpp_standalone included (a network_operation would not), and the work per grid step
-# is one pass over ~6 synapses a voxel, next to the neurons' ten sub-steps.
+# face neighbours of the region, and release as on_pre of one synapse per cell and region voxel of its
+# release cube. This runs on every target, cpp_standalone included (a network_operation would not); the
+# work per grid step is one pass over ~6 synapses a voxel, next to the neurons' ten sub-steps, and a spike
+# costs one update per voxel of its cube (raphe's box sums cost a pass over the grid every step instead).
 
 def build_grid(data, k):
-    """The region's voxels (box voxel v = i + nx (j + ny k)): uptake, clearance, diffusion."""
-    tis, P = data['tissue'], data['scenario']['params']
+    """The region's voxels (box voxel v = i + nx (j + ny k)): tonic release, uptake, clearance, diffusion."""
+    tis = data['tissue']
     nx, ny, nz = tis['nx'], tis['ny'], tis['nz']
     region = array(tis['regionVoxels'])
     region_of_box = np.full(nx * ny * nz, -1, dtype=np.int64)
@@ -174,23 +179,25 @@ def build_grid(data, k):
     voxels = NeuronGroup(k['n_region'], '''
 c : 1             # extracellular 5-HT, nM
 lap : 1           # sum over region neighbours of (c_w - c_v), nM (from the diffusion synapses)
-vmax_dt : 1 (constant)   # SERT Vmax of the voxel's cells x dt_grid, nM
+vmax_dt : 1 (constant)   # SERT Vmax x dt_grid of the cells whose cube holds the voxel, nM
+tonic_dt : 1 (constant)  # non-exocytotic release per grid step of those cells, nM
 KmEff : 1 (shared)       # Km x (1 + sum S/K_S), nM: set per phase
 released : 1      # mass accounting, nM x voxel
 uptaken : 1
 cleared : 1
 ''', dt=k['dt_grid'], order=-20, name='voxels')
     voxels.c = data['start']['c0_nM']
-    # SERT: the cells of a voxel pool their transporters, Vmax_v = sum_i rho_i capacity n_region / N (nM/s).
-    vmax_region = np.zeros(k['n_region'])
-    np.add.at(vmax_region, cell_region, array(tis['cellSertDensity']) * P['sertCapacity_nMps'] * k['n_region'] / k['N'])
-    voxels.vmax_dt = vmax_region * k['dt_grid_s'] * data['genotype']['sert'] * P['sertExpression']
-    # Uptake (Michaelis-Menten, competitive SSRI) and clearance, explicit over dt_grid, never below zero: when
-    # u + k exceeds c the voxel is emptied and what was there is split between them in proportion. Skipped at
-    # t = 0 (raphe's first uptake follows the first step's release).
+    # SERT and tonic release as raphe spreads them over the cells' release cubes (raphe's data, per region voxel)
+    voxels.vmax_dt = array(tis['voxelVmaxDt']).astype(np.float64)
+    voxels.tonic_dt = array(tis['voxelTonicDt']).astype(np.float64)
+    # Tonic release, then uptake (Michaelis-Menten, competitive SSRI, Vmax x sert_scale) and clearance,
+    # explicit over dt_grid, never below zero: when u + k exceeds c the voxel is emptied and what was there is
+    # split between them in proportion. Skipped at t = 0 (raphe's first grid update follows the first spikes).
     voxels.run_regularly('''
 on = int(t > 0.5*dt_grid)
-u = on * vmax_dt * c / (KmEff + c)
+c = c + on * tonic_dt
+released += on * tonic_dt
+u = on * vmax_dt * sert_scale * c / (KmEff + c)
 kc = on * k_clear_dt * c
 rem = u + kc
 empty = int(rem > c)
@@ -211,16 +218,16 @@ c = (1 - empty) * (c - rem)
     assert (pre >= 0).all(), 'a neighbour bit points outside the region'
     diffusion.connect(i=pre, j=post)
     voxels.run_regularly('c = c + lam_diff * lap', when='groups', order=-19, name='diffuse')
-    return voxels, diffusion, cell_region, region_of_box[array(tis['probeVoxels'])]
+    return voxels, diffusion, cell_region, region_of_box
 
 
-def build_neurons(data, k, voxels, cell_region):
+def build_neurons(data, k, voxels, cell_region, region_of_box):
     """Neurons (docs/model.md §2), V integrated by exponential Euler (exact for V with the conductances held
     over a sub-step, as raphe's). Refractoriness: raphe holds V for ref_steps sub-steps after the spike's
     own; Brian2 counts the spike's step in `refractory`, hence (ref_steps + 1) dt."""
     tis, N = data['tissue'], k['N']
     neurons = NeuronGroup(N, '''
-dV/dt = (gL*(EL - V) - (h1 + h2 + h3) - g1A*(1 - d1A)*s1A*(V - EK) - g2B*s2B*(V - E2B) - gbg*(V - Eexc) + Idrive) / C : volt (unless refractory)
+dV/dt = (gL*(EL - V) - (h1 + h2 + h3) - g1A*(1 - d1A)*s1A*(V - EK) - g2B*(1 - d2B)*s2B*(V - E2B) - gbg*(V - Eexc) + Idrive) / C : volt (unless refractory)
 dh1/dt = -h1 / tau_ahp1 : amp
 dh2/dt = -h2 / tau_ahp2 : amp
 dh3/dt = -h3 / tau_ahp3 : amp
@@ -229,6 +236,9 @@ r1A : 1           # first stage of the 5-HT1A filter
 s1A : 1           # 5-HT1A activation (GIRK)
 s2B : 1           # 5-HT2B activation (cation current)
 d1A : 1 (constant)   # 5-HT1A-GIRK desensitisation (0 without chronic treatment)
+d2B : 1 (constant)   # 5-HT2B desensitisation, frozen as d1A
+P : 1             # releasable pool (1: full)
+q = floor(P * (1 - rel1A * s1A) * quanta + 0.5) : 1   # release quanta of a spike now, rounded as raphe's
 Idrive : amp (constant)
 x : metre (constant)
 y : metre (constant)
@@ -238,7 +248,7 @@ num1A : 1 (shared)
 den1A : 1 (shared)
 num2B : 1 (shared)
 den2B : 1 (shared)
-''', threshold='V >= Vth', reset='V = Vreset; h1 += dAhp1; h2 += dAhp2; h3 += dAhp3',
+''', threshold='V >= Vth', reset='V = Vreset; h1 += dAhp1; h2 += dAhp2; h3 += dAhp3; P = P * keepU',
         refractory=(k['ref_steps'] + 1) * k['dt'], method='exponential_euler', dt=k['dt'], order=0, name='neurons')
     neurons.clocal = linked_var(voxels, 'c', index=cell_region)
     neurons.Idrive = array(tis['cellIdrivePa']).astype(np.float64) * pA
@@ -248,7 +258,8 @@ den2B : 1 (shared)
         v = np.asarray(array(v), dtype=np.float64)
         setattr(neurons, name, v * STATE_UNITS[name] if name in STATE_UNITS else v)
     neurons.run_regularly('V = V + (Vfloor - V) * int(V < Vfloor)', when='after_groups', name='floor')
-    # Receptors, once per grid step from the voxel's c at its start (competitive occupancy with the drugs).
+    # Receptors, once per grid step from the voxel's c at its start (competitive occupancy with the drugs);
+    # then the releasable pool refills toward 1 over the grid step.
     neurons.run_regularly('''
 x1 = clocal * invK1A
 a1 = (x1 + num1A) / (den1A + x1)
@@ -257,13 +268,32 @@ a2 = (x2 + num2B) / (den2B + x2)
 s1A = a1 + (s1A - a1) * e1D + (r1A - a1) * c1X
 r1A = a1 + (r1A - a1) * e1R
 s2B = a2 + (s2B - a2) * e2B
+P = 1 - (1 - P) * ePool
 ''', dt=k['dt_grid'], when='groups', order=-5, name='receptors')
     # Background: Poisson events at bg_rate, each a step of bg_step in gbg (Brian2's generator).
     background = PoissonInput(neurons, 'gbg', 1, k['bg_rate'], weight='bg_step')
-    # Release: one synapse per cell into its voxel.
-    release = Synapses(neurons, voxels, on_pre='c_post += dC_spike\nreleased_post += dC_spike', dt=k['dt'], name='release')
-    release.connect(i=np.arange(N), j=cell_region)
+    # Release: one synapse per cell and region voxel of its release cube. A spike releases q quanta (from the
+    # pool before the reset depletes it: 'synapses' runs before 'resets'), each dC_rel in every cube voxel.
+    release = Synapses(neurons, voxels, on_pre='c_post += q_pre * dC_rel\nreleased_post += q_pre * dC_rel', dt=k['dt'],
+                       name='release')
+    pre, post = cube_synapses(tis, region_of_box, k['field_r'])
+    release.connect(i=pre, j=post)
     return neurons, background, release
+
+
+def cube_synapses(tis, region_of_box, r):
+    """(cell, region voxel) of every region voxel of each cell's release cube: the (2r+1)^3 box voxels about
+    its soma voxel, clipped to the box; box voxels off the region get nothing (that release is lost)."""
+    nx, ny, nz = tis['nx'], tis['ny'], tis['nz']
+    vox = array(tis['cellVoxel']).astype(np.int64)
+    d = np.arange(-r, r + 1)
+    dx, dy, dz = (a.ravel() for a in np.meshgrid(d, d, d, indexing='ij'))
+    x, y, z = (vox % nx)[:, None] + dx, (vox // nx % ny)[:, None] + dy, (vox // (nx * ny))[:, None] + dz
+    in_box = (x >= 0) & (x < nx) & (y >= 0) & (y < ny) & (z >= 0) & (z < nz)
+    target = np.where(in_box, region_of_box[np.where(in_box, x + nx * (y + ny * z), 0)], -1)
+    keep = target >= 0
+    cells = np.broadcast_to(np.arange(vox.size)[:, None], keep.shape)
+    return cells[keep], target[keep]
 
 
 def build_recording(data, k, voxels, neurons, probe_region):
@@ -348,8 +378,9 @@ def main(argv):
     b2.BrianLogger.suppress_name('synapses_dt_mismatch')
 
     k = constants(data)
-    voxels, diffusion, cell_region, probe_region = build_grid(data, k)
-    neurons, background, release = build_neurons(data, k, voxels, cell_region)
+    voxels, diffusion, cell_region, region_of_box = build_grid(data, k)
+    probe_region = region_of_box[array(data['tissue']['probeVoxels'])]
+    neurons, background, release = build_neurons(data, k, voxels, cell_region, region_of_box)
     recording, trace, spikes, pop = build_recording(data, k, voxels, neurons, probe_region)
     # the groups bring their run_regularly operations; the schedule orders everything by (when, order, name)
     net = b2.Network(voxels, diffusion, neurons, background, release, *recording)
@@ -383,16 +414,10 @@ def main(argv):
     time_to_first_step = t_first - T_START
 
     raw = {
-        'format': RAW_FORMAT,
-        'rapheVersion': data['rapheVersion'],
-        'scenario': data['scenario'],
-        'c0_nM': data['start']['c0_nM'],
-        'rate0_Hz': data['start']['rate0_Hz'],
-        'regionVoxels': k['n_region'],
+        'format': RAW_FORMAT, 'rapheVersion': data['rapheVersion'], 'scenario': data['scenario'],
+        'c0_nM': data['start']['c0_nM'], 'rate0_Hz': data['start']['rate0_Hz'], 'regionVoxels': k['n_region'],
         'adapter': f'Brian2 {b2.__version__}, {target}' + (f', {args.threads} OpenMP threads' if args.threads > 0 else ''),
-        'buildSeconds': build_s,
-        'timeToFirstStepSeconds': time_to_first_step,
-        'runSeconds': run_s,
+        'buildSeconds': build_s, 'timeToFirstStepSeconds': time_to_first_step, 'runSeconds': run_s,
         **recorded(data, k, voxels, trace, spikes, pop),
     }
     if build_dir and not args.build_dir:

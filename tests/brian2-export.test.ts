@@ -13,9 +13,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initialState } from '../src/engines/initial-state.js';
+import { brian2Data, type PackedArray } from '../src/interop/brian2.js';
 import { brian2Result } from '../src/interop/brian2-read.js';
-import { buildModel } from '../src/model/derive.js';
+import { buildModel, deriveConstants } from '../src/model/derive.js';
 import { defaultParams } from '../src/model/params.js';
 import { ROOT, runRaphe } from './helpers/cli.js';
 
@@ -37,7 +40,8 @@ afterAll(() => {
 
 /**
  * The agreement scenario: 1,000 cells, 2 s baseline then 6 s of fluoxetine 10 nM, on a 40 µm grid (3,900
- * region voxels instead of 31,384: the Brian2 run is grid-bound at this size, and the test must stay short).
+ * region voxels instead of 31,384: the Brian2 run is grid-bound at this size, and the test must stay short),
+ * so the release cube has r = 2; with some non-exocytotic release, so the tonic grid is compared too.
  */
 const SCENARIO = {
   name: 'brian2-agreement',
@@ -47,7 +51,7 @@ const SCENARIO = {
     { name: 'baseline', durationS: 2 },
     { name: 'ssri', durationS: 6, drugs: { fluoxetine: 10 } },
   ],
-  params: { voxel_um: 40 },
+  params: { voxel_um: 40, tonicRelease_molps: 5000 },
   recording: { spikes: true, sampleSteps: 10 },
 };
 const SEEDS = [1, 2, 3];
@@ -128,19 +132,21 @@ describe.skipIf(!HAVE_BRIAN2 && !REQUIRED)('Brian2 export agrees with raphe', ()
       expect(brian2.massBalanceRelError).toBeLessThan(1e-9);
       expect(Number.isFinite(brian2.medianCvIsi)).toBe(true);
       rows.push({ seed, raphe, brian2 });
-      if (seed === SEEDS[0]) {
-        // recording.spikes false: counts per fine step instead of each cell's spikes (what the bench
-        // runs, as raphe's engines run there); the same run, so the same rates, and no ISI statistics
-        const quiet = path.join(tmp, 'agreement-no-spikes.json');
-        fs.writeFileSync(quiet, JSON.stringify({ ...SCENARIO, recording: { ...SCENARIO.recording, spikes: false } }));
-        const qs = path.join(tmp, 'no-spikes.py');
-        const qe = await runRaphe(tmp, ['export', 'brian2', '--scenario', quiet, '--seed', String(seed), '--out', qs]);
-        expect(qe.code, qe.stderr).toBe(0);
-        const q = await runExported(qs, ['--build-dir', build]);
-        expect(q.medianCvIsi).toBeNull();
-        expect(q.phases.map((p) => p.meanRateHz)).toEqual(brian2.phases.map((p) => p.meanRateHz));
-        expect(q.phases.map((p) => p.probe5htNm)).toEqual(brian2.phases.map((p) => p.probe5htNm));
-      }
+    }
+    {
+      // recording.spikes false: counts per fine step instead of each cell's spikes (what the bench runs, as
+      // raphe's engines run there); the first seed's run again, so the same rates, and no ISI statistics.
+      // After the seeds: its code differs, so it would make the next seed's build start over.
+      const { seed, brian2 } = rows[0];
+      const quiet = path.join(tmp, 'agreement-no-spikes.json');
+      fs.writeFileSync(quiet, JSON.stringify({ ...SCENARIO, recording: { ...SCENARIO.recording, spikes: false } }));
+      const qs = path.join(tmp, 'no-spikes.py');
+      const qe = await runRaphe(tmp, ['export', 'brian2', '--scenario', quiet, '--seed', String(seed), '--out', qs]);
+      expect(qe.code, qe.stderr).toBe(0);
+      const q = await runExported(qs, ['--build-dir', build]);
+      expect(q.medianCvIsi).toBeNull();
+      expect(q.phases.map((p) => p.meanRateHz)).toEqual(brian2.phases.map((p) => p.meanRateHz));
+      expect(q.phases.map((p) => p.probe5htNm)).toEqual(brian2.phases.map((p) => p.probe5htNm));
     }
     const line = (label: string, f: (s: Summary) => number) => {
       const per = rows.map(
@@ -311,6 +317,50 @@ function dataOf(script: string) {
   if (!m) throw new Error('no RAPHE_DATA line in the script');
   return JSON.parse(m[1]) as { format: string; target: string; scenario: { neurons: number; params: Record<string, unknown> } };
 }
+
+/** A packed array of the data, decoded (the script's `array`). */
+function unpacked(a: PackedArray): Float32Array | Uint32Array {
+  const bytes = inflateSync(Buffer.from(a.zlib_base64, 'base64'));
+  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const v = a.dtype === '<f4' ? new Float32Array(ab) : new Uint32Array(ab);
+  expect(v.length).toBe(a.length);
+  return v;
+}
+
+describe('the export data', () => {
+  it("carries raphe's release field and pools: the cube's half-width, each region voxel's SERT Vmax and tonic release, each cell's pool", () => {
+    // a tonic release and a 40 µm cube on 20 µm voxels, pools part-drained at the start rate
+    const params = { ...defaultParams(), releaseField_um: 40, tonicRelease_molps: 5e3 };
+    const scenario = {
+      name: 'data',
+      genotype: 'wt' as const,
+      neurons: 200,
+      seed: 5,
+      phases: [{ name: 'baseline', durationS: 0.1, doses: {} }],
+      params,
+      recording: { spikes: true, sampleSteps: 10 },
+    };
+    const model = buildModel(params, 'wt', 200, 5);
+    const state = initialState(model, deriveConstants(model, {}), 5, 3);
+    const d = brian2Data({ scenario, model, c0_nM: 5, rate0_Hz: 3, state, target: 'numpy', version: 'test' });
+    const region = model.geometry.inside;
+    expect(d.tissue.fieldR).toBe(2);
+    expect(d.releaseQuanta).toBe(64);
+    expect(d.sertScale).toBe(1);
+    const vmax = unpacked(d.tissue.voxelVmaxDt);
+    const tonic = unpacked(d.tissue.voxelTonicDt);
+    expect(vmax).toEqual(Float32Array.from(region, (v) => model.vmaxDt[v]));
+    expect(tonic).toEqual(Float32Array.from(region, (v) => model.tonicDt[v]));
+    // spread over the cubes: more voxels hold SERT and tonic release than hold somata
+    const somata = new Set(model.vox).size;
+    expect(vmax.filter((x) => x > 0).length).toBeGreaterThan(somata);
+    expect(tonic.filter((x) => x > 0).length).toBeGreaterThan(somata);
+    const pool = d.start.state.P as PackedArray | number;
+    const pools = typeof pool === 'number' ? new Float32Array(200).fill(pool) : unpacked(pool);
+    expect(pools).toEqual(state.pool);
+    expect(Math.max(...pools)).toBeLessThan(1);
+  });
+});
 
 describe('the shipped Brian2 model', () => {
   it.skipIf(!fs.existsSync(PY))('compiles (python3 -m py_compile)', () => {

@@ -7,8 +7,9 @@
  *   - DRUGS and the genotype's factors from drugs.ts (the script computes the occupancy terms and Km_eff
  *     of each phase with the same formulas as receptorTerms / sertInhibitionFactor);
  *   - the tissue from buildModel (geometry.ts, derive.ts): region voxels and neighbour bits of the
- *     zero-flux stencil, probe voxels, each cell's voxel, position, tonic drive and SERT density, as exact
- *     binary arrays ({dtype, length, zlib_base64});
+ *     zero-flux stencil, probe voxels, each cell's voxel, position and tonic drive, the release cube's
+ *     half-width, and each region voxel's SERT Vmax and non-exocytotic release as raphe spreads them over
+ *     the cells' cubes (release-field.ts), as exact binary arrays ({dtype, length, zlib_base64});
  *   - the start from the same steady-state estimate and initial state a raphe run starts from (c0, rate0,
  *     each cell's V; the STATE_FIELDS of layout.ts, each mapped below to a Brian2 variable).
  * The exported script is the shipped file with the data as JSON in its RAPHE_DATA line. It writes the raw
@@ -21,6 +22,7 @@ import { deflateSync } from 'node:zlib';
 import { DRUGS, GENOTYPES } from '../model/drugs.js';
 import type { Model } from '../model/derive.js';
 import { STATE_FIELDS, type NeuronState } from '../model/layout.js';
+import { RELEASE_QUANTA } from '../model/release-quanta.js';
 import type { Scenario } from '../model/scenario.js';
 
 export const BRIAN2_TARGETS = ['cpp_standalone', 'cython', 'numpy'] as const;
@@ -43,6 +45,8 @@ export interface Brian2ExportInput {
   state: NeuronState;
   target: Brian2Target;
   version: string;
+  /** Factor on every voxel's SERT Vmax (the chronic driver's sertScale); 1 when absent. */
+  sertScale?: number;
 }
 
 /**
@@ -103,6 +107,7 @@ export function brian2Data(x: Brian2ExportInput) {
   for (const v of Object.values(sc.params))
     if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`non-finite parameter ${v} in the export`);
   const geo = m.geometry;
+  const inRegion = (a: Float32Array) => Float32Array.from(geo.inside, (v) => a[v]);
   return {
     format: BRIAN2_DATA_FORMAT,
     rapheVersion: x.version,
@@ -123,6 +128,8 @@ export function brian2Data(x: Brian2ExportInput) {
       Object.entries(DRUGS).map(([name, d]) => [name, { target: d.target, action: d.action, K_nM: d.K_nM, efficacy: d.efficacy }]),
     ),
     genotype: { name: sc.genotype, g1A: g.g1A, g2B: g.g2B, sert: g.sert },
+    releaseQuanta: RELEASE_QUANTA,
+    sertScale: x.sertScale ?? 1,
     start: { c0_nM: x.c0_nM, rate0_Hz: x.rate0_Hz, state },
     tissue: {
       nx: geo.nx,
@@ -134,7 +141,10 @@ export function brian2Data(x: Brian2ExportInput) {
       cellVoxel: packed(m.vox),
       cellPosUm: packed(m.pos),
       cellIdrivePa: packed(m.Idrive),
-      cellSertDensity: packed(m.rho),
+      fieldR: m.fieldR,
+      // per region voxel (the order of regionVoxels), nM per grid step
+      voxelVmaxDt: packed(inRegion(m.vmaxDt)),
+      voxelTonicDt: packed(inRegion(m.tonicDt)),
     },
   };
 }
