@@ -6,8 +6,8 @@
 //
 //   node scripts/calibrate-v3.mjs [--grid FILE.json] [--top 5] [--neurons 9000] [--seed 1] [--json OUT]
 //
-// --grid: {"param": [values...], ...} over PARAM_SPECS keys and "dpatK" (8-OH-DPAT's K, nM); the product
-// is searched. Each candidate prints one line as it is scored, so a long search shows its progress.
+// --grid: {"param": [values...], ...} over PARAM_SPECS keys; the product is searched. (8-OH-DPAT's K is
+// DPAT_K_nM in src/model/drugs.ts: F7's dose series is built from it when the sources load.) Each candidate prints one line as it is scored, so a long search shows its progress.
 import * as esbuild from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -28,7 +28,6 @@ export { buildModel } from './src/model/derive.js';
 export { defaultParams } from './src/model/params.js';
 export { belmerConditions, evaluateFindings } from './src/model/findings.js';
 export { estimateSteadyState, steadyStates } from './src/engines/cpu/steady-state.js';
-export { DRUGS } from './src/model/drugs.js';
 `;
 await esbuild.build({
   stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'calibrate-v3-entry.ts', loader: 'ts' },
@@ -53,10 +52,7 @@ const probeFactor = Number(v['probe-factor']);
 
 /** The reduced model's measures of every Belmer condition, and the extra targets. */
 function score(cand) {
-  const { dpatK, ...over } = cand;
-  // the drug table is data: a candidate K replaces 8-OH-DPAT's for this script's process only
-  if (dpatK !== undefined) lib.DRUGS['8-oh-dpat'].K_nM = dpatK;
-  const params = { ...lib.defaultParams(), ...over };
+  const params = { ...lib.defaultParams(), ...cand };
   const models = new Map();
   const model = (genotype, p = params) => {
     const key = `${genotype}:${JSON.stringify(p)}`;
@@ -65,18 +61,19 @@ function score(cand) {
   };
   const m = {};
   for (const c of lib.belmerConditions()) {
-    const e = lib.estimateSteadyState(model(c.genotype), c.doses, { localGrid: false });
+    const e = lib.estimateSteadyState(model(c.genotype), c.doses, { localGrid: false, iterations: 16, sampleCells: Number(process.env.SAMPLE_CELLS ?? 64) });
     m[c.id] = { rateHz: e.rate_Hz, probeNm: e.c0_nM * probeFactor, medianCvIsi: 0.3, settled: true, drift: 0 };
   }
   const rows = lib.evaluateFindings(m);
   const partial = model('wt', { ...params, sertExpression: 0.5, htr1aExpression: 0.5 });
-  const part = lib.estimateSteadyState(partial, {}, { localGrid: false });
+  const part = lib.estimateSteadyState(partial, {}, { localGrid: false, iterations: 16, sampleCells: Number(process.env.SAMPLE_CELLS ?? 64) });
   const cs = Array.from({ length: 36 }, (_, i) => 10 ** (-1 + (5 * i) / 35));
   const branches = lib.steadyStates(model('wt'), lib.belmerConditions()[2].doses, cs).states.length;
   return {
     ...cand,
     pass: rows.filter((r) => r.pass).map((r) => r.id),
     fail: rows.filter((r) => !r.pass).map((r) => `${r.id}: ${r.measured}`),
+    measured: Object.fromEntries(rows.map((r) => [r.id, r.measured])),
     wtRate: m.wt.rateHz,
     wtProbe: m.wt.probeNm,
     partialRatio: part.c0_nM / m.wt.probeNm,
@@ -93,7 +90,7 @@ for (const [i, c] of candidates.entries()) {
   process.stdout.write(
     `${i + 1}/${candidates.length} ${JSON.stringify(c)}: ${ok ? 'ALL' : r.fail.join(' | ') || '-'}; WT ${r.wtRate.toFixed(2)} Hz ` +
       `${r.wtProbe.toFixed(1)} nM; partial x${r.partialRatio.toFixed(2)}; SSRI branches ${r.ssriBranches} ` +
-      `(${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+      `(${((performance.now() - t0) / 1000).toFixed(0)} s)\n    F3 ${r.measured.F3}; F4 ${r.measured.F4}; F5 ${r.measured.F5}; F7 ${r.measured.F7}\n`,
   );
 }
 if (v.json) writeFileSync(v.json, `${JSON.stringify({ grid, neurons: N, seed, results }, null, 1)}\n`);

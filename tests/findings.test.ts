@@ -10,6 +10,9 @@ import { CHRONIC_FINDINGS, evaluateChronicFindings } from '../src/model/findings
 import { type Band, bandMargin, bandText, type Check, expectedText, inBand, type Readouts } from '../src/model/findings-spec.js';
 import { DOSES, F1_RATE_BAND, FINDINGS, belmerConditions, evaluateFindings, ic50, type ConditionMeasure } from '../src/model/findings.js';
 
+/** Relative rate at dose d of a Hill curve (slope 2) with this IC50. */
+const hill = (d: number, ic50: number) => 1 / (1 + (d / ic50) ** 2);
+
 function measures(over: Record<string, Partial<ConditionMeasure>> = {}): Record<string, ConditionMeasure> {
   const base = (rateHz: number, probeNm: number): ConditionMeasure => ({ rateHz, probeNm, medianCvIsi: 0.3, settled: true, drift: 0 });
   const m: Record<string, ConditionMeasure> = {
@@ -21,13 +24,11 @@ function measures(over: Record<string, Partial<ConditionMeasure>> = {}): Record<
     'ko+bw': base(0.85, 20),
     [`wt+dpat${DOSES.dpatWayDose_nM}+way`]: base(2.0, 60),
   };
-  // one relative rate per dose of the series, lowest first: WT silenced, +BW shifted right
-  const wtRel = [1.0, 0.97, 0.9, 0.7, 0.2, 0.02, 0.0, 0.0];
-  const bwRel = [1.0, 1.0, 1.0, 0.97, 0.85, 0.65, 0.45, 0.35];
-  expect(wtRel).toHaveLength(DOSES.dpat_nM.length);
-  DOSES.dpat_nM.forEach((d, i) => {
-    m[`wt+dpat${d}`] = base(1.2 * wtRel[i], 20);
-    m[`wt+bw+dpat${d}`] = base(2.4 * bwRel[i], 50);
+  // one relative rate per dose of the series, lowest first: Hill curves, WT with the IC50 of slices
+  // (10 nM), +BW shifted right tenfold
+  DOSES.dpat_nM.forEach((d) => {
+    m[`wt+dpat${d}`] = base(1.2 * hill(d, 10), 20);
+    m[`wt+bw+dpat${d}`] = base(2.4 * hill(d, 100), 50);
   });
   for (const [k, v] of Object.entries(over)) m[k] = { ...m[k], ...v };
   return m;
@@ -53,6 +54,11 @@ describe('evaluateFindings', () => {
     expect(fails({ 'wt+bw': { rateHz: 1.2 } })).toContain('F6');
     expect(fails({ [`wt+dpat${DOSES.dpatWayDose_nM}+way`]: { rateHz: 0.5 } })).toEqual(['F7']);
     expect(fails({ [`wt+dpat${DOSES.dpat_nM[DOSES.dpat_nM.length - 1]}`]: { rateHz: 0.3 } })).toEqual(['F7']); // not silenced
+    // the WT curve with an IC50 of 2 nM, or of 60 nM: outside the 5-20 nM of slices
+    for (const ic of [2, 60]) {
+      const shifted = Object.fromEntries(DOSES.dpat_nM.map((d) => [`wt+dpat${d}`, { rateHz: 1.2 * hill(d, ic) }]));
+      expect(fails(shifted), `IC50 ${ic} nM`).toEqual(['F7']);
+    }
   });
   test('IC50 by log-linear interpolation', () => {
     expect(ic50([1, 10], [1, 0])).toBeCloseTo(Math.sqrt(10), 10);

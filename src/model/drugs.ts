@@ -24,7 +24,7 @@ const TATSUMI = 'Tatsumi et al. 1997, human SERT Kd (tabulated in Br J Pharmacol
  * slices put it (10.7 nM). F7's dose series and its WAY-100635 test dose are stated in multiples of it
  * (findings-conditions.ts), so they move with it.
  */
-export const DPAT_K_nM = 1;
+export const DPAT_K_nM = 70;
 
 /** SERT occupancy of a therapeutic SSRI dose (PET, about 80% at clinical doses). */
 export const THERAPEUTIC_OCCUPANCY = 0.8;
@@ -48,7 +48,7 @@ export const DRUGS = {
     action: 'agonist',
     K_nM: DPAT_K_nM,
     efficacy: 1,
-    source: 'docs/model.md §6 reference calibration (full agonist; K calibrated to the slice IC50)',
+    source: 'docs/model.md §6 v3 calibration (full agonist; K 70 nM puts the WT firing IC50 near the 10.7 nM of rat DRN slices)',
     choice: true,
   },
   'way-100635': {

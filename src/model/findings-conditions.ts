@@ -37,8 +37,12 @@ export interface PhaseDurations {
   dpat: number;
 }
 
-/** Settling times from §6: the SSRI conditions are slowest (Km_eff/Vmax ~ 10 s or more). */
-export const DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 24, bw: 12, dpat: 8 };
+/**
+ * Settling times from §6: the SSRI conditions are slowest (Km_eff/Vmax ~ 5 s or more). The baselines run
+ * 24 s in full: at 9,000 cells the KO's probe (about 0.5 Hz of firing) wanders by about 3% across a 3 s
+ * quarter, which the 2% drift rule reads as unsettled; a 6 s quarter reads it settled.
+ */
+export const DURATIONS_S: PhaseDurations = { baseline: 24, ssri: 24, bw: 12, dpat: 8 };
 /**
  * `--quick`: shorter phases where nothing slow is measured (BW723C86 and 8-OH-DPAT read rates, which
  * follow the receptors in about a second), the baseline kept long enough for its drift to be read

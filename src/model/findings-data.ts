@@ -175,13 +175,15 @@ export const FINDINGS: readonly FindingSpec<BelmerMeasures>[] = [
     condition: '8-OH-DPAT dose series',
     title: `8-OH-DPAT ${DOSES.dpat_nM[0]}–${lastDose} nM`,
     shows: 'firing silenced, BW723C86 shifts the curve right, WAY-100635 reverses',
-    source: `${BELMER} in words; the thresholds make it measurable (docs/model.md §5)`,
+    source: `${BELMER} in words; the thresholds make it measurable; the WT IC50 band around the 10.7 nM of rat DRN slices (docs/literature.md §5; docs/model.md §5)`,
     conditions: ['wt', 'wt+bw', ...DOSES.dpat_nM.flatMap((d) => [dpat(d), bwDpat(d)]), wayId],
     read: readDpat,
     checks: [
       // never rising by more than 0.05 from one dose to the next: the "falls with dose" of the text
       { of: 'maxRise', band: { hi: 0.05 }, say: null },
       { of: 'atLastDose', band: { hi: 0.1, hiOpen: true }, say: 'falls with dose to {band}' },
+      // the potency of slices (10.7 nM in rat DRN slices, docs/literature.md §5), within a factor of two
+      { of: 'ic50Wt', band: { lo: 5, hi: 20 }, say: 'IC50 WT {band} nM' },
       { of: 'ic50Bw', band: { lo: { readout: 'ic50WtShifted', label: `${F7_IC50_SHIFT}x WT` }, loOpen: true }, say: 'IC50 +BW {band}' },
       { of: 'way', band: { lo: 0.8 }, say: 'WAY restores {band}' },
       // WAY-100635 is tested at a dose that alone at least halves firing

@@ -43,6 +43,7 @@ const DAVIDSON_STAMFORD =
 const CHRONIC_CAL = 'calibrated against C1-C2 (scripts/calibrate-chronic.mjs, docs/model.md §7)';
 const D2B_SRC =
   'no DRN 5-HT2B figure exists; 5-HT2C desensitises ~60% within minutes in cell lines (JPET 2002 302:957); 21-day SSRIs blunt mCPP responses (Kennett 1994, PMID 7760981): a choice to sweep';
+const V3CAL = 'docs/model.md §6 v3 calibration (scripts/calibrate-v3.mjs, reduced model; full runs confirm)';
 const REFCAL = 'docs/model.md §6 reference calibration (Brian2, float64), kept after the float32 check';
 
 export const PARAM_SPECS = {
@@ -70,9 +71,10 @@ export const PARAM_SPECS = {
   IdriveMean_pA: p(10, 'pA', -1000, 1000, 'tonic drive, mean over cells', LYNN, { tissue: true }),
   IdriveSd_pA: p(5, 'pA', 0, 1000, 'tonic drive, SD over cells', LYNN, { tissue: true }),
   // ---- 5-HT1A -> GIRK ----
-  g1A_nS: p(1.5, 'nS', 0, 100, 'max 5-HT1A GIRK conductance', REFCAL, {
+  g1A_nS: p(3, 'nS', 0, 100, 'max 5-HT1A GIRK conductance', V3CAL, {
     choice: true,
-    reason: 'reference calibration; Lynn gives 0.01-0.1 nS per input x hundreds of inputs = a few nS',
+    reason:
+      'v3 search (about 200 candidates, docs/model.md §6): F4 needs a steep 5-HT1A brake in KO at the therapeutic occupancy (1.5 nS: KO fold 1.9, 3 nS: 1.64); Lynn gives 0.01-0.1 nS per input x hundreds of inputs = a few nS',
   }),
   K1A_nM: p(20, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT1A', REFCAL, {
     choice: true,
@@ -81,9 +83,9 @@ export const PARAM_SPECS = {
   tau1ARise_ms: p(85.97, 'ms', 0.1, 1e6, '5-HT1A filter 1 (rise)', LYNN + ' fit of the 5-HT1A IPSC'),
   tau1ADecay_ms: p(308.04, 'ms', 0.1, 1e6, '5-HT1A filter 2 (decay)', LYNN + ' fit of the 5-HT1A IPSC'),
   // ---- 5-HT2B -> depolarising cation current ----
-  g2B_nS: p(0.75, 'nS', 0, 100, 'max 5-HT2B conductance', REFCAL, {
+  g2B_nS: p(2.5, 'nS', 0, 100, 'max 5-HT2B conductance', V3CAL, {
     choice: true,
-    reason: 'reference calibration; saturated 2B drive must stay weaker than saturated 1A drive (§6)',
+    reason: 'v3 search: with g1A 3 nS, 2.5 nS keeps the WT SSRI fold above 3 (F3, F4) while WT firing still falls under the SSRI (F5: 2.8 nS does not); still below the saturated 5-HT1A drive',
   }),
   K2B_nM: p(50, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT2B', REFCAL, {
     choice: true,
@@ -111,14 +113,14 @@ export const PARAM_SPECS = {
     reason: 'wild type; 0 is the SERT KO',
   }),
   // ---- releasable pool and the 5-HT1A control of release (docs/model.md §3) ----
-  tauRefill_s: p(1, 's', 0.001, 1e4, 'refill time constant of the releasable pool (set by synthesis)', BEST_2010, {
+  tauRefill_s: p(1.25, 's', 0.001, 1e4, 'refill time constant of the releasable pool (set by synthesis)', BEST_2010, {
     choice: true,
     reason:
-      'reduction of Best, Nijhout & Reed 2010 (PMC2942809): the vesicular pool refills from synthesis (TPH2); the ceiling on sustained release is Q/(U tauRefill) — calibrated by the lead',
+      'reduction of Best, Nijhout & Reed 2010 (PMC2942809): the vesicular pool refills from synthesis (TPH2); the ceiling on sustained release is Q/(U tauRefill), twice the WT baseline release; v3 search: with U 0.75 and 1.25 s the partial SERT + 5-HT1A loss stays within 3x WT (x2.8) and F4 holds',
   }),
-  releaseFraction: p(0.5, '1', 0, 1, 'U: fraction of the releasable pool one spike releases', BEST_2010, {
+  releaseFraction: p(0.75, '1', 0, 1, 'U: fraction of the releasable pool one spike releases', BEST_2010, {
     choice: true,
-    reason: 'a spike releases half of what is ready; calibrated by the lead with tauRefill_s',
+    reason: 'v3 search with tauRefill_s (0.5-0.9 x 0.75-2 s): U 0.5 lets the partial SERT + 5-HT1A loss reach 3.4x WT; 0.75 with 1.25 s keeps it at 2.8x; a longer refill costs F4 margin',
   }),
   rel1AMax: p(0.55, '1', 0, 1, 'largest fractional cut of release per spike by full 5-HT1A activation', DAVIDSON_STAMFORD, {
     reason:
@@ -193,7 +195,7 @@ export const PARAM_SPECS = {
   // ---- release and SERT uptake ----
   Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {
     choice: true,
-    reason: 'reference calibration: puts WT baseline probe 5-HT inside the 5-100 nM band (F1)',
+    reason: 'reference calibration, kept in v3 (twice as much puts the partial loss at 4-8x WT): WT baseline probe inside the 5-100 nM band (F1)',
   }),
   refCells_n: p(9000, 'cells', 1, 1e8, 'real 5-HT cells in the mouse DRN; Q and Vmax scale by refCells/N', 'Ishimura 1988', {
     integer: true,
@@ -228,7 +230,8 @@ export const PARAM_SPECS = {
     'Adell et al. 1993 (PMID 7682600): raphe dialysate 5-HT unchanged by TTX or Ca2+ omission; Mlinar et al. 2015',
     {
       choice: true,
-      reason: 'not yet calibrated: 0 leaves all release to spikes',
+      reason:
+        'bounded by F4: in the v3 search any share that reaches the SSRI fold (8,000 molecules/s, a fifth of baseline release) lifts the KO fold to 2 and fails F4; 0 leaves all release to spikes (the conflict with Adell 1993 is reported in docs/model.md §6)',
     },
   ),
   // ---- extracellular grid ----
