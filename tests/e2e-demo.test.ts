@@ -167,7 +167,7 @@ d('demo in Chromium', () => {
       expect(await page.textContent('#legend-A')).toMatch(/Tissue A: wild type/);
       expect(await page.textContent('#legend-B')).toMatch(/Tissue B: Htr2b 5-HTKO/);
 
-      // one click: the SSRI challenge (rebuilt at t = 0: baseline 10 s, then fluoxetine 10 nM)
+      // one click: the SSRI challenge (rebuilt at t = 0: baseline 10 s, then fluoxetine 3.2 nM)
       await page.click('#protocol-ssri');
       await expect.poll(() => page.evaluate(() => window.raphe.tS), { timeout: 30_000 }).toBeLessThan(1);
       expect(await page.getAttribute('#protocol-ssri', 'aria-pressed')).toBe('true');
@@ -195,18 +195,18 @@ d('demo in Chromium', () => {
       const a = await pct(page, 'A');
       const b = await pct(page, 'B');
       const ro = await page.evaluate(() => window.raphe.readout());
-      expect(ro.map((r) => r.phase)).toEqual(['fluoxetine 10 nM', 'fluoxetine 10 nM']);
+      expect(ro.map((r) => r.phase)).toEqual(['fluoxetine 3.2 nM', 'fluoxetine 3.2 nM']);
       expect(a).toBeGreaterThan(130);
       expect(a - 100).toBeGreaterThan(1.5 * (b - 100));
       const after = await summary(page, 0.5);
       for (const t of after.tissues)
         expect(t.phases.map((p) => [p.tS, p.name])).toEqual([
           [0, 'baseline'],
-          [10, 'fluoxetine 10 nM'],
+          [10, 'fluoxetine 3.2 nM'],
         ]);
       console.log(
         `[e2e webgpu] adapter ${info.adapter}; ${after.simPerWall.toFixed(3)} simulated s per wall s (two tissues of 300 neurons, ` +
-          `${after.voxelUm} µm grid); probe % of baseline 5 s into fluoxetine 10 nM: A (wt) ${a}, B (htr2b-ko) ${b}`,
+          `${after.voxelUm} µm grid); probe % of baseline 5 s into fluoxetine 3.2 nM: A (wt) ${a}, B (htr2b-ko) ${b}`,
       );
       await expectDrawn(page, [...TWO, 'pct']);
 
@@ -219,8 +219,8 @@ d('demo in Chromium', () => {
       expect(head).toMatch(/# tissue A: genotype wt \(wild type\)/);
       expect(head).toMatch(/# tissue B: genotype htr2b-ko/);
       expect(head).toMatch(/# protocol: SSRI challenge/);
-      expect(head).toMatch(/# tissue A phase from 10 s: fluoxetine 10 nM \(doses nM: fluoxetine=10\)/);
-      expect(head).toMatch(/# tissue B phase from 10 s: fluoxetine 10 nM \(doses nM: fluoxetine=10\)/);
+      expect(head).toMatch(/# tissue A phase from 10 s: fluoxetine 3.2 nM \(doses nM: fluoxetine=3.2\)/);
+      expect(head).toMatch(/# tissue B phase from 10 s: fluoxetine 3.2 nM \(doses nM: fluoxetine=3.2\)/);
       const cols = lines.find((l) => !l.startsWith('#'))!.split(',');
       expect(cols).toEqual([
         't_s',
@@ -237,8 +237,8 @@ d('demo in Chromium', () => {
       const at = (t: number) => rows.find((r) => Math.abs(Number(r[0]) - t) < 1e-6)!;
       expect(at(5)[col('A_wt_phase')]).toBe('baseline');
       expect(at(5)[col('B_htr2b-ko_doses_nM')]).toBe('none');
-      expect(at(12)[col('A_wt_phase')]).toBe('fluoxetine 10 nM');
-      expect(at(12)[col('B_htr2b-ko_phase')]).toBe('fluoxetine 10 nM');
+      expect(at(12)[col('A_wt_phase')]).toBe('fluoxetine 3.2 nM');
+      expect(at(12)[col('B_htr2b-ko_phase')]).toBe('fluoxetine 3.2 nM');
       expect(at(12)[col('B_htr2b-ko_doses_nM')]).toBe('fluoxetine=10');
       for (const r of rows) {
         for (const c of ['A_wt_probe_nM', 'B_htr2b-ko_probe_nM', 'A_wt_rate_Hz', 'B_htr2b-ko_rate_Hz']) {

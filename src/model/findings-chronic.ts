@@ -4,8 +4,12 @@
  * C1-C3: the d1A findings its reduced model reads) and the tables of docs/model.md and the README read
  * them from here.
  */
+import { THERAPEUTIC_OCCUPANCY, doseForOccupancy } from './drugs.js';
 import type { ChronicReadout } from './chronic.js';
 import { evaluateSpec, type FindingRow, type FindingSpec } from './findings-spec.js';
+
+/** The chronic dose: the therapeutic SERT occupancy (drugs.ts), as chronic.ts's CHRONIC_DOSES holds it. */
+const FLUOXETINE = doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY);
 
 /** A cell counts as desensitised at d1A >= 0.25 (C1; Le Poul 1995's reduced 8-OH-DPAT potency). */
 export const DESENSITISED = 0.25;
@@ -44,8 +48,8 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 export const CHRONIC_FINDINGS: readonly FindingSpec<ChronicMeasures>[] = [
   {
     id: 'C1',
-    condition: 'WT, fluoxetine 10 nM, 21 days',
-    title: 'WT, fluoxetine 10 nM for 21 days',
+    condition: `WT, fluoxetine ${FLUOXETINE} nM, 21 days`,
+    title: `WT, fluoxetine ${FLUOXETINE} nM (${THERAPEUTIC_OCCUPANCY * 100}% SERT) for 21 days`,
     shows: `share of cells with d1A >= ${DESENSITISED}`,
     source: 'Le Poul et al. 1995 (PubMed 7477436); docs/model.md §7',
     conditions: ['wt+fluoxetine'],

@@ -40,6 +40,7 @@ const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeli
 const BEST_2010 = 'reduction of Best, Nijhout & Reed 2010 (Theor Biol Med Model 7:34, PMC2942809)';
 const DAVIDSON_STAMFORD =
   'Davidson & Stamford (DRN slices, fast-scan voltammetry): 8-OH-DPAT Emax on evoked 5-HT efflux about 55%; the 5-HT1A control of release did not desensitise after 21 days of paroxetine';
+const CHRONIC_V3 = 'v3 chronic search (raphe experiment chronic-ssri --quick, 7 candidates, docs/model.md §7)';
 const CHRONIC_CAL = 'calibrated against C1-C2 (scripts/calibrate-chronic.mjs, docs/model.md §7)';
 const D2B_SRC =
   'no DRN 5-HT2B figure exists; 5-HT2C desensitises ~60% within minutes in cell lines (JPET 2002 302:957); 21-day SSRIs blunt mCPP responses (Kennett 1994, PMID 7760981): a choice to sweep';
@@ -131,14 +132,14 @@ export const PARAM_SPECS = {
     choice: true,
     reason: CHRONIC_CAL + ': 36 h a stage, two stages: little at day 2, clear at day 3 (C1, C2); best margin of 6,912 candidates',
   }),
-  d1AMax: p(0.6, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
+  d1AMax: p(0.55, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
     choice: true,
-    reason: CHRONIC_CAL + ': a fully driven cell loses 60%, so the mean at day 14 lands near the 41% GTPgS fall of Pejchal 2002 (C2)',
+    reason: CHRONIC_V3 + ': 0.55, equal to d2BMax, so that once both saturate 5-HT1A and 5-HT2B keep their day-0 balance and firing returns (C4; 0.6 with d2BMax 0.5 overshoots to 200%, 0.45 with 0.7 collapses to 30%); the mean at day 14 lands near the 41% GTPgS fall of Pejchal 2002 (C2)',
   }),
-  A50_1A: p(0.9, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
+  A50_1A: p(0.5, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
     choice: true,
     reason:
-      CHRONIC_CAL + ': between WT + WAY-100635 (mean activation 0.68: C3) and WT on fluoxetine (0.83, rising); drug-free 0.39 stays at 0',
+      CHRONIC_V3 + ': between drug-free (mean activation 0.24) and WT on fluoxetine at 80% occupancy (0.5, rising); WAY-100635 holds it at 0.2 (C3). Fragile: 0.52 fails C4 (firing 60% at day 14), 0.45 overshoots (387%)',
   }),
   A50Sd_1A: p(0.2, '1', 0, 3, 'SD over cells of log A50_1A (lognormal, median A50_1A)', 'docs/model.md §7', {
     choice: true,
@@ -154,21 +155,21 @@ export const PARAM_SPECS = {
     reason: CHRONIC_CAL + ': an onset with a lag (C1, C2), as the fast 5-HT1A current has two stages',
   }),
   // ---- chronic treatment: slow 5-HT2B desensitisation d2B and SERT down-regulation (docs/model.md §7) ----
-  tauD2B_h: p(48, 'h', 0.001, 1e5, 'time constant of 5-HT2B desensitisation d2B (one stage)', D2B_SRC, {
+  tauD2B_h: p(96, 'h', 0.001, 1e5, 'time constant of 5-HT2B desensitisation d2B (one stage)', D2B_SRC, {
     choice: true,
-    reason: 'no DRN 5-HT2B time course exists: the scale of the d1A filter, for the lead to sweep; one stage, no lag asked for',
+    reason: CHRONIC_V3 + ': no DRN 5-HT2B time course exists; slower than d1A (96 h, one stage), else 5-HT2B desensitises first and firing collapses (48 h: 36% at day 2 and after)',
   }),
-  d2BMax: p(0.5, '1', 0, 1, 'largest 5-HT2B coupling loss d2B (g2B_eff = g2B (1 - d2B))', D2B_SRC, {
+  d2BMax: p(0.55, '1', 0, 1, 'largest 5-HT2B coupling loss d2B (g2B_eff = g2B (1 - d2B))', D2B_SRC, {
     choice: true,
-    reason: "5-HT2C loses about 60% in minutes in cell lines; half of it, the in vivo blunting's size being unknown: to sweep",
+    reason: CHRONIC_V3 + ": 5-HT2C loses about 60% in minutes in cell lines; 0.55 = d1AMax keeps the two receptors' day-0 balance once both saturate (C4)",
   }),
-  A50_2B: p(0.5, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
+  A50_2B: p(0.2, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
     choice: true,
-    reason: 's2B ~ c/(c + K2B): about 0.4 drug-free (30 nM), 0.7 on fluoxetine (116 nM): between, so desensitisation needs the drug',
+    reason: CHRONIC_V3 + ': s2B ~ c/(c + K2B): about 0.11 drug-free (6 nM), 0.3 on fluoxetine (20 nM): between, so desensitisation needs the drug',
   }),
-  nD2B: p(4, '1', 0.1, 50, 'Hill coefficient of the d2B drive h(a) = a^n / (a^n + A50_2B^n)', D2B_SRC, {
+  nD2B: p(8, '1', 0.1, 50, 'Hill coefficient of the d2B drive h(a) = a^n / (a^n + A50_2B^n)', D2B_SRC, {
     choice: true,
-    reason: 'a soft threshold (h about 0.25 drug-free, 0.8 on fluoxetine): no data to ask for a sharper one',
+    reason: CHRONIC_V3 + ': h about 0.01 drug-free, 0.96 on fluoxetine: the untreated tissue does not desensitise (with 4 it drifts to d2B 0.07 drug-free)',
   }),
   sertDownMax: p(
     0.6,

@@ -4,7 +4,7 @@
  * time scale. Data, and the lookup by id; the worker applies each phase at its exact grid step and
  * pauses at the end (src/worker/pacing.ts).
  */
-import { DRUGS, type DrugName } from '../model/drugs.js';
+import { DPAT_K_nM, DRUGS, THERAPEUTIC_OCCUPANCY, doseForOccupancy, roundDose, type DrugName } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import type { ProtocolInfo } from './protocol.js';
 
@@ -24,23 +24,28 @@ function steps(id: string, title: string, doc: string, baselineS: number, drug: 
   };
 }
 
+/** The SSRI challenge's dose: the therapeutic SERT occupancy (F3's). */
+const SSRI_NM = doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY);
+/** The agonist steps: half-decades around 8-OH-DPAT's IC50 on firing (F7's series in multiples of its K). */
+const DPAT_STEPS = [0.03, 0.1, 0.3, 1, 3].map((m) => roundDose(m * DPAT_K_nM));
+
 export const PROTOCOLS: ProtocolInfo[] = [
   steps(
     'ssri',
     'SSRI challenge',
-    'baseline 10 s, then fluoxetine 10 nM for 30 s: probe 5-HT rises several-fold in the wild type, barely in the Htr2b 5-HTKO (F3, F4)',
+    `baseline 10 s, then fluoxetine ${SSRI_NM} nM (${THERAPEUTIC_OCCUPANCY * 100}% SERT occupancy) for 30 s: probe 5-HT rises several-fold in the wild type, much less in the Htr2b 5-HTKO (F3, F4)`,
     10,
     'fluoxetine',
-    [10],
+    [SSRI_NM],
     30,
   ),
   steps(
     'dpat',
     '5-HT1A agonist',
-    'baseline 8 s, then 8-OH-DPAT 0.1, 0.3, 1, 3 and 10 nM, 6 s each: firing falls to near silence (F7)',
+    `baseline 8 s, then 8-OH-DPAT ${DPAT_STEPS.join(', ')} nM, 6 s each: firing falls to near silence (F7)`,
     8,
     '8-oh-dpat',
-    [0.1, 0.3, 1, 3, 10],
+    DPAT_STEPS,
     6,
   ),
   steps(
