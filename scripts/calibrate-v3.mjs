@@ -61,12 +61,20 @@ function score(cand) {
   };
   const m = {};
   for (const c of lib.belmerConditions()) {
-    const e = lib.estimateSteadyState(model(c.genotype), c.doses, { localGrid: false, iterations: 16, sampleCells: Number(process.env.SAMPLE_CELLS ?? 64) });
+    const e = lib.estimateSteadyState(model(c.genotype), c.doses, {
+      localGrid: false,
+      iterations: 16,
+      sampleCells: Number(process.env.SAMPLE_CELLS ?? 64),
+    });
     m[c.id] = { rateHz: e.rate_Hz, probeNm: e.c0_nM * probeFactor, medianCvIsi: 0.3, settled: true, drift: 0 };
   }
   const rows = lib.evaluateFindings(m);
   const partial = model('wt', { ...params, sertExpression: 0.5, htr1aExpression: 0.5 });
-  const part = lib.estimateSteadyState(partial, {}, { localGrid: false, iterations: 16, sampleCells: Number(process.env.SAMPLE_CELLS ?? 64) });
+  const part = lib.estimateSteadyState(
+    partial,
+    {},
+    { localGrid: false, iterations: 16, sampleCells: Number(process.env.SAMPLE_CELLS ?? 64) },
+  );
   const cs = Array.from({ length: 36 }, (_, i) => 10 ** (-1 + (5 * i) / 35));
   const branches = lib.steadyStates(model('wt'), lib.belmerConditions()[2].doses, cs).states.length;
   return {

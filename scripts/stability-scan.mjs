@@ -47,7 +47,9 @@ await esbuild.build({
 const lib = await import(`${process.cwd()}/${out}`);
 
 const levels = v.levels.split(',').map(Number);
-const doses = v.doses.split(',').map((d) => (d.endsWith('%') ? lib.doseForOccupancy('fluoxetine', Number(d.slice(0, -1)) / 100) : Number(d)));
+const doses = v.doses
+  .split(',')
+  .map((d) => (d.endsWith('%') ? lib.doseForOccupancy('fluoxetine', Number(d.slice(0, -1)) / 100) : Number(d)));
 const nPts = Number(v.points);
 const cs = Array.from({ length: nPts }, (_, i) => 10 ** (-2 + (7 * i) / (nPts - 1))); // 0.01 nM .. 100 µM
 
@@ -78,5 +80,8 @@ process.stdout.write(
 );
 if (v.json) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  writeFileSync(v.json, `${JSON.stringify({ commit, neurons: Number(v.neurons), seed: Number(v.seed), levels, doses, cs, rows }, null, 1)}\n`);
+  writeFileSync(
+    v.json,
+    `${JSON.stringify({ commit, neurons: Number(v.neurons), seed: Number(v.seed), levels, doses, cs, rows }, null, 1)}\n`,
+  );
 }

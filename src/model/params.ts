@@ -86,7 +86,8 @@ export const PARAM_SPECS = {
   // ---- 5-HT2B -> depolarising cation current ----
   g2B_nS: p(2.5, 'nS', 0, 100, 'max 5-HT2B conductance', V3CAL, {
     choice: true,
-    reason: 'v3 search: with g1A 3 nS, 2.5 nS keeps the WT SSRI fold above 3 (F3, F4) while WT firing still falls under the SSRI (F5: 2.8 nS does not); still below the saturated 5-HT1A drive',
+    reason:
+      'v3 search: with g1A 3 nS, 2.5 nS keeps the WT SSRI fold above 3 (F3, F4) while WT firing still falls under the SSRI (F5: 2.8 nS does not); still below the saturated 5-HT1A drive',
   }),
   K2B_nM: p(50, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT2B', REFCAL, {
     choice: true,
@@ -121,7 +122,8 @@ export const PARAM_SPECS = {
   }),
   releaseFraction: p(0.75, '1', 0, 1, 'U: fraction of the releasable pool one spike releases', BEST_2010, {
     choice: true,
-    reason: 'v3 search with tauRefill_s (0.5-0.9 x 0.75-2 s): U 0.5 lets the partial SERT + 5-HT1A loss reach 3.4x WT; 0.75 with 1.25 s keeps it at 2.8x; a longer refill costs F4 margin',
+    reason:
+      'v3 search with tauRefill_s (0.5-0.9 x 0.75-2 s): U 0.5 lets the partial SERT + 5-HT1A loss reach 3.4x WT; 0.75 with 1.25 s keeps it at 2.8x; a longer refill costs F4 margin',
   }),
   rel1AMax: p(0.55, '1', 0, 1, 'largest fractional cut of release per spike by full 5-HT1A activation', DAVIDSON_STAMFORD, {
     reason:
@@ -134,16 +136,21 @@ export const PARAM_SPECS = {
   }),
   d1AMax: p(0.55, '1', 0, 1, 'largest coupling loss d1A (g1A_eff = g1A (1 - d1A))', 'docs/model.md §7', {
     choice: true,
-    reason: CHRONIC_V3 + ': 0.55, equal to d2BMax, so that once both saturate 5-HT1A and 5-HT2B keep their day-0 balance and firing returns (C4; 0.6 with d2BMax 0.5 overshoots to 200%, 0.45 with 0.7 collapses to 30%); the mean at day 14 lands near the 41% GTPgS fall of Pejchal 2002 (C2)',
+    reason:
+      CHRONIC_V3 +
+      ': 0.55, equal to d2BMax, so that once both saturate 5-HT1A and 5-HT2B keep their day-0 balance and firing returns (C4; 0.6 with d2BMax 0.5 overshoots to 200%, 0.45 with 0.7 collapses to 30%); the mean at day 14 lands near the 41% GTPgS fall of Pejchal 2002 (C2)',
   }),
   A50_1A: p(0.5, '1', 0.001, 1, '5-HT1A activation (mean over a slow step) at half the largest drive of d1A', 'docs/model.md §7', {
     choice: true,
     reason:
-      CHRONIC_V3 + ': between drug-free (mean activation 0.24) and WT on fluoxetine at 80% occupancy (0.5, rising); WAY-100635 holds it at 0.2 (C3). Fragile: 0.52 fails C4 (firing 60% at day 14), 0.45 overshoots (387%)',
+      CHRONIC_V3 +
+      ': between drug-free (mean activation 0.24) and WT on fluoxetine at 80% occupancy (0.5, rising); WAY-100635 holds it at 0.2 (C3). Fragile: 0.52 fails C4 (firing 60% at day 14), 0.45 overshoots (387%)',
   }),
   A50Sd_1A: p(0.3, '1', 0, 3, 'SD over cells of log A50_1A (lognormal, median A50_1A)', 'docs/model.md §7', {
     choice: true,
-    reason: CHRONIC_V3 + ': 40% of cells desensitised at day 3, 60-80% at day 21 (Le Poul 1995): 0.2 desensitises 89% by day 21 (C1), 0.3 72%, and firing then recovers to 83-95% (C4)',
+    reason:
+      CHRONIC_V3 +
+      ': 40% of cells desensitised at day 3, 60-80% at day 21 (Le Poul 1995): 0.2 desensitises 89% by day 21 (C1), 0.3 72%, and firing then recovers to 83-95% (C4)',
   }),
   nD1A: p(32, '1', 0.1, 50, 'Hill coefficient of the drive h(a) = a^n / (a^n + A50^n)', 'docs/model.md §7', {
     choice: true,
@@ -157,19 +164,27 @@ export const PARAM_SPECS = {
   // ---- chronic treatment: slow 5-HT2B desensitisation d2B and SERT down-regulation (docs/model.md §7) ----
   tauD2B_h: p(96, 'h', 0.001, 1e5, 'time constant of 5-HT2B desensitisation d2B (one stage)', D2B_SRC, {
     choice: true,
-    reason: CHRONIC_V3 + ': no DRN 5-HT2B time course exists; slower than d1A (96 h, one stage), else 5-HT2B desensitises first and firing collapses (48 h: 36% at day 2 and after)',
+    reason:
+      CHRONIC_V3 +
+      ': no DRN 5-HT2B time course exists; slower than d1A (96 h, one stage), else 5-HT2B desensitises first and firing collapses (48 h: 36% at day 2 and after)',
   }),
   d2BMax: p(0.55, '1', 0, 1, 'largest 5-HT2B coupling loss d2B (g2B_eff = g2B (1 - d2B))', D2B_SRC, {
     choice: true,
-    reason: CHRONIC_V3 + ": 5-HT2C loses about 60% in minutes in cell lines; 0.55 = d1AMax keeps the two receptors' day-0 balance once both saturate (C4)",
+    reason:
+      CHRONIC_V3 +
+      ": 5-HT2C loses about 60% in minutes in cell lines; 0.55 = d1AMax keeps the two receptors' day-0 balance once both saturate (C4)",
   }),
   A50_2B: p(0.2, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
     choice: true,
-    reason: CHRONIC_V3 + ': s2B ~ c/(c + K2B): about 0.11 drug-free (6 nM), 0.3 on fluoxetine (20 nM): between, so desensitisation needs the drug',
+    reason:
+      CHRONIC_V3 +
+      ': s2B ~ c/(c + K2B): about 0.11 drug-free (6 nM), 0.3 on fluoxetine (20 nM): between, so desensitisation needs the drug',
   }),
   nD2B: p(8, '1', 0.1, 50, 'Hill coefficient of the d2B drive h(a) = a^n / (a^n + A50_2B^n)', D2B_SRC, {
     choice: true,
-    reason: CHRONIC_V3 + ': h about 0.01 drug-free, 0.96 on fluoxetine: the untreated tissue does not desensitise (with 4 it drifts to d2B 0.07 drug-free)',
+    reason:
+      CHRONIC_V3 +
+      ': h about 0.01 drug-free, 0.96 on fluoxetine: the untreated tissue does not desensitise (with 4 it drifts to d2B 0.07 drug-free)',
   }),
   sertDownMax: p(
     0.6,
@@ -196,7 +211,8 @@ export const PARAM_SPECS = {
   // ---- release and SERT uptake ----
   Q_molecules: p(4.44e4, 'molecules/spike', 0, 1e9, '5-HT released per spike at N = refCells_n', REFCAL, {
     choice: true,
-    reason: 'reference calibration, kept in v3 (twice as much puts the partial loss at 4-8x WT): WT baseline probe inside the 5-100 nM band (F1)',
+    reason:
+      'reference calibration, kept in v3 (twice as much puts the partial loss at 4-8x WT): WT baseline probe inside the 5-100 nM band (F1)',
   }),
   refCells_n: p(9000, 'cells', 1, 1e8, 'real 5-HT cells in the mouse DRN; Q and Vmax scale by refCells/N', 'Ishimura 1988', {
     integer: true,

@@ -119,7 +119,7 @@ export function releaseBalance(
   const vmaxMean = meanVmax(m) * k.sertScale;
   const tonic = meanTonic(m);
   const kclear = k.kClearDt / m.dtGrid_s; // 1/s
-  const perQuantum = ((m.nCells * m.dCspike_nM) / RELEASE_QUANTA) * m.fieldInsideFraction / m.geometry.inside.length;
+  const perQuantum = (((m.nCells * m.dCspike_nM) / RELEASE_QUANTA) * m.fieldInsideFraction) / m.geometry.inside.length;
   const cache = new Map<number, OpenLoop>();
   const loop = (c: number) => {
     let r = cache.get(c);
