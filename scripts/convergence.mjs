@@ -9,6 +9,7 @@
 // The fold is the mean over seeds of each seed's fluoxetine probe / its baseline probe.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const { values: v } = parseArgs({
@@ -73,5 +74,9 @@ const lines = [
 process.stdout.write(`${lines.join('\n')}\n`);
 if (v.json) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  writeFileSync(v.json, `${JSON.stringify({ commit, durationS: Number(v.duration), engine: v.engine, dose, seeds, rows }, null, 2)}\n`);
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  writeFileSync(
+    v.json,
+    `${JSON.stringify({ commit, machine, date: new Date().toISOString().slice(0, 10), durationS: Number(v.duration), engine: v.engine, dose, seeds, rows }, null, 2)}\n`,
+  );
 }
