@@ -75,7 +75,7 @@ export const PARAM_SPECS = {
   g1A_nS: p(3, 'nS', 0, 100, 'max 5-HT1A GIRK conductance', V3CAL, {
     choice: true,
     reason:
-      'v3 search (about 200 candidates, docs/model.md §6): F4 needs a steep 5-HT1A brake in KO at the therapeutic occupancy (1.5 nS: KO fold 1.9, 3 nS: 1.64); Lynn gives 0.01-0.1 nS per input x hundreds of inputs = a few nS',
+      'v3 search (about 140 candidates, docs/model.md §6): F4 needs a steep 5-HT1A brake in KO at the therapeutic occupancy (1.5 nS: KO fold 1.9, 3 nS: 1.64); Lynn gives 0.01-0.1 nS per input x hundreds of inputs = a few nS',
   }),
   K1A_nM: p(20, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT1A', REFCAL, {
     choice: true,
