@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { WebGpuBatch } from '../src/engines/webgpu/batch.js';
 import { bitDiff, engineOpts, gpuOrSkip, smallModel } from './helpers/gpu.js';
+import { DPAT_K_nM } from '../src/model/drugs.js';
 
 describe('d1A in the engines', () => {
   test('d1A = 1 removes the 5-HT1A current: with 8-OH-DPAT a cell fires as with no agonist at all (CPU)', async () => {
@@ -18,8 +19,9 @@ describe('d1A in the engines', () => {
       return b.spikeCount;
     };
     const free = await run({});
-    const dpat = await run({ '8-oh-dpat': 30 });
-    const dpatDesens = await run({ '8-oh-dpat': 30 }, 1);
+    // ten times its K: far above its IC50 on firing (F7)
+    const dpat = await run({ '8-oh-dpat': 10 * DPAT_K_nM });
+    const dpatDesens = await run({ '8-oh-dpat': 10 * DPAT_K_nM }, 1);
     expect(dpat).toBeLessThan(0.2 * free);
     expect(dpatDesens).toBeGreaterThan(free); // no 5-HT1A current at all: more than the drug-free tone allows
   });
