@@ -239,7 +239,7 @@ d('demo in Chromium', () => {
       expect(at(5)[col('B_htr2b-ko_doses_nM')]).toBe('none');
       expect(at(12)[col('A_wt_phase')]).toBe('fluoxetine 3.2 nM');
       expect(at(12)[col('B_htr2b-ko_phase')]).toBe('fluoxetine 3.2 nM');
-      expect(at(12)[col('B_htr2b-ko_doses_nM')]).toBe('fluoxetine=10');
+      expect(at(12)[col('B_htr2b-ko_doses_nM')]).toBe('fluoxetine=3.2');
       for (const r of rows) {
         for (const c of ['A_wt_probe_nM', 'B_htr2b-ko_probe_nM', 'A_wt_rate_Hz', 'B_htr2b-ko_rate_Hz']) {
           expect(Number.isFinite(Number(r[col(c)])), `${c} at ${r[0]} s`).toBe(true);

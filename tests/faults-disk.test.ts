@@ -118,9 +118,9 @@ describe.skipIf(!!noMount)('a full disk', () => {
     expect(fs.readdirSync(disk)).toEqual(['filler']);
   });
 
-  // the JSON and HTML files of this experiment take about 290 KiB, each condition's NWB file about 68 KiB
+  // the JSON, HTML and CSV files of this experiment take about 450 KiB (23 conditions), each condition's NWB file about 64 KiB
   test('raphe experiment --out --force: a full disk while a condition file is written keeps the earlier folder', async () => {
-    const disk = fullDisk('experiment', 330, (d) => earlierFolder(path.join(d, 'e')));
+    const disk = fullDisk('experiment', 490, (d) => earlierFolder(path.join(d, 'e')));
     const r = await runRaphe(tmp, [...EXPERIMENT, '--out', path.join(disk, 'e'), '--force'], {
       RAPHE_CACHE_DIR: path.join(tmp, 'cache'),
     });

@@ -151,15 +151,17 @@ describe('findings as data', () => {
   });
 });
 
-test('F1-F7 pass at small size (1,000 neurons, half-length phases, CPU engine)', async () => {
-  // one condition per worker thread (the pool worker of the bundle npm test builds)
+test("F1-F7 pass at the mouse's cell count (9,000 neurons, full-length phases, CPU engine: what npm start runs)", async () => {
+  // one condition per worker thread (the pool worker of the bundle npm test builds). At 4,500 cells the
+  // values pass but the Htr2b KO's probe (0.5 Hz of firing) is too noisy for the 2% settling rule within
+  // the phases (2026-12-02), so F4 reads "not settled": the test runs the experiment as npm start does.
   const res = await runBelmer2018({
     engine: await resolveEngine('cpu', undefined, { cpu: nodeCpuProvider() }),
-    neurons: 1000,
+    neurons: 9000,
     seed: 1,
-    durationScale: 0.5,
+    durationScale: 1,
   });
   const failed = res.findings.filter((f) => !f.pass);
   expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
   for (const c of res.conditions) expect(c.result.summary.massBalanceRelError).toBeLessThan(1e-4);
-}, 400_000);
+}, 600_000);

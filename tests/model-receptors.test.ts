@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildModel, deriveConstants, type Constants } from '../src/model/derive.js';
-import { DRUGS, GENOTYPES, occupancy, receptorTerms, sertInhibitionFactor } from '../src/model/drugs.js';
+import { DPAT_K_nM, DRUGS, GENOTYPES, occupancy, receptorTerms, sertInhibitionFactor } from '../src/model/drugs.js';
 import { NBR, type Geometry } from '../src/model/geometry.js';
 import { defaultParams } from '../src/model/params.js';
 import { fieldSums, releaseUptake, type MassAccumulator } from '../src/engines/reference/grid.js';
@@ -23,13 +23,13 @@ describe('receptorTerms and occupancy', () => {
   });
 
   it('a full agonist at a saturating dose gives its efficacy whatever the 5-HT level', () => {
-    const t = receptorTerms('5ht1a', { '8-oh-dpat': 1e6 }); // K 1 nM
+    const t = receptorTerms('5ht1a', { '8-oh-dpat': 1e6 * DPAT_K_nM });
     expect(t.num).toBeCloseTo(1e6, 6);
     expect(t.den).toBeCloseTo(1 + 1e6, 6);
     expect(occupancy(0, 20, t)).toBeCloseTo(1, 5);
     expect(occupancy(20, 20, t)).toBeCloseTo(1, 5);
-    // 8-OH-DPAT at K (1 nM) with no 5-HT: 1 / (1 + 1) = 0.5
-    expect(occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': 1 }))).toBeCloseTo(0.5, 12);
+    // 8-OH-DPAT at its K with no 5-HT: 1 / (1 + 1) = 0.5
+    expect(occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': DPAT_K_nM }))).toBeCloseTo(0.5, 12);
   });
 
   it('the agonist efficacy scales the agonist term: a partial-agonist arithmetic check via BW723C86 (efficacy 1)', () => {
@@ -49,8 +49,8 @@ describe('receptorTerms and occupancy', () => {
   });
 
   it('agonist and antagonist compete: WAY-100635 lowers 8-OH-DPAT occupancy', () => {
-    const a = occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': 1 }));
-    const b = occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': 1, 'way-100635': 10 }));
+    const a = occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': DPAT_K_nM }));
+    const b = occupancy(0, 20, receptorTerms('5ht1a', { '8-oh-dpat': DPAT_K_nM, 'way-100635': 10 }));
     expect(a).toBeCloseTo(0.5, 12);
     expect(b).toBeCloseTo(1 / 12, 12); // 1 / (1 + 1 + 10)
   });
@@ -237,12 +237,12 @@ describe('deriveConstants', () => {
     const pp = { ...p, regionX_um: 100, regionY_um: 100, regionZ_um: 100 };
     const ko = deriveConstants(buildModel(pp, 'htr2b-ko', 10, 1), {});
     expect(ko.g2B).toBe(0);
-    expect(ko.g1A).toBe(f(1.5));
+    expect(ko.g1A).toBe(f(defaultParams().g1A_nS));
     expect(deriveConstants(buildModel(pp, 'htr1a-ko', 10, 1), {}).g1A).toBe(0);
     const sko = buildModel(pp, 'sert-ko', 10, 1);
     expect(GENOTYPES['sert-ko'].sert).toBe(0);
     expect(sko.vmaxDt.every((v) => v === 0)).toBe(true);
-    const kd = deriveConstants(buildModel(pp, 'wt', 10, 1), { '8-oh-dpat': 3, bw723c86: 100 });
+    const kd = deriveConstants(buildModel(pp, 'wt', 10, 1), { '8-oh-dpat': 3 * DPAT_K_nM, bw723c86: 100 });
     expect(kd.num1A).toBe(3);
     expect(kd.den1A).toBe(4);
     expect(kd.num2B).toBe(10);

@@ -72,8 +72,8 @@ describe('the releasable pool in the neuron kernel', () => {
     expect(s.pool[0]).toBe(f32(1 - f32(f32(1 - 0.25) * k.ePool)));
     const steps = Math.round((P.tauRefill_s * 1000) / (P.dt_ms * P.subSteps));
     for (let t = 1; t < steps; t++) expect(step(k, t)).toBe(0);
-    // one time constant: three quarters missing shrink to three quarters of 1/e
-    expect(s.pool[0]).toBeCloseTo(1 - 0.75 * Math.exp(-1), 5);
+    // one time constant: three quarters missing shrink to three quarters of 1/e (float32 over ~1,000 steps: 4 digits)
+    expect(s.pool[0]).toBeCloseTo(1 - 0.75 * Math.exp(-1), 4);
   });
 
   it('starts at the steady state of the start rate, 1 / (1 + U r0 tauRefill)', () => {

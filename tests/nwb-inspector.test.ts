@@ -18,6 +18,7 @@ import { runScenario } from '../src/experiment/run-scenario.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import { spikesCsv, tracesCsv } from '../src/report/csv.js';
 import { writeExperimentOutputs } from '../src/report/experiment-files.js';
+import { DOSES } from '../src/model/findings.js';
 import { csvNum } from '../src/report/format.js';
 import { PROCESSING_MODULE, RAPHE_VERSION, loadNwbWriter } from '../src/report/nwb.js';
 import { KEYWORDS, RELATED_PUBLICATIONS, SUBJECT_AGE, subjectId } from '../src/report/nwb-metadata.js';
@@ -227,7 +228,7 @@ describe('the subject of a simulated tissue', () => {
 
   test('conditions that differ only in their drugs share one subject_id', () => {
     expect(id('wt+ssri')).toBe(id('wt'));
-    expect(id('wt+dpat1')).toBe(id('wt'));
+    expect(id(`wt+dpat${DOSES.dpat_nM[3]}`)).toBe(id('wt'));
   });
 
   test('another genotype, seed or cell count is another subject', () => {

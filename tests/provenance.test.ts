@@ -133,7 +133,7 @@ describe('raphe run --out with a chronic scenario', () => {
     expect(summary.provenance).toEqual(readJson('chronic-run', 'provenance.json'));
     expect(readJson('chronic-run', 'scenario.json').resolved.chronic).toEqual({ ...chronic, drugs: { fluoxetine: 10 } });
     const html = read('chronic-run', 'report.html');
-    expect(html).toContain('fluoxetine 10 nM held for 1 days');
+    expect(html).toContain('fluoxetine 10 nM (92.6% SERT) held for 1 days');
     expect(html).not.toContain('Chronic findings');
     expect(html).toMatch(/<td>regionX_um<\/td><td class="num">300<\/td>/);
   }, 120_000);

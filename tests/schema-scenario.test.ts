@@ -69,7 +69,7 @@ describe('generated schema files', () => {
     const bad = spawnSync(process.execPath, [bin, 'schema', 'sweeps'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/unknown schema "sweeps"; allowed: scenario, sweep/);
+    expect(bad.stderr).toMatch(/unknown schema "sweeps"; did you mean sweep\? allowed: scenario, sweep/);
   });
 });
 

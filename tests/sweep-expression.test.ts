@@ -13,7 +13,7 @@ function sc(genotype: string, params: Record<string, number>) {
     genotype,
     neurons: 300,
     seed: 3,
-    c0_nM: 20,
+    c0_nM: 5,
     params: { ...small, ...params },
     protocol: [{ durationS: 0.4, drugs: { fluoxetine: 5 } }],
   });

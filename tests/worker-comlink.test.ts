@@ -78,7 +78,7 @@ describe('simulation worker through comlink (Node worker_threads)', () => {
     const ssri = info.protocols[0];
     expect(ssri.phases.map((p) => [p.name, p.startS, p.doses])).toEqual([
       ['baseline', 0, {}],
-      ['fluoxetine 10 nM', 10, { fluoxetine: 10 }],
+      ['fluoxetine 3.2 nM', 10, { fluoxetine: 3.2 }],
     ]);
     expect(info.maxTissues).toBe(2);
     expect(info.expression).toEqual({ min: 0, max: 4 });

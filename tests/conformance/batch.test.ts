@@ -12,7 +12,7 @@ beforeAll(ensureWorkerBundle);
 
 const SIMS = () => [
   options(tissue(500, 7, 'wt')),
-  options(tissue(500, 7, 'htr2b-ko'), { doses: { fluoxetine: 10 }, c0_nM: 55, rate0_Hz: 0.5 }),
+  options(tissue(500, 7, 'htr2b-ko'), { doses: { fluoxetine: 10 }, c0_nM: 10, rate0_Hz: 0.3 }),
   options(tissue(500, 7, 'wt'), { doses: { '8-oh-dpat': 3, bw723c86: 100 }, c0_nM: 20, rate0_Hz: 1.5 }),
 ];
 const d1A = Float32Array.from({ length: 500 }, (_, c) => (c % 5) * 0.1);
