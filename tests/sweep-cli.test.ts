@@ -169,6 +169,12 @@ describe('raphe sweep: a run, kill and resume', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.sweep).toBe('tiny');
+    // how it ran, as raphe run --json says it
+    expect(j.engine).toBe('cpu');
+    expect(j.adapter).toMatch(/WebAssembly/);
+    expect(j.engineReason).toMatch(/cpu/i);
+    expect(j.wallSeconds).toBeGreaterThan(0);
+    expect(j.ranNow).toBe(10);
     expect(j.points).toHaveLength(10);
     expect(Object.keys(j.points[0]).sort()).toEqual(
       ['axes', 'medianCvIsi', 'probe5htNm', 'probeFold', 'rateHz', 'rateRatio', 's1A', 's2B', 'seed', 'settled'].sort(),

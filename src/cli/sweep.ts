@@ -181,8 +181,9 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
     hooks: shard ? hooks : { ...hooks, provenanceFiles },
   });
   bar?.done();
-  if (shard) printShard(v, spec, shard, run);
-  else printSweep(v, spec, run);
+  const how = howRun(run, engine?.reason ?? '');
+  if (shard) printShard(v, spec, shard, run, how);
+  else printSweep(v, spec, run, how);
   if (run.failed.length) {
     process.stderr.write(`raphe: ${run.failed.length} points ended early: ${run.failed[0].error ?? 'incomplete'}\n`);
     return 1;
@@ -190,12 +191,17 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
   return 0;
 }
 
+/** How the sweep ran, as `--json` reports it beside the points (raphe run's engine fields, and the wall time). */
+function howRun(run: SweepRun, engineReason: string) {
+  return { engine: run.engine.kind, adapter: run.engine.adapter, engineReason, wallSeconds: run.wallSeconds, ranNow: run.ranNow };
+}
+
 const engineText = (run: SweepRun) => `${run.engine.kind} (${run.engine.adapter}), ${run.wallSeconds.toFixed(1)} s`;
 
 /** A shard's points only (folds and fits need the reference points of other shards: collect). */
-function printShard(v: Flags, spec: SweepSpec, shard: Shard, run: SweepRun): void {
+function printShard(v: Flags, spec: SweepSpec, shard: Shard, run: SweepRun, how: ReturnType<typeof howRun>): void {
   if (v.json) {
-    process.stdout.write(jsonLine({ sweep: spec.name, shard: shard.index, shards: shard.count, points: run.measures }) + '\n');
+    process.stdout.write(jsonLine({ sweep: spec.name, shard: shard.index, shards: shard.count, ...how, points: run.measures }) + '\n');
     return;
   }
   const lines = [
@@ -205,10 +211,10 @@ function printShard(v: Flags, spec: SweepSpec, shard: Shard, run: SweepRun): voi
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function printSweep(v: Flags, spec: SweepSpec, run: SweepRun): void {
+function printSweep(v: Flags, spec: SweepSpec, run: SweepRun, how: ReturnType<typeof howRun>): void {
   const result = run.result!;
   if (v.json) {
-    process.stdout.write(jsonLine(sweepJson(result)) + '\n');
+    process.stdout.write(jsonLine({ ...(sweepJson(result) as Record<string, unknown>), ...how }) + '\n');
     return;
   }
   const lines = sweepSummaryLines(
