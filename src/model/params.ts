@@ -118,12 +118,12 @@ export const PARAM_SPECS = {
   tauRefill_s: p(1.25, 's', 0.001, 1e4, 'refill time constant of the releasable pool (set by synthesis)', BEST_2010, {
     choice: true,
     reason:
-      'reduction of Best, Nijhout & Reed 2010 (PMC2942809): the vesicular pool refills from synthesis (TPH2); the ceiling on sustained release is Q/(U tauRefill), twice the WT baseline release; v3 search: with U 0.75 and 1.25 s the partial SERT + 5-HT1A loss stays within 3x WT (x2.8) and F4 holds',
+      'reduction of Best, Nijhout & Reed 2010 (PMC2942809): the vesicular pool refills from synthesis (TPH2); the ceiling on sustained release is Q/(U tauRefill), twice the WT baseline release; v3 search: with U 0.75 and 1.25 s the partial SERT + 5-HT1A loss stays within 3x WT (reduced model x2.8, full run x2.9) and F4 holds',
   }),
   releaseFraction: p(0.75, '1', 0, 1, 'U: fraction of the releasable pool one spike releases', BEST_2010, {
     choice: true,
     reason:
-      'v3 search with tauRefill_s (0.5-0.9 x 0.75-2 s): U 0.5 lets the partial SERT + 5-HT1A loss reach 3.4x WT; 0.75 with 1.25 s keeps it at 2.8x; a longer refill costs F4 margin',
+      'v3 search with tauRefill_s (0.5-0.9 x 0.75-2 s): U 0.5 lets the partial SERT + 5-HT1A loss reach 3.4x WT; 0.75 with 1.25 s keeps it at 2.8x (2.9x in a full run); a longer refill costs F4 margin',
   }),
   rel1AMax: p(0.55, '1', 0, 1, 'largest fractional cut of release per spike by full 5-HT1A activation', DAVIDSON_STAMFORD, {
     reason:
