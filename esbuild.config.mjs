@@ -51,6 +51,23 @@ export async function buildLib({ types = false } = {}) {
   if (types && existsSync(tsc)) execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
 }
 
+/**
+ * A script's own entry (`contents`: export lines from src/) bundled as the CLI is, into build/node/NAME.mjs
+ * next to the CPU engines' worker entries (a script that starts threaded engines finds them there), then
+ * imported. Used by the calibration, scan and convergence scripts.
+ */
+export async function buildScript(name, contents) {
+  const outfile = `build/node/${name}.mjs`;
+  const { outExtension: _, ...options } = nodeBundle;
+  await esbuild.build({
+    ...options,
+    sourcemap: false,
+    stdin: { contents, resolveDir: process.cwd(), sourcefile: `${name}-entry.ts`, loader: 'ts' },
+    outfile,
+  });
+  return import(new URL(outfile, import.meta.url).href);
+}
+
 export async function buildBrowser() {
   if (!existsSync('demo/main.ts')) return;
   await mkdir('dist', { recursive: true });

@@ -11,7 +11,7 @@
 //
 // --table FILE reads the table from FILE when it exists, else writes it there. Needs the Node build
 // (node esbuild.config.mjs --node-only): the entry is bundled next to the worker bundles in build/node/.
-import * as esbuild from 'esbuild';
+import { buildScript } from '../esbuild.config.mjs';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -35,19 +35,7 @@ export * from './src/experiment/chronic-calibration.js';
 export { runChronicSsri, CHRONIC_QUICK } from './src/experiment/chronic-ssri.js';
 export { defaultParams } from './src/model/params.js';
 `;
-await esbuild.build({
-  stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'calibrate-entry.ts', loader: 'ts' },
-  bundle: true,
-  loader: { '.wgsl': 'text', '.wasm': 'binary', '.json': 'json' },
-  outfile: 'build/node/calibrate-chronic.mjs',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['webgpu', 'h5wasm'],
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
-});
-const cal = await import(new URL('../build/node/calibrate-chronic.mjs', import.meta.url).href);
+const cal = await buildScript('calibrate-chronic', entry);
 const engine = await cal.resolveEngine(v.engine, (m) => console.error(m), {
   cpu: cal.nodeCpuProvider(),
   job: { cells: neurons, sims: 14 },

@@ -8,7 +8,7 @@
 //
 // --grid: {"param": [values...], ...} over PARAM_SPECS keys; the product is searched. (8-OH-DPAT's K is
 // DPAT_K_nM in src/model/drugs.ts: F7's dose series is built from it when the sources load.) Each candidate prints one line as it is scored, so a long search shows its progress.
-import * as esbuild from 'esbuild';
+import { buildScript } from '../esbuild.config.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -29,19 +29,7 @@ export { defaultParams } from './src/model/params.js';
 export { belmerConditions, evaluateFindings } from './src/model/findings.js';
 export { estimateSteadyState, steadyStates } from './src/engines/cpu/steady-state.js';
 `;
-await esbuild.build({
-  stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'calibrate-v3-entry.ts', loader: 'ts' },
-  bundle: true,
-  loader: { '.wgsl': 'text', '.wasm': 'binary', '.json': 'json' },
-  outfile: 'build/node/calibrate-v3.mjs',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['webgpu', 'h5wasm'],
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
-});
-const lib = await import(new URL('../build/node/calibrate-v3.mjs', import.meta.url).href);
+const lib = await buildScript('calibrate-v3', entry);
 
 const grid = v.grid ? JSON.parse(readFileSync(v.grid, 'utf8')) : {};
 const keys = Object.keys(grid);

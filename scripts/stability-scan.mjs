@@ -9,7 +9,7 @@
 //                                   [--neurons 9000] [--seed 1] [--json FILE]
 //
 // Doses are fluoxetine, free nM, or a SERT occupancy ("80%"). Needs nothing but the sources (bundled here).
-import * as esbuild from 'esbuild';
+import { buildScript } from '../esbuild.config.mjs';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,20 +31,7 @@ export { defaultParams } from './src/model/params.js';
 export { doseForOccupancy } from './src/model/drugs.js';
 export { steadyStates } from './src/engines/cpu/steady-state.js';
 `;
-const out = 'build/node/stability-scan.mjs';
-await esbuild.build({
-  stdin: { contents: entry, resolveDir: process.cwd(), sourcefile: 'scan-entry.ts', loader: 'ts' },
-  bundle: true,
-  loader: { '.wgsl': 'text', '.wasm': 'binary', '.json': 'json' },
-  outfile: out,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['webgpu', 'h5wasm'],
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __raphe_cr } from 'node:module'; const require = __raphe_cr(import.meta.url);" },
-});
-const lib = await import(`${process.cwd()}/${out}`);
+const lib = await buildScript('stability-scan', entry);
 
 const levels = v.levels.split(',').map(Number);
 const doses = v.doses
