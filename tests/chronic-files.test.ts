@@ -82,6 +82,13 @@ describe('writeChronicOutputs', () => {
     expect(j.allPass).toBe(res.findings.every((f) => f.pass));
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'))).toEqual(j.findings);
     expect(fs.readFileSync(path.join(dir, 'trajectory.csv'), 'utf8')).toBe(trajectoryCsv(res));
+    // a silent day 0 leaves no ratio: an empty CSV field and a dash, never NaN
+    const silent = fakeChronic(3);
+    for (const st of silent.runs[0].steps) st.rateRel = Number.NaN;
+    silent.runs[0].readouts[1].rateRel = Number.NaN;
+    expect(trajectoryCsv(silent)).not.toMatch(/NaN/);
+    writeChronicOutputs(path.join(root, 'silent'), silent, info, { force: false });
+    expect(fs.readFileSync(path.join(root, 'silent', 'report.html'), 'utf8')).not.toMatch(/NaN/);
     expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('Chronic fluoxetine on raphe (30 neurons)');
     expect(() => writeChronicOutputs(dir, fakeChronic(3), info, { force: false })).toThrow(OutputExistsError);
     writeChronicOutputs(dir, fakeChronic(3), info, { force: true });

@@ -91,7 +91,8 @@ export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): strin
           s.sertScale,
           s.settled,
         ]
-          .map((x) => (typeof x === 'number' ? Number(x.toPrecision(6)) : x))
+          // a ratio to a silent day 0 is no number: an empty field, never NaN
+          .map((x) => (typeof x === 'number' ? (Number.isFinite(x) ? Number(x.toPrecision(6)) : '') : x))
           .join(','),
       );
     }

@@ -74,7 +74,7 @@ function trajectoryTable(res: ChronicExperimentResult): string {
   const rows = res.days.map(
     (r) =>
       `<tr><td>${escapeXml(LABELS[r.condition] ?? r.condition)}</td><td class="num">${r.day}</td><td class="num">${fmtNum(r.rateHz, 3)}</td>` +
-      `<td class="num">${(100 * r.rateRel).toFixed(0)}%</td>` +
+      `<td class="num">${Number.isFinite(r.rateRel) ? `${(100 * r.rateRel).toFixed(0)}%` : '—'}</td>` +
       `<td class="num">${fmtNum(r.probe5htNm, 3)}</td><td class="num">${fmtNum(r.meanD1A, 3)}</td>` +
       `<td class="num">${(100 * r.fractionDesensitised).toFixed(0)}%</td><td class="num">${fmtNum(r.meanA1A, 3)}</td>` +
       `<td class="num">${fmtNum(r.meanD2B, 3)}</td><td class="num">${fmtNum(r.sertScale, 3)}</td>` +
