@@ -134,6 +134,7 @@ function chronicScenario(c: Partial<ChronicProtocol>, over: Partial<Params> = {}
     doses: { fluoxetine: 10 },
     days: 7,
     slowStepH: 12,
+    slowTolerance: 0,
     readoutDays: [0, 1, 2, 3, 7],
     settleS: 1,
     windowS: 4,
@@ -177,6 +178,34 @@ describe('the two-timescale scheme (small tissue, CPU engine)', () => {
       expect(y.sertScale).toBeCloseTo(sertScaleOf(sert), 12);
       expect(y.rateRel).toBeCloseTo(y.rateHz / day0.rateHz, 14);
     }
+  }, 600_000);
+
+  test('with the step chosen by the error estimate, the trajectory lies within 2% of a run at half the tolerance, in fewer steps than fixed 12 h', async () => {
+    const engine = await resolveEngine('cpu');
+    // a tolerance small enough on this tissue that the control, not the growth bound or slowStepH, sets some steps
+    const tol = 0.0005;
+    const [a] = await runChronic([chronicScenario({ slowStepH: 48, slowTolerance: tol })], engine);
+    const [b] = await runChronic([chronicScenario({ slowStepH: 48, slowTolerance: tol / 2 })], engine);
+    const scale = Math.max(...b.readouts.map((r) => r.meanD1A));
+    expect(scale).toBeGreaterThan(0.1);
+    const scale2B = Math.max(0.05, ...b.readouts.map((r) => r.meanD2B));
+    for (const day of [1, 2, 3, 7]) {
+      const x = a.readouts.find((r) => r.day === day)!;
+      const y = b.readouts.find((r) => r.day === day)!;
+      const rel = Math.abs(x.meanD1A - y.meanD1A) / scale;
+      console.log(
+        `tolerance: day ${day} mean d1A ${x.meanD1A.toFixed(4)} (0.005) vs ${y.meanD1A.toFixed(4)} (0.0025): ${(100 * rel).toFixed(2)}%`,
+      );
+      expect(rel).toBeLessThan(0.02);
+      expect(Math.abs(x.meanD2B - y.meanD2B) / scale2B).toBeLessThan(0.02);
+    }
+    // 7 days at fixed 12 h steps take 15 slow times; the control takes fewer, and more at half the tolerance
+    console.log(`slow times: ${a.steps.length} at ${tol}, ${b.steps.length} at ${tol / 2} (fixed 12 h: 15)`);
+    expect(a.steps.length).toBeLessThan(15);
+    expect(b.steps.length).toBeGreaterThanOrEqual(a.steps.length);
+    // short at the onset, long later: the first step is the shortest
+    const dts = a.steps.slice(1).map((st, i) => st.hours - a.steps[i].hours);
+    expect(dts[0]).toBe(Math.min(...dts));
   }, 600_000);
 
   test('at tau_d = 1 min the two-timescale result agrees with a brute-force run of the full model', async () => {
@@ -255,6 +284,7 @@ describe('bad chronic input', () => {
       doses: { fluoxetine: 10 },
       days: 21,
       slowStepH: 12,
+      slowTolerance: 0.005,
       readoutDays: [0, 1, 2, 3, 7, 14, 21],
       settleS: 2,
       windowS: 2,

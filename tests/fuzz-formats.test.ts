@@ -62,6 +62,7 @@ function checkScenario(sc: Scenario): void {
   if (c) {
     within('days', c.days, 1e-12, CHRONIC_LIMITS.days.max);
     within('slowStepH', c.slowStepH, CHRONIC_LIMITS.slowStepH.min, Math.min(CHRONIC_LIMITS.slowStepH.max, c.days * 24));
+    within('slowTolerance', c.slowTolerance, CHRONIC_LIMITS.slowTolerance.min, CHRONIC_LIMITS.slowTolerance.max);
     within('readouts', c.readoutDays.length, 1, MAX_READOUTS, true);
     c.readoutDays.forEach((d, i) => {
       within('readout day', d, i ? c.readoutDays[i - 1] + Number.MIN_VALUE : 0, c.days);

@@ -142,7 +142,7 @@ describe('a chronic run as the user wrote it', () => {
   });
 
   test('a last readout day written as a decimal is the last slow step, read once', () => {
-    expect(slowTimes({ doses: {}, days: minute, slowStepH: 1 / 60, readoutDays: [0, minute], settleS: 0, windowS: 0.2 })).toEqual([
+    expect(slowTimes({ days: minute, slowStepH: 1 / 60, readoutDays: [0, minute] })).toEqual([
       0,
       1 / 60,
     ]);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../package.json';
 import { refuseUnfitSweep } from '../src/cli/sweep.js';
+import { CHRONIC_DEFAULTS } from '../src/model/chronic.js';
 import { parseScenario } from '../src/model/scenario.js';
 import { parseSweep } from '../src/sweep/spec.js';
 import { ROOT, runRaphe } from './helpers/cli.js';
@@ -131,7 +132,12 @@ describe('raphe run --out with a chronic scenario', () => {
     expect(summary.scenario).toBe('two-days');
     expect(summary.days.map((d: { day: number }) => d.day)).toEqual([0, 1]);
     expect(summary.provenance).toEqual(readJson('chronic-run', 'provenance.json'));
-    expect(readJson('chronic-run', 'scenario.json').resolved.chronic).toEqual({ ...chronic, drugs: { fluoxetine: 10 } });
+    // resolved: every field written out, the defaults of those the file left out (slowTolerance) included
+    expect(readJson('chronic-run', 'scenario.json').resolved.chronic).toEqual({
+      ...chronic,
+      drugs: { fluoxetine: 10 },
+      slowTolerance: CHRONIC_DEFAULTS.slowTolerance,
+    });
     const html = read('chronic-run', 'report.html');
     expect(html).toContain('fluoxetine 10 nM (92.6% SERT) held for 1 days');
     expect(html).not.toContain('Chronic findings');

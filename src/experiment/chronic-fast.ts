@@ -18,6 +18,15 @@ import { deriveConstants, type Constants, type Model } from '../model/derive.js'
 import type { DrugDoses } from '../model/drugs.js';
 import type { Scenario } from '../model/scenario.js';
 
+/**
+ * Each slow step's settle runs at least this long, s, then until the probe is settled (at most the
+ * protocol's settleS): a slow step moves the slow state a little, and the fast network answers within its
+ * slowest filters (5-HT1A 0.3 s, 5-HT2B 1 s, the pool's refill 1.25 s), while the grid's slow mode under an
+ * SSRI is moved by the balance jump (balanceScale). A choice; the scheme's checks (a run at half the
+ * tolerance, the brute-force run) hold it to account.
+ */
+export const MIN_SETTLE_S = 0.5;
+
 /** The first settle of each stage (from an estimated steady state) runs at least this long, s ... */
 export const FIRST_SETTLE_S = 4;
 /** ... and at most this long, until the probe is settled (model/settling.ts) across its last quarter. */
@@ -76,13 +85,23 @@ export interface FastOut {
 /**
  * The factor on the grid that balances uptake and clearance against the window's release (region
  * means): U(lambda) = sum over region voxels of [Vmax dt sertScale lambda c / (Km_eff + lambda c) +
- * k_clear dt lambda c] / (n dt) = R, by bisection on [0.5, 2]. Under an SSRI the slow mode of the fast
- * network is the region's 5-HT level (uptake's time constant, about 12 s at 100 nM and 30 s at 500 nM,
- * §6), far longer than a fast phase: this Newton-like jump on the mass balance moves it to where release
- * and removal balance, release held (its response to 5-HT is left to the next fast phase), so each slow
- * step starts near its settled state instead of lagging behind it.
+ * k_clear dt lambda c] / (n dt) = R lambda^beta, by bisection on [0.5, 2]. Under an SSRI the slow mode of
+ * the fast network is the region's 5-HT level (uptake's time constant, about 12 s at 100 nM and 30 s at
+ * 500 nM, §6), far longer than a fast phase: this Newton-like jump on the mass balance moves it to where
+ * release and removal balance, so each slow step starts near its settled state instead of lagging behind
+ * it. `beta` is release's elasticity to the 5-HT level (d ln R / d ln c; 0: release held): where firing
+ * answers 5-HT steeply (5-HT1A near threshold, the Htr2b knock-out), a jump with release held overshoots
+ * and the level alternates from step to step; with the elasticity it lands on the balance (releaseElasticity).
  */
-export function balanceScale(m: Model, KmEff: number, kClearDt: number, grid: Float32Array, releaseNmps: number, sertScale = 1): number {
+export function balanceScale(
+  m: Model,
+  KmEff: number,
+  kClearDt: number,
+  grid: Float32Array,
+  releaseNmps: number,
+  sertScale = 1,
+  beta = 0,
+): number {
   const inside = m.geometry.inside;
   const U = (lam: number) => {
     let s = 0;
@@ -94,16 +113,42 @@ export function balanceScale(m: Model, KmEff: number, kClearDt: number, grid: Fl
     return s / inside.length / m.dtGrid_s;
   };
   if (!(releaseNmps > 0) || !(U(1) > 0)) return 1;
+  // removal minus release, rising in lambda while beta < 1 (removal rises at least linearly toward Km, release as lambda^beta)
+  const gap = (lam: number) => U(lam) - releaseNmps * lam ** beta;
   let lo = 0.5;
   let hi = 2;
-  if (U(lo) >= releaseNmps) return lo;
-  if (U(hi) <= releaseNmps) return hi;
+  if (gap(lo) >= 0) return lo;
+  if (gap(hi) <= 0) return hi;
   for (let it = 0; it < 30; it++) {
     const mid = (lo + hi) / 2;
-    if (U(mid) < releaseNmps) lo = mid;
+    if (gap(mid) < 0) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/** Bounds on release's elasticity to the 5-HT level (choices: beyond them a secant reads noise, and beta must stay < 1). */
+export const ELASTICITY_MIN = -4;
+export const ELASTICITY_MAX = 0.5;
+
+/**
+ * Release's elasticity to the region's 5-HT level, d ln R / d ln c, read as a secant between two fast
+ * phases (region-mean 5-HT c and release R of each), clamped to [ELASTICITY_MIN, ELASTICITY_MAX]; `held`
+ * (the last estimate) when the two levels differ by under 2% (too little to read a slope from).
+ */
+export function releaseElasticity(c0: number, r0: number, c1: number, r1: number, held: number): number {
+  if (!(c0 > 0 && c1 > 0 && r0 > 0 && r1 > 0)) return held;
+  const dc = Math.log(c1 / c0);
+  if (Math.abs(dc) < 0.02) return held;
+  return Math.min(ELASTICITY_MAX, Math.max(ELASTICITY_MIN, Math.log(r1 / r0) / dc));
+}
+
+/** The region-mean 5-HT of a box-sized grid, nM. */
+export function regionMean(m: Model, grid: Float32Array): number {
+  const inside = m.geometry.inside;
+  let s = 0;
+  for (let q = 0; q < inside.length; q++) s += grid[inside[q]];
+  return inside.length ? s / inside.length : 0;
 }
 
 const concatProbe = (rs: RecordBatch[]) => Float64Array.from(rs.flatMap((r) => Array.from(r.samples.probe)));
@@ -124,13 +169,14 @@ export async function fastPhase(
 ): Promise<FastOut[]> {
   const K = batch.nSims;
   const dt = models[0].dtGrid_s;
-  const clock = new Clock(batch, { dtS: dt, chunkSteps: chunk });
+  // the settle is checked every half of its shortest length (or every chunk, if shorter)
+  const clock = new Clock(batch, { dtS: dt, chunkSteps: Math.max(1, Math.min(chunk, Math.ceil(settleSteps / 2))) });
   await clock.advanceUntilSettled({ minSteps: settleSteps, maxSteps: maxSettleSteps });
   for (let s = 0; s < K; s++) {
     batch.setCellState(s, 'a1Sum', new Float32Array(models[s].nCells));
     resetA2Sum(batch, s, models[s].nCells);
   }
-  const recs = (await clock.advance(windowSteps)).records;
+  const recs = (await clock.advance(windowSteps, chunk)).records;
   const res: FastOut[] = [];
   for (let s = 0; s < K; s++) {
     const snap = await batch.snapshot(s);

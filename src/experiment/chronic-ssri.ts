@@ -3,7 +3,7 @@
  * days, and WT with WAY-100635 10 nM alongside, advanced together by the two-timescale driver
  * (chronic.ts); readouts on days 0 (before the drug), 1, 2, 3, 7, 14 and 21; on days 0 and 21 the
  * 8-OH-DPAT dose-response of firing of each genotype with its d1A of that day (drug-free, as in a slice
- * of the treated tissue), its IC50 from the Hill fit of F7 (model/findings.ts ic50Fit); C1-C3.
+ * of the treated tissue; every dose of both days in one call, advanced together), its IC50 from the Hill fit of F7 (model/findings.ts ic50Fit); C1-C3.
  */
 import type { ResolvedEngine } from '../engines/create.js';
 import {
@@ -44,16 +44,24 @@ export const CHRONIC_CONDITIONS: readonly ChronicCondition[] = [
 /** Sizes and fast-phase lengths of the full experiment and of --quick. */
 export interface ChronicSize {
   neurons: number;
+  /** The longest slow step, h, and the step-size control's tolerance (ChronicProtocol). */
   slowStepH: number;
+  slowTolerance: number;
   settleS: number;
   windowS: number;
   /** Length of each 8-OH-DPAT condition, s (ended once settled after half of it). */
   dpatS: number;
 }
-export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 6, settleS: 2, windowS: 2, dpatS: 8 };
-export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 24, settleS: 1, windowS: 1.5, dpatS: 3 };
+export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 48, slowTolerance: 0.005, settleS: 2, windowS: 2, dpatS: 8 };
+export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 48, slowTolerance: 0.01, settleS: 1, windowS: 1.5, dpatS: 3 };
 export const CHRONIC_READOUT_DAYS = [0, 1, 2, 3, 7, 14, 21];
 export const CHRONIC_DAYS = 21;
+/**
+ * Each 8-OH-DPAT run lasts at least this share of dpatS, then until settled (a choice: each starts from
+ * its dose's estimated steady state without an SSRI, where uptake settles 5-HT within about a second, and
+ * its rate is read over the last half of what it ran: 1 s of 9,000 cells is some 9,000 spikes at 1 Hz).
+ */
+export const DPAT_MIN_FRACTION = 0.25;
 /** Days on which the 8-OH-DPAT dose-response is measured. */
 export const DPAT_DAYS = [0, 21];
 
@@ -94,6 +102,7 @@ export function chronicProtocol(size: ChronicSize, doses: DrugDoses): ChronicPro
     doses,
     days: CHRONIC_DAYS,
     slowStepH: size.slowStepH,
+    slowTolerance: size.slowTolerance,
     readoutDays: [...CHRONIC_READOUT_DAYS],
     settleS: size.settleS,
     windowS: size.windowS,
@@ -140,7 +149,7 @@ async function dpatCurves(
     recording: { spikes: false, sampleSteps: 10 },
     d1A: j.day === 0 ? undefined : j.run.d1AByDay.get(j.day),
   }));
-  const res = await runScenarios(scs, engine, { onProgress, settle: { minFraction: () => 0.5 } });
+  const res = await runScenarios(scs, engine, { onProgress, settle: { minFraction: () => DPAT_MIN_FRACTION } });
   const failed = res.find((r) => !r.summary.complete);
   if (failed) throw new Error(`8-OH-DPAT condition ${failed.name} failed: ${failed.summary.error}`);
   const out: DpatCurve[] = [];

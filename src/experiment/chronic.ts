@@ -31,12 +31,16 @@ import {
 } from '../model/chronic.js';
 import { buildModelAsync, type Model } from '../model/derive.js';
 import type { Scenario } from '../model/scenario.js';
+import { FIRST_SLOW_STEP_H, nextSlowTime, nextStepH, sameSlowTime, slowStops, slowTimes, slowWeights, stepError } from './chronic-steps.js';
 import {
   FIRST_SETTLE_MAX_S,
   FIRST_SETTLE_S,
+  MIN_SETTLE_S,
   appliedSertScale,
   balanceScale,
   constantsWithSert,
+  regionMean,
+  releaseElasticity,
   fastPhase,
   setD2B,
   startOpts,
@@ -46,6 +50,9 @@ import {
 // the fast phase and the scheme's brute-force check have their own files; callers import them from here too
 export { FIRST_SETTLE_MAX_S, FIRST_SETTLE_S, balanceScale, fastPhase, startOpts, type FastOut } from './chronic-fast.js';
 export { runBruteForce, type BrutePoint } from './chronic-brute.js';
+
+/** The share of the progress bar the drug-free day 0 takes. */
+const DAY0_SHARE = 0.1;
 
 /** The trajectory at one slow step (t hours after the drug's start). */
 export interface ChronicStep {
@@ -96,26 +103,8 @@ const mean = (a: ArrayLike<number>) => {
   return a.length ? s / a.length : 0;
 };
 
-/** Two slow times (hours) are one when within a microsecond (readout days are given as decimals). */
-const sameSlowTime = (a: number, b: number) => Math.abs(a - b) < 1e-9 * Math.max(1, b) + 3e-10;
-
-/** The slow-step times of a protocol, hours: every slow step and every readout day, from 0 to days x 24. */
-export function slowTimes(c: ChronicProtocol): number[] {
-  const end = c.days * 24;
-  const set = new Set<number>([0, end]);
-  for (let k = 1; k * c.slowStepH < end - 1e-9; k++) set.add(Number((k * c.slowStepH).toPrecision(12)));
-  const taken: number[] = [];
-  for (const d of c.readoutDays) {
-    const t = Number((d * 24).toPrecision(12));
-    // a readout on a slow time already there (the last day written as a decimal) is that time, not a second one
-    const k = Math.round(t / c.slowStepH);
-    const step = Number((k * c.slowStepH).toPrecision(12));
-    if ([0, end, step, ...taken].some((x) => sameSlowTime(x, t))) continue;
-    set.add(t);
-    taken.push(t);
-  }
-  return [...set].sort((a, b) => a - b);
-}
+// where the slow steps fall and how long they are: chronic-steps.ts; callers import slowTimes from here too
+export { slowTimes } from './chronic-steps.js';
 
 export function checkShared(scs: Scenario[]): ChronicProtocol {
   const c = scs[0].chronic;
@@ -176,12 +165,11 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
   const chunk = Math.max(1, o.chunkSteps ?? 1000);
   const settleSteps = Math.round(c.settleS / dt);
   const windowSteps = Math.round(c.windowS / dt);
+  const settleMin = Math.min(settleSteps, Math.round(MIN_SETTLE_S / dt));
   const firstSettle = Math.max(settleSteps, Math.round(FIRST_SETTLE_S / dt));
   const firstMax = Math.round(FIRST_SETTLE_MAX_S / dt);
-  const times = slowTimes(c);
-  const totalPhases = times.length + 1;
-  let phasesDone = 0;
-  const tick = () => o.onProgress?.(Math.min(1, ++phasesDone / totalPhases));
+  // progress: day 0 a tenth, the treatment the rest in proportion to its slow time
+  const tick = (treated: number) => o.onProgress?.(Math.min(1, DAY0_SHARE + (1 - DAY0_SHARE) * treated));
   const A50 = scs.map((sc, i) => cellA50(sc.params, models[i].nCells, sc.seed));
   const doses = scs.map((sc) => sc.chronic!.doses);
   const readouts: ChronicReadout[][] = scs.map(() => []);
@@ -191,74 +179,112 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
   const vehicle2B = new Array<number>(K).fill(0);
   const day0Rate = new Array<number>(K).fill(0);
 
-  // 1. day 0, drug-free
-  let batch = await engine.createBatch(await startOpts(scs, models, engine, () => ({})));
+  // 1. day 0, drug-free: conditions that differ only in their drugs (the same genotype and parameters) are
+  // the same drug-free tissue, so each distinct one runs once
+  const key = (sc: Scenario) => JSON.stringify([sc.genotype, sc.params]);
+  const distinct = scs.map((sc, i) => scs.findIndex((x) => key(x) === key(sc)) === i);
+  const day0Of = scs.map((sc) => scs.findIndex((x) => key(x) === key(sc)));
+  const runIdx = scs.map((_, i) => i).filter((i) => distinct[i]);
+  let batch = await engine.createBatch(
+    await startOpts(
+      runIdx.map((i) => scs[i]),
+      runIdx.map((i) => models[i]),
+      engine,
+      () => ({}),
+    ),
+  );
   let info = batch.info;
   try {
-    const f0 = await fastPhase(batch, models, firstSettle, firstMax, windowSteps, chunk);
-    f0.forEach((f, s) => {
-      const p = scs[s].params;
+    const ran = await fastPhase(
+      batch,
+      runIdx.map((i) => models[i]),
+      firstSettle,
+      firstMax,
+      windowSteps,
+      chunk,
+    );
+    scs.forEach((sc, s) => {
+      const f = ran[runIdx.indexOf(day0Of[s])];
       day0Rate[s] = f.rateHz;
       // the limit t -> infinity of the drug-free drives: d = d_max h(abar)
-      const probe = advanceChronic(p, zeroChronicState(models[s].nCells), A50[s], {}, f, 1e9);
+      const probe = advanceChronic(sc.params, zeroChronicState(models[s].nCells), A50[s], {}, f, 1e9);
       vehicle[s] = mean(probe.d1A.d);
       vehicle2B[s] = mean(probe.d2B.d);
       if (c.readoutDays.includes(0)) {
-        readouts[s].push(readoutRow(scs[s].name, 0, stepRow(0, zeroChronicState(models[s].nCells), f, f.rateHz)));
+        readouts[s].push(readoutRow(sc.name, 0, stepRow(0, zeroChronicState(models[s].nCells), f, f.rateHz)));
         d1AByDay[s].set(0, new Float32Array(models[s].nCells));
       }
     });
   } finally {
     batch.dispose();
   }
-  tick();
+  tick(0);
 
-  // 2. the treatment
+  // 2. the treatment, one slow step at a time (chronic-steps.ts: fixed, or chosen by the error estimate)
   batch = await engine.createBatch(await startOpts(scs, models, engine, (i) => doses[i]));
   info = batch.info;
-  try {
-    // slow[s]: the slow state at t_j (corrected); prev[s]: at t_(j-1), and the drives read there
-    const slow: ChronicSlowState[] = models.map((m) => zeroChronicState(m.nCells));
-    const prev: (ChronicSlowState | null)[] = scs.map(() => null);
-    const prevDrive: (FastOut | null)[] = scs.map(() => null);
-    for (let j = 0; j < times.length; j++) {
-      const first = j === 0;
-      const f = await fastPhase(batch, models, first ? firstSettle : settleSteps, first ? firstMax : settleSteps, windowSteps, chunk);
-      const t = times[j];
-      for (let s = 0; s < K; s++) {
-        const p = scs[s].params;
-        // corrector: the step t_(j-1) -> t_j again, its drives now linear in time between the activations
-        // read at both ends (the fast phase just run used the predicted d1A and d2B, within O(dt^2))
-        if (j > 0) slow[s] = advanceChronic(p, copyChronicState(prev[s]!), A50[s], doses[s], prevDrive[s]!, t - times[j - 1], f[s]);
-        const row = stepRow(t, slow[s], f[s], day0Rate[s]);
-        steps[s].push(row);
-        // a readout day matched to its slow time within a microsecond (days are given as decimals)
-        const day = c.readoutDays.find((d) => sameSlowTime(d * 24, t));
-        if (t > 0 && day !== undefined) {
-          readouts[s].push(readoutRow(scs[s].name, day, row));
-          d1AByDay[s].set(day, Float32Array.from(slow[s].d1A.d));
-        }
-        if (j + 1 < times.length) {
-          // predictor: the drives held at what was read at t_j
-          prev[s] = slow[s];
-          prevDrive[s] = f[s];
-          const pred = advanceChronic(p, copyChronicState(slow[s]), A50[s], doses[s], f[s], times[j + 1] - t);
-          batch.setCellState(s, 'd1A', Float32Array.from(pred.d1A.d));
-          setD2B(batch, s, pred.d2B.d);
-          batch.setConstants(s, constantsWithSert(models[s], doses[s], sertScaleOf(pred.sert)));
-          if (o.balanceJump !== false) {
-            // the uptake the engine will apply: its constants' SERT scale
-            const k = batch.constants(s);
-            const lam = balanceScale(models[s], k.KmEff, k.kClearDt, f[s].grid, f[s].releaseNmps, appliedSertScale(k));
-            if (Math.abs(lam - 1) > 1e-3)
-              batch.setGrid(
-                s,
-                Float32Array.from(f[s].grid, (c) => c * lam),
-              );
-          }
-        }
+  const end = c.days * 24;
+  const adaptive = c.slowTolerance > 0;
+  const fixed = adaptive ? [] : slowTimes(c);
+  const stops = slowStops(c);
+  const weights = scs.map((sc, s) => slowWeights(batch.constants(s), sc.params));
+  let h = adaptive ? Math.min(c.slowStepH, FIRST_SLOW_STEP_H) : c.slowStepH;
+  const record = (t: number, x: ChronicSlowState[], f: FastOut[]) => {
+    for (let s = 0; s < K; s++) {
+      const row = stepRow(t, x[s], f[s], day0Rate[s]);
+      steps[s].push(row);
+      // a readout day matched to its slow time within a microsecond (days are given as decimals)
+      const day = c.readoutDays.find((d) => sameSlowTime(d * 24, t));
+      if (t > 0 && day !== undefined) {
+        readouts[s].push(readoutRow(scs[s].name, day, row));
+        d1AByDay[s].set(day, Float32Array.from(x[s].d1A.d));
       }
-      tick();
+    }
+  };
+  // the slow state `x` frozen into sim s's engine (d1A, d2B, SERT scale), and its grid moved to the mass
+  // balance of the release read in `f` (balanceScale), for the next fast phase
+  // each sim's release elasticity (chronic-fast.ts releaseElasticity), read between successive fast phases
+  const beta = new Array<number>(K).fill(0);
+  const freeze = (s: number, x: ChronicSlowState, f: FastOut) => {
+    batch.setCellState(s, 'd1A', Float32Array.from(x.d1A.d));
+    setD2B(batch, s, x.d2B.d);
+    batch.setConstants(s, constantsWithSert(models[s], doses[s], sertScaleOf(x.sert)));
+    if (o.balanceJump === false) return;
+    // the uptake the engine will apply: its constants' SERT scale
+    const k = batch.constants(s);
+    const lam = balanceScale(models[s], k.KmEff, k.kClearDt, f.grid, f.releaseNmps, appliedSertScale(k), beta[s]);
+    if (Math.abs(lam - 1) > 1e-3)
+      batch.setGrid(
+        s,
+        Float32Array.from(f.grid, (v) => v * lam),
+      );
+  };
+  try {
+    // the slow state at t and the drives read there
+    let slow: ChronicSlowState[] = models.map((m) => zeroChronicState(m.nCells));
+    let f = await fastPhase(batch, models, firstSettle, firstMax, windowSteps, chunk);
+    let t = 0;
+    record(t, slow, f);
+    tick(0);
+    while (t < end && !sameSlowTime(t, end)) {
+      const tNext = adaptive ? nextSlowTime(t, h, stops) : fixed[fixed.findIndex((x) => x > t && !sameSlowTime(x, t))];
+      const dtH = tNext - t;
+      // predictor: the drives held at what was read at t; the fast phase runs at it
+      const pred = slow.map((x, s) => advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH));
+      for (let s = 0; s < K; s++) freeze(s, pred[s], f[s]);
+      const fNext = await fastPhase(batch, models, settleMin, settleSteps, windowSteps, chunk);
+      // corrector: the step again, its drives now linear in time between the activations read at both ends
+      for (let s = 0; s < K; s++) {
+        const c0 = regionMean(models[s], f[s].grid);
+        beta[s] = releaseElasticity(c0, f[s].releaseNmps, regionMean(models[s], fNext[s].grid), fNext[s].releaseNmps, beta[s]);
+      }
+      const corr = slow.map((x, s) => advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH, fNext[s]));
+      if (adaptive) h = nextStepH(dtH, h, stepError(pred, corr, weights), c.slowTolerance, c.slowStepH);
+      slow = corr;
+      f = fNext;
+      t = tNext;
+      record(t, slow, f);
+      tick(t / end);
     }
   } finally {
     batch.dispose();

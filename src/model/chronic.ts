@@ -22,11 +22,23 @@ import { unknownName } from './suggest.js';
 export interface ChronicProtocol {
   doses: DrugDoses;
   days: number;
-  /** The slow step, hours: the fast network is re-settled with d1A frozen once per slow step. */
+  /**
+   * The longest slow step, hours (the fast network is re-settled with the slow state frozen once per slow
+   * step); with slowTolerance 0, every slow step is this long.
+   */
   slowStepH: number;
+  /**
+   * The slow step's error tolerance: the largest change of mean d1A or mean d2B between a step's predictor
+   * (drives held) and its corrector (drives linear in time) that the step-size control aims at
+   * (experiment/chronic-steps.ts); 0: fixed steps of slowStepH.
+   */
+  slowTolerance: number;
   /** Days on which a readout is taken (0: before the drug), ascending, within [0, days]. */
   readoutDays: number[];
-  /** Fast model time each slow step runs before its averaging window (from the previous step's state), s. */
+  /**
+   * Fast model time each slow step runs before its averaging window (from the previous step's state), s: at
+   * most this, ended once the probe is settled (model/settling.ts) after MIN_SETTLE_S.
+   */
   settleS: number;
   /** Fast model time over which each cell's 5-HT1A activation is averaged (the slow step's drive), s. */
   windowS: number;
@@ -35,16 +47,18 @@ export interface ChronicProtocol {
 export const CHRONIC_DEFAULTS = {
   days: 21,
   slowStepH: 12,
+  slowTolerance: 0.005,
   readoutDays: [0, 1, 2, 3, 7, 14, 21],
   settleS: 2,
   windowS: 2,
 } as const;
-export const CHRONIC_KEYS = ['drugs', 'days', 'slowStepH', 'readoutDays', 'settleS', 'windowS'] as const;
+export const CHRONIC_KEYS = ['drugs', 'days', 'slowStepH', 'slowTolerance', 'readoutDays', 'settleS', 'windowS'] as const;
 /** Shortest slow step: one minute (a slow step must be long against the fast network's settling). */
 export const MIN_SLOW_STEP_H = 1 / 60;
 export const CHRONIC_LIMITS = {
   days: { min: 0, max: 3650 },
   slowStepH: { min: MIN_SLOW_STEP_H, max: 24 * 3650 },
+  slowTolerance: { min: 0, max: 0.5 },
   settleS: { min: 0, max: 600 },
   windowS: { min: 0.1, max: 600 },
 } as const;
@@ -68,7 +82,7 @@ export function parseChronic(
   gridStep_s: number | undefined,
 ): ChronicProtocol {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new ConfigError(field, 'must be an object {drugs, days, slowStepH, readoutDays, settleS, windowS}');
+    throw new ConfigError(field, `must be an object {${CHRONIC_KEYS.join(', ')}}`);
   }
   const o = v as Record<string, unknown>;
   const problems = new Problems();
@@ -100,6 +114,15 @@ export function parseChronic(
       `the slow step (${slowStepH} h) is longer than the protocol (${field}.days ${days} = ${days * 24} h); the protocol must hold at least one slow step`,
     );
   }
+  const slowTolerance = check(() =>
+    checkNumber(
+      `${field}.slowTolerance`,
+      dflt(o.slowTolerance, CHRONIC_DEFAULTS.slowTolerance),
+      L.slowTolerance.min,
+      L.slowTolerance.max,
+      {},
+    ),
+  );
   // the readout days are checked against the protocol's length: only once it is known
   const readoutDays = days === undefined ? undefined : check(() => parseReadoutDays(field, o.readoutDays, days));
   const settleS = check(() =>
@@ -113,7 +136,15 @@ export function parseChronic(
   }
   problems.throwIfAny();
   // none is undefined here: each that is noted a problem, thrown just above
-  return { doses: drugs!, days: days!, slowStepH: slowStepH!, readoutDays: readoutDays!, settleS: settleS!, windowS: windowS! };
+  return {
+    doses: drugs!,
+    days: days!,
+    slowStepH: slowStepH!,
+    slowTolerance: slowTolerance!,
+    readoutDays: readoutDays!,
+    settleS: settleS!,
+    windowS: windowS!,
+  };
 }
 
 /** A chronic protocol's readout days: ascending, distinct, within [0, days] (absent: the defaults up to days, then days). */
@@ -140,7 +171,15 @@ function parseReadoutDays(chronicField: string, v: unknown, days: number): numbe
 
 /** The chronic part of a scenario as JSON (the inverse of parseChronic). */
 export function chronicJson(c: ChronicProtocol): Record<string, unknown> {
-  return { drugs: c.doses, days: c.days, slowStepH: c.slowStepH, readoutDays: c.readoutDays, settleS: c.settleS, windowS: c.windowS };
+  return {
+    drugs: c.doses,
+    days: c.days,
+    slowStepH: c.slowStepH,
+    slowTolerance: c.slowTolerance,
+    readoutDays: c.readoutDays,
+    settleS: c.settleS,
+    windowS: c.windowS,
+  };
 }
 
 /** Each cell's A50 (lognormal over cells, median A50_1A), from its own Philox stream of the seed. */

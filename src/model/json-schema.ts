@@ -241,7 +241,15 @@ export function chronicSchema(): JsonSchema {
         minimum: MIN_SLOW_STEP_H,
         maximum: L.slowStepH.max,
         default: D.slowStepH,
-        description: `slow step, hours (at least one minute, at most the protocol's length); default ${D.slowStepH}`,
+        description: `longest slow step, hours (at least one minute, at most the protocol's length; every step when slowTolerance is 0); default ${D.slowStepH}`,
+      },
+      slowTolerance: {
+        type: 'number',
+        minimum: L.slowTolerance.min,
+        maximum: L.slowTolerance.max,
+        default: D.slowTolerance,
+        description:
+          "slow step's error tolerance: the largest change of mean d1A or d2B between a step's predictor and corrector the step-size control aims at; 0: fixed steps of slowStepH",
       },
       readoutDays: {
         type: 'array',
@@ -256,7 +264,8 @@ export function chronicSchema(): JsonSchema {
         minimum: L.settleS.min,
         maximum: L.settleS.max,
         default: D.settleS,
-        description: "fast model time each slow step runs from the previous step's state before its averaging window, s",
+        description:
+          "fast model time each slow step runs from the previous step's state before its averaging window, at most, ended once the probe is settled, s",
       },
       windowS: {
         type: 'number',

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
+import { chronicJson } from '../model/chronic.js';
 import { PARAM_KEYS, PARAM_SPECS, defaultParams, type ParamKey, type Params } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 
@@ -129,15 +130,8 @@ export function provenance(o: ProvenanceInput): Provenance {
 export function resolvedScenario(sc: Scenario): Record<string, unknown> {
   const out: Record<string, unknown> = { name: sc.name, genotype: sc.genotype, neurons: sc.neurons, seed: sc.seed };
   if (sc.chronic) {
-    const c = sc.chronic;
-    out.chronic = {
-      drugs: { ...c.doses },
-      days: c.days,
-      slowStepH: c.slowStepH,
-      readoutDays: [...c.readoutDays],
-      settleS: c.settleS,
-      windowS: c.windowS,
-    };
+    const c = chronicJson(sc.chronic);
+    out.chronic = { ...c, drugs: { ...sc.chronic.doses }, readoutDays: [...sc.chronic.readoutDays] };
   } else {
     out.protocol = sc.phases.map((p) => ({ name: p.name, durationS: p.durationS, drugs: { ...p.doses } }));
   }
