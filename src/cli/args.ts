@@ -152,7 +152,6 @@ export function checkConditionMemory(neurons: number, threads: number, recording
   );
 }
 
-
 /** `--seeds K`: a whole number 1..MAX_SEEDS (default 1), and seed + K - 1 still a valid seed. */
 export function parseSeeds(v: string | undefined, seed: number): number {
   const k = parseIntOpt('--seeds', v, 1, 1, MAX_SEEDS);
