@@ -155,8 +155,12 @@ export function checkConditionMemory(neurons: number, threads: number, recording
 /** `--seeds K`: a whole number 1..MAX_SEEDS (default 1), and seed + K - 1 still a valid seed. */
 export function parseSeeds(v: string | undefined, seed: number): number {
   const k = parseIntOpt('--seeds', v, 1, 1, MAX_SEEDS);
-  if (seed + k - 1 > LIMITS.seed.max)
-    throw new ConfigError('--seeds', `the seeds ${seed}..${seed + k - 1} run past the largest seed ${LIMITS.seed.max}`);
+  // compared as a difference: seed + k - 1 may lie beyond the integers a double holds exactly
+  if (k - 1 > LIMITS.seed.max - seed)
+    throw new ConfigError(
+      '--seeds',
+      `${k} seeds from --seed ${seed} run past the largest seed ${LIMITS.seed.max}; at most ${LIMITS.seed.max - seed + 1} from there`,
+    );
   return k;
 }
 

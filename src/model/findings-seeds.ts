@@ -72,13 +72,17 @@ export function evaluateOverSeeds<M>(
     const values = reads.map((x) => x[readout]);
     return { readout, perSeed: values, ...meanInterval(values) };
   });
-  const straddling = f.checks.flatMap((c) =>
-    readoutsOf(c).flatMap((name) => {
-      const ci = readouts.find((x) => x.readout === name)!;
-      const edges = bandEdges(c.band, r).filter((e) => ci.lo < e && e < ci.hi);
-      return edges.map((e) => `the 95% interval of ${name} (${sig3(ci.lo)} to ${sig3(ci.hi)}) holds the bound ${sig3(e)}`);
-    }),
-  );
+  const straddling = readouts.flatMap((ci) => {
+    const held = f.checks
+      .filter((c) => readoutsOf(c).includes(ci.readout))
+      .flatMap((c) => bandEdges(c.band, r))
+      .filter((e) => ci.lo < e && e < ci.hi);
+    if (!held.length) return [];
+    const bounds = [...new Set(held.map(sig3))];
+    return [
+      `the 95% interval of ${ci.readout} (${sig3(ci.lo)} to ${sig3(ci.hi)}) holds the bound${bounds.length > 1 ? 's' : ''} ${bounds.join(' and ')}`,
+    ];
+  });
   const allSettled = (f.settled ?? []).every((id) => perSeed.every((m) => settled(m, id)));
   return {
     id: f.id,
