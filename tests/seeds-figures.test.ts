@@ -11,6 +11,7 @@ import { meanInterval } from '../src/model/intervals.js';
 import type { RunResult } from '../src/record/run-result.js';
 import { writeExperimentOutputs } from '../src/report/experiment-files.js';
 import { type NamedResult, dpatDoseResponse, ratesBarsSvg } from '../src/report/paper-figures.js';
+import { OutputExistsError } from '../src/report/write.js';
 
 const SEEDS = [3, 4, 5];
 
@@ -114,6 +115,14 @@ describe('the files of an experiment over seeds', () => {
     expect(j.findings.map((f: { perSeedPass: boolean[] }) => f.perSeedPass.length)).toEqual(rows.map(() => 3));
     expect(j.findings[1].readouts[0].perSeed).toEqual(rows[1]!.readouts[0]!.perSeed);
     expect(read('findings.csv').split('\n')[0]).toBe('id,condition,measured,expected,pass,interval95,note');
+  });
+
+  test('a folder of seed files counts as earlier results: refused without --force, replaced with it', () => {
+    expect(() => writeExperimentOutputs(dir, conds, rows, meta, { force: false })).toThrow(OutputExistsError);
+    const again = path.join(root, 'again');
+    writeExperimentOutputs(again, conds, rows, meta, { force: false });
+    writeExperimentOutputs(again, conds, rows, meta, { force: true });
+    expect(fs.readdirSync(again)).toContain('findings-seeds.csv');
   });
 
   test('conditions.json holds every condition at every seed; report.html shows the intervals and error bars', () => {
