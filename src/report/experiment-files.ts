@@ -12,7 +12,7 @@
 import { isSeedRow, type SeedFindingRow } from '../model/findings-seeds.js';
 import { csvField, findingsCsv } from './csv.js';
 import { csvNum } from './format.js';
-import type { FindingRow } from './findings-table.js';
+import { type FindingRow, rowsWithIntervals } from './findings-table.js';
 import { experimentReportHtml, type ExperimentMeta } from './html.js';
 import { microdialysisCsv, type NamedResult } from './paper-figures.js';
 import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
@@ -66,13 +66,6 @@ export function readoutSeedsCsv(rows: readonly SeedFindingRow[]): string {
   return out.join('\n') + '\n';
 }
 
-/** The findings as report.html's table shows them: over seeds, the intervals (and a note) after the means. */
-function reportRows(rows: readonly FindingRow[]): FindingRow[] {
-  return rows.map((r) =>
-    isSeedRow(r) ? { ...r, measured: `${r.measured}; 95% interval ${r.interval}${r.note ? `. Note: ${r.note}` : ''}` } : r,
-  );
-}
-
 export interface ExperimentWriteOptions extends WriteOptions {
   /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file); over seeds, for its run at `seed`. */
   nwb?: (condition: string, seed?: number) => FileWriter | undefined;
@@ -97,7 +90,7 @@ export function writeExperimentOutputs(
         ['findings.csv', seedRows ? seedFindingsCsv(seedRows) : findingsCsv(findings)],
         ...(seedRows ? [['findings-seeds.csv', readoutSeedsCsv(seedRows)] as [string, Content]] : []),
         ['conditions.json', toJson(conditionsJson(conds))],
-        ['report.html', experimentReportHtml(conds, reportRows(findings), meta)],
+        ['report.html', experimentReportHtml(conds, rowsWithIntervals(findings), meta)],
       ];
       if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
       for (const c of conds) {

@@ -16,6 +16,13 @@ export function countPassed(rows: readonly FindingRow[]): number {
   return n;
 }
 
+/** The rows as a one-column report shows them: over seeds, the intervals (and a note) after the means. */
+export function rowsWithIntervals(rows: readonly FindingRow[]): FindingRow[] {
+  return rows.map((r) =>
+    isSeedRow(r) ? { ...r, measured: `${r.measured}; 95% interval ${r.interval}${r.note ? `. Note: ${r.note}` : ''}` } : r,
+  );
+}
+
 /** Replace line breaks and tabs so one row stays on one terminal line. */
 function oneLine(s: string): string {
   return String(s).replace(/[\r\n\t]+/g, ' ');
