@@ -27,6 +27,14 @@ describe('--seeds is a whole number from 1 to 64', () => {
     },
   );
 
+  test('chronic-ssri takes --seeds with the same range', async () => {
+    const out = path.join(box.tmp, 'out-chronic');
+    const r = await box.raphe(['experiment', 'chronic-ssri', '--quick', '--seeds', '65', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^raphe: --seeds: .*>= 1 and <= 64, got 65\n$/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('seeds that run past the largest seed are refused, naming --seeds', async () => {
     // a later flag that is refused too: were --seeds let through, that refusal would end the command instead
     const r = await box.raphe(['experiment', 'belmer2018', '--seed', String(2 ** 53 - 2), '--seeds', '3', '--engine', 'none']);
