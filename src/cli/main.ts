@@ -53,7 +53,7 @@ usage:
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
             (--seeds S: every condition at seeds K..K+S-1, findings on the means with 95% intervals)
-  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
+  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
