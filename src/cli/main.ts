@@ -291,7 +291,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
   const nwb = await prepareNwb(v.out, v['no-nwb']);
   // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
   // per condition where that is every core: ThreadedCpuBatch)
-  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
+  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length * seeds }, threads || availableParallelism());
   for (const sc of scenarios.values()) refuseUnfit(engine, sc);
   const startedAt = new Date();
   const seedsText = seeds > 1 ? `, seeds ${seed}-${seed + seeds - 1}` : '';

@@ -99,7 +99,7 @@ export interface Belmer2018Options extends JobOptions {
 export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentResult> {
   const neurons = o.neurons ?? (o.quick ? QUICK.neurons : 9000);
   const seeds = o.seeds === undefined ? 1 : checkNumber('seeds', o.seeds, 1, MAX_SEEDS, { integer: true });
-  const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length });
+  const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length * seeds });
   const res = await runBelmer2018({
     engine,
     neurons,

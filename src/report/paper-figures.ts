@@ -192,7 +192,15 @@ export function ratesBarsSvg(conds: readonly NamedResult[]): string {
 
 /** The three figures as one HTML section. */
 export function paperFiguresHtml(conds: readonly NamedResult[], timecourse: readonly NamedResult[] | undefined): string {
-  const parts: string[] = ['<h2>Figures of Belmer et al. 2018</h2>', '<div class="plots">'];
+  const parts: string[] = ['<h2>Figures of Belmer et al. 2018</h2>'];
+  const seeds = conds[0]?.seeds;
+  if (seeds) {
+    parts.push(
+      `<p class="meta">Seeds ${escapeXml(seeds.map((s) => s.seed).join(', '))}: the findings are decided on the means over the seeds; ` +
+        `the figures show the means with their 95% intervals; the conditions below are seed ${seeds[0]!.seed}'s (conditions.json holds every seed's).</p>`,
+    );
+  }
+  parts.push('<div class="plots">');
   if (timecourse?.length) {
     parts.push(
       fig(
