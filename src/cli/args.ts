@@ -7,12 +7,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_CHOICES, type EngineChoice } from '../engines/create.js';
+import { MAX_SEEDS } from '../experiment/belmer2018.js';
 import { memoryBudget } from '../lib/memory.js';
 import { ConfigError, ConfigErrors, checkNumber, flagNumber } from '../model/errors.js';
 import { defaultParams } from '../model/params.js';
 import { parseJsonFile } from '../model/json-text.js';
-import { checkMemory } from '../model/resources.js';
-import { parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
+import { checkMemory, estimateMemory, gb } from '../model/resources.js';
+import { LIMITS, parseDrugName, parseScenario, type Scenario } from '../model/scenario.js';
 import { closestName } from '../model/suggest.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
@@ -149,6 +150,45 @@ export function checkConditionMemory(neurons: number, threads: number, recording
     `${budget.memoryName} shared by ${conc} conditions at once`,
     { neurons: '--neurons', grid: '--neurons', recording: recordingFlag },
   );
+}
+
+/** `--seeds K`: a whole number 1..MAX_SEEDS (default 1), and seed + K - 1 still a valid seed. */
+export function parseSeeds(v: string | undefined, seed: number): number {
+  const k = parseIntOpt('--seeds', v, 1, 1, MAX_SEEDS);
+  // compared as a difference: seed + k - 1 may lie beyond the integers a double holds exactly
+  if (k - 1 > LIMITS.seed.max - seed)
+    throw new ConfigError(
+      '--seeds',
+      `${k} seeds from --seed ${seed} run past the largest seed ${LIMITS.seed.max}; at most ${LIMITS.seed.max - seed + 1} from there`,
+    );
+  return k;
+}
+
+/**
+ * With K > 1 seeds, every run's model and recording is held until the findings over the seeds are
+ * read: K times the runs' memory estimates (spikes at a generous rate bound) against the budget.
+ */
+export function checkSeedsMemory(runs: readonly Scenario[], seeds: number): void {
+  if (seeds <= 1) return;
+  const budget = memoryBudget();
+  const one = runs.reduce(
+    (a, sc) =>
+      a +
+      estimateMemory({
+        neurons: sc.neurons,
+        params: sc.params,
+        durationS: sc.phases.reduce((t, p) => t + p.durationS, 0),
+        recordSpikes: sc.recording.spikes,
+        sampleSteps: sc.recording.sampleSteps,
+      }).totalBytes,
+    0,
+  );
+  if (seeds * one > budget.memoryBytes) {
+    throw new ConfigError(
+      '--seeds',
+      `${seeds} seeds of ${runs.length} runs need about ${gb(seeds * one)} of memory at once, more than ${budget.memoryName} (${gb(budget.memoryBytes)}); use fewer seeds or --neurons`,
+    );
+  }
 }
 
 /** The flags every batch job shares (raphe experiment belmer2018 and chronic-ssri, raphe sweep). */

@@ -1,24 +1,29 @@
 /**
- * `raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine ...] [--threads T]
+ * `raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--seeds S] [--engine ...] [--threads T]
  * [--out DIR [--force]] [--json]`: the chronic experiment (src/experiment/chronic-ssri.ts); C1-C3 as the
- * main experiment prints F1-F7, and the trajectory table. Exit 0 when C1-C3 pass, 1 otherwise.
+ * main experiment prints F1-F7, and the trajectory table. Exit 0 when C1-C3 pass, 1 otherwise. With
+ * `--seeds S` > 1 the experiment runs at each seed in turn (experiment/chronic-seeds.ts): the findings on
+ * the means with 95% intervals, the table as mean ± 95% interval per day; the seeds run one after another,
+ * so the memory check is that of one seed.
  * Also `raphe run --scenario FILE` with a chronic protocol (runChronicScenario).
  */
 import { availableParallelism } from 'node:os';
 import { refuseUnfit, resolveEngine, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
 import { runChronic } from '../experiment/chronic.js';
+import { seedList } from '../experiment/belmer2018.js';
+import { runChronicSsriSeeds } from '../experiment/chronic-seeds.js';
 import { CHRONIC_CONDITIONS, CHRONIC_FULL, CHRONIC_QUICK, chronicScenarios, runChronicSsri } from '../experiment/chronic-ssri.js';
 import type { ChronicReadout } from '../model/chronic.js';
 import { dosesText } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
 import { LIMITS, noSteadyStateReason, type Scenario } from '../model/scenario.js';
 import { chronicSummary, finiteOrNull, writeChronicOutputs } from '../report/chronic-files.js';
-import { formatChronicTable } from '../report/chronic-table.js';
+import { formatChronicSeedsTable, formatChronicTable } from '../report/chronic-table.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { experimentScenarios, provenance, resolvedScenario } from '../report/provenance.js';
 import { OutputFolder, OutputWriteError } from '../report/write.js';
-import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt } from './args.js';
+import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt, parseSeeds } from './args.js';
 import { Progress } from './progress.js';
 
 /** The checks a result must pass before it is printed or written (never a NaN reported as a result). */
@@ -51,12 +56,13 @@ export interface ChronicCliHooks {
 }
 
 export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}): Promise<number> {
-  const { values: v, positionals } = parseCli(argv, { ...JOB_FLAG_OPTIONS, quick: { type: 'boolean' } });
+  const { values: v, positionals } = parseCli(argv, { ...JOB_FLAG_OPTIONS, quick: { type: 'boolean' }, seeds: { type: 'string' } });
   if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const size = v.quick ? CHRONIC_QUICK : CHRONIC_FULL;
   const neurons = parseIntOpt('--neurons', v.neurons, size.neurons, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
+  const seeds = parseSeeds(v.seeds, seed);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const choice = parseEngine(v.engine);
   checkConditionMemory(neurons, Math.max(threads || Math.min(availableParallelism(), 8), CHRONIC_CONDITIONS.length), '--neurons');
@@ -65,19 +71,29 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
   const scenarios = chronicScenarios({ size, neurons, seed });
   for (const sc of scenarios) refuseUnfit(engine, sc);
   const startedAt = new Date();
-  const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons)`);
-  const res = await runChronicSsri({ engine, size, neurons, seed, onProgress: (f) => bar.update(f) });
+  const seedsText = seeds > 1 ? `, seeds ${seed}-${seed + seeds - 1}` : '';
+  const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons${seedsText})`);
+  const job = { engine, size, neurons, seed, onProgress: (f: number) => bar.update(f) };
+  const over = seeds > 1 ? await runChronicSsriSeeds(job, seeds) : undefined;
+  // over seeds: the first seed's result (its figures), its findings and wall time those over the seeds
+  const res = over ? { ...over.perSeed[0]!, findings: over.findings, wallSeconds: over.wallSeconds } : await runChronicSsri(job);
   bar.done();
-  checkFiniteChronic(res.days);
+  for (const r of over?.perSeed ?? [res]) checkFiniteChronic(r.days);
   const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command: hooks.command, startedAt };
   const info = {
     engineReason: engine.reason,
     seed,
     provenance: {
       provenance: provenance(made),
-      scenario: experimentScenarios('chronic-ssri', v, { conditions: scenarios }, { size }),
+      scenario: experimentScenarios(
+        'chronic-ssri',
+        v,
+        { conditions: seedList(seed, seeds).flatMap((s) => (s === seed ? scenarios : chronicScenarios({ size, neurons, seed: s }))) },
+        { size },
+      ),
       params: scenarios[0].params,
     },
+    ...(over ? { seeds: over } : {}),
   };
   if (out) {
     writeChronicOutputs(out.given, res, info, { force: !!v.force, target: out, onStep: hooks.onReplaceStep });
@@ -88,10 +104,10 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
     process.stdout.write(JSON.stringify({ ...chronicSummary(res, info), outDir: v.out ?? null }, finiteOrNull) + '\n');
   } else {
     process.stdout.write(
-      `Chronic fluoxetine on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
+      `Chronic fluoxetine on raphe: ${neurons} neurons${seedsText}, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
     );
-    process.stdout.write(formatFindingsTable(res.findings).replace(/findings pass$/, 'chronic findings pass') + '\n\n');
-    process.stdout.write(formatChronicTable(res.days) + '\n');
+    process.stdout.write(formatFindingsTable(res.findings).replace(/^(\d+\/\d+) findings pass$/m, '$1 chronic findings pass') + '\n\n');
+    process.stdout.write((over ? formatChronicSeedsTable(over.days, seeds) : formatChronicTable(res.days)) + '\n');
     if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);
   }
   return allPass ? 0 : 1;

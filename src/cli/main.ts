@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from '../engines/create.js';
 import { nodeCpuProvider } from '../engines/node.js';
-import { QUICK, conditionScenarios, runBelmer2018, timecourseScenarios } from '../experiment/belmer2018.js';
+import { QUICK, conditionScenarios, runBelmer2018, seedList, timecourseScenarios } from '../experiment/belmer2018.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES, dosesText, sertOccupancy } from '../model/drugs.js';
 import { ConfigError, ConfigErrors } from '../model/errors.js';
@@ -27,11 +27,13 @@ import {
   JOB_FLAG_OPTIONS,
   RUN_FLAG_OPTIONS,
   checkConditionMemory,
+  checkSeedsMemory,
   optionArgs,
   parseCli,
   parseEngine,
   parseIntOpt,
   parseNumberOpt,
+  parseSeeds,
   readScenarioJson,
   scenarioFromFlags,
 } from './args.js';
@@ -48,9 +50,10 @@ usage:
   raphe --version            the version (and the git commit of a checkout)
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM|PCT% ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
-  raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
+  raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
-  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
+            (--seeds S: every condition at seeds K..K+S-1, findings on the means with 95% intervals)
+  raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
@@ -252,6 +255,7 @@ const COMMANDS = ['run', 'experiment', 'sweep', 'schema', 'export'];
 const EXPERIMENT_OPTIONS = {
   ...JOB_FLAG_OPTIONS,
   quick: { type: 'boolean' },
+  seeds: { type: 'string' },
   'duration-scale': { type: 'string' },
   'no-nwb': { type: 'boolean' },
 } as const;
@@ -275,24 +279,28 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
+  const seeds = parseSeeds(v.seeds, seed);
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const durationScale = parseNumberOpt('--duration-scale', v['duration-scale'], 1, 0.01, 100);
   const choice = parseEngine(v.engine);
   checkConditionMemory(neurons, threads, '--duration-scale');
-  const out = prepareOut(v.out, v.force);
-  const nwb = await prepareNwb(v.out, v['no-nwb']);
   const durations = v.quick ? QUICK.durations : undefined;
   const scenarios = new Map(conditionScenarios({ neurons, seed, durationScale, durations }).map((s) => [s.name, s]));
+  checkSeedsMemory([...scenarios.values()], seeds);
+  const out = prepareOut(v.out, v.force);
+  const nwb = await prepareNwb(v.out, v['no-nwb']);
   // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
   // per condition where that is every core: ThreadedCpuBatch)
-  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length }, threads || availableParallelism());
+  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length * seeds }, threads || availableParallelism());
   for (const sc of scenarios.values()) refuseUnfit(engine, sc);
   const startedAt = new Date();
-  const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons)`);
+  const seedsText = seeds > 1 ? `, seeds ${seed}-${seed + seeds - 1}` : '';
+  const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons${seedsText})`);
   const res = await runBelmer2018({
     engine,
     neurons,
     seed,
+    seeds,
     durationScale,
     durations,
     // the microdialysis time courses are a figure of the report: run only when a report is written
@@ -303,7 +311,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
   bar.done();
   if (out) {
     const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command, startedAt };
-    const conditions = [...scenarios.values()];
+    const conditions = seedList(seed, seeds).flatMap((s) => conditionScenarios({ neurons, seed: s, durationScale, durations }));
     const timecourse = timecourseScenarios({ neurons, seed, durationScale, durations });
     const record = { provenance: provenance(made), scenario: experimentScenarios('belmer2018', v, { conditions, timecourse }) };
     writeExperimentOutputs(
@@ -311,7 +319,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
       res.conditions,
       res.findings,
       {
-        title: `Belmer et al. 2018 on raphe (${neurons} neurons)`,
+        title: `Belmer et al. 2018 on raphe (${neurons} neurons${seedsText})`,
         engine: res.engine,
         adapter: res.adapter,
         neurons,
@@ -323,11 +331,12 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
         force: !!v.force,
         target: out,
         onStep: replaceHook(),
-        nwb: (id) => {
+        nwb: (id, s) => {
           const c = res.conditions.find((x) => x.name === id);
-          const scenario = scenarios.get(id);
-          if (!nwb || !c || !scenario) return undefined;
-          return (file) => nwb.write(file, { result: c.result, scenario, startedAt, version: RAPHE_VERSION });
+          const result = s === undefined ? c?.result : c?.seeds?.find((x) => x.seed === s)?.result;
+          const scenario = conditions.find((x) => x.name === id && x.seed === (s ?? seed));
+          if (!nwb || !result || !scenario) return undefined;
+          return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
         },
         provenance: record,
       },
@@ -344,16 +353,18 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
         engineReason: engine.reason,
         neurons,
         seed,
+        ...(seeds > 1 ? { seeds: seedList(seed, seeds) } : {}),
         wallSeconds: res.wallSeconds,
         allPass,
         findings: res.findings,
-        conditions: res.conditions.map((c) => summaryJson(c.result).summary),
+        ...(res.perSeed ? { perSeed: res.perSeed } : {}),
+        conditions: res.conditions.flatMap((c) => (c.seeds ?? [c]).map((x) => summaryJson(x.result).summary)),
         outDir: v.out ?? null,
       }) + '\n',
     );
   } else {
     process.stdout.write(
-      `Belmer et al. 2018 on raphe: ${neurons} neurons, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
+      `Belmer et al. 2018 on raphe: ${neurons} neurons${seedsText}, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
     );
     process.stdout.write(formatFindingsTable(res.findings) + '\n');
     if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);

@@ -4,6 +4,12 @@
  * conditions share the tissue (N, seed, geometry) and differ only in genotype and doses, so they run
  * through runScenarios (run-scenario.ts, on the one clock: src/clock/) as batches of equal phase lengths: on
  * WebGPU in the same dispatches, on the CPU engine one condition per worker thread.
+ *
+ * With `seeds` K > 1 every condition runs at seeds seed, seed + 1, ..., seed + K - 1 (the whole tissue
+ * drawn anew at each), all in the one call of runScenarios (which batches those that share a tissue,
+ * so each seed's conditions batch as a single seed's do); the findings are then decided on the mean
+ * readouts over the seeds, each with its 95% interval (model/findings-seeds.ts). The microdialysis time
+ * courses, a figure and not a finding, run at the first seed only.
  */
 import type { ResolvedEngine } from '../engines/create.js';
 import {
@@ -12,6 +18,7 @@ import {
   QUICK_DURATIONS_S,
   belmerConditions,
   evaluateFindings,
+  evaluateFindingsOverSeeds,
   type ConditionMeasure,
   type Finding,
   type PhaseDurations,
@@ -43,6 +50,8 @@ export interface ExperimentOptions {
    * their ISI CV, and a shorter window would censor the long intervals.
    */
   settleMinFraction?: number;
+  /** Seeds per condition, from `seed` up (default 1: one run each, as without the option). */
+  seeds?: number;
 }
 
 /**
@@ -52,11 +61,21 @@ export interface ExperimentOptions {
  */
 export const SETTLE_MIN_FRACTION = 0.5;
 
+/** One condition's result at one seed. */
+export interface SeedResult {
+  seed: number;
+  result: RunResult;
+}
+
 export interface ExperimentResult {
-  conditions: { name: string; result: RunResult }[];
+  /** Each condition's result (at the first seed), and with K > 1 seeds its result at every seed. */
+  conditions: { name: string; result: RunResult; seeds?: SeedResult[] }[];
   /** The microdialysis time course: one protocol run per genotype, baseline then fluoxetine. */
   timecourse: { name: string; result: RunResult }[];
+  /** The findings (with K > 1 seeds decided on the means over the seeds: SeedFindingRow). */
   findings: Finding[];
+  /** With K > 1 seeds: the seeds and each seed's own findings. */
+  perSeed?: { seed: number; findings: Finding[] }[];
   wallSeconds: number;
   neurons: number;
   engine: string;
@@ -99,9 +118,34 @@ export function timecourseScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed
   }));
 }
 
+/** What the findings read from each condition's result. */
+function measuresOf(results: readonly RunResult[]): Record<string, ConditionMeasure> {
+  const measures: Record<string, ConditionMeasure> = {};
+  for (const r of results) {
+    measures[r.name] = {
+      rateHz: r.summary.meanRateHz,
+      medianCvIsi: r.summary.medianCvIsi,
+      probeNm: r.summary.probe5htNm,
+      settled: r.summary.settled,
+      drift: r.summary.probeDriftLastQuarter,
+    };
+  }
+  return measures;
+}
+
+/** Most seeds of one experiment (`--seeds K`, the library's `seeds`). */
+export const MAX_SEEDS = 64;
+
+/** The seeds of a run with `seeds` K: seed, seed + 1, ..., seed + K - 1. */
+export function seedList(seed: number, seeds = 1): number[] {
+  return Array.from({ length: Math.max(1, seeds) }, (_, k) => seed + k);
+}
+
 export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
-  const conditions = conditionScenarios(o);
+  const seeds = seedList(o.seed, o.seeds);
+  const bySeed = seeds.map((seed) => conditionScenarios({ ...o, seed }));
+  const conditions = bySeed.flat();
   const tc = o.timecourse === false ? [] : timecourseScenarios(o);
   const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
   const all = await runScenarios([...conditions, ...tc], o.engine, {
@@ -116,24 +160,28 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
   const results = all.slice(0, conditions.length);
   const timecourse = all.slice(conditions.length).map((r) => ({ name: r.name, result: r }));
   const failed = results.find((r) => !r.summary.complete);
-  if (failed) throw new Error(`condition ${failed.name} failed: ${failed.summary.error}`);
-  const measures: Record<string, ConditionMeasure> = {};
-  for (const r of results) {
-    measures[r.name] = {
-      rateHz: r.summary.meanRateHz,
-      medianCvIsi: r.summary.medianCvIsi,
-      probeNm: r.summary.probe5htNm,
-      settled: r.summary.settled,
-      drift: r.summary.probeDriftLastQuarter,
-    };
-  }
-  return {
-    conditions: results.map((r) => ({ name: r.name, result: r })),
+  if (failed)
+    throw new Error(`condition ${failed.name}${seeds.length > 1 ? ` (seed ${failed.summary.seed})` : ''} failed: ${failed.summary.error}`);
+  const n = bySeed[0].length;
+  const perSeed = seeds.map((_, k) => results.slice(k * n, (k + 1) * n));
+  const made = (conds: ExperimentResult['conditions'], findings: Finding[]): ExperimentResult => ({
+    conditions: conds,
     timecourse,
-    findings: evaluateFindings(measures),
+    findings,
     wallSeconds: (performance.now() - t0) / 1000,
     neurons: o.neurons,
     engine: results[0].engine.engine,
     adapter: results[0].engine.adapter,
+  });
+  if (seeds.length === 1)
+    return made(
+      results.map((r) => ({ name: r.name, result: r })),
+      evaluateFindings(measuresOf(results)),
+    );
+  const measures = perSeed.map(measuresOf);
+  const conds = perSeed[0].map((r, i) => ({ name: r.name, result: r, seeds: perSeed.map((rs, k) => ({ seed: seeds[k], result: rs[i] })) }));
+  return {
+    ...made(conds, evaluateFindingsOverSeeds(seeds, measures)),
+    perSeed: seeds.map((seed, k) => ({ seed, findings: evaluateFindings(measures[k]) })),
   };
 }

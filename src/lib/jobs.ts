@@ -15,9 +15,9 @@ import {
   type ChronicSize,
   runChronicSsri,
 } from '../experiment/chronic-ssri.js';
-import { type ExperimentResult, QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
+import { type ExperimentResult, MAX_SEEDS, QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenarios } from '../experiment/run-scenario.js';
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, checkNumber } from '../model/errors.js';
 import type { Params } from '../model/params.js';
 import { parseScenario, type Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
@@ -80,6 +80,11 @@ export interface Belmer2018Options extends JobOptions {
   /** Cells a condition (default 9000; `quick`: 2000). */
   neurons?: number;
   seed?: number;
+  /**
+   * Seeds per condition, 1 to 64 (default 1): every condition also runs at seed + 1, ..., seed + K - 1
+   * and the findings are decided on the mean readouts, each with its 95% interval (SeedFindingRow).
+   */
+  seeds?: number;
   /** The shorter phase lengths of `raphe experiment belmer2018 --quick` (and 2000 cells unless `neurons`). */
   quick?: boolean;
   /** Scale of every condition's length (1 = the paper's protocol lengths). */
@@ -93,11 +98,13 @@ export interface Belmer2018Options extends JobOptions {
 /** The Belmer et al. 2018 experiment: every condition, its readouts and findings F1-F7. */
 export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentResult> {
   const neurons = o.neurons ?? (o.quick ? QUICK.neurons : 9000);
-  const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length });
+  const seeds = o.seeds === undefined ? 1 : checkNumber('seeds', o.seeds, 1, MAX_SEEDS, { integer: true });
+  const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length * seeds });
   const res = await runBelmer2018({
     engine,
     neurons,
     seed: o.seed ?? 1,
+    ...(seeds > 1 ? { seeds } : {}),
     ...(o.durationScale !== undefined ? { durationScale: o.durationScale } : {}),
     ...(o.quick ? { durations: QUICK.durations } : {}),
     ...(o.params ? { params: o.params } : {}),

@@ -6,6 +6,7 @@
  */
 import { THERAPEUTIC_OCCUPANCY, doseForOccupancy } from './drugs.js';
 import type { ChronicReadout } from './chronic.js';
+import { evaluateOverSeeds, type SeedFindingRow } from './findings-seeds.js';
 import { evaluateSpec, type FindingRow, type FindingSpec } from './findings-spec.js';
 
 /** The chronic dose: the therapeutic SERT occupancy (drugs.ts), as chronic.ts's CHRONIC_DOSES holds it. */
@@ -121,4 +122,31 @@ export const D1A_FINDINGS: readonly string[] = ['C1', 'C2', 'C3'];
 /** C1-C4 of docs/model.md §7 from the readouts (a missing day fails its finding). */
 export function evaluateChronicFindings(rows: readonly ChronicRow[], wt = 'wt+fluoxetine', way = 'wt+fluoxetine+way'): ChronicFinding[] {
   return CHRONIC_FINDINGS.map((f) => evaluateSpec(f, { rows, wt, way }));
+}
+
+/**
+ * C1-C4 over seeds (`--seeds K`): `perSeed[k]` the readout rows at seed `seeds[k]`; decided on the mean
+ * readouts (model/findings-seeds.ts), each row's measured text from the rows averaged over the seeds.
+ */
+export function evaluateChronicFindingsOverSeeds(
+  seeds: readonly number[],
+  perSeed: readonly (readonly ChronicRow[])[],
+  wt = 'wt+fluoxetine',
+  way = 'wt+fluoxetine+way',
+): SeedFindingRow[] {
+  const avg = (xs: (number | undefined)[]) =>
+    xs.some((x) => x === undefined) ? undefined : xs.reduce((a: number, x) => a + x!, 0) / xs.length;
+  const rows: ChronicRow[] = (perSeed[0] ?? []).map((r) => {
+    const same = perSeed.map((rs) => rs.find((x) => x.condition === r.condition && x.day === r.day));
+    const rateRel = avg(same.map((x) => x?.rateRel));
+    return {
+      condition: r.condition,
+      day: r.day,
+      meanD1A: avg(same.map((x) => x?.meanD1A ?? NaN))!,
+      fractionDesensitised: avg(same.map((x) => x?.fractionDesensitised ?? NaN))!,
+      ...(rateRel !== undefined ? { rateRel } : {}),
+    };
+  });
+  const measures = perSeed.map((rs) => ({ rows: rs, wt, way }));
+  return CHRONIC_FINDINGS.map((f) => evaluateOverSeeds(f, seeds, measures, { rows, wt, way }, () => true));
 }

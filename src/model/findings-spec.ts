@@ -123,7 +123,8 @@ export function bandMargin(x: number, b: Band): number {
   throw new Error('findings: a margin needs a numeric edge');
 }
 
-const readoutsOf = (c: Check) => (typeof c.of === 'string' ? [c.of] : c.of);
+/** The readouts a check holds to its band. */
+export const readoutsOf = (c: Check) => (typeof c.of === 'string' ? [c.of] : c.of);
 
 /** `expected` of a finding: its stated checks, then "settled" where the finding says so. */
 export function expectedText(f: Pick<FindingSpec<never>, 'checks' | 'saySettled' | 'join'>): string {

@@ -4,7 +4,13 @@
  * provenance.json and scenario.json when the provenance is given; through the atomic folder of write.ts.
  * `raphe run --out DIR` of a chronic scenario writes the same files but findings.json (the C findings
  * are the experiment's). chronicSummary is also what `--json` prints.
+ *
+ * Over K > 1 seeds (`seeds` given; `res` is then the first seed's, its findings those over the seeds):
+ * chronic.json and findings.json hold the findings with their per-seed readouts and intervals, every
+ * day over the seeds (`daysOverSeeds`) and each seed's own days and findings (`perSeed`); trajectory.csv
+ * holds every seed's slow steps with a leading `seed` column; the report adds the days over the seeds.
  */
+import type { ChronicSeedsResult } from '../experiment/chronic-seeds.js';
 import type { ChronicExperimentResult } from '../experiment/chronic-ssri.js';
 import type { Params } from '../model/params.js';
 import { chronicReportHtml } from './chronic-report.js';
@@ -23,6 +29,8 @@ export interface ChronicRunInfo {
   intro?: string;
   /** How the run was made: provenance.json, scenario.json, and in chronic.json and report.html. */
   provenance?: ProvenanceFiles & { params: Params };
+  /** The experiment over K > 1 seeds. */
+  seeds?: Omit<ChronicSeedsResult, 'wallSeconds'>;
 }
 
 /** JSON.stringify's replacer: NaN and ±Infinity written as null (JSON has no such numbers). */
@@ -47,10 +55,21 @@ export function chronicJson(res: ChronicExperimentResult): { days: unknown[]; fi
   };
 }
 
+/** Over seeds: the findings (with per-seed readouts and intervals), the days over seeds, each seed's own days and findings. */
+function chronicSeedsJson(s: NonNullable<ChronicRunInfo['seeds']>) {
+  return {
+    seeds: s.seeds,
+    findings: s.findings,
+    daysOverSeeds: s.days,
+    perSeed: s.perSeed.map((res, k) => ({ seed: s.seeds[k], ...chronicJson(res) })),
+  };
+}
+
 /** chronicJson with the experiment, engine, size, seed, wall time and whether every finding passed. */
 export function chronicSummary(res: ChronicExperimentResult, info: ChronicRunInfo) {
   return {
     ...chronicJson(res),
+    ...(info.seeds ? chronicSeedsJson(info.seeds) : {}),
     ...(info.scenario === undefined ? { experiment: 'chronic-ssri' } : { scenario: info.scenario }),
     engine: res.engine,
     adapter: res.adapter,
@@ -72,12 +91,14 @@ function chronicFileJson(res: ChronicExperimentResult, info: ChronicRunInfo): un
  * Every slow step of every condition: hours, day, mean d1A, share desensitised, rate, probe, mean
  * activation, rate relative to day 0, mean d2B, SERT scale, settled.
  */
-export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): string {
-  const lines = ['condition,hours,day,mean_d1a,fraction_desensitised,rate_hz,probe_nm,mean_a1a,rate_rel_day0,mean_d2b,sert_scale,settled'];
+export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>, seed?: number): string {
+  const head = 'condition,hours,day,mean_d1a,fraction_desensitised,rate_hz,probe_nm,mean_a1a,rate_rel_day0,mean_d2b,sert_scale,settled';
+  const lines = [seed === undefined ? head : `seed,${head}`];
   for (const r of res.runs) {
     for (const s of r.steps) {
       lines.push(
         [
+          ...(seed === undefined ? [] : [seed]),
           r.name,
           s.hours,
           s.hours / 24,
@@ -100,6 +121,13 @@ export function trajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>): strin
   return lines.join('\n') + '\n';
 }
 
+/** trajectory.csv: one seed's as trajectoryCsv writes it; over seeds, every seed's rows behind a `seed` column. */
+function seedsTrajectoryCsv(res: Pick<ChronicExperimentResult, 'runs'>, seeds: ChronicRunInfo['seeds']): string {
+  if (!seeds) return trajectoryCsv(res);
+  const parts = seeds.perSeed.map((r, k) => trajectoryCsv(r, seeds.seeds[k]).split('\n'));
+  return [parts[0]![0], ...parts.flatMap((lines) => lines.slice(1).filter(Boolean))].join('\n') + '\n';
+}
+
 /** The files, by name (each a name of OUTPUT_FILE_NAMES, so that a later run sees them as earlier results). */
 export function chronicFiles(res: ChronicExperimentResult, info: ChronicRunInfo): [string, Content][] {
   const p = info.provenance;
@@ -109,11 +137,12 @@ export function chronicFiles(res: ChronicExperimentResult, info: ChronicRunInfo)
       : `raphe run: ${info.scenario} (chronic, ${res.neurons} neurons)`;
   const tail = p ? provenanceHtml({ provenance: p.provenance, diffs: paramsDiff(p.params) }) : undefined;
   const files: [string, Content][] = [
-    ['report.html', chronicReportHtml(res, { title, engineReason: info.engineReason, intro: info.intro, tail })],
+    ['report.html', chronicReportHtml(res, { title, engineReason: info.engineReason, intro: info.intro, tail, seeds: info.seeds })],
     ['chronic.json', JSON.stringify(chronicFileJson(res, info), finiteOrNull, 2) + '\n'],
-    ['trajectory.csv', trajectoryCsv(res)],
+    ['trajectory.csv', seedsTrajectoryCsv(res, info.seeds)],
   ];
-  if (info.scenario === undefined) files.push(['findings.json', JSON.stringify(chronicJson(res).findings, null, 2) + '\n']);
+  const findings = info.seeds ? info.seeds.findings : chronicJson(res).findings;
+  if (info.scenario === undefined) files.push(['findings.json', JSON.stringify(findings, finiteOrNull, 2) + '\n']);
   if (p) files.push(...provenanceFileList(p));
   for (const [name] of files) {
     if (!(OUTPUT_FILE_NAMES as readonly string[]).includes(name)) throw new Error(`chronic output: ${name} is not a raphe output name`);

@@ -4,12 +4,14 @@
  * the two 8-OH-DPAT curves of each genotype (day 0 and day 21, Hill fits), and the trajectory table.
  * Pure: returns one self-contained HTML page.
  */
+import type { ChronicDayOverSeeds, ValueOverSeeds } from '../experiment/chronic-seeds.js';
 import type { ChronicExperimentResult } from '../experiment/chronic-ssri.js';
 import { CHRONIC_DOSES } from '../model/chronic.js';
 import { occupancyText } from '../model/drugs.js';
 import { fitHill } from '../sweep/fit.js';
 import { doseResponseSvg, type Curve } from './dose-response-svg.js';
 import { escapeXml, fmtNum } from './format.js';
+import { rowsWithIntervals } from './findings-table.js';
 import { findingsTableHtml, reportPage } from './html.js';
 import { lineSvg, type Series } from './svg.js';
 
@@ -83,15 +85,38 @@ function trajectoryTable(res: ChronicExperimentResult): string {
   return `<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.join('')}</table>`;
 }
 
-/** `intro`: what was held for how long (default: the experiment's); `tail`: trusted HTML put last (the provenance). */
+/** Every readout day over the seeds: each cell the mean ± the half-width of its 95% interval. */
+function seedsTable(days: readonly ChronicDayOverSeeds[]): string {
+  const pm = (v: ValueOverSeeds | undefined, scale = 1, unit = '') =>
+    v === undefined ? '' : `${fmtNum(scale * v.mean, 3)}${unit} ± ${fmtNum(scale * v.halfWidth, 2)}${unit}`;
+  const head = ['condition', 'day', 'rate (Hz)', 'rate vs day 0', 'probe 5-HT (nM)', 'mean d1A', 'd1A >= 0.25', 'mean d2B', 'SERT scale'];
+  const rows = days.map((r) => {
+    const v = r.values;
+    const cells = [v.rateHz, v.rateRel, v.probe5htNm, v.meanD1A, v.fractionDesensitised, v.meanD2B, v.sertScale].map((x, i) =>
+      i === 1 || i === 4 ? pm(x, 100, '%') : pm(x),
+    );
+    return (
+      `<tr><td>${escapeXml(LABELS[r.condition] ?? r.condition)}</td><td class="num">${r.day}</td>` +
+      cells.map((c) => `<td class="num">${escapeXml(c)}</td>`).join('') +
+      '</tr>'
+    );
+  });
+  return `<table class="seeds"><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.join('')}</table>`;
+}
+
 /** What the chronic experiment treats, in words (a report given no intro of its own). */
 const CHRONIC_INTRO =
   `Fluoxetine ${CHRONIC_DOSES.fluoxetine_nM} nM (${occupancyText('fluoxetine', CHRONIC_DOSES.fluoxetine_nM)}) held for 21 days ` +
   `(steady infusion) in WT, in the Htr2b 5-HTKO and in WT with WAY-100635 ${CHRONIC_DOSES.way_nM} nM.`;
 
+/**
+ * `intro`: what was held for how long (default: the experiment's); `tail`: trusted HTML put last (the
+ * provenance); `seeds`: over K > 1 seeds, every day's readouts as mean ± 95% interval (the findings rows
+ * then carry their intervals; the figures and the readouts table are the first seed's).
+ */
 export function chronicReportHtml(
   res: ChronicExperimentResult,
-  o: { title: string; engineReason?: string; intro?: string; tail?: string },
+  o: { title: string; engineReason?: string; intro?: string; tail?: string; seeds?: { seeds: number[]; days: ChronicDayOverSeeds[] } },
 ): string {
   const parts: string[] = [];
   parts.push(`<h1>${escapeXml(o.title)}</h1>`);
@@ -106,7 +131,16 @@ export function chronicReportHtml(
       "its 5-HT2B coupling a fraction d2B, driven by its 5-HT2B activation, and SERT is down-regulated with the drug's occupancy " +
       '(docs/model.md §7); the fast network is re-settled with these frozen once per slow step. Day 0 is read before the drug.</p>',
   );
-  if (res.findings.length) parts.push('<h2>Chronic findings</h2>', findingsTableHtml(res.findings));
+  if (res.findings.length) parts.push('<h2>Chronic findings</h2>', findingsTableHtml(rowsWithIntervals(res.findings)));
+  if (o.seeds) {
+    const k = o.seeds.seeds.length;
+    parts.push(
+      `<h2>Readouts over ${k} seeds</h2>`,
+      `<p class="meta">Seeds ${o.seeds.seeds.join(', ')}: the mean ± the 95% interval, t(0.975, ${k - 1}) · sd / √${k}. ` +
+        `The findings are decided on the means; the figures and the readouts table below are seed ${o.seeds.seeds[0]}'s.</p>`,
+      seedsTable(o.seeds.days),
+    );
+  }
   parts.push('<h2>Trajectory</h2><div class="plots">');
   parts.push(fig(trajectorySvg(res, 'meanD1A', 'Mean 5-HT1A desensitisation d1A', 'mean d1A'), 'mean over cells at every slow step'));
   parts.push(

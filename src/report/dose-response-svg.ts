@@ -39,6 +39,18 @@ export interface DoseResponseOptions {
   markLabel?: string;
 }
 
+/**
+ * A vertical error bar with caps at X from Y0 to Y1 (pixels), its value, error and x as data attributes
+ * (a figure's reader, or a test, finds them by class="errorbar").
+ */
+function errorBar(X: number, Y0: number, Y1: number, col: string, d: { x?: number; y: number; err: number }): string {
+  const data = `${d.x !== undefined ? ` data-x="${d.x}"` : ''} data-y="${d.y}" data-err="${d.err}"`;
+  const cap = (Y: number) => `<line x1="${c(X - 3)}" y1="${c(Y)}" x2="${c(X + 3)}" y2="${c(Y)}"/>`;
+  return (
+    `<g class="errorbar"${data} stroke="${col}">` + `<line x1="${c(X)}" y1="${c(Y0)}" x2="${c(X)}" y2="${c(Y1)}"/>${cap(Y0)}${cap(Y1)}</g>`
+  );
+}
+
 export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions = {}): string {
   const w = o.width ?? 520;
   const h = o.height ?? 300;
@@ -130,7 +142,7 @@ export function doseResponseSvg(curves: readonly Curve[], o: DoseResponseOptions
       if (!Number.isFinite(x) || !Number.isFinite(y) || (logX && x < 0)) return;
       const e = k.err?.[j];
       if (e !== undefined && Number.isFinite(e) && e > 0) {
-        parts.push(`<line x1="${c(tx(x))}" y1="${c(ty(y - e))}" x2="${c(tx(x))}" y2="${c(ty(y + e))}" stroke="${col}"/>`);
+        parts.push(errorBar(tx(x), ty(y - e), ty(y + e), col, { x, y, err: e }));
       }
       parts.push(`<circle cx="${c(tx(x))}" cy="${c(ty(y))}" r="3.2" fill="${col}" stroke="#fff" stroke-width="0.8"/>`);
       if (k.marked?.[j]) parts.push(`<circle class="mark" cx="${c(tx(x))}" cy="${c(ty(y))}" r="6.5" fill="none" stroke="#000"/>`);
@@ -152,14 +164,16 @@ export interface Bar {
   label: string;
   value: number;
   color?: string;
+  /** Error bar half-width (e.g. a 95% interval over seeds); none drawn when absent. */
+  err?: number;
 }
 
-/** Vertical bars with value labels. */
+/** Vertical bars with value labels (and error bars where a bar has `err`). */
 export function barsSvg(bars: readonly Bar[], o: { title?: string; yLabel?: string; width?: number; height?: number } = {}): string {
   const w = o.width ?? 520;
   const h = o.height ?? 280;
   const fr = { x0: 60, x1: w - 12, y0: o.title ? 28 : 12, y1: h - 70 };
-  const vals = bars.map((b) => b.value).filter(Number.isFinite);
+  const vals = bars.map((b) => b.value + (b.err !== undefined && Number.isFinite(b.err) ? b.err : 0)).filter(Number.isFinite);
   const hi = Math.max(1e-9, ...vals) * 1.1;
   const ty = (y: number) => fr.y1 - (y / hi) * (fr.y1 - fr.y0);
   const bw = (fr.x1 - fr.x0) / Math.max(1, bars.length);
@@ -179,8 +193,10 @@ export function barsSvg(bars: readonly Bar[], o: { title?: string; yLabel?: stri
     parts.push(
       `<rect class="bar" x="${c(X)}" y="${c(ty(v))}" width="${c(bw * 0.7)}" height="${c(fr.y1 - ty(v))}" fill="${b.color ?? PALETTE[i % PALETTE.length]}"/>`,
     );
+    const e = b.err !== undefined && Number.isFinite(b.err) && b.err > 0 && Number.isFinite(b.value) ? b.err : undefined;
+    if (e !== undefined) parts.push(errorBar(X + bw * 0.35, ty(v - e), ty(v + e), '#333', { y: b.value, err: e }));
     parts.push(
-      `<text x="${c(X + bw * 0.35)}" y="${c(ty(v) - 3)}" text-anchor="middle" fill="#333">${escapeXml(Number.isFinite(b.value) ? tickLabel(Number(b.value.toPrecision(3))) : 'n/a')}</text>`,
+      `<text x="${c(X + bw * 0.35)}" y="${c(ty(v + (e ?? 0)) - 3)}" text-anchor="middle" fill="#333">${escapeXml(Number.isFinite(b.value) ? tickLabel(Number(b.value.toPrecision(3))) : 'n/a')}</text>`,
     );
     parts.push(`<text transform="translate(${c(X + bw * 0.35)} ${c(fr.y1 + 10)}) rotate(35)" fill="#444">${escapeXml(b.label)}</text>`);
   });
