@@ -4,6 +4,7 @@
 #   adapter.txt     the adapter raphe sees
 #   bench.json/.md  npm run bench at 10,000, 100,000 and 1,000,000 cells on WebGPU (the card) and cpu-mt
 #   experiment.txt  raphe experiment belmer2018 (9,000 neurons) on WebGPU, with its wall time
+#   chronic.txt     raphe experiment chronic-ssri (9,000 neurons, 21 days) on WebGPU, with its wall time
 #   memory-access.txt  npm run bench -- memory-access at 1,000,000 cells: the card's cost per state word
 # Each step has its own time limit so that one hang cannot eat the whole lease.
 set -uo pipefail
@@ -32,6 +33,10 @@ start=$(date +%s.%N)
 timeout 240 node build/node/cli.mjs experiment belmer2018 --engine webgpu > "$OUT/experiment.txt" 2>&1
 code=$?
 echo "experiment exit $code, wall $(echo "$(date +%s.%N) - $start" | bc) s" >> "$OUT/experiment.txt"
+# the chronic experiment (9,000 neurons, 21 days, the step-size-controlled slow steps) on the card
+start=$(date +%s.%N)
+timeout 150 node build/node/cli.mjs experiment chronic-ssri --engine webgpu > "$OUT/chronic.txt" 2>&1
+echo "chronic exit $?, wall $(echo "$(date +%s.%N) - $start" | bc) s" >> "$OUT/chronic.txt"
 # last, so that a slow start of the steps above costs this one (the least needed) and not them
 timeout 45 node build/bench/memory-access.mjs --adapter default --neurons 1000000 > "$OUT/memory-access.txt" 2>&1
 echo "memory-access exit $?" >> "$OUT/memory-access.txt"

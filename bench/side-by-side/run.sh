@@ -3,7 +3,7 @@
 # alternated (old, new, old, new, ...) so that both see the same machine load; wall times from
 # /usr/bin/time, steady-state cache off (RAPHE_CACHE=0, a cold start every time). Prints one line per
 # run and a median table. Usage: bash bench/side-by-side/run.sh [OLD] [REPEATS] [WHAT...]
-#   WHAT: tiny | quick | start (default: tiny quick start)
+#   WHAT: tiny | quick | start | chronic-quick | chronic (default: tiny quick start)
 set -uo pipefail
 new=$(cd "$(dirname "$0")/../.." && pwd)
 old=${1:-$new/../base}
@@ -17,6 +17,8 @@ cmd_of() {
     tiny) echo "run --neurons 30 --duration 0.2" ;;
     quick) echo "experiment belmer2018 --quick" ;;
     start) echo "experiment belmer2018" ;;
+    chronic-quick) echo "experiment chronic-ssri --quick" ;;
+    chronic) echo "experiment chronic-ssri" ;;
   esac
 }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; old: $(git -C "$old" log --oneline -1 | cut -c1-60); new: $(git -C "$new" log --oneline -1 | cut -c1-60)"
@@ -27,8 +29,8 @@ for w in $what; do
       load=$(cut -d' ' -f1 /proc/loadavg)
       out=$( { /usr/bin/time -f "%e" node "$dir/bin/raphe.mjs" $(cmd_of "$w") > /tmp/sbs-$side-$w.out 2>/tmp/sbs-$side-$w.err; } 2>&1 | tail -1)
       wall=$(tail -1 /tmp/sbs-$side-$w.err)
-      pass=$(grep -o '[0-9]/7 findings pass' /tmp/sbs-$side-$w.out || true)
-      eng=$(grep -o '^Belmer.*), [0-9.]* s$\|^engine .*' /tmp/sbs-$side-$w.out | head -1 | cut -c1-90)
+      pass=$(grep -o '[0-9]/7 findings pass\|[0-9]/4 chronic findings pass' /tmp/sbs-$side-$w.out || true)
+      eng=$(grep -o '^Belmer.*), [0-9.]* s$\|^Chronic.*), [0-9.]* s$\|^engine .*' /tmp/sbs-$side-$w.out | head -1 | cut -c1-90)
       echo "$w $side run $r: ${wall} s (load $load) $pass | $eng" | tee -a "$log"
     done
   done
