@@ -170,7 +170,8 @@ export function encodeCheckpoint(c: Checkpoint, generation: number): { header: H
 
 /** Words of `bytes` from byte `at` as a fresh array (a copy: aligned, and not shared with the file's buffer). */
 function words(bytes: Uint8Array, at: number, n: number, u32: boolean): Float32Array | Uint32Array {
-  const copy = bytes.slice(at, at + 4 * n);
+  const copy = new Uint8Array(4 * n);
+  copy.set(bytes.subarray(at, at + 4 * n));
   return u32 ? new Uint32Array(copy.buffer) : new Float32Array(copy.buffer);
 }
 

@@ -41,6 +41,8 @@ import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
 import { terminalLine } from './terminal-text.js';
 import { cmdSweep } from './sweep.js';
+import { CliRunCheckpoint } from '../checkpoint/cli-run.js';
+import { stopAtCheckpoint } from '../checkpoint/run-checkpoints.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
@@ -48,6 +50,7 @@ usage:
   raphe --version            the version (and the git commit of a checkout)
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM|PCT% ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
+            [--checkpoint-every S] [--resume DIR]   (checkpoints in DIR.checkpoint/; --resume continues a stopped run)
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
   raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--engine cpu|webgpu|auto]
@@ -153,25 +156,32 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
     force: { type: 'boolean' },
     'no-nwb': { type: 'boolean' },
     json: { type: 'boolean' },
+    'checkpoint-every': { type: 'string' },
+    resume: { type: 'string' },
   });
   if (positionals.length) throw new ConfigError('run', `unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  if (v.force && v.out === undefined && v.resume === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  const ck = CliRunCheckpoint.open(v); // --resume's checkpoint read and checked before anything is written
   // the output folder first (its staging folder is removed again if the scenario is refused)
-  const out = prepareOut(v.out, v.force);
+  const out = prepareOut(ck?.out ?? v.out, ck?.force ?? v.force);
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
   if (sc.chronic) {
+    ck?.refuseChronic();
     const hooks = { onReplaceStep: replaceHook(), settle: handlePendingSignals, command };
     return runChronicScenario(sc, choice, !!v.json, { out, force: !!v.force, given: givenScenario(v), hooks });
   }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
-  const nwb = await prepareNwb(v.out, v['no-nwb']);
+  const nwb = await prepareNwb(out?.given, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
   refuseUnfit(engine, sc);
-  const startedAt = new Date();
+  const startedAt = ck?.startedAt() ?? new Date();
+  const given = ck?.given(() => givenScenario(v)) ?? givenScenario(v);
+  const ckRun = ck?.runOptions(sc, given, startedAt, (line) => process.stderr.write(`\nraphe: ${line}\n`));
   const bar = new RunProgress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
-  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate });
+  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate, ...ckRun });
+  ck?.disarm();
   bar.done();
   if (r.summary.complete) checkFinite(r);
   if (out) {
@@ -183,10 +193,11 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
       provenance: {
         provenance: provenance(made),
-        scenario: { given: givenScenario(v), resolved: resolvedScenario(sc) },
+        scenario: { given, resolved: resolvedScenario(sc) },
         params: sc.params,
       },
     });
+    if (r.summary.complete) ck?.remove();
     await handlePendingSignals();
   }
   const s = r.summary;
@@ -206,7 +217,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
         engineReason: engine.reason,
         ...extra,
         phases: r.phases.map((p) => ({ ...p, sertOccupancy: sertOccupancy(p.doses) })),
-        outDir: v.out ?? null,
+        outDir: out?.given ?? null,
       }) + '\n',
     );
   } else {
@@ -222,7 +233,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${settled(s.settled, s.probe5htNm)}`,
       `mass bal.   relative error ${s.massBalanceRelError.toExponential(2)}`,
     ];
-    if (v.out !== undefined) lines.push(`written     ${v.out}/`);
+    if (out) lines.push(`written     ${out.given}/`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   if (!s.complete) {
@@ -365,6 +376,7 @@ let signalled = false;
 
 /** SIGINT/SIGTERM: finish or undo an output folder's replacement, remove staging, exit 130/143. */
 function onSignal(sig: 'SIGINT' | 'SIGTERM'): void {
+  if (!signalled && stopAtCheckpoint(() => onSignal(sig))) return; // a checkpoint at the chunk's end first, then here
   if (signalled) return;
   signalled = true;
   settleOutputs();
