@@ -74,7 +74,9 @@ export class CliRunCheckpoint {
     if (!fs.existsSync(dir)) throw new CheckpointError(where, `no checkpoint (${dir} does not exist)`);
     const c = RunCheckpoints.read(dir, undefined, where);
     const meta = runMeta(c, where);
-    return new CliRunCheckpoint(v.resume, meta.force || !!v.force, everyS, { c, meta, where });
+    // DIR may hold the run's own outputs (killed after writing them, before removing its checkpoint), or
+    // the earlier results its --force was replacing: a resume replaces them
+    return new CliRunCheckpoint(v.resume, true, everyS, { c, meta, where });
   }
 
   /** Refuses the checkpoint flags for a chronic scenario (its course has no checkpoints yet). */
@@ -104,8 +106,15 @@ export class CliRunCheckpoint {
     if (this.resumed && this.resumed.c.scenarioHash !== hash)
       throw new CheckpointError(where, 'the checkpoint is of another scenario: give the flags or scenario file of the run that wrote it');
     const meta: RunMeta = { given, startedAt: startedAt.toISOString(), force: this.force };
-    this.ck = new RunCheckpoints(checkpointDir(this.out), hash, this.everyS, meta, onLine);
-    return { checkpoint: this.ck.hooks(), ...(this.resumed ? { resume: this.resumed.c.progress } : {}) };
+    const hint = (line: string) => (line.startsWith('checkpoint written') ? `${line}; --resume ${this.out} continues the run` : line);
+    this.ck = new RunCheckpoints(checkpointDir(this.out), hash, this.everyS, meta, (line) => onLine(hint(line)));
+    // test hook: RAPHE_TEST_CHUNK_STEPS=N runs chunks of N grid steps (more points to stop at in a short run)
+    const chunk = Number(process.env.RAPHE_TEST_CHUNK_STEPS ?? 0);
+    return {
+      checkpoint: this.ck.hooks(),
+      ...(this.resumed ? { resume: this.resumed.c.progress } : {}),
+      ...(chunk >= 1 ? { chunkSteps: Math.floor(chunk) } : {}),
+    };
   }
 
   /** The run is over: signals end the process at once again. */
