@@ -161,7 +161,6 @@ async function killAndResume(engine: string, seed: number, kills: number, maxDel
   const args = ['run', '--scenario', file, '--engine', engine, '--out', 'out', '--checkpoint-every', '0'];
   const u = uniforms(seed);
   let continued = 0;
-  const resumed = 0;
   for (let i = 0; i < kills; i++) {
     const cwd = path.join(box.tmp, `${engine}-kill-${i}`);
     const killed = await raphe(cwd, args, { signal: 'SIGKILL', afterMs: Math.floor(u() * maxDelayMs) });
