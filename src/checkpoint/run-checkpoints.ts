@@ -7,7 +7,8 @@
  * that writing them takes under 1/COST_FACTOR (5%) of the run's wall time whatever its size.
  *
  * A signal (SIGINT, SIGTERM) while the runs are stepping asks for a stop: at the end of the chunk in
- * progress a checkpoint is written, then `onStopped` ends the process. Before the first chunk has run
+ * progress a checkpoint is written, then the process ends (at most STOP_WAIT_MS later: a chunk of a
+ * very large run may take longer, and then the checkpoint before stays). Before the first chunk has run
  * (model building, steady-state estimates) there is nothing to keep, and the signal ends it at once.
  */
 import { createHash } from 'node:crypto';
@@ -32,13 +33,18 @@ export function scenarioHash(scenarios: readonly Scenario[]): string {
 /** The run whose checkpoints a signal stops at (one a process). */
 let armed: RunCheckpoints | null = null;
 
+/** The longest a signal waits for the chunk in progress to end; then it ends the process without a new checkpoint. */
+export const STOP_WAIT_MS = 10_000;
+
 /**
  * A signal's first call while a run with checkpoints is stepping: the stop is left to it (true; it ends
- * the process with `exit` once its checkpoint is written). Otherwise false: the caller exits now.
+ * the process with `exit` once its checkpoint is written, or after STOP_WAIT_MS, the checkpoint before
+ * kept). Otherwise false: the caller exits now.
  */
 export function stopAtCheckpoint(exit: () => void): boolean {
   if (!armed || armed.stopping) return false;
   armed.stopping = exit;
+  setTimeout(exit, STOP_WAIT_MS).unref();
   return true;
 }
 
@@ -106,9 +112,10 @@ export class RunCheckpoints {
     };
   }
 
-  /** The runs are over (or failed): a signal ends the process at once again. */
+  /** The runs are over (or failed): a signal ends the process at once again, and one that came meanwhile does now. */
   disarm(): void {
     if (armed === this) armed = null;
+    this.stopping?.();
   }
 
   /** The results are in place: the checkpoint goes. */
