@@ -79,10 +79,16 @@ export class CliRunCheckpoint {
     return new CliRunCheckpoint(v.resume, true, everyS, { c, meta, where });
   }
 
-  /** Refuses the checkpoint flags for a chronic scenario (its course has no checkpoints yet). */
-  refuseChronic(): void {
-    if (this.resumed || this.everyS !== undefined)
-      throw new ConfigError(this.resumed?.where ?? '--checkpoint-every', 'checkpoints are not yet written for chronic scenarios');
+  /**
+   * Refuses, before any work: the checkpoint flags for a chronic scenario (its course has no checkpoints
+   * yet), and on a resume a scenario other than the checkpoint's.
+   */
+  check(sc: Scenario): void {
+    const where = this.resumed?.where ?? '--checkpoint-every';
+    if (sc.chronic && (this.resumed || this.everyS !== undefined))
+      throw new ConfigError(where, 'checkpoints are not yet written for chronic scenarios');
+    if (this.resumed && this.resumed.c.scenarioHash !== scenarioHash([sc]))
+      throw new CheckpointError(where, 'the checkpoint is of another scenario: give the flags or scenario file of the run that wrote it');
   }
 
   /** The scenario as given (the first run's, on a resume), for scenario.json. */
@@ -95,16 +101,10 @@ export class CliRunCheckpoint {
     return this.resumed ? new Date(this.resumed.meta.startedAt) : new Date();
   }
 
-  /**
-   * The run options for scenario `sc`: checkpoints, and a resume's progress. Refuses a chronic scenario
-   * and, on a resume, a scenario other than the checkpoint's.
-   */
+  /** The run options for scenario `sc` (checked: check): its checkpoints, and a resume's progress. */
   runOptions(sc: Scenario, given: unknown, startedAt: Date, onLine: (line: string) => void) {
-    const where = this.resumed?.where ?? '--checkpoint-every';
-    if (sc.chronic) this.refuseChronic();
+    this.check(sc);
     const hash = scenarioHash([sc]);
-    if (this.resumed && this.resumed.c.scenarioHash !== hash)
-      throw new CheckpointError(where, 'the checkpoint is of another scenario: give the flags or scenario file of the run that wrote it');
     const meta: RunMeta = { given, startedAt: startedAt.toISOString(), force: this.force };
     const hint = (line: string) => (line.startsWith('checkpoint written') ? `${line}; --resume ${this.out} continues the run` : line);
     this.ck = new RunCheckpoints(checkpointDir(this.out), hash, this.everyS, meta, (line) => onLine(hint(line)));

@@ -94,9 +94,11 @@ export class RunCheckpoints {
       },
       save: async (p) => {
         const t0 = this.last;
+        let ok = false;
         try {
           this.writer.write({ scenarioHash: this.hash, meta: this.meta, progress: p });
           this.written++;
+          ok = true;
         } catch (e) {
           if (!this.warned)
             this.onLine(`warning: cannot write the checkpoint in ${this.dir} (${e instanceof Error ? e.message : e}); the run goes on`);
@@ -106,7 +108,7 @@ export class RunCheckpoints {
         this.costS = (this.last - t0) / 1000;
         this.seconds += this.costS;
         if (!this.stopping) return;
-        this.onLine(`checkpoint written in ${this.dir} (${p.sims[0]?.state.step ?? 0} grid steps run)`);
+        if (ok) this.onLine(`checkpoint written in ${this.dir} (${p.sims[0]?.state.step ?? 0} grid steps run)`);
         this.stopping();
       },
     };

@@ -166,8 +166,8 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
   const out = prepareOut(ck?.out ?? v.out, ck?.force ?? v.force);
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
+  ck?.check(sc);
   if (sc.chronic) {
-    ck?.refuseChronic();
     const hooks = { onReplaceStep: replaceHook(), settle: handlePendingSignals, command };
     return runChronicScenario(sc, choice, !!v.json, { out, force: !!v.force, given: givenScenario(v), hooks });
   }
