@@ -128,6 +128,31 @@ describe('a run resumed from its checkpoints', () => {
     expect(fs.existsSync(dir), 'the checkpoint is removed once the run ends').toBe(false);
   });
 
+  test("a progress that does not fit the runs (another tissue's state, other recording settings, a position past the phases) is refused", async () => {
+    const { saved } = await runKeepingCheckpoints(path.join(tmp, 'misfit'));
+    const p = saved[3].progress;
+    const spoilt = (f: (q: BatchProgress) => void) => {
+      const q = structuredClone(p);
+      f(q);
+      return runScenario(sc, engine, { chunkSteps: CHUNK, resume: q });
+    };
+    await expect(
+      spoilt((q) => {
+        q.sims[0].state.V = q.sims[0].state.V.slice(1);
+      }),
+    ).rejects.toThrow(/resume: run 0: initial state: V has 299 values for 300 cells \(not this scenario's tissue\)/);
+    await expect(
+      spoilt((q) => {
+        delete q.sims[0].records[1].spikes;
+      }),
+    ).rejects.toThrow(/resume: run 0, record batch 1: spikes not recorded, unlike the scenario/);
+    await expect(
+      spoilt((q) => {
+        q.phase = 2;
+      }),
+    ).rejects.toThrow(/position \(phase 2, step 250 of it\) is not one of these phases/);
+  });
+
   test('a checkpoint of another scenario is refused', async () => {
     const dir = path.join(tmp, 'other');
     await runKeepingCheckpoints(dir);

@@ -26,6 +26,8 @@ import { isiStats } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
 import type { BatchProgress } from '../checkpoint/format.js';
 import { runPhase } from '../checkpoint/phase-loop.js';
+import { checkResume } from '../checkpoint/resume-check.js';
+import { ConfigError } from '../model/errors.js';
 
 export interface RunOptions {
   /** Grid steps per engine call (one drained batch). */
@@ -138,7 +140,7 @@ export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine
   if (!scenarios.length) return [];
   const r = o.resume;
   if (r && r.sims.length !== scenarios.length)
-    throw new Error(`resume: ${r.sims.length} runs in the checkpoint for ${scenarios.length} scenarios`);
+    throw new ConfigError('resume', `${r.sims.length} runs in the checkpoint for ${scenarios.length}`);
   const prep = await prepareScenarios(scenarios, engine, o.onEstimate, r?.sims);
   const groups = new Map<string, number[]>();
   prep.forEach((p, i) => {
@@ -199,11 +201,13 @@ async function runBatch(
   const phases = members.map(() => [] as PhaseRecord[]);
   const stepsBefore = (pi: number) => first.phaseSteps.slice(0, pi).reduce((a, b) => a + b, 0);
   const step0 = o.resume ? stepsBefore(from.phase) + from.stepInPhase : 0;
-  if (
-    o.resume &&
-    (from.phase >= first.phaseSteps.length || from.stepInPhase > first.phaseSteps[from.phase] || from.sims[0].state.step !== step0)
-  )
-    throw new Error(`resume: the checkpoint's position (phase ${from.phase}, step ${from.stepInPhase} of it) is not one of these runs'`);
+  if (o.resume)
+    checkResume(
+      o.resume,
+      members.map((p) => ({ model: p.model, recording: p.sc.recording })),
+      first.phaseSteps,
+      step0,
+    );
   let error: string | undefined;
   // a batch that cannot be made (over the device's limits, no worker entry) is the caller's error:
   // nothing has run, so there is nothing to keep
