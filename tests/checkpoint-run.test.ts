@@ -16,7 +16,7 @@ import { resolveEngine, type ResolvedEngine } from '../src/engines/create.js';
 import { runScenario, type RunOptions } from '../src/experiment/run-scenario.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import type { RunResult } from '../src/record/run-result.js';
-import { isAbortError, run } from '../src/index.js';
+import { isAbortError, run, runMany } from '../src/index.js';
 import { ensureWorkerBundle } from './conformance/subjects.js';
 
 let tmp = '';
@@ -151,6 +151,13 @@ describe('a run resumed from its checkpoints', () => {
         q.phase = 2;
       }),
     ).rejects.toThrow(/position \(phase 2, step 250 of it\) is not one of these phases/);
+  });
+
+  test('scenarios that run as more than one batch are refused checkpoints', async () => {
+    const other = { ...FILE, name: 'other', neurons: 200 };
+    await expect(runMany([FILE, other], { engine: 'cpu', threads: 1, checkpoint: { dir: path.join(tmp, 'two') } })).rejects.toThrow(
+      /checkpoint: these scenarios run as 2 batches/,
+    );
   });
 
   test('a checkpoint of another scenario is refused', async () => {

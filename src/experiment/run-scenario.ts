@@ -155,7 +155,11 @@ export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine
     );
     for (let b = 0; b < members.length; b += per) batches.push(members.slice(b, b + per));
   }
-  if ((o.checkpoint || r) && batches.length !== 1) throw new Error(`checkpoints: ${batches.length} batches; a checkpoint holds one`);
+  if ((o.checkpoint || r) && batches.length !== 1)
+    throw new ConfigError(
+      'checkpoint',
+      `these scenarios run as ${batches.length} batches (other tissues or phase lengths); a checkpoint holds one`,
+    );
   const stepsOf = (i: number) => prep[i].phaseSteps.reduce((a, b) => a + b, 0);
   const total = prep.reduce((a, _, i) => a + stepsOf(i), 0);
   let done = 0;
