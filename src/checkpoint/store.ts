@@ -71,8 +71,12 @@ export class CheckpointWriter {
   /** Write `c` (see the file comment); seconds it took. */
   write(c: Checkpoint): number {
     const t0 = performance.now();
-    fs.mkdirSync(this.dir, { recursive: true });
-    this.generation ??= lastGeneration(this.dir);
+    if (this.generation === undefined) {
+      // the folder's own entry flushed too, once: a power cut must not lose the folder itself
+      fs.mkdirSync(this.dir, { recursive: true });
+      syncDir(path.dirname(this.dir));
+      this.generation = lastGeneration(this.dir);
+    }
     const g = ++this.generation;
     const { header, files } = encodeCheckpoint(c, g);
     for (const [name, bytes] of files) writeSynced(path.join(this.dir, name), bytes);
