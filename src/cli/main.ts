@@ -1,48 +1,27 @@
-/**
- * The `raphe` command line: run and experiment belmer2018 (benchmarks are `npm run bench`, not a
- * command). Bad input -> one line on stderr naming the field, exit code 2, nothing written, before any
- * simulation work. A fault of the environment (disk, signal, lost device) -> one line, exit 1 (130/143
- * for SIGINT/SIGTERM), earlier results untouched. A stack trace only with RAPHE_DEBUG=1.
- */
-import { availableParallelism } from 'node:os';
-import { resolveEngine, NoAdapterError, refuseUnfit, type ResolvedEngine } from '../engines/create.js';
-import { nodeCpuProvider } from '../engines/node.js';
-import { QUICK, conditionScenarios, runBelmer2018, seedList, timecourseScenarios } from '../experiment/belmer2018.js';
+import { NoAdapterError, refuseUnfit } from '../engines/create.js';
 import { runScenario } from '../experiment/run-scenario.js';
 import { DRUG_NAMES, GENOTYPE_NAMES, dosesText, sertOccupancy } from '../model/drugs.js';
 import { ConfigError, ConfigErrors } from '../model/errors.js';
 import { unknownName } from '../model/suggest.js';
 import { SCHEMA_FILES, SCHEMA_NAMES, schemaText } from './schema-files.js';
-import { LIMITS, noSteadyStateReason, totalDurationS } from '../model/scenario.js';
+import { noSteadyStateReason, totalDurationS } from '../model/scenario.js';
 import { PROBE_CEILING_NM, aboveCeiling } from '../model/settling.js';
 import type { RunResult } from '../record/run-result.js';
-import { belmerConditions } from '../model/findings.js';
-import { formatFindingsTable } from '../report/findings-table.js';
-import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
-import { writeExperimentOutputs } from '../report/experiment-files.js';
-import { experimentScenarios, paramsDiff, provenance, resolvedScenario, versionLine } from '../report/provenance.js';
+import { RAPHE_VERSION } from '../report/nwb.js';
+import { provenance, resolvedScenario, versionLine } from '../report/provenance.js';
 import { summaryJson, writeRunOutputs } from '../report/run-files.js';
-import { OutputFolder, OutputWriteError, settleOutputs } from '../report/write.js';
-import {
-  JOB_FLAG_OPTIONS,
-  RUN_FLAG_OPTIONS,
-  checkConditionMemory,
-  checkSeedsMemory,
-  optionArgs,
-  parseCli,
-  parseEngine,
-  parseIntOpt,
-  parseNumberOpt,
-  parseSeeds,
-  readScenarioJson,
-  scenarioFromFlags,
-} from './args.js';
+import { OutputWriteError, settleOutputs } from '../report/write.js';
+import { RUN_FLAG_OPTIONS, optionArgs, parseCli, parseEngine, readScenarioJson, scenarioFromFlags } from './args.js';
+import { EXPERIMENT_OPTIONS, cmdBelmer2018 } from './belmer.js';
 import { cmdChronicSsri, runChronicScenario } from './chronic.js';
+import { engineFor, handlePendingSignals, prepareNwb, prepareOut, replaceHook } from './job-io.js';
 import { cmdExport } from './export.js';
 import { RunProgress } from './progress.js';
 import { SlurmError } from './slurm.js';
 import { terminalLine } from './terminal-text.js';
 import { cmdSweep } from './sweep.js';
+import { CliRunCheckpoint } from '../checkpoint/cli-run.js';
+import { stopAtCheckpoint } from '../checkpoint/run-checkpoints.js';
 
 const USAGE = `raphe: dorsal raphe 5-HT neurons on WebGPU and CPU
 
@@ -50,6 +29,7 @@ usage:
   raphe --version            the version (and the git commit of a checkout)
   raphe run [--scenario FILE] [--genotype G] [--drug NAME=nM|PCT% ...] [--neurons N] [--duration S]
             [--baseline S] [--seed K] [--engine cpu|webgpu|auto] [--no-spikes] [--out DIR [--force] [--no-nwb]] [--json]
+            [--checkpoint-every S] [--resume DIR]   (checkpoints in DIR.checkpoint/; --resume continues a stopped run)
   raphe experiment belmer2018 [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
             (--seeds S: every condition at seeds K..K+S-1, findings on the means with 95% intervals)
@@ -73,40 +53,6 @@ drugs (free nM; a SERT inhibitor also as its SERT occupancy, e.g. fluoxetine=80%
 `;
 
 const HELP = new Set(['--help', '-h', 'help']);
-
-/** The output folder, checked and its staging folder created before the run (undefined: no --out). */
-function prepareOut(out: string | undefined, force: boolean | undefined): OutputFolder | undefined {
-  if (force && out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
-  return out === undefined ? undefined : OutputFolder.prepare(out, !!force);
-}
-
-/** The NWB writer (its library loaded before the run, so a missing one is found first), unless --no-nwb or no --out. */
-async function prepareNwb(out: string | undefined, noNwb: boolean | undefined): Promise<NwbWriter | undefined> {
-  if (noNwb && out === undefined) throw new ConfigError('--no-nwb', 'only goes with --out DIR');
-  if (out === undefined || noNwb) return undefined;
-  try {
-    return await loadNwbWriter();
-  } catch (e) {
-    throw new OutputWriteError(`cannot load the NWB writer (h5wasm): ${e instanceof Error ? e.message : e}; --no-nwb writes no NWB file`);
-  }
-}
-
-/**
- * The write step's progress hook. Test hook: RAPHE_TEST_PAUSE_REPLACE=MS blocks MS ms with the old
- * results renamed aside and the new ones not yet in, so a test can send a signal right there.
- */
-function replaceHook(): ((step: string) => void) | undefined {
-  const ms = Number(process.env.RAPHE_TEST_PAUSE_REPLACE ?? 0);
-  if (!(ms > 0)) return undefined;
-  return (step) => {
-    if (step !== 'aside') return;
-    process.stderr.write('raphe: test pause: old results aside\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  };
-}
-
-/** Let a signal that arrived during a synchronous write be handled now (the handler exits 130/143). */
-const handlePendingSignals = () => new Promise((r) => setImmediate(r));
 
 /** Last line of defence: a result to print or write must be finite. */
 function checkFinite(r: RunResult): void {
@@ -133,15 +79,6 @@ function isiText(r: RunResult): string {
   return r.spikes ? 'n/a (too few ISIs: no cell fired 3 times in the last half)' : 'n/a (spikes not recorded)';
 }
 
-/** The engine; notices (e.g. the CPU fallback) go to stderr. The CPU engine runs on `cpuThreads` threads. */
-async function engineFor(
-  choice: string | undefined,
-  job: { cells: number; sims: number },
-  cpuThreads = availableParallelism(),
-): Promise<ResolvedEngine> {
-  return resolveEngine(parseEngine(choice), (msg) => process.stderr.write(msg + '\n'), { cpu: nodeCpuProvider(cpuThreads), job });
-}
-
 /** The scenario as the user gave it: the flags as typed and the scenario file's JSON (scenario.json's `given`). */
 function givenScenario(v: { scenario?: string } & Record<string, unknown>): unknown {
   const flags = { ...v };
@@ -156,25 +93,32 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
     force: { type: 'boolean' },
     'no-nwb': { type: 'boolean' },
     json: { type: 'boolean' },
+    'checkpoint-every': { type: 'string' },
+    resume: { type: 'string' },
   });
   if (positionals.length) throw new ConfigError('run', `unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  if (v.force && v.out === undefined && v.resume === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  const ck = CliRunCheckpoint.open(v); // --resume's checkpoint read and checked before anything is written
   // the output folder first (its staging folder is removed again if the scenario is refused)
-  const out = prepareOut(v.out, v.force);
+  const out = prepareOut(ck?.out ?? v.out, ck?.force ?? v.force);
   const sc = scenarioFromFlags(v);
   const choice = parseEngine(v.engine);
+  ck?.check(sc);
   if (sc.chronic) {
     const hooks = { onReplaceStep: replaceHook(), settle: handlePendingSignals, command };
     return runChronicScenario(sc, choice, !!v.json, { out, force: !!v.force, given: givenScenario(v), hooks });
   }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
-  const nwb = await prepareNwb(v.out, v['no-nwb']);
+  const nwb = await prepareNwb(out?.given, v['no-nwb']);
   const engine = await engineFor(choice, { cells: sc.neurons, sims: 1 });
   refuseUnfit(engine, sc);
-  const startedAt = new Date();
+  const startedAt = ck?.startedAt() ?? new Date();
+  const given = ck?.given(() => givenScenario(v)) ?? givenScenario(v);
+  const ckRun = ck?.runOptions(sc, given, startedAt, (line) => process.stderr.write(`\nraphe: ${line}\n`));
   const bar = new RunProgress(`raphe run (${engine.kind}, ${sc.neurons} neurons, ${totalDurationS(sc)} s)`);
-  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate });
+  const r = await runScenario(sc, engine, { onProgress: (f) => bar.update(f), onEstimate: bar.onEstimate, ...ckRun });
+  ck?.disarm();
   bar.done();
   if (r.summary.complete) checkFinite(r);
   if (out) {
@@ -186,10 +130,11 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
       provenance: {
         provenance: provenance(made),
-        scenario: { given: givenScenario(v), resolved: resolvedScenario(sc) },
+        scenario: { given, resolved: resolvedScenario(sc) },
         params: sc.params,
       },
     });
+    if (r.summary.complete) ck?.remove();
     await handlePendingSignals();
   }
   const s = r.summary;
@@ -209,7 +154,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
         engineReason: engine.reason,
         ...extra,
         phases: r.phases.map((p) => ({ ...p, sertOccupancy: sertOccupancy(p.doses) })),
-        outDir: v.out ?? null,
+        outDir: out?.given ?? null,
       }) + '\n',
     );
   } else {
@@ -225,7 +170,7 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
       `probe 5-HT  ${s.probe5htNm.toFixed(2)} nM (last half), drift over last quarter ${(100 * s.probeDriftLastQuarter).toFixed(2)}%${settled(s.settled, s.probe5htNm)}`,
       `mass bal.   relative error ${s.massBalanceRelError.toExponential(2)}`,
     ];
-    if (v.out !== undefined) lines.push(`written     ${v.out}/`);
+    if (out) lines.push(`written     ${out.given}/`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   if (!s.complete) {
@@ -251,15 +196,6 @@ function cmdSchema(argv: string[]): number {
 const EXPERIMENTS = ['belmer2018', 'chronic-ssri'];
 const COMMANDS = ['run', 'experiment', 'sweep', 'schema', 'export'];
 
-/** Every experiment's flags: the name is found among them wherever it stands, and each experiment then checks its own. */
-const EXPERIMENT_OPTIONS = {
-  ...JOB_FLAG_OPTIONS,
-  quick: { type: 'boolean' },
-  seeds: { type: 'string' },
-  'duration-scale': { type: 'string' },
-  'no-nwb': { type: 'boolean' },
-} as const;
-
 async function cmdExperiment(argv: string[], command: readonly string[]): Promise<number> {
   const { values: v, positionals, tokens } = parseCli(argv, EXPERIMENT_OPTIONS);
   // the name: the first argument that names an experiment; any other argument is one too many
@@ -276,106 +212,14 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
   if (extra !== undefined) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(extra)}`);
   if (name === 'chronic-ssri')
     return cmdChronicSsri(optionArgs(tokens), { onReplaceStep: replaceHook(), settle: handlePendingSignals, command });
-  if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
-  const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
-  const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
-  const seeds = parseSeeds(v.seeds, seed);
-  const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
-  const durationScale = parseNumberOpt('--duration-scale', v['duration-scale'], 1, 0.01, 100);
-  const choice = parseEngine(v.engine);
-  checkConditionMemory(neurons, threads, '--duration-scale');
-  const durations = v.quick ? QUICK.durations : undefined;
-  const scenarios = new Map(conditionScenarios({ neurons, seed, durationScale, durations }).map((s) => [s.name, s]));
-  checkSeedsMemory([...scenarios.values()], seeds);
-  const out = prepareOut(v.out, v.force);
-  const nwb = await prepareNwb(v.out, v['no-nwb']);
-  // on the CPU engine, the conditions side by side on its threads (--threads, default one per core; a thread
-  // per condition where that is every core: ThreadedCpuBatch)
-  const engine = await engineFor(choice, { cells: neurons, sims: belmerConditions().length * seeds }, threads || availableParallelism());
-  for (const sc of scenarios.values()) refuseUnfit(engine, sc);
-  const startedAt = new Date();
-  const seedsText = seeds > 1 ? `, seeds ${seed}-${seed + seeds - 1}` : '';
-  const bar = new RunProgress(`raphe experiment belmer2018 (${engine.kind}, ${neurons} neurons${seedsText})`);
-  const res = await runBelmer2018({
-    engine,
-    neurons,
-    seed,
-    seeds,
-    durationScale,
-    durations,
-    // the microdialysis time courses are a figure of the report: run only when a report is written
-    timecourse: out !== undefined,
-    onProgress: (f) => bar.update(f),
-    onEstimate: bar.onEstimate,
-  });
-  bar.done();
-  if (out) {
-    const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command, startedAt };
-    const conditions = seedList(seed, seeds).flatMap((s) => conditionScenarios({ neurons, seed: s, durationScale, durations }));
-    const timecourse = timecourseScenarios({ neurons, seed, durationScale, durations });
-    const record = { provenance: provenance(made), scenario: experimentScenarios('belmer2018', v, { conditions, timecourse }) };
-    writeExperimentOutputs(
-      out.given,
-      res.conditions,
-      res.findings,
-      {
-        title: `Belmer et al. 2018 on raphe (${neurons} neurons${seedsText})`,
-        engine: res.engine,
-        adapter: res.adapter,
-        neurons,
-        wallSeconds: res.wallSeconds,
-        timecourse: res.timecourse,
-        provenance: { provenance: record.provenance, diffs: paramsDiff(conditions[0].params) },
-      },
-      {
-        force: !!v.force,
-        target: out,
-        onStep: replaceHook(),
-        nwb: (id, s) => {
-          const c = res.conditions.find((x) => x.name === id);
-          const result = s === undefined ? c?.result : c?.seeds?.find((x) => x.seed === s)?.result;
-          const scenario = conditions.find((x) => x.name === id && x.seed === (s ?? seed));
-          if (!nwb || !result || !scenario) return undefined;
-          return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
-        },
-        provenance: record,
-      },
-    );
-    await handlePendingSignals();
-  }
-  const allPass = res.findings.every((f) => f.pass);
-  if (v.json) {
-    process.stdout.write(
-      JSON.stringify({
-        experiment: 'belmer2018',
-        engine: res.engine,
-        adapter: res.adapter,
-        engineReason: engine.reason,
-        neurons,
-        seed,
-        ...(seeds > 1 ? { seeds: seedList(seed, seeds) } : {}),
-        wallSeconds: res.wallSeconds,
-        allPass,
-        findings: res.findings,
-        ...(res.perSeed ? { perSeed: res.perSeed } : {}),
-        conditions: res.conditions.flatMap((c) => (c.seeds ?? [c]).map((x) => summaryJson(x.result).summary)),
-        outDir: v.out ?? null,
-      }) + '\n',
-    );
-  } else {
-    process.stdout.write(
-      `Belmer et al. 2018 on raphe: ${neurons} neurons${seedsText}, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
-    );
-    process.stdout.write(formatFindingsTable(res.findings) + '\n');
-    if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);
-  }
-  return allPass ? 0 : 1;
+  return cmdBelmer2018(v, command);
 }
 
 let signalled = false;
 
 /** SIGINT/SIGTERM: finish or undo an output folder's replacement, remove staging, exit 130/143. */
 function onSignal(sig: 'SIGINT' | 'SIGTERM'): void {
+  if (!signalled && stopAtCheckpoint(() => onSignal(sig))) return; // a checkpoint at the chunk's end first, then here
   if (signalled) return;
   signalled = true;
   settleOutputs();

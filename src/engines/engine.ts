@@ -42,6 +42,12 @@ export interface EngineOptions {
   sampleSteps: number;
   /** Per-cell 5-HT1A desensitisation d1A to start from (docs/model.md §7; absent: 0, the untreated tissue). */
   d1A?: Float32Array;
+  /**
+   * A state to start from in place of the built one (a snapshot of an earlier run of this tissue: a
+   * restart); checked against the model (checkSnapshot in initial-state.ts). d1A, c0_nM and rate0_Hz are
+   * then unused.
+   */
+  initial?: StateSnapshot;
 }
 
 /**
@@ -103,11 +109,16 @@ export interface StateSnapshot extends NeuronState {
   step: number;
   /** Box-sized grid, nM (0 outside the region). */
   grid: Float32Array;
+  /**
+   * Spikes since the last trace sample, all cells (counted into the next sample's `spikes`); absent: 0.
+   * The one counter besides `step` an engine carries between advances.
+   */
+  windowSpikes?: number;
 }
 
 /** A copy of the state (the engine's arrays are not shared with the caller). */
-export function copySnapshot(step: number, s: NeuronState, grid: Float32Array): StateSnapshot {
-  return { step, ...copyState(s), grid: grid.slice() };
+export function copySnapshot(step: number, s: NeuronState, grid: Float32Array, windowSpikes = 0): StateSnapshot {
+  return { step, ...copyState(s), grid: grid.slice(), windowSpikes };
 }
 
 export interface Engine {

@@ -24,6 +24,10 @@ import type { Scenario } from '../model/scenario.js';
 import { lastQuarterDrift, meanOver, SETTLE_TOLERANCE, settledOver } from '../model/settling.js';
 import { isiStats } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
+import type { BatchProgress } from '../checkpoint/format.js';
+import { runPhase } from '../checkpoint/phase-loop.js';
+import { checkResume } from '../checkpoint/resume-check.js';
+import { ConfigError } from '../model/errors.js';
 
 export interface RunOptions {
   /** Grid steps per engine call (one drained batch). */
@@ -49,6 +53,13 @@ export interface RunOptions {
    * next batch starts.
    */
   onResult?: (indices: number[], results: RunResult[]) => void | Promise<void>;
+  /**
+   * Checkpoints of a single batch's runs (raphe run; src/checkpoint/): `due` is asked after each chunk,
+   * and when it holds, `save` is given where the runs stand (it may end the process: a signal's stop).
+   */
+  checkpoint?: { due(): boolean; save(p: BatchProgress): Promise<void> };
+  /** Continue the runs from a checkpoint's progress (the same scenarios, one batch): no estimate, no step again. */
+  resume?: BatchProgress;
 }
 
 /** A scenario made ready to run: its model, starting steady state, engine options and phase lengths. */
@@ -68,6 +79,8 @@ export async function prepareScenarios(
   scenarios: Scenario[],
   engine: Pick<ResolvedEngine, 'estimate'> & Partial<Pick<ResolvedEngine, 'maxBatch' | 'adapter'>>,
   onEstimate?: (done: number, total: number) => void,
+  /** Estimates made earlier (a resume's), in input order: none is made again. */
+  known?: { est: SteadyStateEstimate; estSeconds: number }[],
 ): Promise<PreparedScenario[]> {
   // built one after another, each yielding to the event loop as it goes (a signal is answered meanwhile)
   const models: Model[] = [];
@@ -80,7 +93,7 @@ export async function prepareScenarios(
       );
     }
   });
-  const need = scenarios.flatMap((sc, i) => (sc.c0_nM === undefined ? [i] : []));
+  const need = scenarios.flatMap((sc, i) => (sc.c0_nM === undefined && !known ? [i] : []));
   const t0 = performance.now();
   const reqs: EstimateRequest[] = need.map((i) => ({
     model: models[i],
@@ -94,7 +107,7 @@ export async function prepareScenarios(
   return scenarios.map((sc, i) => {
     const model = models[i];
     const j = need.indexOf(i);
-    const est = j >= 0 ? ests[j] : { c0_nM: sc.c0_nM!, rate_Hz: 1 };
+    const est = known ? known[i].est : j >= 0 ? ests[j] : { c0_nM: sc.c0_nM!, rate_Hz: 1 };
     const opts: EngineOptions = {
       model,
       doses: sc.phases[0].doses,
@@ -104,7 +117,8 @@ export async function prepareScenarios(
       sampleSteps: sc.recording.sampleSteps,
       ...(sc.d1A ? { d1A: sc.d1A } : {}),
     };
-    return { sc, model, est, opts, phaseSteps: phaseSteps(sc.phases, model.dtGrid_s), estSeconds: j >= 0 ? estSeconds : 0 };
+    const took = known ? known[i].estSeconds : j >= 0 ? estSeconds : 0;
+    return { sc, model, est, opts, phaseSteps: phaseSteps(sc.phases, model.dtGrid_s), estSeconds: took };
   });
 }
 
@@ -124,7 +138,10 @@ function batchKey(p: PreparedScenario): string {
 /** Runs every scenario; results in input order. A failure inside a batch ends that batch's runs (marked incomplete). */
 export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine, o: RunOptions = {}): Promise<RunResult[]> {
   if (!scenarios.length) return [];
-  const prep = await prepareScenarios(scenarios, engine, o.onEstimate);
+  const r = o.resume;
+  if (r && r.sims.length !== scenarios.length)
+    throw new ConfigError('resume', `${r.sims.length} runs in the checkpoint for ${scenarios.length}`);
+  const prep = await prepareScenarios(scenarios, engine, o.onEstimate, r?.sims);
   const groups = new Map<string, number[]>();
   prep.forEach((p, i) => {
     const key = batchKey(p);
@@ -138,6 +155,11 @@ export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine
     );
     for (let b = 0; b < members.length; b += per) batches.push(members.slice(b, b + per));
   }
+  if ((o.checkpoint || r) && batches.length !== 1)
+    throw new ConfigError(
+      'checkpoint',
+      `these scenarios run as ${batches.length} batches (other tissues or phase lengths); a checkpoint holds one`,
+    );
   const stepsOf = (i: number) => prep[i].phaseSteps.reduce((a, b) => a + b, 0);
   const total = prep.reduce((a, _, i) => a + stepsOf(i), 0);
   let done = 0;
@@ -177,16 +199,35 @@ async function runBatch(
   const dt = first.model.dtGrid_s;
   const chunk = Math.max(1, o.chunkSteps ?? 1000);
   const tolerance = o.driftTolerance ?? SETTLE_TOLERANCE;
-  const records = members.map(() => [] as RecordBatch[]);
+  // a resume starts from the checkpoint's states, records and phase (with that phase's doses)
+  const from = o.resume ?? { phase: 0, stepInPhase: 0, wallSeconds: 0, sims: [] };
+  const records = members.map((_, s) => [...(from.sims[s]?.records ?? [])]);
   const phases = members.map(() => [] as PhaseRecord[]);
+  const stepsBefore = (pi: number) => first.phaseSteps.slice(0, pi).reduce((a, b) => a + b, 0);
+  const step0 = o.resume ? stepsBefore(from.phase) + from.stepInPhase : 0;
+  if (o.resume)
+    checkResume(
+      o.resume,
+      members.map((p) => ({ model: p.model, recording: p.sc.recording })),
+      first.phaseSteps,
+      step0,
+    );
   let error: string | undefined;
   // a batch that cannot be made (over the device's limits, no worker entry) is the caller's error:
   // nothing has run, so there is nothing to keep
-  const batch: BatchEngine = await engine.createBatch(members.map((p) => p.opts));
+  const batch: BatchEngine = await engine.createBatch(
+    members.map((p, s) => (o.resume ? { ...p.opts, doses: p.sc.phases[from.phase].doses, initial: from.sims[s].state } : p.opts)),
+  );
+  if (step0) advanced(step0);
+  const snapshots = () => Promise.all(members.map((_, s) => batch.snapshot(s)));
   const clock = new Clock(batch, {
     dtS: dt,
     chunkSteps: chunk,
-    schedule: members.flatMap((p, s) => phaseEvents(p.sc.phases, first.phaseSteps, s)),
+    // the clock counts from the engine's step: a resume's events are those from its step on
+    schedule: members
+      .flatMap((p, s) => phaseEvents(p.sc.phases, first.phaseSteps, s))
+      .map((ev) => ({ ...ev, step: ev.step - step0 }))
+      .filter((ev) => ev.step >= 0),
     onChunk: (out, n) => {
       out.forEach((r, s) => {
         records[s].push(r);
@@ -204,17 +245,28 @@ async function runBatch(
       });
       const last = pi === first.phaseSteps.length - 1;
       const minFraction = o.settle ? Math.max(...members.map((p) => o.settle!.minFraction(p.sc))) : 1;
-      let ran = steps;
-      if (last && minFraction < 1) {
-        // the rule is asked after whole chunks of the phase: minSteps rounded up to a chunk's end
-        const minSteps = Math.min(steps, Math.ceil(Math.round(minFraction * steps) / chunk) * chunk);
-        ran = (await clock.advanceUntilSettled({ minSteps, maxSteps: steps, fromS: tS, tolerance })).steps;
-        if (ran < steps) {
-          advanced(steps - ran); // the progress bar counts the steps not needed as done
-          for (const ph of phases) ph[pi].endS = tS + ran * dt;
-        }
-      } else {
-        await clock.advance(steps);
+      if (pi < from.phase) {
+        tS += steps * dt; // run before the checkpoint (only the last phase may end early)
+        continue;
+      }
+      // the rule is asked after whole chunks of the phase: minSteps rounded up to a chunk's end
+      const minSteps = Math.min(steps, Math.ceil(Math.round(minFraction * steps) / chunk) * chunk);
+      const settle = last && minFraction < 1 ? { minSteps, fromS: tS, tolerance } : undefined;
+      const done = pi === from.phase ? from.stepInPhase : 0;
+      const plan = { steps, done, chunkSteps: chunk, startStep: stepsBefore(pi), dtS: dt, settle };
+      const ran = await runPhase(clock, records, plan, async (inPhase) => {
+        if (!o.checkpoint?.due()) return;
+        const states = await snapshots();
+        await o.checkpoint.save({
+          phase: pi,
+          stepInPhase: inPhase,
+          wallSeconds: from.wallSeconds + (performance.now() - wall0) / 1000,
+          sims: members.map((p, s) => ({ est: p.est, estSeconds: p.estSeconds, state: states[s], records: records[s] })),
+        });
+      });
+      if (ran < steps) {
+        advanced(steps - ran); // the progress bar counts the steps not needed as done
+        for (const ph of phases) ph[pi].endS = tS + ran * dt;
       }
       tS += ran * dt;
     }
@@ -224,7 +276,7 @@ async function runBatch(
   } finally {
     batch.dispose();
   }
-  const wall = (performance.now() - wall0) / 1000;
+  const wall = from.wallSeconds + (performance.now() - wall0) / 1000;
   const info: EngineInfo = batch.info;
   return members.map((p, s) =>
     assembleResult(p.sc, p.model, { info }, p.est, records[s], phases[s], p.estSeconds + wall, error, tolerance),

@@ -22,6 +22,8 @@ import type { Params } from '../model/params.js';
 import { parseScenario, type Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { checkAbort } from './abort.js';
+import { hasCheckpoint } from '../checkpoint/store.js';
+import { RunCheckpoints, scenarioHash } from '../checkpoint/run-checkpoints.js';
 import { type EngineSelection, jobEngine } from './engine.js';
 
 /** A scenario as a scenario file holds it (schema/scenario.schema.json): `protocol` or `chronic`, `params`, ... */
@@ -40,6 +42,13 @@ export interface RunJobOptions extends JobOptions {
   onEstimate?: (done: number, total: number) => void;
   /** Grid steps per engine call (default 1000); a smaller chunk answers an abort sooner. */
   chunkSteps?: number;
+  /**
+   * Checkpoints of the runs (scenarios that run as one batch) in the folder `dir`: every `everyS` seconds
+   * of wall time (default: 30 s, and at least 20 times a checkpoint's cost), and when `signal` aborts.
+   * `resume`: continue from the checkpoint in `dir` when there is one (the same scenarios; another is
+   * refused with a ConfigError), bit for bit as the runs would have gone on. Removed once the runs end.
+   */
+  checkpoint?: { dir: string; everyS?: number; resume?: boolean };
 }
 
 /**
@@ -62,13 +71,27 @@ export async function runMany(scenarios: (Scenario | ScenarioFile)[], o: RunJobO
   if (chronic) throw new ConfigError(chronic.name, 'is a chronic scenario: run it with chronicCourse()');
   if (!scs.length) return [];
   const engine = await jobEngine(o, { cells: Math.max(...scs.map((s) => s.neurons)), sims: scs.length });
+  const ck = o.checkpoint && runCheckpoints(scs, o.checkpoint, o.signal);
   const out = await runScenarios(scs, engine, {
     onProgress: o.onProgress,
     onEstimate: o.onEstimate,
     ...(o.chunkSteps ? { chunkSteps: o.chunkSteps } : {}),
+    ...ck?.options,
   });
   checkAbort(o.signal);
+  ck?.done.remove();
   return out;
+}
+
+/** The checkpoints of runMany's runs (RunJobOptions.checkpoint): an abort writes one first. */
+function runCheckpoints(scs: Scenario[], c: NonNullable<RunJobOptions['checkpoint']>, signal?: AbortSignal) {
+  if (typeof c.dir !== 'string' || c.dir === '') throw new ConfigError('checkpoint.dir', 'must name a folder');
+  const hash = scenarioHash(scs);
+  const ck = new RunCheckpoints(c.dir, hash, c.everyS);
+  const hooks = ck.hooks();
+  const resume = c.resume && hasCheckpoint(c.dir) ? RunCheckpoints.read(c.dir, hash, 'checkpoint.dir').progress : undefined;
+  const checkpoint = { due: () => !!signal?.aborted || hooks.due(), save: hooks.save };
+  return { done: ck, options: { checkpoint, ...(resume ? { resume } : {}) } };
 }
 
 /** Run one scenario (see runMany). */

@@ -17,7 +17,7 @@ import {
   type StateSnapshot,
 } from '../engine.js';
 import { checkConstants } from '../engine.js';
-import { initialState } from '../initial-state.js';
+import { startState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
@@ -44,7 +44,9 @@ export class CpuEngine implements Engine {
     this.m = opts.model;
     this.k = deriveConstants(opts.model, opts.doses);
     const m = opts.model;
-    const s = initialState(m, this.k, opts.c0_nM, opts.rate0_Hz, opts.d1A);
+    const s = startState(m, this.k, opts);
+    this.step = s.step;
+    this.windowSpikes = s.windowSpikes ?? 0;
     const { memory, layout, views } = modelMemory(m, s);
     this.state = views.state;
     this.grids = views.grids;
@@ -145,7 +147,7 @@ export class CpuEngine implements Engine {
   }
 
   async snapshot(): Promise<StateSnapshot> {
-    return copySnapshot(this.step, this.state, this.c);
+    return copySnapshot(this.step, this.state, this.c, this.windowSpikes);
   }
 
   dispose(): void {}

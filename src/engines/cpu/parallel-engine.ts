@@ -29,7 +29,7 @@ import {
 } from '../engine.js';
 import { checkConstants } from '../engine.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
-import { initialState } from '../initial-state.js';
+import { startState } from '../initial-state.js';
 import { sumOver } from './grid.js';
 import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
 import { ThreadPool } from './thread-pool.js';
@@ -74,11 +74,11 @@ type EngineMemory = { memory: WebAssembly.Memory; layout: KernelLayout };
  * this thread, and with it every signal's handler. A shared memory crosses threads without a copy.
  */
 async function engineMemory(m: Model, k: Constants, opts: EngineOptions, threads: number): Promise<EngineMemory> {
-  if (m.nCells < OFF_THREAD_CELLS) return modelMemory(m, initialState(m, k, opts.c0_nM, opts.rate0_Hz, opts.d1A), threads, true);
+  if (m.nCells < OFF_THREAD_CELLS) return modelMemory(m, startState(m, k, opts), threads, true);
   const pool = await ThreadPool.start(1);
   try {
-    const { c0_nM, rate0_Hz, d1A } = opts;
-    return await pool.call<EngineMemory>(0, { op: 'engineMemory', model: m, k, c0_nM, rate0_Hz, d1A, threads });
+    const { c0_nM, rate0_Hz, d1A, initial } = opts;
+    return await pool.call<EngineMemory>(0, { op: 'engineMemory', model: m, k, c0_nM, rate0_Hz, d1A, initial, threads });
   } finally {
     pool.close();
   }
@@ -134,9 +134,13 @@ export class ParallelCpuEngine implements Engine {
     const g = m.geometry;
     const { memory, layout } = await engineMemory(m, this.k, opts, this.threads);
     this.v = kernelViews(memory, layout);
+    // a restart's step and trace window (checked with its state above)
+    this.step = opts.initial?.step ?? 0;
+    const ctl = shared(Int32Array, CTL.slots);
+    ctl[CTL.window] = opts.initial?.windowSpikes ?? 0;
     const base = {
       threads: this.threads,
-      ctl: shared(Int32Array, CTL.slots),
+      ctl,
       memory,
       layout,
       probe: shared(Uint32Array, g.probe.length, g.probe),
@@ -310,7 +314,7 @@ export class ParallelCpuEngine implements Engine {
 
   async snapshot(): Promise<StateSnapshot> {
     if (this.busy) throw new Error('cpu: snapshot() while advance() is running');
-    return copySnapshot(this.step, this.v.state, this.grid());
+    return copySnapshot(this.step, this.v.state, this.grid(), Atomics.load(this.sh[0].ctl, CTL.window));
   }
 
   dispose(): void {

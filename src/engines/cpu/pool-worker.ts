@@ -7,8 +7,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { DrugDoses } from '../../model/drugs.js';
 import type { Constants, Model } from '../../model/derive.js';
-import type { EngineOptions, RecordBatch, SettableField } from '../engine.js';
-import { initialState } from '../initial-state.js';
+import type { EngineOptions, RecordBatch, SettableField, StateSnapshot } from '../engine.js';
+import { startState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { estimateSteadyState, type EstimateOptions } from './steady-state.js';
 import { modelMemory } from './wasm-kernels.js';
@@ -22,7 +22,16 @@ export type PoolRequest =
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
   | { op: 'setGrid'; sim: number; grid: Float32Array }
   | { op: 'estimate'; model: Model; doses: DrugDoses; options?: EstimateOptions }
-  | { op: 'engineMemory'; model: Model; k: Constants; c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number>; threads: number };
+  | {
+      op: 'engineMemory';
+      model: Model;
+      k: Constants;
+      c0_nM: number;
+      rate0_Hz: number;
+      d1A?: ArrayLike<number>;
+      initial?: StateSnapshot;
+      threads: number;
+    };
 
 export type PoolReply = { id: number; result?: unknown; error?: string };
 
@@ -62,7 +71,7 @@ if (port) {
       case 'estimate':
         return { result: estimateSteadyState(r.model, r.doses, r.options) };
       case 'engineMemory': {
-        const { memory, layout } = modelMemory(r.model, initialState(r.model, r.k, r.c0_nM, r.rate0_Hz, r.d1A), r.threads, true);
+        const { memory, layout } = modelMemory(r.model, startState(r.model, r.k, r), r.threads, true);
         return { result: { memory, layout } };
       }
     }

@@ -23,6 +23,7 @@ import {
   type StateSnapshot,
 } from '../engine.js';
 import { checkConstants } from '../engine.js';
+import { batchStartStep } from '../initial-state.js';
 import type { EstimateOptions, SteadyStateEstimate } from './steady-state.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -64,6 +65,7 @@ export class ThreadedCpuBatch implements BatchEngine {
   /** Start batchThreadCount(sims, threads) threads (a number: at most that many) and deal the sims to them. */
   static async create(sims: EngineOptions[], threads: number | BatchThreads): Promise<ThreadedCpuBatch> {
     if (!sims.length) throw new Error('cpu batch: no simulations');
+    batchStartStep(sims); // as the WebGPU batch: one step count for all
     const t = typeof threads === 'number' ? { cores: threads, everyCore: false } : threads;
     const pool = await ThreadPool.start(batchThreadCount(sims.length, t));
     const b = new ThreadedCpuBatch(sims, pool, Math.max(1, Math.floor(t.cores)));

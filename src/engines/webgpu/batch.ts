@@ -49,6 +49,7 @@ import {
   type StateSnapshot,
 } from '../engine.js';
 import { checkConstants } from '../engine.js';
+import { batchStartStep } from '../initial-state.js';
 import { BatchBuffers, type Readback } from './buffers.js';
 import { decodeBatches, decodeSnapshot } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
@@ -118,6 +119,7 @@ export class WebGpuBatch implements BatchEngine {
     this.models = sims.map((s) => s.model);
     this.m = sims[0].model;
     this.ks = sims.map((s) => deriveConstants(s.model, s.doses));
+    this.step = batchStartStep(sims);
     this.recordSpikes = sims[0].recordSpikes;
     this.sampleSteps = sims[0].sampleSteps;
     this.stepsPerSubmit = Math.max(1, Math.floor(o.stepsPerSubmit ?? 500));
@@ -427,9 +429,11 @@ export class WebGpuBatch implements BatchEngine {
     const stG = this.mem.staging(gb);
     // copy offsets must be multiples of 4: they are (4-byte words)
     enc.copyBufferToBuffer(this.d.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
+    const stC = this.mem.staging(CTL.simBytes); // the sim's control block: its trace window's spikes
+    enc.copyBufferToBuffer(this.d.buf.ctl, CTL.sim + s * CTL.simBytes, stC.buffer, 0, CTL.simBytes);
     this.dev.queue.submit([enc.finish()]);
-    const [bs, bg] = await Promise.all([this.mem.read(stS), this.mem.read(stG)]);
-    return decodeSnapshot(this.step, bs, bg, n, nBox);
+    const [bs, bg, bc] = await Promise.all([this.mem.read(stS), this.mem.read(stG), this.mem.read(stC)]);
+    return { ...decodeSnapshot(this.step, bs, bg, n, nBox), windowSpikes: new Uint32Array(bc)[CTL.windowSpikes / 4] };
   }
 
   dispose(): void {

@@ -7,11 +7,11 @@
 import type { Constants, Model } from '../../model/derive.js';
 import { CONSTS_BYTES, packConstants, packState, STATE_WORDS } from '../../model/layout.js';
 import type { EngineOptions } from '../engine.js';
-import { initialState } from '../initial-state.js';
+import { startState } from '../initial-state.js';
 import type { BatchBuffers } from './buffers.js';
 import type { KernelName } from './kernels.js';
 import { tissueSizes, type BatchShape } from './sizing.js';
-import { ctlBytes, DIM, DIMS_BYTES } from './wgsl-header.js';
+import { CTL, ctlBytes, DIM, DIMS_BYTES } from './wgsl-header.js';
 
 /** The device buffers of one batch. */
 export interface BatchStorage {
@@ -69,7 +69,7 @@ export function allocateStorage(mem: BatchBuffers, shape: BatchShape, recCap: nu
 /**
  * Write the first contents: sim s's constants `ks[s]`, the dims (filled into `dims`, which the batch
  * keeps and rewrites per advance), a zero control block, each sim's initial state and grid (from its
- * own model, c0 and rate0), SERT vmax and tonic release, the shared cells and voxels; counts and mass cleared.
+ * own model, c0 and rate0, or its restart state: startState), SERT vmax and tonic release, the shared cells and voxels; counts and mass cleared.
  */
 export function uploadInitial(
   dev: GPUDevice,
@@ -95,10 +95,12 @@ export function uploadInitial(
   dims[DIM.nBox] = nBox;
   dims[DIM.nCells] = n;
   q.writeBuffer(b.uniD, 0, dims);
-  q.writeBuffer(b.ctl, 0, new Uint32Array(ctlBytes(K) / 4));
+  const ctl = new Uint32Array(ctlBytes(K) / 4);
   const st = new Uint32Array(STATE_WORDS * n);
   for (let s = 0; s < K; s++) {
-    const s0 = initialState(sims[s].model, ks[s], sims[s].c0_nM, sims[s].rate0_Hz, sims[s].d1A);
+    const s0 = startState(sims[s].model, ks[s], sims[s]);
+    // a restart's trace window carries on (the batch's step is set from the same states: batch.ts)
+    ctl[(CTL.sim + s * CTL.simBytes + CTL.windowSpikes) / 4] = s0.windowSpikes ?? 0;
     packState(s0, n, st);
     q.writeBuffer(b.state, s * STATE_WORDS * 4 * n, st);
     const grid = s0.grid as Float32Array<ArrayBuffer>;
@@ -108,6 +110,7 @@ export function uploadInitial(
     q.writeBuffer(b.vmax, s * 4 * nBox, sims[s].model.vmaxDt as Float32Array<ArrayBuffer>);
     q.writeBuffer(b.tonic, s * 4 * nBox, sims[s].model.tonicDt as Float32Array<ArrayBuffer>);
   }
+  q.writeBuffer(b.ctl, 0, ctl);
   // Idrive (f32 bits), voxel of each cell, the background gap table
   const ci = new Uint32Array(2 * n + m.bgGap.length);
   ci.set(new Uint32Array(m.Idrive.buffer, m.Idrive.byteOffset, n), 0);
