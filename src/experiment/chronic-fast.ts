@@ -61,11 +61,32 @@ export function appliedSertScale(k: Constants): number {
 }
 
 /** Each cell's mean of a running-sum field over `steps` grid steps (zeros where the engine lacks it). */
-function meanOf(snap: StateSnapshot, field: 'a1Sum' | 'a2Sum', n: number, steps: number): Float64Array {
+export function meanOf(snap: StateSnapshot, field: 'a1Sum' | 'a2Sum', n: number, steps: number): Float64Array {
   const sum = (snap as Partial<Record<typeof field, Float32Array>>)[field];
   const out = new Float64Array(n);
   if (sum) for (let i = 0; i < n; i++) out[i] = sum[i] / steps;
   return out;
+}
+
+/** What a fast phase read besides its state: the rate, the probe, the settling verdict, the release. */
+export interface FastScalars {
+  rateHz: number;
+  probe5htNm: number;
+  settled: boolean;
+  releaseNmps: number;
+}
+
+/** A fast phase's outcome from the state at its end (`snap`, taken with nothing run since) and its scalars. */
+export function fastOutOf(snap: StateSnapshot, nCells: number, windowSteps: number, x: FastScalars): FastOut {
+  return {
+    abar: meanOf(snap, 'a1Sum', nCells, windowSteps),
+    abar2B: meanOf(snap, 'a2Sum', nCells, windowSteps),
+    rateHz: x.rateHz,
+    probe5htNm: x.probe5htNm,
+    settled: x.settled,
+    grid: snap.grid,
+    releaseNmps: x.releaseNmps,
+  };
 }
 
 export interface FastOut {
@@ -184,15 +205,14 @@ export async function fastPhase(
     const spikes = recs[s].reduce((a, r) => a + r.spikeCount, 0);
     const released = recs[s].reduce((a, r) => a + r.mass.released, 0);
     const probe = concatProbe(recs[s]);
-    res.push({
-      abar: meanOf(snap, 'a1Sum', n, windowSteps),
-      abar2B: meanOf(snap, 'a2Sum', n, windowSteps),
-      rateHz: spikes / n / (windowSteps * dt),
-      probe5htNm: probe.reduce((a, x) => a + x, 0) / Math.max(1, probe.length),
-      settled: recordsSettled(recs[s], dt, {}, windowSteps),
-      grid: snap.grid,
-      releaseNmps: released / models[s].geometry.inside.length / (windowSteps * dt),
-    });
+    res.push(
+      fastOutOf(snap, n, windowSteps, {
+        rateHz: spikes / n / (windowSteps * dt),
+        probe5htNm: probe.reduce((a, x) => a + x, 0) / Math.max(1, probe.length),
+        settled: recordsSettled(recs[s], dt, {}, windowSteps),
+        releaseNmps: released / models[s].geometry.inside.length / (windowSteps * dt),
+      }),
+    );
   }
   return res;
 }

@@ -18,6 +18,7 @@
  * (chronic-brute.ts) is the check of the scheme.
  */
 import type { ResolvedEngine } from '../engines/create.js';
+import type { StateSnapshot } from '../engines/engine.js';
 import {
   advanceChronic,
   cellA50,
@@ -41,8 +42,10 @@ import {
   constantsWithSert,
   regionMean,
   releaseElasticity,
+  fastOutOf,
   fastPhase,
   setD2B,
+  type FastScalars,
   startOpts,
   type FastOut,
 } from './chronic-fast.js';
@@ -89,7 +92,42 @@ export interface ChronicRun {
   adapter: string;
 }
 
+/**
+ * Where a chronic course stands at a slow time of its treatment: everything the driver needs to go on
+ * exactly as if it had not stopped (src/checkpoint/chronic.ts writes and reads it).
+ */
+export interface ChronicProgress {
+  /** The slow time reached, hours, and the next step asked for. */
+  t: number;
+  h: number;
+  /** Each sim's release elasticity (chronic-fast.ts). */
+  beta: number[];
+  /** Each sim's drug-free day-0 rate and vehicle targets of d1A and d2B. */
+  day0Rate: number[];
+  vehicle: number[];
+  vehicle2B: number[];
+  /** Each sim's slow state at t (corrected). */
+  slow: ChronicSlowState[];
+  /** What each sim's last fast phase read besides its state. */
+  drives: FastScalars[];
+  steps: ChronicStep[][];
+  readouts: ChronicReadout[][];
+  /** Each sim's per-cell d1A on the readout days reached. */
+  d1AByDay: Map<number, Float32Array>[];
+  /** Each sim's engine state at t (the end of its last fast phase's window). */
+  states: StateSnapshot[];
+}
+
+/** The driver's checkpoint hooks: after each slow step, `save` when `due`; `resume` continues such a save. */
+export interface ChronicCheckpointHooks {
+  due(): boolean;
+  save(p: ChronicProgress): Promise<void>;
+  resume?: ChronicProgress;
+}
+
 export interface ChronicOptions {
+  /** Checkpoints of the treatment, and a resume from one (ChronicProgress). */
+  checkpoint?: ChronicCheckpointHooks;
   onProgress?: (fraction: number) => void;
   /** Grid steps per engine call. */
   chunkSteps?: number;
@@ -185,44 +223,66 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
   const distinct = scs.map((sc, i) => scs.findIndex((x) => key(x) === key(sc)) === i);
   const day0Of = scs.map((sc) => scs.findIndex((x) => key(x) === key(sc)));
   const runIdx = scs.map((_, i) => i).filter((i) => distinct[i]);
-  let batch = await engine.createBatch(
-    await startOpts(
-      runIdx.map((i) => scs[i]),
-      runIdx.map((i) => models[i]),
-      engine,
-      () => ({}),
-    ),
-  );
-  let info = batch.info;
-  try {
-    const ran = await fastPhase(
-      batch,
-      runIdx.map((i) => models[i]),
-      firstSettle,
-      firstMax,
-      windowSteps,
-      chunk,
+  const day0 = async (): Promise<void> => {
+    const batch = await engine.createBatch(
+      await startOpts(
+        runIdx.map((i) => scs[i]),
+        runIdx.map((i) => models[i]),
+        engine,
+        () => ({}),
+      ),
     );
-    scs.forEach((sc, s) => {
-      const f = ran[runIdx.indexOf(day0Of[s])];
-      day0Rate[s] = f.rateHz;
-      // the limit t -> infinity of the drug-free drives: d = d_max h(abar)
-      const probe = advanceChronic(sc.params, zeroChronicState(models[s].nCells), A50[s], {}, f, 1e9);
-      vehicle[s] = mean(probe.d1A.d);
-      vehicle2B[s] = mean(probe.d2B.d);
-      if (c.readoutDays.includes(0)) {
-        readouts[s].push(readoutRow(sc.name, 0, stepRow(0, zeroChronicState(models[s].nCells), f, f.rateHz)));
-        d1AByDay[s].set(0, new Float32Array(models[s].nCells));
-      }
-    });
-  } finally {
-    batch.dispose();
-  }
+    try {
+      const ran = await fastPhase(
+        batch,
+        runIdx.map((i) => models[i]),
+        firstSettle,
+        firstMax,
+        windowSteps,
+        chunk,
+      );
+      scs.forEach((sc, s) => {
+        const f = ran[runIdx.indexOf(day0Of[s])];
+        day0Rate[s] = f.rateHz;
+        // the limit t -> infinity of the drug-free drives: d = d_max h(abar)
+        const probe = advanceChronic(sc.params, zeroChronicState(models[s].nCells), A50[s], {}, f, 1e9);
+        vehicle[s] = mean(probe.d1A.d);
+        vehicle2B[s] = mean(probe.d2B.d);
+        if (c.readoutDays.includes(0)) {
+          readouts[s].push(readoutRow(sc.name, 0, stepRow(0, zeroChronicState(models[s].nCells), f, f.rateHz)));
+          d1AByDay[s].set(0, new Float32Array(models[s].nCells));
+        }
+      });
+    } finally {
+      batch.dispose();
+    }
+  };
+  const resume = o.checkpoint?.resume;
+  if (resume) {
+    // day 0 was run before the checkpoint: its outcome is in it
+    for (let s = 0; s < K; s++) {
+      day0Rate[s] = resume.day0Rate[s];
+      vehicle[s] = resume.vehicle[s];
+      vehicle2B[s] = resume.vehicle2B[s];
+    }
+  } else await day0();
   tick(0);
 
   // 2. the treatment, one slow step at a time (chronic-steps.ts: fixed, or chosen by the error estimate)
-  batch = await engine.createBatch(await startOpts(scs, models, engine, (i) => doses[i]));
-  info = batch.info;
+  const batch = await engine.createBatch(
+    resume
+      ? models.map((m, s) => ({
+          model: m,
+          doses: doses[s],
+          c0_nM: 0,
+          rate0_Hz: 0,
+          recordSpikes: false,
+          sampleSteps: scs[s].recording.sampleSteps,
+          initial: resume.states[s],
+        }))
+      : await startOpts(scs, models, engine, (i) => doses[i]),
+  );
+  const info = batch.info;
   const end = c.days * 24;
   const adaptive = c.slowTolerance > 0;
   const fixed = adaptive ? [] : slowTimes(c);
@@ -241,10 +301,10 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
       }
     }
   };
+  // each sim's release elasticity (chronic-fast.ts releaseElasticity), read between successive fast phases
+  const beta = resume ? [...resume.beta] : new Array<number>(K).fill(0);
   // the slow state `x` frozen into sim s's engine (d1A, d2B, SERT scale), and its grid moved to the mass
   // balance of the release read in `f` (balanceScale), for the next fast phase
-  // each sim's release elasticity (chronic-fast.ts releaseElasticity), read between successive fast phases
-  const beta = new Array<number>(K).fill(0);
   const freeze = (s: number, x: ChronicSlowState, f: FastOut) => {
     batch.setCellState(s, 'd1A', Float32Array.from(x.d1A.d));
     setD2B(batch, s, x.d2B.d);
@@ -259,13 +319,50 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
         Float32Array.from(f.grid, (v) => v * lam),
       );
   };
+  // a checkpoint of where the course stands at t, when one is due (the engines' states read now, at the
+  // end of the last window: as the fast phase left them)
+  const checkpoint = async (t: number, slow: ChronicSlowState[], f: FastOut[]) => {
+    if (!o.checkpoint?.due()) return;
+    const states: StateSnapshot[] = [];
+    for (let s = 0; s < K; s++) states.push(await batch.snapshot(s));
+    await o.checkpoint.save({
+      t,
+      h,
+      beta: [...beta],
+      day0Rate: [...day0Rate],
+      vehicle: [...vehicle],
+      vehicle2B: [...vehicle2B],
+      slow: slow.map(copyChronicState),
+      drives: f.map(({ rateHz, probe5htNm, settled, releaseNmps }) => ({ rateHz, probe5htNm, settled, releaseNmps })),
+      steps: steps.map((x) => x.slice()),
+      readouts: readouts.map((x) => x.slice()),
+      d1AByDay: d1AByDay.map((m) => new Map(m)),
+      states,
+    });
+  };
   try {
     // the slow state at t and the drives read there
-    let slow: ChronicSlowState[] = models.map((m) => zeroChronicState(m.nCells));
-    let f = await fastPhase(batch, models, firstSettle, firstMax, windowSteps, chunk);
-    let t = 0;
-    record(t, slow, f);
-    tick(0);
+    let slow: ChronicSlowState[];
+    let f: FastOut[];
+    let t: number;
+    if (resume) {
+      slow = resume.slow.map(copyChronicState);
+      f = resume.states.map((st, s) => fastOutOf(st, models[s].nCells, windowSteps, resume.drives[s]));
+      t = resume.t;
+      h = resume.h;
+      for (let s = 0; s < K; s++) {
+        steps[s].push(...resume.steps[s]);
+        readouts[s].push(...resume.readouts[s]);
+        for (const [day, d] of resume.d1AByDay[s]) d1AByDay[s].set(day, d);
+      }
+    } else {
+      slow = models.map((m) => zeroChronicState(m.nCells));
+      f = await fastPhase(batch, models, firstSettle, firstMax, windowSteps, chunk);
+      t = 0;
+      record(t, slow, f);
+      await checkpoint(t, slow, f);
+    }
+    tick(t / end);
     while (t < end && !sameSlowTime(t, end)) {
       const tNext = adaptive ? nextSlowTime(t, h, stops) : fixed[fixed.findIndex((x) => x > t && !sameSlowTime(x, t))];
       const dtH = tNext - t;
@@ -284,6 +381,7 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
       f = fNext;
       t = tNext;
       record(t, slow, f);
+      await checkpoint(t, slow, f);
       tick(t / end);
     }
   } finally {
