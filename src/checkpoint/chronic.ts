@@ -189,6 +189,11 @@ export function chronicProgressOf(
   };
 }
 
+/** Whether `c` is a chronic course's checkpoint (by its meta's kind). */
+export function isChronicCheckpoint(c: Checkpoint): boolean {
+  return (c.meta as Obj | null)?.kind === CHRONIC_CHECKPOINT_KIND;
+}
+
 /** What the caller kept beside the driver's state (chronicCheckpoint's `meta`). */
 export function chronicCallerMeta(c: Checkpoint): unknown {
   return (c.meta as Obj | null)?.caller ?? null;

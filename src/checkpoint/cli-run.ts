@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import type { Scenario } from '../model/scenario.js';
 import { parseNumberOpt } from '../cli/args.js';
+import type { ChronicCheckpointHooks, ChronicProgress } from '../experiment/chronic.js';
+import { chronicCallerMeta, chronicCheckpoint, chronicProgressOf, isChronicCheckpoint } from './chronic.js';
 import type { Checkpoint } from './format.js';
 import { RunCheckpoints, scenarioHash } from './run-checkpoints.js';
 import { checkpointDir, hasCheckpoint } from './store.js';
@@ -30,7 +32,7 @@ interface RunMeta {
 }
 
 function runMeta(c: Checkpoint, where: string): RunMeta {
-  const m = c.meta as Partial<RunMeta> | null;
+  const m = (isChronicCheckpoint(c) ? chronicCallerMeta(c) : c.meta) as Partial<RunMeta> | null;
   const t = typeof m?.startedAt === 'string' ? new Date(m.startedAt) : undefined;
   if (!m || typeof m !== 'object' || !t || Number.isNaN(t.getTime()) || typeof m.force !== 'boolean' || !('given' in m))
     throw new CheckpointError(where, 'meta is not a raphe run checkpoint (given, startedAt, force)');
@@ -79,16 +81,16 @@ export class CliRunCheckpoint {
     return new CliRunCheckpoint(v.resume, true, everyS, { c, meta, where });
   }
 
-  /**
-   * Refuses, before any work: the checkpoint flags for a chronic scenario (its course has no checkpoints
-   * yet), and on a resume a scenario other than the checkpoint's.
-   */
-  check(sc: Scenario): void {
+  /** Refuses, before any work, on a resume: scenarios other than the checkpoint's, or the checkpoint of another kind of job. */
+  check(sc: Scenario | readonly Scenario[]): void {
+    const scs = Array.isArray(sc) ? sc : [sc as Scenario];
     const where = this.resumed?.where ?? '--checkpoint-every';
-    if (sc.chronic && (this.resumed || this.everyS !== undefined))
-      throw new ConfigError(where, 'checkpoints are not yet written for chronic scenarios');
-    if (this.resumed && this.resumed.c.scenarioHash !== scenarioHash([sc]))
+    if (!this.resumed) return;
+    if (this.resumed.c.scenarioHash !== scenarioHash(scs))
       throw new CheckpointError(where, 'the checkpoint is of another scenario: give the flags or scenario file of the run that wrote it');
+    const chronic = isChronicCheckpoint(this.resumed.c);
+    if (chronic !== !!scs[0].chronic)
+      throw new CheckpointError(where, `the checkpoint is of ${chronic ? 'a chronic course' : 'a run'}, not of this job`);
   }
 
   /** The scenario as given (the first run's, on a resume), for scenario.json. */
@@ -115,6 +117,27 @@ export class CliRunCheckpoint {
       ...(this.resumed ? { resume: this.resumed.c.progress } : {}),
       ...(chunk >= 1 ? { chunkSteps: Math.floor(chunk) } : {}),
     };
+  }
+
+  /**
+   * The chronic driver's hooks for the course `scs` (checked: check): its checkpoints after its slow steps,
+   * and a resume's progress (read as untrusted input against the course).
+   */
+  chronicHooks(scs: readonly Scenario[], given: unknown, startedAt: Date, onLine: (line: string) => void): ChronicCheckpointHooks {
+    this.check(scs);
+    const hash = scenarioHash(scs);
+    const meta: RunMeta = { given, startedAt: startedAt.toISOString(), force: this.force };
+    const hint = (line: string) => (line.startsWith('checkpoint written') ? `${line}; --resume ${this.out} continues the course` : line);
+    this.ck = new RunCheckpoints(checkpointDir(this.out), hash, this.everyS, meta, (line) => onLine(hint(line)));
+    const hooks = this.ck.hooksOf(
+      (p: ChronicProgress) => chronicCheckpoint(p, hash, meta),
+      (p) => `day ${(p.t / 24).toPrecision(3)} of the treatment`,
+    );
+    const ck = this.ck;
+    const done = { ...hooks, finished: () => ck.disarm() };
+    if (!this.resumed) return done;
+    const shape = { names: scs.map((x) => x.name), nCells: scs[0].neurons, days: scs[0].chronic!.days };
+    return { ...done, resume: chronicProgressOf(this.resumed.c, this.resumed.where, shape) };
   }
 
   /** The run is over: signals end the process at once again. */

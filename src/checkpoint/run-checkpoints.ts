@@ -63,7 +63,7 @@ export class RunCheckpoints {
     readonly dir: string,
     readonly hash: string,
     private readonly everyS: number | undefined,
-    private readonly meta: unknown = null,
+    readonly meta: unknown = null,
     /** One line each: a checkpoint that could not be written, the last one written at a stop. */
     private readonly onLine: (line: string) => void = () => {},
   ) {
@@ -83,6 +83,17 @@ export class RunCheckpoints {
 
   /** The hooks runScenarios takes (RunOptions.checkpoint). */
   hooks(): { due(): boolean; save(p: BatchProgress): Promise<void> } {
+    return this.hooksOf(
+      (p: BatchProgress) => ({ scenarioHash: this.hash, meta: this.meta, progress: p }),
+      (p) => `${p.sims[0]?.state.step ?? 0} grid steps run`,
+    );
+  }
+
+  /**
+   * The hooks of any job whose progress `P` makes a checkpoint (`toCheckpoint`, with this run's hash and
+   * meta) and is told in words at a stop (`told`): the chronic driver's, say.
+   */
+  hooksOf<P>(toCheckpoint: (p: P) => Checkpoint, told: (p: P) => string): { due(): boolean; save(p: P): Promise<void> } {
     return {
       due: () => {
         armed = this;
@@ -96,7 +107,7 @@ export class RunCheckpoints {
         const t0 = this.last;
         let ok = false;
         try {
-          this.writer.write({ scenarioHash: this.hash, meta: this.meta, progress: p });
+          this.writer.write(toCheckpoint(p));
           this.written++;
           ok = true;
         } catch (e) {
@@ -108,7 +119,7 @@ export class RunCheckpoints {
         this.costS = (this.last - t0) / 1000;
         this.seconds += this.costS;
         if (!this.stopping) return;
-        if (ok) this.onLine(`checkpoint written in ${this.dir} (${p.sims[0]?.state.step ?? 0} grid steps run)`);
+        if (ok) this.onLine(`checkpoint written in ${this.dir} (${told(p)})`);
         this.stopping();
       },
     };

@@ -33,6 +33,8 @@ export const EXPERIMENT_OPTIONS = {
   seeds: { type: 'string' },
   'duration-scale': { type: 'string' },
   'no-nwb': { type: 'boolean' },
+  'checkpoint-every': { type: 'string' },
+  resume: { type: 'string' },
 } as const;
 
 /** The parsed flags of `raphe experiment`. */
@@ -40,6 +42,12 @@ type ExperimentFlags = ReturnType<typeof parseCli<typeof EXPERIMENT_OPTIONS>>['v
 
 export async function cmdBelmer2018(v: ExperimentFlags, command: readonly string[]): Promise<number> {
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  for (const flag of ['checkpoint-every', 'resume'] as const)
+    if (v[flag] !== undefined)
+      throw new ConfigError(
+        `--${flag}`,
+        'belmer2018 writes no checkpoints yet (its conditions run in minutes): raphe run and chronic-ssri do',
+      );
   const neurons = parseIntOpt('--neurons', v.neurons, v.quick ? QUICK.neurons : 9000, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
   const seeds = parseSeeds(v.seeds, seed);

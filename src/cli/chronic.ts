@@ -25,6 +25,7 @@ import { experimentScenarios, provenance, resolvedScenario } from '../report/pro
 import { OutputFolder, OutputWriteError } from '../report/write.js';
 import { JOB_FLAG_OPTIONS, checkConditionMemory, parseCli, parseEngine, parseIntOpt, parseSeeds } from './args.js';
 import { Progress } from './progress.js';
+import { CliRunCheckpoint } from '../checkpoint/cli-run.js';
 
 /** The checks a result must pass before it is printed or written (never a NaN reported as a result). */
 function checkFiniteChronic(rows: readonly ChronicReadout[]): void {
@@ -56,27 +57,45 @@ export interface ChronicCliHooks {
 }
 
 export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}): Promise<number> {
-  const { values: v, positionals } = parseCli(argv, { ...JOB_FLAG_OPTIONS, quick: { type: 'boolean' }, seeds: { type: 'string' } });
+  const { values: v, positionals } = parseCli(argv, {
+    ...JOB_FLAG_OPTIONS,
+    quick: { type: 'boolean' },
+    seeds: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    resume: { type: 'string' },
+  });
   if (positionals.length > 1) throw new ConfigError('experiment', `unexpected argument ${JSON.stringify(positionals[1])}`);
-  if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  if (v.force && v.out === undefined && v.resume === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
+  // --resume's checkpoint read and checked before anything is written
+  const ck = CliRunCheckpoint.open(v);
   const size = v.quick ? CHRONIC_QUICK : CHRONIC_FULL;
   const neurons = parseIntOpt('--neurons', v.neurons, size.neurons, LIMITS.neurons.min, LIMITS.neurons.max);
   const seed = parseIntOpt('--seed', v.seed, 1, LIMITS.seed.min, LIMITS.seed.max);
   const seeds = parseSeeds(v.seeds, seed);
+  if (seeds > 1 && ck)
+    throw new ConfigError('--seeds', 'runs the seeds in turn without checkpoints: leave out --checkpoint-every and --resume');
   const threads = parseIntOpt('--threads', v.threads, 0, 0, 256);
   const choice = parseEngine(v.engine);
   checkConditionMemory(neurons, Math.max(threads || Math.min(availableParallelism(), 8), CHRONIC_CONDITIONS.length), '--neurons');
-  const out = v.out === undefined ? undefined : OutputFolder.prepare(v.out, !!v.force);
-  const engine = await engineFor(choice, neurons, CHRONIC_CONDITIONS.length, threads || availableParallelism());
   const scenarios = chronicScenarios({ size, neurons, seed });
+  ck?.check(scenarios);
+  const outDir = ck?.out ?? v.out;
+  const force = ck?.force ?? !!v.force;
+  const out = outDir === undefined ? undefined : OutputFolder.prepare(outDir, force);
+  const engine = await engineFor(choice, neurons, CHRONIC_CONDITIONS.length, threads || availableParallelism());
   for (const sc of scenarios) refuseUnfit(engine, sc);
-  const startedAt = new Date();
+  const startedAt = ck?.startedAt() ?? new Date();
+  const given = ck?.given(() => ({ flags: { ...v } })) ?? { flags: { ...v } };
+  const checkpoint = ck?.chronicHooks(scenarios, given, startedAt, (line) => process.stderr.write(`\nraphe: ${line}\n`));
   const seedsText = seeds > 1 ? `, seeds ${seed}-${seed + seeds - 1}` : '';
   const bar = new Progress(`raphe experiment chronic-ssri (${engine.kind}, ${neurons} neurons${seedsText})`);
   const job = { engine, size, neurons, seed, onProgress: (f: number) => bar.update(f) };
   const over = seeds > 1 ? await runChronicSsriSeeds(job, seeds) : undefined;
   // over seeds: the first seed's result (its figures), its findings and wall time those over the seeds
-  const res = over ? { ...over.perSeed[0]!, findings: over.findings, wallSeconds: over.wallSeconds } : await runChronicSsri(job);
+  const res = over
+    ? { ...over.perSeed[0]!, findings: over.findings, wallSeconds: over.wallSeconds }
+    : await runChronicSsri({ ...job, checkpoint });
+  ck?.disarm();
   bar.done();
   for (const r of over?.perSeed ?? [res]) checkFiniteChronic(r.days);
   const made = { engine: res.engine, adapter: res.adapter, engineReason: engine.reason, seed, command: hooks.command, startedAt };
@@ -87,7 +106,8 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
       provenance: provenance(made),
       scenario: experimentScenarios(
         'chronic-ssri',
-        v,
+        // the flags as first given (a resume's are the killed run's)
+        (given as { flags: object }).flags,
         { conditions: seedList(seed, seeds).flatMap((s) => (s === seed ? scenarios : chronicScenarios({ size, neurons, seed: s }))) },
         { size },
       ),
@@ -96,7 +116,8 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
     ...(over ? { seeds: over } : {}),
   };
   if (out) {
-    writeChronicOutputs(out.given, res, info, { force: !!v.force, target: out, onStep: hooks.onReplaceStep });
+    writeChronicOutputs(out.given, res, info, { force, target: out, onStep: hooks.onReplaceStep });
+    ck?.remove();
     await hooks.settle?.();
   }
   const allPass = res.findings.every((f) => f.pass);
@@ -108,7 +129,7 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
     );
     process.stdout.write(formatFindingsTable(res.findings).replace(/^(\d+\/\d+) findings pass$/m, '$1 chronic findings pass') + '\n\n');
     process.stdout.write((over ? formatChronicSeedsTable(over.days, seeds) : formatChronicTable(res.days)) + '\n');
-    if (v.out !== undefined) process.stdout.write(`report: ${v.out}/report.html\n`);
+    if (outDir !== undefined) process.stdout.write(`report: ${outDir}/report.html\n`);
   }
   return allPass ? 0 : 1;
 }
@@ -116,6 +137,8 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
 /** Where `raphe run` of a chronic scenario writes, and what its provenance records. */
 export interface ChronicRunOut {
   out?: OutputFolder;
+  /** Its checkpoints (--out, --checkpoint-every) and a resume's (--resume). */
+  checkpoint?: CliRunCheckpoint;
   force: boolean;
   /** The scenario as the user gave it (scenario.json). */
   given: unknown;
@@ -143,10 +166,13 @@ export async function runChronicScenario(
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);
   const engine = await engineFor(engineChoice, sc.neurons, 1, availableParallelism());
   refuseUnfit(engine, sc);
-  const startedAt = new Date();
+  const ck = o?.checkpoint;
+  const startedAt = ck?.startedAt() ?? new Date();
   const bar = new Progress(`raphe run chronic (${engine.kind}, ${sc.neurons} neurons, ${sc.chronic!.days} days)`);
   const t0 = performance.now();
-  const [run] = await runChronic([sc], engine, { onProgress: (f) => bar.update(f) });
+  const checkpoint = ck?.chronicHooks([sc], o?.given, startedAt, (line) => process.stderr.write(`\nraphe: ${line}\n`));
+  const [run] = await runChronic([sc], engine, { onProgress: (f) => bar.update(f), checkpoint });
+  ck?.disarm();
   bar.done();
   checkFiniteChronic(run.readouts);
   const wall = (performance.now() - t0) / 1000;
@@ -177,6 +203,7 @@ export async function runChronicScenario(
       provenance: { provenance: provenance(made), scenario: { given: o.given, resolved: resolvedScenario(sc) }, params: sc.params },
     };
     writeChronicOutputs(o.out.given, res, info, { force: o.force, target: o.out, onStep: o.hooks.onReplaceStep });
+    ck?.remove();
     await o.hooks.settle?.();
   }
   if (json) {

@@ -34,7 +34,8 @@ usage:
             [--threads T] [--duration-scale F] [--out DIR [--force] [--no-nwb]] [--json]
             (--seeds S: every condition at seeds K..K+S-1, findings on the means with 95% intervals)
   raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
-            [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
+            [--threads T] [--out DIR [--force]] [--json] [--checkpoint-every S] [--resume DIR]
+            (21 days of fluoxetine, 5-HT1A desensitisation; checkpoints as raphe run's)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
             [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
             [--shard I/N]            run only shard I of N (0-based) of the points
@@ -106,7 +107,8 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
   ck?.check(sc);
   if (sc.chronic) {
     const hooks = { onReplaceStep: replaceHook(), settle: handlePendingSignals, command };
-    return runChronicScenario(sc, choice, !!v.json, { out, force: !!v.force, given: givenScenario(v), hooks });
+    const given = ck?.given(() => givenScenario(v)) ?? givenScenario(v);
+    return runChronicScenario(sc, choice, !!v.json, { out, force: ck?.force ?? !!v.force, given, hooks, checkpoint: ck });
   }
   const noSteady = noSteadyStateReason(sc);
   if (noSteady) process.stderr.write(`raphe: warning: ${noSteady}\n`);

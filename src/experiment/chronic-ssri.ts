@@ -17,7 +17,7 @@ import type { DrugDoses, Genotype } from '../model/drugs.js';
 import { DOSES, ic50Fit } from '../model/findings.js';
 import { defaultParams, type Params } from '../model/params.js';
 import { chronicDay0Phase, type Scenario } from '../model/scenario.js';
-import { runChronic, type ChronicRun } from './chronic.js';
+import { runChronic, type ChronicCheckpointHooks, type ChronicRun } from './chronic.js';
 import { runScenarios } from './run-scenario.js';
 
 export interface ChronicCondition {
@@ -71,6 +71,8 @@ export interface ChronicExperimentOptions {
   neurons?: number;
   seed: number;
   params?: Params;
+  /** The course's checkpoints, and a resume from one (experiment/chronic.ts). */
+  checkpoint?: ChronicCheckpointHooks;
   /** Skip the 8-OH-DPAT curves (calibration runs). */
   dpat?: boolean;
   onProgress?: (fraction: number) => void;
@@ -175,7 +177,7 @@ export async function runChronicSsri(o: ChronicExperimentOptions): Promise<Chron
   const withDpat = o.dpat !== false;
   // progress: the trajectory about 3/4 of the work, the 8-OH-DPAT curves the rest
   const share = withDpat ? 0.75 : 1;
-  const runs = await runChronic(scs, o.engine, { onProgress: (f) => o.onProgress?.(f * share) });
+  const runs = await runChronic(scs, o.engine, { onProgress: (f) => o.onProgress?.(f * share), checkpoint: o.checkpoint });
   const dpat = withDpat ? await dpatCurves(runs, o.engine, o.size.dpatS, (f) => o.onProgress?.(share + f * (1 - share))) : [];
   const days = runs.flatMap((r) =>
     r.readouts.map((row) => {

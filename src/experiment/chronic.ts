@@ -123,6 +123,8 @@ export interface ChronicCheckpointHooks {
   due(): boolean;
   save(p: ChronicProgress): Promise<void>;
   resume?: ChronicProgress;
+  /** Called once the treatment's last slow step is done (no checkpoint comes after it). */
+  finished?(): void;
 }
 
 export interface ChronicOptions {
@@ -384,6 +386,7 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
       await checkpoint(t, slow, f);
       tick(t / end);
     }
+    o.checkpoint?.finished?.();
   } finally {
     batch.dispose();
   }
