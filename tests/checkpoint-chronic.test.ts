@@ -15,6 +15,7 @@ import { CheckpointWriter, readCheckpoint } from '../src/checkpoint/store.js';
 import { resolveEngine, type ResolvedEngine } from '../src/engines/create.js';
 import { runChronic, type ChronicProgress, type ChronicRun } from '../src/experiment/chronic.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
+import { chronicCourse } from '../src/index.js';
 import { ensureWorkerBundle } from './conformance/subjects.js';
 import { gpuOrSkip } from './helpers/gpu.js';
 
@@ -104,6 +105,15 @@ describe('a chronic course resumed from its checkpoints', () => {
     expect(bad({ slow: nan })).toThrow(/meta\.slow\[1\]\.d1A\.d\[7\] is not a finite number/);
     expect(() => chronicProgressOf(c, where, { ...shape, nCells: 200 })).toThrow(/is not an array of 200|hold 300 cells/);
   });
+
+  test("the library's chronicCourse resumes from its checkpoint folder as the course that never stopped", async () => {
+    const dir = path.join(tmp, 'lib');
+    // the checkpoint written when the course was at its middle slow time stands in for a stopped course
+    fs.cpSync(saving.dirs[Math.floor(saving.dirs.length / 2)], dir, { recursive: true });
+    const resumed = await chronicCourse(scenarios, { engine: 'cpu', checkpoint: { dir, resume: true } });
+    expect(outcome(resumed)).toEqual(outcome(plain));
+    expect(fs.existsSync(dir), 'removed once the course ends').toBe(false);
+  }, 300_000);
 
   test('a CPU checkpoint resumed on WebGPU ends as the CPU course: the same spikes, the rest to float32 rounding (software Vulkan)', async (ctx) => {
     const gpu = await gpuOrSkip();

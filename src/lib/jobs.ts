@@ -6,7 +6,8 @@
  */
 import { belmerConditions } from '../model/findings-conditions.js';
 import { memoryBudget } from './memory.js';
-import type { ChronicRun } from '../experiment/chronic.js';
+import type { ChronicProgress, ChronicRun } from '../experiment/chronic.js';
+import { chronicCheckpoint, chronicProgressOf } from '../checkpoint/chronic.js';
 import { runChronic } from '../experiment/chronic.js';
 import {
   CHRONIC_CONDITIONS,
@@ -143,15 +144,42 @@ export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentR
  * A chronic course: scenarios with a `chronic` protocol (days of treatment by the two-timescale driver,
  * docs/chronic.md) that share one tissue and timing, run together; results in input order.
  */
-export async function chronicCourse(scenarios: (Scenario | ScenarioFile)[], o: JobOptions = {}): Promise<ChronicRun[]> {
+export async function chronicCourse(
+  scenarios: (Scenario | ScenarioFile)[],
+  o: JobOptions & { checkpoint?: RunJobOptions['checkpoint'] } = {},
+): Promise<ChronicRun[]> {
   const scs = scenarios.map((s, i) => asScenario(s, `scenarios[${i}]`));
   const plain = scs.find((s) => !s.chronic);
   if (plain) throw new ConfigError(plain.name, 'has no chronic protocol: run it with run()');
   if (!scs.length) return [];
   const engine = await jobEngine(o, { cells: scs[0].neurons, sims: scs.length });
-  const out = await runChronic(scs, engine, { onProgress: o.onProgress });
+  const ck = o.checkpoint && chronicCheckpoints(scs, o.checkpoint, o.signal);
+  const out = await runChronic(scs, engine, { onProgress: o.onProgress, checkpoint: ck?.hooks });
   checkAbort(o.signal);
+  ck?.done.remove();
   return out;
+}
+
+/**
+ * A chronic course's checkpoints (the `checkpoint` option of chronicCourse, as runMany's): after its slow
+ * steps every `everyS` seconds, and at the first slow step after `signal` aborts; `resume` continues from
+ * the one in `dir`, checked against the course.
+ */
+function chronicCheckpoints(scs: Scenario[], c: NonNullable<RunJobOptions['checkpoint']>, signal?: AbortSignal) {
+  if (typeof c.dir !== 'string' || c.dir === '') throw new ConfigError('checkpoint.dir', 'must name a folder');
+  const hash = scenarioHash(scs);
+  const ck = new RunCheckpoints(c.dir, hash, c.everyS);
+  const h = ck.hooksOf(
+    (p: ChronicProgress) => chronicCheckpoint(p, hash),
+    (p) => `day ${p.t / 24}`,
+  );
+  const shape = { names: scs.map((x) => x.name), nCells: scs[0].neurons, days: scs[0].chronic!.days };
+  const resume =
+    c.resume && hasCheckpoint(c.dir)
+      ? chronicProgressOf(RunCheckpoints.read(c.dir, hash, 'checkpoint.dir'), 'checkpoint.dir', shape)
+      : undefined;
+  const hooks = { due: () => !!signal?.aborted || h.due(), save: h.save, ...(resume ? { resume } : {}) };
+  return { done: ck, hooks };
 }
 
 export interface ChronicSsriOptions extends JobOptions {
