@@ -56,7 +56,7 @@ usage:
   raphe experiment chronic-ssri [--quick] [--neurons N] [--seed K] [--seeds S] [--engine cpu|webgpu|auto]
             [--threads T] [--out DIR [--force]] [--json]   (21 days of fluoxetine, 5-HT1A desensitisation)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
-            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
+            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume] [--traces]] [--json]
             [--shard I/N]            run only shard I of N (0-based) of the points
             [--slurm --out DIR [--shards N] [--partition P] [--time HH:MM:SS] [--cpus C] [--mem M]
              [--gpus G] [--submit]] write DIR/sweep.sbatch, a SLURM job array of the shards (--submit: sbatch it)

@@ -42,6 +42,9 @@ export const OUTPUT_FILE_NAMES = [
   'table.csv',
   'fits.csv',
   'sweep.json',
+  // raphe sweep --traces: points/ID/traces.csv and points/ID/point.nwb
+  'points',
+  'point.nwb',
   // raphe sweep --shard, --slurm, collect
   'shard.json',
   'sweep.sbatch',
