@@ -338,6 +338,12 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
           if (!nwb || !result || !scenario) return undefined;
           return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
         },
+        timecourseNwb: (run, description) => {
+          const result = res.timecourse.find((x) => x.name === run)?.result;
+          const scenario = timecourse.find((x) => x.name === run);
+          if (!nwb || !result || !scenario) return undefined;
+          return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION, description });
+        },
         provenance: record,
       },
     );

@@ -32,6 +32,7 @@ export const OUTPUT_FILE_NAMES = [
   'run.nwb',
   'conditions',
   'microdialysis.csv',
+  'microdialysis',
   'findings-seeds.csv',
   // every job's --out folder (provenance.ts)
   'provenance.json',
