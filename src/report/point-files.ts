@@ -3,7 +3,8 @@
  * traces.csv) and points/ID/point.nwb (a run's NWB file, spikes included when recorded), written by the
  * run writers the moment the point finishes, before its journal line. Each point folder appears whole:
  * it is staged beside its place and renamed in (write.ts), so a killed sweep leaves no half-written
- * points/ID, and a point run again (killed after its folder, before its line) replaces its folder.
+ * points/ID, and a point run again (killed after its folder, before its line) replaces its folder, or
+ * removes it when the run keeps no files.
  * When the sweep is done its finished folder takes the point folders of the points it holds, hard-linked
  * (copied where the file system cannot link), so the earlier folder stays whole until the one rename.
  */
@@ -20,6 +21,8 @@ export const POINTS_DIR = 'points';
 export const POINT_TRACES = 'traces.csv';
 export const POINT_NWB = 'point.nwb';
 export const POINT_FILES = [POINT_TRACES, POINT_NWB] as const;
+
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
 /** A point's folder, relative to the sweep folder (as report.html links it). */
 export const pointFolder = (id: number) => `${POINTS_DIR}/${id}`;
@@ -42,6 +45,16 @@ export function writePointFiles(sweepDir: string, id: number, scenario: Scenario
   );
 }
 
+/** Remove point `id`'s folder of an earlier try, if any (the point ran again without keeping files). */
+export function dropPointFolder(sweepDir: string, id: number): void {
+  const dir = path.join(sweepDir, POINTS_DIR, String(id));
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    throw new OutputWriteError(`cannot remove ${dir}: ${errCode(e)}`);
+  }
+}
+
 /** The points of `ids` whose folder in `sweepDir` holds every point file. */
 export function pointsWithFiles(sweepDir: string, ids: Iterable<number>): Set<number> {
   const out = new Set<number>();
@@ -51,8 +64,6 @@ export function pointsWithFiles(sweepDir: string, ids: Iterable<number>): Set<nu
   }
   return out;
 }
-
-const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
 /** Link (or copy) one file; an existing target is an error. */
 function linkOrCopy(from: string, to: string): void {

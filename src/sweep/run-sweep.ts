@@ -12,7 +12,7 @@ import type { ResolvedEngine } from '../engines/create.js';
 import { ConfigError } from '../model/errors.js';
 import { OutputWriteError } from '../report/write.js';
 import { loadNwbWriter } from '../report/nwb.js';
-import { POINTS_DIR, pointsWithFiles, writePointFiles, type PointFilesWriter } from '../report/point-files.js';
+import { POINTS_DIR, dropPointFolder, pointsWithFiles, writePointFiles, type PointFilesWriter } from '../report/point-files.js';
 import { checkSweepFolder, finishSweepFolder, liveDir, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
 import { identityLine, type SweepIdentity } from './identity.js';
 import { appendMeasure } from './journal.js';
@@ -103,13 +103,18 @@ export async function runSweep(
   const folder = checked ? openSweepFolder(checked, o.warn ?? (() => {})) : undefined;
   o.onStart?.(eng);
   const t0 = performance.now();
+  // the points whose folder this run wrote (beside them, only the journal's points keep theirs)
+  const written = new Set<number>();
   const measures = await runSweepPoints(spec, points, eng, {
     done,
     maxBatch: typeof o.maxBatch === 'function' ? o.maxBatch(eng) : o.maxBatch,
     onEstimate: o.onEstimate,
     onPoint: (m, r, p) => {
       if (!folder) return;
-      if (pointWriter && m.complete) writePointFiles(liveDir(folder), p.id, p.scenario, r, pointWriter);
+      if (pointWriter && m.complete) {
+        writePointFiles(liveDir(folder), p.id, p.scenario, r, pointWriter);
+        written.add(p.id);
+      } else dropPointFolder(liveDir(folder), p.id); // an earlier try's folder is not this line's
       folder.lines.push(appendMeasure(folder.journalFile, m));
     },
     onProgress: (f, k, n) => o.onProgress?.(n ? (done.size + f * (n - done.size)) / n : 1, k, n),
@@ -118,7 +123,10 @@ export async function runSweep(
   const failed = measures.filter((p) => !p.complete);
   const run: SweepRun = { engine: eng, points, measures, ranNow: points.length - done.size, wallSeconds, failed, files: [] };
   if (!shard) run.result = assembleSweep(spec, points, measures);
-  if (folder) run.files = await writeResults(folder, plan, run, shard, o.hooks ?? {});
+  if (folder) {
+    const traced = pointsWithFiles(liveDir(folder), [...done.keys(), ...written]);
+    run.files = await writeResults(folder, plan, run, shard, o.hooks ?? {}, traced);
+  }
   return run;
 }
 
@@ -130,20 +138,16 @@ async function loadPointNwb() {
   }
 }
 
-/** The folder's finished files: a shard's record, or a whole sweep's results. */
+/** The folder's finished files: a shard's record, or a whole sweep's results; the point folders of `traced`. */
 async function writeResults(
   folder: OpenFolder,
   plan: SweepPlan,
   run: SweepRun,
   shard: Shard | undefined,
   hooks: SweepHooks,
+  traced: ReadonlySet<number>,
 ): Promise<string[]> {
   const { engine, wallSeconds } = run;
-  // the points that keep files: those of this folder's journal whose point folder is whole
-  const traced = pointsWithFiles(
-    liveDir(folder),
-    run.measures.filter((m) => m.complete).map((m) => m.id),
-  );
   let files: () => FileList;
   if (shard) {
     const record: ShardRecord = {
