@@ -1,9 +1,11 @@
 /**
  * The field's own tools on every kind of NWB file raphe writes (`raphe run --out`, the same with
  * --no-spikes, an experiment's condition and its microdialysis time course through the experiment
- * writer, each point of `raphe sweep --traces`): nwbinspector 0.4.28 reports no CRITICAL and no
- * BEST_PRACTICE_VIOLATION (its suggestions are printed), and pynwb 2.3.0 reads spikes and traces equal
- * to the CSV files (a sweep point keeps no spikes.csv: its spikes are checked against its cell count). Both tools are unpacked from vendor/nwb-tools/ and run by
+ * writer, each point of `raphe sweep --traces`, a run in which no cell fires): nwbinspector 0.4.28 reports
+ * no CRITICAL and no BEST_PRACTICE_VIOLATION (its suggestions are printed), and pynwb 2.3.0 reads spikes
+ * and traces equal to the CSV files (a sweep point keeps no spikes.csv: its spikes are checked against its
+ * cell count). Then every NWB file of a small `raphe experiment belmer2018 --out` (50 cells, 2% of the
+ * quick durations), its time courses equal to microdialysis.csv. Both tools are unpacked from vendor/nwb-tools/ and run by
  * tests/helpers/nwb_inspect.py; skipped when their Debian dependencies are missing unless
  * RAPHE_NWB_TOOLS_REQUIRED=1. Tiny sizes: 150 cells, 0.3 s.
  */
@@ -95,15 +97,26 @@ interface Case {
   scenario: Scenario;
   spikesRecorded: boolean;
 }
-const KINDS = ['run', 'noSpikes', 'condition', 'timecourse', 'point0', 'point1'] as const;
+const KINDS = ['run', 'noSpikes', 'silent', 'condition', 'timecourse', 'point0', 'point1'] as const;
 type Kind = (typeof KINDS)[number];
 const cases: Record<Kind, Case> = {} as never;
 let tmp = '';
 let read: Record<string, Read> = {};
+/** Every NWB file of the experiment's --out folder. */
+let experimentFiles: string[] = [];
 
-function raphe(args: string[]): void {
+function nwbFilesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.nwb'))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+/** `raphe ARGS` in the test folder; exit codes other than `ok` throw. */
+function raphe(args: string[], ok: number[] = [0]): void {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`raphe ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  if (!ok.includes(r.status ?? -1)) throw new Error(`raphe ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
 }
 
 function cliCase(dir: string, spikesRecorded: boolean): Case {
@@ -128,6 +141,17 @@ beforeAll(async () => {
   raphe(['run', '--scenario', sc, '--engine', 'cpu', '--no-spikes', '--out', 'nospikes']);
   cases.run = cliCase('run', true);
   cases.noSpikes = cliCase('nospikes', false);
+  // 8-OH-DPAT at 7000 nM silences the tissue: spikes recorded, none fired, so no spike_times column
+  const silent = {
+    ...SCENARIO,
+    name: 'silent',
+    neurons: 100,
+    protocol: [{ name: 'dpat', durationS: 0.3, drugs: { '8-oh-dpat': 7000 } }],
+    params: { regionX_um: 300, regionY_um: 240, regionZ_um: 200 },
+  };
+  fs.writeFileSync(path.join(tmp, 'silent.json'), JSON.stringify(silent));
+  raphe(['run', '--scenario', 'silent.json', '--engine', 'cpu', '--out', 'silent']);
+  cases.silent = { ...cliCase('silent', false), scenario: parseScenario(silent) };
   // a knock-out condition of the experiment, through the experiment's writer (the whole experiment is
   // minutes of CPU even at its smallest: the files differ only in their scenario)
   const base = conditionScenarios({ neurons: 150, seed: 2 }).find((c) => c.name === 'ko+ssri')!;
@@ -165,7 +189,13 @@ beforeAll(async () => {
     const traces = fs.readFileSync(path.join(dir, POINT_TRACES), 'utf8');
     cases[`point${p.id}` as Kind] = { nwb: path.join(dir, POINT_NWB), traces, scenario: p.scenario, spikesRecorded: true };
   }
-  const files = Object.values(cases).map((c) => c.nwb);
+  raphe(
+    ['experiment', 'belmer2018', '--quick', '--neurons', '50', '--duration-scale', '0.02', '--engine', 'cpu', '--out', 'exp-cli'],
+    [0, 1],
+  );
+  // exit 1 when findings fail, as they may at 50 cells: its files are written all the same
+  experimentFiles = nwbFilesUnder(path.join(tmp, 'exp-cli'));
+  const files = [...Object.values(cases).map((c) => c.nwb), ...experimentFiles];
   const p = spawnSync(PYTHON, [INSPECT, ...files], { encoding: 'utf8', env: pyEnv, maxBuffer: 256 << 20 });
   if (p.status !== 0) throw new Error(`nwb_inspect.py: exit ${p.status}: ${p.stdout.slice(0, 2000)}${p.stderr.slice(-4000)}`);
   read = JSON.parse(p.stdout);
@@ -291,5 +321,39 @@ describe('the subject of a simulated tissue', () => {
     expect(subjectId({ ...wt, seed: 3 })).not.toBe(id('wt'));
     expect(subjectId({ ...wt, neurons: 151 })).not.toBe(id('wt'));
     expect(subjectId({ ...wt, params: { ...wt.params, sertExpression: 0.5 } })).not.toBe(id('wt'));
+  });
+});
+
+describe('every NWB file of raphe experiment belmer2018 --out', () => {
+  withTools('each condition and each time course, with only the suggestions raphe leaves out on purpose', () => {
+    const dir = path.join(tmp, 'exp-cli');
+    expect(experimentFiles.map((f) => path.relative(dir, f).split(path.sep)[0])).toEqual([
+      ...Array(conditionScenarios({ neurons: 50, seed: 1 }).length).fill('conditions'),
+      'microdialysis',
+      'microdialysis',
+    ]);
+    for (const f of experimentFiles) {
+      const msgs = read[f]!.messages;
+      expect(
+        msgs.filter((m) => m.importance === 'CRITICAL' || m.importance === 'BEST_PRACTICE_VIOLATION'),
+        f,
+      ).toEqual([]);
+      // a condition has one phase, a time course two
+      const single = path.relative(dir, f).startsWith('conditions') ? ['check_single_row'] : [];
+      expect(msgs.map((m) => m.check).sort(), f).toEqual(['check_experimenter_exists', 'check_institution', ...single].sort());
+    }
+  });
+
+  withTools('each time course file holds its rows of microdialysis.csv: time and probe 5-HT', () => {
+    const dir = path.join(tmp, 'exp-cli');
+    const csv = rows(fs.readFileSync(path.join(dir, 'microdialysis.csv'), 'utf8'));
+    for (const g of ['wt', 'htr2b-ko']) {
+      const mine = csv.filter((r) => r[1] === g);
+      expect(mine.length, g).toBeGreaterThan(10);
+      const s = read[path.join(dir, MICRODIALYSIS_DIR, `${g}.nwb`)]!.series[`${PROCESSING_MODULE}/probe_5ht`]!;
+      expect(s.rate, g).toBeGreaterThan(0);
+      expect(s.t.map(csvNum), g).toEqual(mine.map((r) => r[3]));
+      expect(s.data.map(csvNum), g).toEqual(mine.map((r) => r[4]));
+    }
   });
 });
