@@ -19,7 +19,7 @@ import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
-import { writeExperimentOutputs } from '../report/experiment-files.js';
+import { timecourseNwbWriter, writeExperimentOutputs } from '../report/experiment-files.js';
 import { experimentScenarios, paramsDiff, provenance, resolvedScenario, versionLine } from '../report/provenance.js';
 import { summaryJson, writeRunOutputs } from '../report/run-files.js';
 import { OutputFolder, OutputWriteError, settleOutputs } from '../report/write.js';
@@ -338,12 +338,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
           if (!nwb || !result || !scenario) return undefined;
           return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
         },
-        timecourseNwb: (run, description) => {
-          const result = res.timecourse.find((x) => x.name === run)?.result;
-          const scenario = timecourse.find((x) => x.name === run);
-          if (!nwb || !result || !scenario) return undefined;
-          return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION, description });
-        },
+        timecourseNwb: timecourseNwbWriter(nwb, res.timecourse, timecourse, startedAt),
         provenance: record,
       },
     );

@@ -18,6 +18,8 @@ import { csvNum } from './format.js';
 import { type FindingRow, rowsWithIntervals } from './findings-table.js';
 import { experimentReportHtml, type ExperimentMeta } from './html.js';
 import { microdialysisCsv, microdialysisSeries, type MicrodialysisSeries, type NamedResult } from './paper-figures.js';
+import type { Scenario } from '../model/scenario.js';
+import { RAPHE_VERSION, type NwbWriter } from './nwb.js';
 import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
@@ -92,6 +94,21 @@ export function timecourseDescription(s: MicrodialysisSeries): string {
     `its baseline, the mean over the baseline phase's last half, is ${csvNum(s.baselineNm)} nM, and ` +
     `percent_of_baseline = 100 * probe_5ht / ${csvNum(s.baselineNm)}.`
   );
+}
+
+/** ExperimentWriteOptions.timecourseNwb from the NWB writer (none: no files), the runs and their scenarios. */
+export function timecourseNwbWriter(
+  nwb: NwbWriter | undefined,
+  runs: readonly NamedResult[],
+  scenarios: readonly Scenario[],
+  startedAt: Date,
+): ExperimentWriteOptions['timecourseNwb'] {
+  return (run, description) => {
+    const result = runs.find((x) => x.name === run)?.result;
+    const scenario = scenarios.find((x) => x.name === run);
+    if (!nwb || !result || !scenario) return undefined;
+    return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION, description });
+  };
 }
 
 /** The time courses' NWB files: [name in the folder, content] for each run the writer takes. */
