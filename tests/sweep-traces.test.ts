@@ -169,6 +169,10 @@ describe('raphe sweep --traces', () => {
     for (const id of ids) expectWhole('shard', id);
     const s = await raphe(['sweep', 'traces.json', '--slurm', '--out', 'cl', '--shards', '2', '--traces']);
     expect(s.code, s.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(tmp, 'cl', 'sweep.sbatch'), 'utf8')).toMatch(/ sweep .* --traces/);
+    const exec = fs
+      .readFileSync(path.join(tmp, 'cl', 'sweep.sbatch'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('exec '));
+    expect(exec).toMatch(/ sweep .* --shard .* '--traces'/);
   }, 60_000);
 });
