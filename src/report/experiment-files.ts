@@ -140,16 +140,15 @@ export function writeExperimentOutputs(
         ['conditions.json', toJson(conditionsJson(conds))],
         ['report.html', experimentReportHtml(conds, rowsWithIntervals(findings), meta)],
       ];
-      if (meta.timecourse?.length) {
-        files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
-        files.push(...timecourseFiles(meta.timecourse, opts.timecourseNwb));
-      }
+      if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
       for (const c of conds) {
         for (const s of c.seeds ?? [undefined]) {
           const w = opts.nwb?.(c.name, s?.seed);
           if (w) files.push([s ? `conditions/seed-${s.seed}/${c.name}.nwb` : `conditions/${c.name}.nwb`, { write: w }]);
         }
       }
+      // the time courses' NWB files after the conditions'
+      if (meta.timecourse?.length) files.push(...timecourseFiles(meta.timecourse, opts.timecourseNwb));
       if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
       return files;
     },
