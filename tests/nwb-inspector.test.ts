@@ -1,8 +1,11 @@
 /**
  * The field's own tools on every kind of NWB file raphe writes (`raphe run --out`, the same with
- * --no-spikes, an experiment's condition through the experiment writer): nwbinspector 0.4.28 reports no
- * CRITICAL and no BEST_PRACTICE_VIOLATION (its suggestions are printed), and pynwb 2.3.0 reads spikes and
- * traces equal to the CSV files. Both tools are unpacked from vendor/nwb-tools/ and run by
+ * --no-spikes, an experiment's condition and its microdialysis time course through the experiment
+ * writer, each point of `raphe sweep --traces`, a run in which no cell fires): nwbinspector 0.4.28 reports
+ * no CRITICAL and no BEST_PRACTICE_VIOLATION (its suggestions are printed), and pynwb 2.3.0 reads spikes
+ * and traces equal to the CSV files (a sweep point keeps no spikes.csv: its spikes are checked against its
+ * cell count). Then every NWB file of a small `raphe experiment belmer2018 --out` (50 cells, 2% of the
+ * quick durations), its time courses equal to microdialysis.csv. Both tools are unpacked from vendor/nwb-tools/ and run by
  * tests/helpers/nwb_inspect.py; skipped when their Debian dependencies are missing unless
  * RAPHE_NWB_TOOLS_REQUIRED=1. Tiny sizes: 150 cells, 0.3 s.
  */
@@ -13,15 +16,18 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveEngine } from '../src/engines/create.js';
-import { conditionScenarios } from '../src/experiment/belmer2018.js';
+import { conditionScenarios, timecourseScenarios } from '../src/experiment/belmer2018.js';
 import { runScenario } from '../src/experiment/run-scenario.js';
 import { parseScenario, type Scenario } from '../src/model/scenario.js';
 import { spikesCsv, tracesCsv } from '../src/report/csv.js';
-import { writeExperimentOutputs } from '../src/report/experiment-files.js';
+import { MICRODIALYSIS_DIR, writeExperimentOutputs } from '../src/report/experiment-files.js';
 import { DOSES } from '../src/model/findings.js';
 import { csvNum } from '../src/report/format.js';
 import { PROCESSING_MODULE, RAPHE_VERSION, loadNwbWriter } from '../src/report/nwb.js';
 import { KEYWORDS, RELATED_PUBLICATIONS, SUBJECT_AGE, subjectId } from '../src/report/nwb-metadata.js';
+import { POINT_NWB, POINT_TRACES, POINTS_DIR } from '../src/report/point-files.js';
+import { sweepPointsAsync } from '../src/sweep/points.js';
+import { parseSweep } from '../src/sweep/spec.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin', 'raphe.mjs');
@@ -57,6 +63,12 @@ const SCENARIO = {
   ],
   params: SMALL,
 };
+/** A sweep of two points (fluoxetine 0 and 10 nM) on the same tissue, kept with --traces. */
+const SWEEP = {
+  name: 'nwb-inspector-sweep',
+  base: { neurons: 150, seed: 4, c0_nM: 10, duration: 0.3, params: SMALL },
+  axes: [{ axis: 'fluoxetine', values: [0, 10], reference: 0 }],
+};
 
 interface Message {
   importance: string;
@@ -73,23 +85,38 @@ interface Read {
   related_publications: string[] | null;
   experimenter: string[] | null;
   institution: string | null;
+  session_description: string;
 }
 
 /** Each kind of file: its NWB file, the CSV text it must equal, and the scenario it was written for. */
 interface Case {
   nwb: string;
-  spikes: string;
+  /** spikes.csv's text (undefined: the file has none beside it, a sweep point). */
+  spikes?: string;
   traces: string;
   scenario: Scenario;
   spikesRecorded: boolean;
 }
-const cases: Record<'run' | 'noSpikes' | 'condition', Case> = {} as never;
+const KINDS = ['run', 'noSpikes', 'silent', 'condition', 'timecourse', 'point0', 'point1'] as const;
+type Kind = (typeof KINDS)[number];
+const cases: Record<Kind, Case> = {} as never;
 let tmp = '';
 let read: Record<string, Read> = {};
+/** Every NWB file of the experiment's --out folder. */
+let experimentFiles: string[] = [];
 
-function raphe(args: string[]): void {
+function nwbFilesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.nwb'))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+/** `raphe ARGS` in the test folder; exit codes other than `ok` throw. */
+function raphe(args: string[], ok: number[] = [0]): void {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`raphe ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  if (!ok.includes(r.status ?? -1)) throw new Error(`raphe ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
 }
 
 function cliCase(dir: string, spikesRecorded: boolean): Case {
@@ -114,6 +141,17 @@ beforeAll(async () => {
   raphe(['run', '--scenario', sc, '--engine', 'cpu', '--no-spikes', '--out', 'nospikes']);
   cases.run = cliCase('run', true);
   cases.noSpikes = cliCase('nospikes', false);
+  // 8-OH-DPAT at 7000 nM silences the tissue: spikes recorded, none fired, so no spike_times column
+  const silent = {
+    ...SCENARIO,
+    name: 'silent',
+    neurons: 100,
+    protocol: [{ name: 'dpat', durationS: 0.3, drugs: { '8-oh-dpat': 7000 } }],
+    params: { regionX_um: 300, regionY_um: 240, regionZ_um: 200 },
+  };
+  fs.writeFileSync(path.join(tmp, 'silent.json'), JSON.stringify(silent));
+  raphe(['run', '--scenario', 'silent.json', '--engine', 'cpu', '--out', 'silent']);
+  cases.silent = { ...cliCase('silent', false), scenario: parseScenario(silent) };
   // a knock-out condition of the experiment, through the experiment's writer (the whole experiment is
   // minutes of CPU even at its smallest: the files differ only in their scenario)
   const base = conditionScenarios({ neurons: 150, seed: 2 }).find((c) => c.name === 'ko+ssri')!;
@@ -121,14 +159,43 @@ beforeAll(async () => {
   const r = await runScenario(scenario, await resolveEngine('cpu'));
   const nwb = await loadNwbWriter();
   const startedAt = new Date();
-  const meta = { title: 't', engine: 'cpu', adapter: 'WebAssembly', neurons: 150, wallSeconds: 0 };
+  // the knock-out's microdialysis time course (baseline, then fluoxetine), its phases as short
+  const tcBase = timecourseScenarios({ neurons: 150, seed: 2 }).find((c) => c.genotype === 'htr2b-ko')!;
+  const tc: Scenario = {
+    ...tcBase,
+    c0_nM: 10,
+    phases: tcBase.phases.map((p) => ({ ...p, durationS: 0.15 })),
+    params: { ...tcBase.params, ...SMALL },
+  };
+  const rt = await runScenario(tc, await resolveEngine('cpu'));
+  const timecourse = [{ name: tc.name, result: rt }];
+  const meta = { title: 't', engine: 'cpu', adapter: 'WebAssembly', neurons: 150, wallSeconds: 0, timecourse };
   writeExperimentOutputs(path.join(tmp, 'exp'), [{ name: scenario.name, result: r }], [], meta, {
     force: false,
     nwb: () => (f) => nwb.write(f, { result: r, scenario, startedAt, version: RAPHE_VERSION }),
+    timecourseNwb: (run, description) =>
+      run === tc.name ? (f) => nwb.write(f, { result: rt, scenario: tc, startedAt, version: RAPHE_VERSION, description }) : undefined,
   });
   const nwbFile = path.join(tmp, 'exp', 'conditions', `${scenario.name}.nwb`);
   cases.condition = { nwb: nwbFile, spikes: spikesCsv(r), traces: tracesCsv(r), scenario, spikesRecorded: true };
-  const files = Object.values(cases).map((c) => c.nwb);
+  const tcFile = path.join(tmp, 'exp', MICRODIALYSIS_DIR, `${tc.genotype}.nwb`);
+  cases.timecourse = { nwb: tcFile, spikes: spikesCsv(rt), traces: tracesCsv(rt), scenario: tc, spikesRecorded: false };
+  // a sweep with --traces: each point's point.nwb against its traces.csv
+  fs.writeFileSync(path.join(tmp, 'sweep.json'), JSON.stringify(SWEEP));
+  raphe(['sweep', 'sweep.json', '--engine', 'cpu', '--threads', '2', '--out', 'sweep', '--traces']);
+  const points = await sweepPointsAsync(parseSweep(SWEEP));
+  for (const p of points) {
+    const dir = path.join(tmp, 'sweep', POINTS_DIR, String(p.id));
+    const traces = fs.readFileSync(path.join(dir, POINT_TRACES), 'utf8');
+    cases[`point${p.id}` as Kind] = { nwb: path.join(dir, POINT_NWB), traces, scenario: p.scenario, spikesRecorded: true };
+  }
+  raphe(
+    ['experiment', 'belmer2018', '--quick', '--neurons', '50', '--duration-scale', '0.02', '--engine', 'cpu', '--out', 'exp-cli'],
+    [0, 1],
+  );
+  // exit 1 when findings fail, as they may at 50 cells: its files are written all the same
+  experimentFiles = nwbFilesUnder(path.join(tmp, 'exp-cli'));
+  const files = [...Object.values(cases).map((c) => c.nwb), ...experimentFiles];
   const p = spawnSync(PYTHON, [INSPECT, ...files], { encoding: 'utf8', env: pyEnv, maxBuffer: 256 << 20 });
   if (p.status !== 0) throw new Error(`nwb_inspect.py: exit ${p.status}: ${p.stdout.slice(0, 2000)}${p.stderr.slice(-4000)}`);
   read = JSON.parse(p.stdout);
@@ -139,8 +206,6 @@ afterAll(() => {
   fs.rmSync(toolsDir, { recursive: true, force: true });
 });
 
-const KINDS = ['run', 'noSpikes', 'condition'] as const;
-
 describe('nwbinspector 0.4.28', () => {
   withTools.each(KINDS)('finds nothing CRITICAL and no best-practice violation in the %s file', (kind) => {
     const msgs = read[cases[kind].nwb]!.messages;
@@ -149,10 +214,11 @@ describe('nwbinspector 0.4.28', () => {
     expect(serious).toEqual([]);
   });
 
-  // experimenter and institution are not raphe's to know (src/report/nwb-metadata.ts); a condition has one
-  // phase, so its epochs table has one row
+  // experimenter and institution are not raphe's to know (src/report/nwb-metadata.ts); a condition or a
+  // sweep point has one phase, so its epochs table has one row
   withTools.each(KINDS)('suggests only what raphe leaves out on purpose, for the %s file', (kind) => {
-    const expected = ['check_experimenter_exists', 'check_institution', ...(kind === 'condition' ? ['check_single_row'] : [])];
+    const single = cases[kind].scenario.phases.length === 1;
+    const expected = ['check_experimenter_exists', 'check_institution', ...(single ? ['check_single_row'] : [])];
     expect(read[cases[kind].nwb]!.messages.map((m) => m.check).sort()).toEqual(expected.sort());
   });
 });
@@ -171,7 +237,13 @@ describe('pynwb 2.3.0 reads each file back', () => {
     const got = read[c.nwb]!.spikes;
     if (!c.spikesRecorded) {
       expect(got).toBeNull();
-      expect(rows(c.spikes)).toEqual([]);
+      expect(rows(c.spikes ?? '')).toEqual([]);
+      return;
+    }
+    if (c.spikes === undefined) {
+      // a sweep point: every cell in the units table, and the population's spikes there
+      expect(got).toHaveLength(c.scenario.neurons);
+      expect(got!.flat().length).toBeGreaterThan(10);
       return;
     }
     const byCell = new Map<number, string[]>();
@@ -216,6 +288,18 @@ describe('pynwb 2.3.0 reads each file back', () => {
     expect(f.institution).toBeNull();
   });
 
+  withTools('the time course file says what its probe series is and the baseline of the percentages', () => {
+    const baseline = rows(fs.readFileSync(path.join(tmp, 'exp', 'microdialysis.csv'), 'utf8'))[0]![5]!;
+    const d = read[cases.timecourse.nwb]!.session_description;
+    expect(d).toMatch(/^The microdialysis time course Htr2b 5-HTKO \(htr2b-ko\)/);
+    expect(d).toContain(`is ${baseline} nM`);
+  });
+
+  withTools('each sweep point is its own scenario, with its own dose', () => {
+    expect(read[cases.point0.nwb]!.subject!.subject_id).toBe(read[cases.point1.nwb]!.subject!.subject_id);
+    expect(cases.point0.traces).not.toEqual(cases.point1.traces);
+  });
+
   withTools('the knock-out condition names its 5-HT2B expression as 0', () => {
     expect(read[cases.condition.nwb]!.subject!.genotype).toMatch(/5-HT2B \(Htr2b\) 0,/);
     expect(read[cases.run.nwb]!.subject!.genotype).toMatch(/5-HT2B \(Htr2b\) 1,/);
@@ -237,5 +321,39 @@ describe('the subject of a simulated tissue', () => {
     expect(subjectId({ ...wt, seed: 3 })).not.toBe(id('wt'));
     expect(subjectId({ ...wt, neurons: 151 })).not.toBe(id('wt'));
     expect(subjectId({ ...wt, params: { ...wt.params, sertExpression: 0.5 } })).not.toBe(id('wt'));
+  });
+});
+
+describe('every NWB file of raphe experiment belmer2018 --out', () => {
+  withTools('each condition and each time course, with only the suggestions raphe leaves out on purpose', () => {
+    const dir = path.join(tmp, 'exp-cli');
+    expect(experimentFiles.map((f) => path.relative(dir, f).split(path.sep)[0])).toEqual([
+      ...Array(conditionScenarios({ neurons: 50, seed: 1 }).length).fill('conditions'),
+      'microdialysis',
+      'microdialysis',
+    ]);
+    for (const f of experimentFiles) {
+      const msgs = read[f]!.messages;
+      expect(
+        msgs.filter((m) => m.importance === 'CRITICAL' || m.importance === 'BEST_PRACTICE_VIOLATION'),
+        f,
+      ).toEqual([]);
+      // a condition has one phase, a time course two
+      const single = path.relative(dir, f).startsWith('conditions') ? ['check_single_row'] : [];
+      expect(msgs.map((m) => m.check).sort(), f).toEqual(['check_experimenter_exists', 'check_institution', ...single].sort());
+    }
+  });
+
+  withTools('each time course file holds its rows of microdialysis.csv: time and probe 5-HT', () => {
+    const dir = path.join(tmp, 'exp-cli');
+    const csv = rows(fs.readFileSync(path.join(dir, 'microdialysis.csv'), 'utf8'));
+    for (const g of ['wt', 'htr2b-ko']) {
+      const mine = csv.filter((r) => r[1] === g);
+      expect(mine.length, g).toBeGreaterThan(10);
+      const s = read[path.join(dir, MICRODIALYSIS_DIR, `${g}.nwb`)]!.series[`${PROCESSING_MODULE}/probe_5ht`]!;
+      expect(s.rate, g).toBeGreaterThan(0);
+      expect(s.t.map(csvNum), g).toEqual(mine.map((r) => r[3]));
+      expect(s.data.map(csvNum), g).toEqual(mine.map((r) => r[4]));
+    }
   });
 });

@@ -10,7 +10,7 @@ import { LIMITS } from '../model/scenario.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION } from '../report/nwb.js';
-import { writeExperimentOutputs } from '../report/experiment-files.js';
+import { timecourseNwbWriter, writeExperimentOutputs } from '../report/experiment-files.js';
 import { experimentScenarios, paramsDiff, provenance } from '../report/provenance.js';
 import { summaryJson } from '../report/run-files.js';
 import {
@@ -109,6 +109,7 @@ export async function cmdBelmer2018(v: ExperimentFlags, command: readonly string
           if (!nwb || !result || !scenario) return undefined;
           return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
         },
+        timecourseNwb: timecourseNwbWriter(nwb, res.timecourse, timecourse, startedAt),
         provenance: record,
       },
     );

@@ -37,7 +37,7 @@ usage:
             [--threads T] [--out DIR [--force]] [--json] [--checkpoint-every S] [--resume DIR]
             (21 days of fluoxetine, 5-HT1A desensitisation; checkpoints as raphe run's)
   raphe sweep FILE|NAME [--neurons N] [--seed K] [--engine cpu|webgpu|auto] [--threads T]
-            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume]] [--json]
+            [--max-points P] [--max-batch B] [--out DIR [--force] [--resume] [--traces]] [--json]
             [--shard I/N]            run only shard I of N (0-based) of the points
             [--slurm --out DIR [--shards N] [--partition P] [--time HH:MM:SS] [--cpus C] [--mem M]
              [--gpus G] [--submit]] write DIR/sweep.sbatch, a SLURM job array of the shards (--submit: sbatch it)

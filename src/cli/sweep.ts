@@ -14,6 +14,7 @@ import { nodeCpuProvider } from '../engines/node.js';
 import { ConfigError } from '../model/errors.js';
 import { PARAM_SPECS } from '../model/params.js';
 import { LIMITS } from '../model/scenario.js';
+import { POINT_FILES, POINTS_DIR } from '../report/point-files.js';
 import { provenance, provenanceFileList } from '../report/provenance.js';
 import { sweepSummaryLines } from '../report/sweep-table.js';
 import { JOURNAL, jsonLine } from '../sweep/journal.js';
@@ -37,6 +38,7 @@ export const BUILTIN_SWEEPS = new Map<string, unknown>([
 const SWEEP_OPTIONS = {
   ...JOB_FLAG_OPTIONS,
   resume: { type: 'boolean' },
+  traces: { type: 'boolean' },
   'max-points': { type: 'string' },
   'max-batch': { type: 'string' },
   shard: { type: 'string' },
@@ -60,6 +62,7 @@ function checkCombinations(v: Flags, positionals: string[]): void {
   if (positionals.length > 1) throw new ConfigError('sweep', `unexpected argument ${JSON.stringify(positionals[1])}`);
   if (v.force && v.out === undefined) throw new ConfigError('--force', 'only goes with --out DIR');
   if (v.resume && v.out === undefined) throw new ConfigError('--resume', 'only goes with --out DIR (the folder of the sweep to resume)');
+  if (v.traces && v.out === undefined) throw new ConfigError('--traces', "only goes with --out DIR (each point's files are written there)");
   if (v.resume && v.force) throw new ConfigError('--resume', 'does not go with --force (--force starts the sweep over)');
   if (!v.slurm) {
     for (const k of ['shards', 'partition', 'time', 'cpus', 'mem', 'gpus', 'submit'] as const)
@@ -144,6 +147,7 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
     if (n.threadsGiven) flags.push('--threads', String(n.threadsGiven));
     if (v['max-points'] !== undefined) flags.push('--max-points', String(n.maxPoints));
     if (n.maxBatch !== undefined) flags.push('--max-batch', String(n.maxBatch));
+    if (v.traces) flags.push('--traces');
     const plan = { raw, name: spec.name, points: pointCount(spec), base: identity, flags, threadsFromSlurm: !n.threadsGiven, argv };
     return writeSlurm(v, plan, hooks);
   }
@@ -169,6 +173,7 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
     resume: v.resume,
     force: v.force,
     shard,
+    traces: !!v.traces,
     maxBatch: (e) => n.maxBatch ?? (e.kind === 'cpu' ? n.threads : undefined),
     warn: notice,
     onStart: (e) => {
@@ -196,6 +201,9 @@ function howRun(run: SweepRun, engineReason: string) {
   return { engine: run.engine.kind, adapter: run.engine.adapter, engineReason, wallSeconds: run.wallSeconds, ranNow: run.ranNow };
 }
 
+/** The point folders a --traces run kept, for the `written` line. */
+const tracesText = (run: SweepRun) => (run.files.includes(POINTS_DIR) ? `, ${POINTS_DIR}/ID/{${POINT_FILES.join(',')}}` : '');
+
 const engineText = (run: SweepRun) => `${run.engine.kind} (${run.engine.adapter}), ${run.wallSeconds.toFixed(1)} s`;
 
 /** A shard's points only (folds and fits need the reference points of other shards: collect). */
@@ -207,7 +215,8 @@ function printShard(v: Flags, spec: SweepSpec, shard: Shard, run: SweepRun, how:
   const lines = [
     `shard       ${shard.index}/${shard.count} of ${spec.name}: ${run.points.length} of ${pointCount(spec)} points (${run.ranNow} run now), ${engineText(run)}`,
   ];
-  if (v.out !== undefined) lines.push(`written     ${v.out}/ (${JOURNAL}, ${SHARD_FILE}); merge the shards with raphe sweep collect`);
+  if (v.out !== undefined)
+    lines.push(`written     ${v.out}/ (${JOURNAL}, ${SHARD_FILE}${tracesText(run)}); merge the shards with raphe sweep collect`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -221,6 +230,7 @@ function printSweep(v: Flags, spec: SweepSpec, run: SweepRun, how: ReturnType<ty
     result,
     `sweep       ${spec.name}: ${run.points.length} points (${run.ranNow} run now), ${engineText(run)}`,
   );
-  if (v.out !== undefined) lines.push(`written     ${v.out}/ (table.csv, fits.csv, sweep.json, report.html, points.jsonl)`);
+  if (v.out !== undefined)
+    lines.push(`written     ${v.out}/ (table.csv, fits.csv, sweep.json, report.html, points.jsonl${tracesText(run)})`);
   process.stdout.write(lines.join('\n') + '\n');
 }

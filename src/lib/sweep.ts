@@ -22,6 +22,8 @@ export interface SweepOptions extends Omit<JobOptions, 'onProgress'> {
   resume?: boolean;
   /** Replace earlier results in `out` once the new sweep is complete. */
   force?: boolean;
+  /** Keep each point's traces.csv and point.nwb in `out`/points/ID/ (as --traces). */
+  traces?: boolean;
   /** Override the base scenario's cells and seed (as --neurons, --seed). */
   neurons?: number;
   seed?: number;
@@ -52,6 +54,7 @@ export async function sweep(file: SweepFile, o: SweepOptions = {}): Promise<Swee
     ...(o.out !== undefined ? { out: o.out } : {}),
     resume: o.resume ?? false,
     force: o.force ?? false,
+    traces: o.traces ?? false,
     maxBatch: (e) => o.maxBatch ?? (e.kind === 'cpu' ? threads : undefined),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.onEstimate ? { onEstimate: o.onEstimate } : {}),

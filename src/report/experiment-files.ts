@@ -1,7 +1,10 @@
 /**
  * What `raphe experiment belmer2018 --out DIR` writes: findings.json, findings.csv, conditions.json (one
  * summary per condition), report.html, microdialysis.csv (the time courses of the report's first figure,
- * when they were run) and conditions/ID.nwb per condition; through the atomic folder of write.ts.
+ * when they were run), conditions/ID.nwb per condition and microdialysis/GENOTYPE.nwb per time course (a
+ * run's NWB file: its processing/misc/probe_5ht is the time course in nM, sampled as microdialysis.csv;
+ * its session_description gives the baseline the figure's percentages divide by); through the atomic
+ * folder of write.ts.
  *
  * Over K > 1 seeds (rows that are SeedFindingRows, conditions with `seeds`): findings.json adds each
  * finding's seeds, per-seed verdicts and readout intervals; findings.csv adds the interval and note
@@ -14,7 +17,9 @@ import { csvField, findingsCsv } from './csv.js';
 import { csvNum } from './format.js';
 import { type FindingRow, rowsWithIntervals } from './findings-table.js';
 import { experimentReportHtml, type ExperimentMeta } from './html.js';
-import { microdialysisCsv, type NamedResult } from './paper-figures.js';
+import { microdialysisCsv, microdialysisSeries, type MicrodialysisSeries, type NamedResult } from './paper-figures.js';
+import type { Scenario } from '../model/scenario.js';
+import { RAPHE_VERSION, type NwbWriter } from './nwb.js';
 import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
 import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
@@ -69,8 +74,51 @@ export function readoutSeedsCsv(rows: readonly SeedFindingRow[]): string {
 export interface ExperimentWriteOptions extends WriteOptions {
   /** Writes conditions/ID.nwb for a condition (absent, or undefined for it: no NWB file); over seeds, for its run at `seed`. */
   nwb?: (condition: string, seed?: number) => FileWriter | undefined;
+  /**
+   * Writes microdialysis/GENOTYPE.nwb for the time course run `run` (absent, or undefined for it: none),
+   * with `description` as its session_description.
+   */
+  timecourseNwb?: (run: string, description: string) => FileWriter | undefined;
   /** provenance.json and scenario.json. */
   provenance?: ProvenanceFiles;
+}
+
+/** The folder of the time courses' NWB files. */
+export const MICRODIALYSIS_DIR = 'microdialysis';
+
+/** The session_description of a time course's NWB file: what it is, and the baseline of its percentages. */
+export function timecourseDescription(s: MicrodialysisSeries): string {
+  return (
+    `The microdialysis time course ${s.name} (${s.genotype}) of raphe's report of Belmer et al. 2018: a drug-free baseline, ` +
+    `then fluoxetine. processing/misc/probe_5ht is the virtual probe's 5-HT in nM (microdialysis.csv's probe_nm); ` +
+    `its baseline, the mean over the baseline phase's last half, is ${csvNum(s.baselineNm)} nM, and ` +
+    `percent_of_baseline = 100 * probe_5ht / ${csvNum(s.baselineNm)}.`
+  );
+}
+
+/** ExperimentWriteOptions.timecourseNwb from the NWB writer (none: no files), the runs and their scenarios. */
+export function timecourseNwbWriter(
+  nwb: NwbWriter | undefined,
+  runs: readonly NamedResult[],
+  scenarios: readonly Scenario[],
+  startedAt: Date,
+): ExperimentWriteOptions['timecourseNwb'] {
+  return (run, description) => {
+    const result = runs.find((x) => x.name === run)?.result;
+    const scenario = scenarios.find((x) => x.name === run);
+    if (!nwb || !result || !scenario) return undefined;
+    return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION, description });
+  };
+}
+
+/** The time courses' NWB files: [name in the folder, content] for each run the writer takes. */
+function timecourseFiles(runs: readonly NamedResult[], nwb: ExperimentWriteOptions['timecourseNwb']): [string, Content][] {
+  const files: [string, Content][] = [];
+  for (const s of microdialysisSeries(runs)) {
+    const w = nwb?.(s.name, timecourseDescription(s));
+    if (w) files.push([`${MICRODIALYSIS_DIR}/${s.genotype}.nwb`, { write: w }]);
+  }
+  return files;
 }
 
 /** Write an experiment's results into `dir`, with the same refusal and atomicity rules as writeRunOutputs. */
@@ -99,6 +147,8 @@ export function writeExperimentOutputs(
           if (w) files.push([s ? `conditions/seed-${s.seed}/${c.name}.nwb` : `conditions/${c.name}.nwb`, { write: w }]);
         }
       }
+      // the time courses' NWB files after the conditions'
+      if (meta.timecourse?.length) files.push(...timecourseFiles(meta.timecourse, opts.timecourseNwb));
       if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
       return files;
     },

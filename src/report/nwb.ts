@@ -282,8 +282,10 @@ function writeFile(f: H5.File, input: NwbInput): void {
   const units = f.create_group('units');
   typed(units, 'core', 'Units', { description: 'simulated 5-HT neurons, one row per cell (id = cell index of spikes.csv)' });
   const cols: string[] = [];
-  if (r.spikes) {
-    const { times, index } = spikesByCell(r, n);
+  // a tissue that never fired gets no spike_times column: nwbinspector 0.4.28's table checks fail on an empty one
+  const byCell = r.spikes ? spikesByCell(r, n) : undefined;
+  if (r.spikes && byCell?.times.length) {
+    const { times, index } = byCell;
     const st = vectorData(units, 'spike_times', times, 'spike times, s from the run start');
     st.create_attribute('resolution', r.spikes.dtFineS);
     const si = units.create_dataset({ name: 'spike_times_index', data: BigUint64Array.from(index, (x) => BigInt(x)) });

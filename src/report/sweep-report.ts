@@ -1,12 +1,13 @@
 /**
  * A sweep's report.html: the figures of src/report/sweep-figures.ts (dose-response panels along each
  * fitted axis, labelled heatmaps faceted by the further axes, unsettled points marked), the fits table
- * (refused fits said so) and the points table.
+ * (refused fits said so) and the points table (with --traces, each point's links to its own files).
  */
 import type { SweepFit, SweepResult } from '../sweep/run.js';
 import { escapeXml, fmtNum, fmtSeconds } from './format.js';
 import { reportPage } from './html.js';
 import { sweepDoseResponse, sweepHeatmaps } from './sweep-figures.js';
+import { POINT_NWB, POINT_TRACES, pointFolder } from './point-files.js';
 import { fitStatus, othersText } from './sweep-table.js';
 import { SETTLE_TOLERANCE } from '../model/settling.js';
 
@@ -16,6 +17,8 @@ export interface SweepReportMeta {
   neurons: number;
   wallSeconds: number;
   description?: string;
+  /** The points that kept their files (--traces): each row links points/ID/traces.csv and point.nwb. */
+  traces?: ReadonlySet<number>;
 }
 
 const MAX_TABLE_ROWS = 2000;
@@ -38,7 +41,14 @@ function fitsTable(r: SweepResult): string {
   );
 }
 
-function pointsTable(r: SweepResult): string {
+/** A point's links to its kept files (an empty cell where it has none). */
+function traceLinks(id: number, traces: ReadonlySet<number>): string {
+  if (!traces.has(id)) return '<td>—</td>';
+  const dir = pointFolder(id);
+  return `<td><a href="${dir}/${POINT_TRACES}">traces.csv</a> <a href="${dir}/${POINT_NWB}">point.nwb</a></td>`;
+}
+
+function pointsTable(r: SweepResult, traces?: ReadonlySet<number>): string {
   const names = r.axes.map((a) => a.name);
   const rows = r.points
     .slice(0, MAX_TABLE_ROWS)
@@ -51,13 +61,17 @@ function pointsTable(r: SweepResult): string {
         [p.rateHz, p.medianCvIsi, p.probe5htNm, p.probeFold, p.rateRatio, p.s1A, p.s2B]
           .map((v) => `<td class="num">${fmtNum(v)}</td>`)
           .join('') +
-        `<td>${p.settled ? 'yes' : 'no'}</td></tr>`,
+        `<td>${p.settled ? 'yes' : 'no'}</td>` +
+        (traces ? traceLinks(p.id, traces) : '') +
+        '</tr>',
     );
   const more = r.points.length > MAX_TABLE_ROWS ? `<p>First ${MAX_TABLE_ROWS} of ${r.points.length} points; all are in table.csv.</p>` : '';
   return (
     '<table class="points"><tr><th>point</th>' +
     names.map((n) => `<th>${escapeXml(n)}</th>`).join('') +
-    '<th>rate (Hz)</th><th>ISI CV</th><th>probe (nM)</th><th>probe fold</th><th>rate ratio</th><th>s1A</th><th>s2B</th><th>settled</th></tr>' +
+    '<th>rate (Hz)</th><th>ISI CV</th><th>probe (nM)</th><th>probe fold</th><th>rate ratio</th><th>s1A</th><th>s2B</th><th>settled</th>' +
+    (traces ? '<th>files</th>' : '') +
+    '</tr>' +
     rows.join('') +
     '</table>' +
     more
@@ -108,6 +122,6 @@ export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   const hm = sweepHeatmaps(r);
   if (hm.length) parts.push('<h2>Heatmaps</h2>', hm.join(''));
   parts.push('<h2>Fits</h2>', fitsTable(r));
-  parts.push('<h2>Points</h2>', pointsTable(r));
+  parts.push('<h2>Points</h2>', pointsTable(r, meta.traces));
   return reportPage(title, parts.join('\n'));
 }

@@ -32,6 +32,7 @@ export const OUTPUT_FILE_NAMES = [
   'run.nwb',
   'conditions',
   'microdialysis.csv',
+  'microdialysis',
   'findings-seeds.csv',
   // every job's --out folder (provenance.ts)
   'provenance.json',
@@ -42,6 +43,9 @@ export const OUTPUT_FILE_NAMES = [
   'table.csv',
   'fits.csv',
   'sweep.json',
+  // raphe sweep --traces: points/ID/traces.csv and points/ID/point.nwb
+  'points',
+  'point.nwb',
   // raphe sweep --shard, --slurm, collect
   'shard.json',
   'sweep.sbatch',

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import { MAX_NAME_BYTES, OUTPUT_FILE_NAMES, OutputExistsError, OutputFolder, OutputWriteError, missingParents } from '../report/write.js';
 import { SPEC_FILE } from './identity.js';
+import { carryPointFolders } from '../report/point-files.js';
 import { JOURNAL, cutTornLine, readJournal, type JournalRead } from './journal.js';
 import { writeFolder, type FileList, type SweepHooks } from './output.js';
 import type { SweepPoint } from './points.js';
@@ -132,16 +133,31 @@ export function openSweepFolder(f: CheckedFolder, warn: (line: string) => void):
   return { ...f, journalFile, lines: [...j.lines.values()] };
 }
 
+/** The folder the run writes into: the target itself, or --force's staging folder. */
+export const liveDir = (f: OpenFolder) => path.dirname(f.journalFile);
+
 /**
  * Write the finished folder: `files` beside the identity and the journal's good lines. A new or
- * resumed folder is replaced whole by a staged one; --force's staging folder, which already holds the
- * identity and the journal, receives the rest and is swapped in.
+ * resumed folder is replaced whole by a staged one, which takes the point folders of `pointIds`
+ * (--traces; see src/report/point-files.ts); --force's staging folder, which already holds the
+ * identity, the journal and the point folders, receives the rest and is swapped in.
  */
-export async function finishSweepFolder(f: OpenFolder, files: () => FileList, hooks: SweepHooks): Promise<void> {
+export async function finishSweepFolder(
+  f: OpenFolder,
+  files: () => FileList,
+  hooks: SweepHooks,
+  pointIds: ReadonlySet<number> = new Set(),
+): Promise<void> {
   if (f.staging) {
     await writeFolder(f.given, files, hooks, f.staging);
     return;
   }
   const journalText = f.lines.map((l) => l + '\n').join('');
-  await writeFolder(f.given, () => [[SPEC_FILE, f.identity + '\n'], [JOURNAL, journalText], ...files()], hooks);
+  await writeFolder(
+    f.given,
+    () => [[SPEC_FILE, f.identity + '\n'], [JOURNAL, journalText], ...files()],
+    hooks,
+    undefined,
+    (staging) => carryPointFolders(f.dir, staging, pointIds, f.given),
+  );
 }

@@ -55,10 +55,27 @@ export interface ShardRecord {
   wallSeconds: number;
 }
 
-/** Write a folder by the usual staged replacement (an earlier raphe folder of the same name is replaced). */
-export async function writeFolder(given: string, files: () => FileList, hooks: SweepHooks, target?: OutputFolder): Promise<void> {
+/**
+ * Write a folder by the usual staged replacement (an earlier raphe folder of the same name is replaced).
+ * `carry` puts what is not a file of the list into the staged folder (a sweep's point folders).
+ */
+export async function writeFolder(
+  given: string,
+  files: () => FileList,
+  hooks: SweepHooks,
+  target?: OutputFolder,
+  carry?: (staging: string) => void,
+): Promise<void> {
   const out = target ?? OutputFolder.prepare(given, true);
   out.stage(() => [...files(), ...(hooks.provenanceFiles?.() ?? [])]);
+  if (carry) {
+    try {
+      carry(out.staging);
+    } catch (e) {
+      out.abandon();
+      throw e;
+    }
+  }
   out.moveAside(true, hooks.onReplaceStep);
   out.moveIn(hooks.onReplaceStep);
   await hooks.settle?.();

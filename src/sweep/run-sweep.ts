@@ -4,10 +4,16 @@
  * makes every refusal of the --out folder, then resolves the engine (told the job: cells a point and
  * points to run, so `auto` chooses as for every other job), then creates the folder, runs the points
  * not yet in the journal, appending each as it finishes, and writes the results (a shard: its points and
- * shard.json; a whole sweep: table, fits, sweep.json, report).
+ * shard.json; a whole sweep: table, fits, sweep.json, report). With `traces`, each point's traces.csv
+ * and point.nwb are written into points/ID/ as it finishes, before its journal line
+ * (src/report/point-files.ts), and the finished folder keeps those of its points.
  */
 import type { ResolvedEngine } from '../engines/create.js';
-import { checkSweepFolder, finishSweepFolder, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
+import { ConfigError } from '../model/errors.js';
+import { OutputWriteError } from '../report/write.js';
+import { loadNwbWriter } from '../report/nwb.js';
+import { POINTS_DIR, dropPointFolder, pointsWithFiles, writePointFiles, type PointFilesWriter } from '../report/point-files.js';
+import { checkSweepFolder, finishSweepFolder, liveDir, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
 import { identityLine, type SweepIdentity } from './identity.js';
 import { appendMeasure } from './journal.js';
 import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks } from './output.js';
@@ -39,6 +45,8 @@ export interface RunSweepOptions {
   force?: boolean;
   /** Run one shard of the points. */
   shard?: Shard;
+  /** Keep each point's traces: points/ID/traces.csv and points/ID/point.nwb in `out` (needs `out`). */
+  traces?: boolean;
   /** Most points per batch (default: the engine's limit). */
   maxBatch?: number | ((engine: ResolvedEngine) => number | undefined);
   /** Fraction of the sweep done (points from the journal count as done), points done and total. */
@@ -87,17 +95,27 @@ export async function runSweep(
     o.out === undefined
       ? undefined
       : checkSweepFolder(o.out, mode, identity, points, spec.readout, shard ? '--neurons/--seed or --shard' : undefined);
+  if (o.traces && o.out === undefined) throw new ConfigError('--traces', "only goes with --out DIR (the points' files are written there)");
+  // the NWB writer is loaded before anything is created: a missing library is found first
+  const pointWriter: PointFilesWriter | undefined = o.traces ? { nwb: await loadPointNwb(), startedAt: new Date() } : undefined;
   const done = checked?.journal?.done ?? new Map<number, PointMeasure>();
   const eng = typeof engine === 'function' ? await engine({ cells: spec.base.neurons, sims: points.length - done.size }) : engine;
   const folder = checked ? openSweepFolder(checked, o.warn ?? (() => {})) : undefined;
   o.onStart?.(eng);
   const t0 = performance.now();
+  // the points whose folder this run wrote (beside them, only the journal's points keep theirs)
+  const written = new Set<number>();
   const measures = await runSweepPoints(spec, points, eng, {
     done,
     maxBatch: typeof o.maxBatch === 'function' ? o.maxBatch(eng) : o.maxBatch,
     onEstimate: o.onEstimate,
-    onPoint: (m) => {
-      if (folder) folder.lines.push(appendMeasure(folder.journalFile, m));
+    onPoint: (m, r, p) => {
+      if (!folder) return;
+      if (pointWriter && m.complete) {
+        writePointFiles(liveDir(folder), p.id, p.scenario, r, pointWriter);
+        written.add(p.id);
+      } else dropPointFolder(liveDir(folder), p.id); // an earlier try's folder is not this line's
+      folder.lines.push(appendMeasure(folder.journalFile, m));
     },
     onProgress: (f, k, n) => o.onProgress?.(n ? (done.size + f * (n - done.size)) / n : 1, k, n),
   });
@@ -105,17 +123,29 @@ export async function runSweep(
   const failed = measures.filter((p) => !p.complete);
   const run: SweepRun = { engine: eng, points, measures, ranNow: points.length - done.size, wallSeconds, failed, files: [] };
   if (!shard) run.result = assembleSweep(spec, points, measures);
-  if (folder) run.files = await writeResults(folder, plan, run, shard, o.hooks ?? {});
+  if (folder) {
+    const traced = pointsWithFiles(liveDir(folder), [...done.keys(), ...written]);
+    run.files = await writeResults(folder, plan, run, shard, o.hooks ?? {}, traced);
+  }
   return run;
 }
 
-/** The folder's finished files: a shard's record, or a whole sweep's results. */
+async function loadPointNwb() {
+  try {
+    return await loadNwbWriter();
+  } catch (e) {
+    throw new OutputWriteError(`cannot load the NWB writer (h5wasm) for --traces: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** The folder's finished files: a shard's record, or a whole sweep's results; the point folders of `traced`. */
 async function writeResults(
   folder: OpenFolder,
   plan: SweepPlan,
   run: SweepRun,
   shard: Shard | undefined,
   hooks: SweepHooks,
+  traced: ReadonlySet<number>,
 ): Promise<string[]> {
   const { engine, wallSeconds } = run;
   let files: () => FileList;
@@ -138,9 +168,11 @@ async function writeResults(
       neurons: plan.spec.base.neurons,
       wallSeconds,
       description: descriptionOf(plan.identity.sweep),
+      ...(traced.size ? { traces: traced } : {}),
     };
     files = () => resultFiles(run.result!, meta);
   }
-  await finishSweepFolder(folder, files, hooks);
-  return shard ? [RESULT_FILES[0], RESULT_FILES[1], SHARD_FILE] : [...RESULT_FILES];
+  await finishSweepFolder(folder, files, hooks, traced);
+  const written = shard ? [RESULT_FILES[0], RESULT_FILES[1], SHARD_FILE] : [...RESULT_FILES];
+  return traced.size ? [...written, POINTS_DIR] : written;
 }

@@ -86,8 +86,8 @@ export function measurePoint(p: SweepPoint, r: RunResult, readout: SweepSpec['re
 export interface SweepRunOptions {
   /** Points already measured (a resumed sweep): not run again. */
   done?: ReadonlyMap<number, PointMeasure>;
-  /** Each point as its batch finishes (awaited). */
-  onPoint?: (m: PointMeasure) => void | Promise<void>;
+  /** Each point as its batch finishes (awaited), with its run and the point itself. */
+  onPoint?: (m: PointMeasure, r: RunResult, p: SweepPoint) => void | Promise<void>;
   /** Fraction of the remaining simulation done, points done (including earlier ones) and total. */
   onProgress?: (fraction: number, pointsDone: number, total: number) => void;
   /** The points' steady-state starts as they are estimated (before the runs): done and total. */
@@ -119,7 +119,7 @@ export async function runSweepPoints(
             const m = measurePoint(todo[idx[k]], results[k], spec.readout);
             done.set(m.id, m);
             finished++;
-            await o.onPoint?.(m);
+            await o.onPoint?.(m, results[k], todo[idx[k]]);
           }
         },
       },

@@ -4,7 +4,7 @@ usage: PYTHONPATH=DIR /usr/bin/python3 tests/helpers/nwb_inspect.py FILE.nwb ...
 DIR holds pynwb 2.3.0 and nwbinspector 0.4.28 unpacked from vendor/nwb-tools/. Prints one JSON object:
 {FILE: {"messages": [{importance, check, location, message}], "spikes": [[s, ...] per cell] or null,
 "series": {NAME: {"t": [...], "data": [...], "starting_time", "rate"}}, "subject": {...}, "keywords",
-"related_publications", "experimenter", "institution"}}. A series' times are pynwb's timestamps, or
+"related_publications", "experimenter", "institution", "session_description"}}. A series' times are pynwb's timestamps, or
 starting_time + i / rate when it has none (as NWB defines them). Exit 0, or 3 when a module is missing.
 """
 import json
@@ -64,6 +64,7 @@ def read(path):
             "related_publications": text_list(f.related_publications),
             "experimenter": text_list(f.experimenter),
             "institution": f.institution,
+            "session_description": f.session_description,
         }
 
 
