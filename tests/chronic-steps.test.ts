@@ -88,6 +88,9 @@ describe("the grid's jump with release's elasticity", () => {
     expect(releaseElasticity(10, 1e6, 20, 1, 0)).toBe(ELASTICITY_MIN);
     expect(releaseElasticity(10, 4, 10.1, 1, -1.5)).toBe(-1.5); // 1% apart: the last estimate stands
     expect(releaseElasticity(10, 0, 20, 1, -1)).toBe(-1); // no release to read from
+    // the slow state moved between the two phases: release answered it too, so the secant is not read
+    expect(releaseElasticity(10, 4, 20, 1, -0.5, 0.02)).toBe(-0.5);
+    expect(releaseElasticity(10, 4, 20, 1, -0.5, 0.005)).toBeCloseTo(-2, 12);
   });
 
   test('with release falling as 5-HT rises, the jump lands where removal meets the release it will then give', () => {

@@ -152,13 +152,18 @@ export function balanceScale(
 export const ELASTICITY_MIN = -4;
 export const ELASTICITY_MAX = 0.5;
 
+/** Largest change of mean d1A or d2B between two fast phases across which a release elasticity is read. */
+export const ELASTICITY_MAX_SLOW_CHANGE = 0.01;
+
 /**
  * Release's elasticity to the region's 5-HT level, d ln R / d ln c, read as a secant between two fast
  * phases (region-mean 5-HT c and release R of each), clamped to [ELASTICITY_MIN, ELASTICITY_MAX]; `held`
- * (the last estimate) when the two levels differ by under 2% (too little to read a slope from).
+ * (the last estimate) when the two levels differ by under 2% (too little to read a slope from), or when
+ * the slow state moved by more than ELASTICITY_MAX_SLOW_CHANGE between them (`slowChange`, in mean d1A or
+ * d2B): release then answers the slow state too, and the secant would read that as an answer to 5-HT.
  */
-export function releaseElasticity(c0: number, r0: number, c1: number, r1: number, held: number): number {
-  if (!(c0 > 0 && c1 > 0 && r0 > 0 && r1 > 0)) return held;
+export function releaseElasticity(c0: number, r0: number, c1: number, r1: number, held: number, slowChange = 0): number {
+  if (!(c0 > 0 && c1 > 0 && r0 > 0 && r1 > 0) || !(slowChange <= ELASTICITY_MAX_SLOW_CHANGE)) return held;
   const dc = Math.log(c1 / c0);
   if (Math.abs(dc) < 0.02) return held;
   return Math.min(ELASTICITY_MAX, Math.max(ELASTICITY_MIN, Math.log(r1 / r0) / dc));

@@ -375,7 +375,8 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
       // corrector: the step again, its drives now linear in time between the activations read at both ends
       for (let s = 0; s < K; s++) {
         const c0 = regionMean(models[s], f[s].grid);
-        beta[s] = releaseElasticity(c0, f[s].releaseNmps, regionMean(models[s], fNext[s].grid), fNext[s].releaseNmps, beta[s]);
+        const moved = stepError([slow[s]], [pred[s]], [{ w1A: 1, w2B: 1 }]);
+        beta[s] = releaseElasticity(c0, f[s].releaseNmps, regionMean(models[s], fNext[s].grid), fNext[s].releaseNmps, beta[s], moved);
       }
       const corr = slow.map((x, s) => advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH, fNext[s]));
       if (adaptive) h = nextStepH(dtH, h, stepError(pred, corr, weights), c.slowTolerance, c.slowStepH);
