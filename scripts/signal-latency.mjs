@@ -71,6 +71,15 @@ function jobArgs(job, neurons, out, dir) {
   throw new Error(`unknown job ${job}`);
 }
 
+/** The raphe started last: stopped with this script (Ctrl-C, a timeout), never left running. */
+let child;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    child?.kill('SIGKILL');
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
+
 /** Start `args`; send `sig` after `atS` s (none: never). Resolves with the exit code, stderr, seconds from the signal to the exit (or from the start). */
 function start(args, { sig, atS, probe = false }) {
   return new Promise((resolve) => {
@@ -79,6 +88,7 @@ function start(args, { sig, atS, probe = false }) {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, RAPHE_CACHE: '0' },
     });
+    child = ch;
     const t0 = performance.now();
     let sentAt = 0;
     let killed = false;

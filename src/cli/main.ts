@@ -19,9 +19,10 @@ import type { RunResult } from '../record/run-result.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION, loadNwbWriter, type NwbWriter } from '../report/nwb.js';
-import { writeExperimentOutputs } from '../report/experiment-files.js';
+import { writeExperimentOutputsAsync } from '../report/experiment-files.js';
+import { writeNwbOffThread } from '../report/nwb-thread.js';
 import { experimentScenarios, paramsDiff, provenance, resolvedScenario, versionLine } from '../report/provenance.js';
-import { summaryJson, writeRunOutputs } from '../report/run-files.js';
+import { summaryJson, writeRunOutputsAsync } from '../report/run-files.js';
 import { OutputFolder, OutputWriteError, settleOutputs } from '../report/write.js';
 import {
   JOB_FLAG_OPTIONS,
@@ -176,11 +177,11 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
   if (r.summary.complete) checkFinite(r);
   if (out) {
     const made = { engine: r.summary.engine, adapter: r.summary.adapter, engineReason: engine.reason, seed: sc.seed, command, startedAt };
-    writeRunOutputs(out.given, r, {
+    await writeRunOutputsAsync(out.given, r, {
       force: !!v.force,
       target: out,
       onStep: replaceHook(),
-      nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
+      nwb: nwb ? (file) => writeNwbOffThread(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
       provenance: {
         provenance: provenance(made),
         scenario: { given: givenScenario(v), resolved: resolvedScenario(sc) },
@@ -306,7 +307,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
     const conditions = [...scenarios.values()];
     const timecourse = timecourseScenarios({ neurons, seed, durationScale, durations });
     const record = { provenance: provenance(made), scenario: experimentScenarios('belmer2018', v, { conditions, timecourse }) };
-    writeExperimentOutputs(
+    await writeExperimentOutputsAsync(
       out.given,
       res.conditions,
       res.findings,
@@ -327,7 +328,7 @@ async function cmdExperiment(argv: string[], command: readonly string[]): Promis
           const c = res.conditions.find((x) => x.name === id);
           const scenario = scenarios.get(id);
           if (!nwb || !c || !scenario) return undefined;
-          return (file) => nwb.write(file, { result: c.result, scenario, startedAt, version: RAPHE_VERSION });
+          return (file) => writeNwbOffThread(file, { result: c.result, scenario, startedAt, version: RAPHE_VERSION });
         },
         provenance: record,
       },

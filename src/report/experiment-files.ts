@@ -9,7 +9,7 @@ import { experimentReportHtml, type ExperimentCondition, type ExperimentMeta } f
 import { microdialysisCsv } from './paper-figures.js';
 import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
-import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
+import { writeAtomically, writeAtomicallyAsync, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
 /** The plain object written as conditions.json. */
 export function conditionsJson(conds: readonly ExperimentCondition[]): unknown {
@@ -31,23 +31,38 @@ export function writeExperimentOutputs(
   meta: ExperimentMeta,
   opts: ExperimentWriteOptions,
 ): WriteResult {
-  return writeAtomically(
-    dir,
-    () => {
-      const files: [string, Content][] = [
-        ['findings.json', toJson(findingsJson(findings))],
-        ['findings.csv', findingsCsv(findings)],
-        ['conditions.json', toJson(conditionsJson(conds))],
-        ['report.html', experimentReportHtml(conds, findings, meta)],
-      ];
-      if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
-      for (const c of conds) {
-        const w = opts.nwb?.(c.name);
-        if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
-      }
-      if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
-      return files;
-    },
-    opts,
-  );
+  return writeAtomically(dir, () => experimentFiles(conds, findings, meta, opts), opts);
+}
+
+/** writeExperimentOutputs with the event loop turning while the files are written (as writeRunOutputsAsync). */
+export function writeExperimentOutputsAsync(
+  dir: string,
+  conds: readonly ExperimentCondition[],
+  findings: readonly FindingRow[],
+  meta: ExperimentMeta,
+  opts: ExperimentWriteOptions,
+): Promise<WriteResult> {
+  return writeAtomicallyAsync(dir, () => experimentFiles(conds, findings, meta, opts), opts);
+}
+
+/** The files of an experiment's output folder and their contents. */
+function experimentFiles(
+  conds: readonly ExperimentCondition[],
+  findings: readonly FindingRow[],
+  meta: ExperimentMeta,
+  opts: ExperimentWriteOptions,
+): [string, Content][] {
+  const files: [string, Content][] = [
+    ['findings.json', toJson(findingsJson(findings))],
+    ['findings.csv', findingsCsv(findings)],
+    ['conditions.json', toJson(conditionsJson(conds))],
+    ['report.html', experimentReportHtml(conds, findings, meta)],
+  ];
+  if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
+  for (const c of conds) {
+    const w = opts.nwb?.(c.name);
+    if (w) files.push([`conditions/${c.name}.nwb`, { write: w }]);
+  }
+  if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
+  return files;
 }
