@@ -6,13 +6,14 @@
 // complete one (exit 0); a sweep leaves a journal whose every line is a whole JSON point.
 //
 //   node scripts/signal-latency.mjs [--jobs run,experiment,sweep] [--neurons 1000000,3000000]
-//        [--at 0.5,1,2,4,8,stalls] [--signals SIGINT,SIGTERM] [--duration 0.2] [--limit 20] [--stalls]
+//        [--at 0.5,1,2,4,8,write,nwb] [--signals SIGINT,SIGTERM] [--duration 0.2] [--limit 20] [--stalls]
 //
+// --at: seconds after the start; `write`: when the first file appears in the output's staging folder
+// (the write has begun); `nwb`: when the first NWB file appears there (it is being written); `stalls`:
+// the middle of each stall over 0.5 s of a first whole run (see --stalls).
 // --stalls: each job is run once to its end instead, with a probe on its main thread that prints every
-// stretch over 0.3 s without a turn of the event loop (a signal waits that long); a cheap way to find
-// them before sending signals. `stalls` in --at adds the middle of each stall over 0.5 s of a first whole
-// run to the moments (so that a signal lands in it). A measurement: run it alone on the machine, one size at a time (at 10^7
-// cells a run holds several GB).
+// stretch over 0.3 s without a turn of the event loop (a signal waits that long), to find them cheaply.
+// A measurement: run it alone on the machine, one size at a time (at 10^7 cells a run holds several GB).
 import { buildScript } from '../esbuild.config.mjs';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,7 +25,7 @@ const { values: v } = parseArgs({
   options: {
     jobs: { type: 'string', default: 'run,experiment,sweep' },
     neurons: { type: 'string', default: '1000000,3000000' },
-    at: { type: 'string', default: '0.5,1,2,4,8' },
+    at: { type: 'string', default: '0.5,1,2,4,8,write,nwb' },
     signals: { type: 'string', default: 'SIGINT,SIGTERM' },
     duration: { type: 'string', default: '0.2' },
     limit: { type: 'string', default: '20' },
@@ -80,8 +81,28 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Start `args`; send `sig` after `atS` s (none: never). Resolves with the exit code, stderr, seconds from the signal to the exit (or from the start). */
-function start(args, { sig, atS, probe = false }) {
+/** The files being written into a staging folder in `dir` (relative paths; none before the write starts). */
+function stagedFiles(dir) {
+  const staging = fs.readdirSync(dir).filter((n) => n.includes('.raphe-staging-') && !n.endsWith('-old'));
+  try {
+    return staging.flatMap((n) => fs.readdirSync(path.join(dir, n), { recursive: true }).map(String));
+  } catch {
+    return []; // renamed into place meanwhile
+  }
+}
+
+/** When a moment of --at has come: a number of seconds after the start, or a stage of the write (see the header). */
+function momentCame(at, dir, elapsedS) {
+  if (typeof at === 'number') return elapsedS >= at;
+  const files = stagedFiles(dir);
+  return at === 'write' ? files.some((f) => f !== '.write-test') : files.some((f) => f.endsWith('.nwb'));
+}
+
+/**
+ * Start `args` (writing into a folder in `dir`); send `sig` at the moment `at` (none: never). Resolves
+ * with the exit code, stderr, when the signal was sent and the seconds from it to the exit (or from the start).
+ */
+function start(args, dir, { sig, at, probe = false }) {
   return new Promise((resolve) => {
     const node = probe ? ['--import', `data:text/javascript,${encodeURIComponent(PROBE)}`] : [];
     const ch = spawn(process.execPath, [...node, BIN, ...args], {
@@ -96,25 +117,24 @@ function start(args, { sig, atS, probe = false }) {
     ch.stderr.setEncoding('utf8').on('data', (d) => {
       stderr += d;
     });
-    const timers = [];
-    if (sig) {
-      timers.push(
-        setTimeout(() => {
+    let guard;
+    const watch = sig
+      ? setInterval(() => {
+          if (!momentCame(at, dir, (performance.now() - t0) / 1000)) return;
+          clearInterval(watch);
           sentAt = performance.now();
           ch.kill(sig);
-          timers.push(
-            setTimeout(() => {
-              killed = true;
-              ch.kill('SIGKILL');
-            }, limitS * 1000),
-          );
-        }, atS * 1000),
-      );
-    }
+          guard = setTimeout(() => {
+            killed = true;
+            ch.kill('SIGKILL');
+          }, limitS * 1000);
+        }, 10)
+      : undefined;
     ch.on('close', (code) => {
-      for (const t of timers) clearTimeout(t);
+      clearInterval(watch);
+      clearTimeout(guard);
       const now = performance.now();
-      resolve({ code, stderr, killed, sent: sentAt > 0, seconds: (now - (sentAt || t0)) / 1000 });
+      resolve({ code, stderr, killed, sentS: (sentAt - t0) / 1000, sent: sentAt > 0, seconds: (now - (sentAt || t0)) / 1000 });
     });
   });
 }
@@ -149,7 +169,7 @@ function leftovers(dir, out, job, code) {
 async function stallsOf(job, neurons) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-siglat-'));
   try {
-    const r = await start(jobArgs(job, neurons, path.join(dir, 'out'), dir), { probe: true });
+    const r = await start(jobArgs(job, neurons, path.join(dir, 'out'), dir), dir, { probe: true });
     return {
       r,
       left: leftovers(dir, path.join(dir, 'out'), job, r.code),
@@ -160,21 +180,21 @@ async function stallsOf(job, neurons) {
   }
 }
 
-/** The moments of --at, in s; `stalls` there: the middle of each stall over 0.5 s of a first whole run. */
+/** The moments of --at: seconds, stages of the write ('write', 'nwb'), and for `stalls` the middle of each stall over 0.5 s of a first whole run. */
 async function momentsFor(job, neurons) {
-  const at = v.at.split(',');
-  if (v.stalls || !at.includes('stalls')) return at.map(Number);
+  const at = v.at.split(',').map((a) => (a === 'write' || a === 'nwb' || a === 'stalls' ? a : Number(a)));
+  if (v.stalls || !at.includes('stalls')) return at;
   const { stalls } = await stallsOf(job, neurons);
   const mids = stalls.filter(([, , s]) => s > 0.5).map(([a, b]) => Number(((a + b) / 2).toFixed(1)));
   console.log(`${job} ${neurons}: stalls over 0.5 s of a whole run at ${mids.map((m) => `${m} s`).join(', ') || 'none'}`);
-  return [...at.filter((a) => a !== 'stalls').map(Number), ...mids].sort((a, b) => a - b);
+  return [...at.filter((a) => a !== 'stalls'), ...mids];
 }
 
 const rows = [];
 for (const job of v.jobs.split(',')) {
   for (const neurons of v.neurons.split(',').map(Number)) {
     const moments = await momentsFor(job, neurons);
-    const cases = v.stalls ? [{}] : v.signals.split(',').flatMap((sig) => moments.map((atS) => ({ sig, atS })));
+    const cases = v.stalls ? [{}] : v.signals.split(',').flatMap((sig) => moments.map((at) => ({ sig, at })));
     const finished = new Set();
     for (const c of cases) {
       // later moments of the same job, size and signal would find it finished too
@@ -190,7 +210,7 @@ for (const job of v.jobs.split(',')) {
           for (const s of stalls) console.log(`  ${s.map((x) => x.toFixed(2)).join(' ')}`);
           continue;
         }
-        const r = await start(jobArgs(job, neurons, out, dir), c);
+        const r = await start(jobArgs(job, neurons, out, dir), dir, c);
         const left = leftovers(dir, out, job, r.code);
         const answer = r.killed
           ? `> ${limitS} s (SIGKILL)`
@@ -198,7 +218,8 @@ for (const job of v.jobs.split(',')) {
             ? `${r.seconds.toFixed(2)} s`
             : `finished first (${r.seconds.toFixed(1)} s)`;
         if (r.sent) rows.push(r.killed ? Infinity : r.seconds);
-        console.log(`${job}\t${neurons}\t${c.sig}\t${c.atS} s\t${answer}\texit ${r.code}\t${left}`);
+        const when = typeof c.at === 'number' ? `${c.at} s` : `${c.at}${r.sent ? ` (${r.sentS.toFixed(1)} s)` : ''}`;
+        console.log(`${job}\t${neurons}\t${c.sig}\t${when}\t${answer}\texit ${r.code}\t${left}`);
         if (!r.sent) finished.add(c.sig);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
