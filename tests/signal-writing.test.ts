@@ -5,6 +5,7 @@
  * and run.nwb on a worker thread (nwb-thread.ts); the files are those writeRunOutputs writes at once.
  * Needs the bundled NWB worker (node esbuild.config.mjs --node-only).
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import type { RunResult } from '../src/record/run-result.js';
 import { NwbWriteError, RAPHE_VERSION, loadNwbWriter } from '../src/report/nwb.js';
 import { writeNwbOffThread } from '../src/report/nwb-thread.js';
 import { writeRunOutputs, writeRunOutputsAsync } from '../src/report/run-files.js';
+import { BIN } from './helpers/cli.js';
 
 let tmp = '';
 beforeAll(async () => {
@@ -165,4 +167,42 @@ describe("a large run's files written with the event loop turning", () => {
     await writeNwbOffThread(next, input);
     expect(datasets(next)['/identifier']).toMatch(/^raphe:large write:/);
   });
+});
+
+describe('a signal while raphe run writes its files', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s while run.nwb is written: exit %d within a second, one line, no output folder and no staging folder',
+    async (sig, code) => {
+      const parent = fs.mkdtempSync(path.join(tmp, 'cli-'));
+      const args = ['run', '--neurons', '300', '--duration', '0.2', '--engine', 'cpu', '--out', path.join(parent, 'r')];
+      // the NWB writer's thread holds each file 5 s: the signal comes while the staging folder holds the CSV files
+      const ch = spawn(process.execPath, [BIN, ...args], {
+        cwd: tmp,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, RAPHE_TEST_PAUSE_NWB: '5000' },
+      });
+      let stderr = '';
+      ch.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      let sentAt = 0;
+      const staged = () =>
+        fs.readdirSync(parent).some((n) => n.includes('.raphe-staging-') && fs.existsSync(path.join(parent, n, 'traces.csv')));
+      const watch = setInterval(() => {
+        if (sentAt || !staged()) return;
+        sentAt = performance.now();
+        ch.kill(sig);
+      }, 10);
+      const exit = await new Promise<number | null>((resolve) => ch.on('close', resolve)).finally(() => clearInterval(watch));
+      expect(sentAt, stderr).toBeGreaterThan(0);
+      expect((performance.now() - sentAt) / 1000).toBeLessThan(1);
+      expect(exit, stderr).toBe(code);
+      expect(stderr).toMatch(new RegExp(`\\nraphe: interrupted \\(${sig}\\); earlier results untouched\\n$`));
+      expect(fs.readdirSync(parent)).toEqual([]);
+    },
+    30_000,
+  );
 });

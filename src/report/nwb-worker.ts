@@ -7,11 +7,15 @@ import { parentPort } from 'node:worker_threads';
 import { NwbWriteError, loadNwbWriter, type NwbInput } from './nwb.js';
 import type { NwbReply } from './nwb-thread.js';
 
+/** Test hook: RAPHE_TEST_PAUSE_NWB=MS blocks this thread MS ms before each file, so a test can send a signal mid-write. */
+const pauseMs = Number(process.env.RAPHE_TEST_PAUSE_NWB ?? 0);
+
 const port = parentPort;
 if (port) {
   port.on('message', async ({ file, input }: { file: string; input: NwbInput }) => {
     let reply: NwbReply;
     try {
+      if (pauseMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
       (await loadNwbWriter()).write(file, input);
       reply = { ok: true };
     } catch (e) {

@@ -8,10 +8,12 @@
  *    in staging.ts) is created before the run (OutputFolder.prepare), so an unusable --out is a user
  *    error found first, and a full disk an environment failure found first. Leftovers of killed runs
  *    in the same parent are settled there too (staging.ts).
- *  - The files are written into the staging folder, each flushed to the disk (fsync), then the folder
- *    replaces the target by rename: an earlier results folder is renamed aside, the staged one renamed
- *    in, the old one removed. A failure midway puts the earlier folder back; a signal finishes the step
- *    (settleOutputs). A failed write names the file and the errno in one line (OutputWriteError).
+ *  - The files are written into the staging folder (at once, or by stageAsync with the event loop
+ *    turning, so that a signal during a large run's write is answered), each flushed to the disk
+ *    (fsync), then the folder replaces the target by rename: an earlier results folder is renamed
+ *    aside, the staged one renamed in, the old one removed. A failure midway puts the earlier folder
+ *    back; a signal finishes the step (settleOutputs). A failed write names the file and the errno in
+ *    one line (OutputWriteError).
  * The folder's whole life (refusals, staging, replacement, undo, signals) is one state machine, kept in
  * one file so that its steps are read together to see that no path leaves a half-written folder.
  */
