@@ -74,11 +74,20 @@ function jobArgs(job, neurons, out, dir) {
 
 /** The raphe started last: stopped with this script (Ctrl-C, a timeout), never left running. */
 let child;
+/** The folder it writes into, removed with it. */
+let folder;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     child?.kill('SIGKILL');
+    if (folder) fs.rmSync(folder, { recursive: true, force: true });
     process.exit(sig === 'SIGINT' ? 130 : 143);
   });
+}
+
+/** A fresh folder for one start (the job's --out is `out` in it). */
+function freshFolder() {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-siglat-'));
+  return folder;
 }
 
 /** The files being written into a staging folder in `dir` (relative paths; none before the write starts). */
@@ -167,7 +176,7 @@ function leftovers(dir, out, job, code) {
 
 /** The stalls over 0.3 s of one whole run of `job` (from, to, seconds from its start). */
 async function stallsOf(job, neurons) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-siglat-'));
+  const dir = freshFolder();
   try {
     const r = await start(jobArgs(job, neurons, path.join(dir, 'out'), dir), dir, { probe: true });
     return {
@@ -199,17 +208,17 @@ for (const job of v.jobs.split(',')) {
     for (const c of cases) {
       // later moments of the same job, size and signal would find it finished too
       if (finished.has(c.sig)) continue;
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raphe-siglat-'));
+      if (v.stalls) {
+        const { r, left, stalls } = await stallsOf(job, neurons);
+        console.log(
+          `${job} ${neurons}: exit ${r.code} after ${r.seconds.toFixed(1)} s, ${left}; main-thread stalls over 0.3 s (from, to, s):`,
+        );
+        for (const s of stalls) console.log(`  ${s.map((x) => x.toFixed(2)).join(' ')}`);
+        continue;
+      }
+      const dir = freshFolder();
       const out = path.join(dir, 'out');
       try {
-        if (v.stalls) {
-          const { r, left, stalls } = await stallsOf(job, neurons);
-          console.log(
-            `${job} ${neurons}: exit ${r.code} after ${r.seconds.toFixed(1)} s, ${left}; main-thread stalls over 0.3 s (from, to, s):`,
-          );
-          for (const s of stalls) console.log(`  ${s.map((x) => x.toFixed(2)).join(' ')}`);
-          continue;
-        }
         const r = await start(jobArgs(job, neurons, out, dir), dir, c);
         const left = leftovers(dir, out, job, r.code);
         const answer = r.killed
