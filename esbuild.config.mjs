@@ -31,6 +31,8 @@ export async function buildNode() {
       cli: 'src/cli/main.ts',
       ...cpuWorkers,
       ...(existsSync('src/worker/node-worker.ts') ? { 'sim-worker': 'src/worker/node-worker.ts' } : {}),
+      // the NWB writer's thread (src/report/nwb-thread.ts)
+      'nwb-worker': 'src/report/nwb-worker.ts',
     },
     outdir: 'build/node',
   });

@@ -10,7 +10,8 @@ import { LIMITS } from '../model/scenario.js';
 import { belmerConditions } from '../model/findings.js';
 import { formatFindingsTable } from '../report/findings-table.js';
 import { RAPHE_VERSION } from '../report/nwb.js';
-import { timecourseNwbWriter, writeExperimentOutputs } from '../report/experiment-files.js';
+import { timecourseNwbWriter, writeExperimentOutputsAsync } from '../report/experiment-files.js';
+import { writeNwbOffThread } from '../report/nwb-thread.js';
 import { experimentScenarios, paramsDiff, provenance } from '../report/provenance.js';
 import { summaryJson } from '../report/run-files.js';
 import {
@@ -85,7 +86,7 @@ export async function cmdBelmer2018(v: ExperimentFlags, command: readonly string
     const conditions = seedList(seed, seeds).flatMap((s) => conditionScenarios({ neurons, seed: s, durationScale, durations }));
     const timecourse = timecourseScenarios({ neurons, seed, durationScale, durations });
     const record = { provenance: provenance(made), scenario: experimentScenarios('belmer2018', v, { conditions, timecourse }) };
-    writeExperimentOutputs(
+    await writeExperimentOutputsAsync(
       out.given,
       res.conditions,
       res.findings,
@@ -107,7 +108,7 @@ export async function cmdBelmer2018(v: ExperimentFlags, command: readonly string
           const result = s === undefined ? c?.result : c?.seeds?.find((x) => x.seed === s)?.result;
           const scenario = conditions.find((x) => x.name === id && x.seed === (s ?? seed));
           if (!nwb || !result || !scenario) return undefined;
-          return (file) => nwb.write(file, { result, scenario, startedAt, version: RAPHE_VERSION });
+          return (file) => writeNwbOffThread(file, { result, scenario, startedAt, version: RAPHE_VERSION });
         },
         timecourseNwb: timecourseNwbWriter(nwb, res.timecourse, timecourse, startedAt),
         provenance: record,

@@ -9,7 +9,8 @@ import { PROBE_CEILING_NM, aboveCeiling } from '../model/settling.js';
 import type { RunResult } from '../record/run-result.js';
 import { RAPHE_VERSION } from '../report/nwb.js';
 import { provenance, resolvedScenario, versionLine } from '../report/provenance.js';
-import { summaryJson, writeRunOutputs } from '../report/run-files.js';
+import { summaryJson, writeRunOutputsAsync } from '../report/run-files.js';
+import { writeNwbOffThread } from '../report/nwb-thread.js';
 import { OutputWriteError, settleOutputs } from '../report/write.js';
 import { RUN_FLAG_OPTIONS, optionArgs, parseCli, parseEngine, readScenarioJson, scenarioFromFlags } from './args.js';
 import { EXPERIMENT_OPTIONS, cmdBelmer2018 } from './belmer.js';
@@ -125,11 +126,11 @@ async function cmdRun(argv: string[], command: readonly string[]): Promise<numbe
   if (r.summary.complete) checkFinite(r);
   if (out) {
     const made = { engine: r.summary.engine, adapter: r.summary.adapter, engineReason: engine.reason, seed: sc.seed, command, startedAt };
-    writeRunOutputs(out.given, r, {
+    await writeRunOutputsAsync(out.given, r, {
       force: !!v.force,
       target: out,
       onStep: replaceHook(),
-      nwb: nwb ? (file) => nwb.write(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
+      nwb: nwb ? (file) => writeNwbOffThread(file, { result: r, scenario: sc, startedAt, version: RAPHE_VERSION }) : undefined,
       provenance: {
         provenance: provenance(made),
         scenario: { given, resolved: resolvedScenario(sc) },

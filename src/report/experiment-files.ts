@@ -22,7 +22,7 @@ import type { Scenario } from '../model/scenario.js';
 import { RAPHE_VERSION, type NwbWriter } from './nwb.js';
 import { provenanceFileList, type ProvenanceFiles } from './provenance.js';
 import { findingsJson, summaryJson, toJson } from './run-files.js';
-import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
+import { writeAtomically, writeAtomicallyAsync, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
 /** The plain object written as conditions.json (over seeds: every condition at every seed, each seed's in turn). */
 export function conditionsJson(conds: readonly NamedResult[]): unknown {
@@ -129,29 +129,44 @@ export function writeExperimentOutputs(
   meta: ExperimentMeta,
   opts: ExperimentWriteOptions,
 ): WriteResult {
-  return writeAtomically(
-    dir,
-    () => {
-      const seedRows = findings.every(isSeedRow) && findings.length ? findings : undefined;
-      const files: [string, Content][] = [
-        ['findings.json', toJson(seedRows ? seedFindingsJson(seedRows) : findingsJson(findings))],
-        ['findings.csv', seedRows ? seedFindingsCsv(seedRows) : findingsCsv(findings)],
-        ...(seedRows ? [['findings-seeds.csv', readoutSeedsCsv(seedRows)] as [string, Content]] : []),
-        ['conditions.json', toJson(conditionsJson(conds))],
-        ['report.html', experimentReportHtml(conds, rowsWithIntervals(findings), meta)],
-      ];
-      if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
-      for (const c of conds) {
-        for (const s of c.seeds ?? [undefined]) {
-          const w = opts.nwb?.(c.name, s?.seed);
-          if (w) files.push([s ? `conditions/seed-${s.seed}/${c.name}.nwb` : `conditions/${c.name}.nwb`, { write: w }]);
-        }
-      }
-      // the time courses' NWB files after the conditions'
-      if (meta.timecourse?.length) files.push(...timecourseFiles(meta.timecourse, opts.timecourseNwb));
-      if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
-      return files;
-    },
-    opts,
-  );
+  return writeAtomically(dir, () => experimentFiles(conds, findings, meta, opts), opts);
+}
+
+/** writeExperimentOutputs with the event loop turning while the files are written (as writeRunOutputsAsync). */
+export function writeExperimentOutputsAsync(
+  dir: string,
+  conds: readonly NamedResult[],
+  findings: readonly FindingRow[],
+  meta: ExperimentMeta,
+  opts: ExperimentWriteOptions,
+): Promise<WriteResult> {
+  return writeAtomicallyAsync(dir, () => experimentFiles(conds, findings, meta, opts), opts);
+}
+
+/** The files of an experiment's output folder and their contents. */
+function experimentFiles(
+  conds: readonly NamedResult[],
+  findings: readonly FindingRow[],
+  meta: ExperimentMeta,
+  opts: ExperimentWriteOptions,
+): [string, Content][] {
+  const seedRows = findings.every(isSeedRow) && findings.length ? findings : undefined;
+  const files: [string, Content][] = [
+    ['findings.json', toJson(seedRows ? seedFindingsJson(seedRows) : findingsJson(findings))],
+    ['findings.csv', seedRows ? seedFindingsCsv(seedRows) : findingsCsv(findings)],
+    ...(seedRows ? [['findings-seeds.csv', readoutSeedsCsv(seedRows)] as [string, Content]] : []),
+    ['conditions.json', toJson(conditionsJson(conds))],
+    ['report.html', experimentReportHtml(conds, rowsWithIntervals(findings), meta)],
+  ];
+  if (meta.timecourse?.length) files.push(['microdialysis.csv', microdialysisCsv(meta.timecourse)]);
+  for (const c of conds) {
+    for (const s of c.seeds ?? [undefined]) {
+      const w = opts.nwb?.(c.name, s?.seed);
+      if (w) files.push([s ? `conditions/seed-${s.seed}/${c.name}.nwb` : `conditions/${c.name}.nwb`, { write: w }]);
+    }
+  }
+  // the time courses' NWB files after the conditions'
+  if (meta.timecourse?.length) files.push(...timecourseFiles(meta.timecourse, opts.timecourseNwb));
+  if (opts.provenance) files.push(...provenanceFileList(opts.provenance));
+  return files;
 }

@@ -11,7 +11,7 @@ import { findingsCsv, spikesCsvChunks, tracesCsvChunks } from './csv.js';
 import { countPassed, type FindingRow } from './findings-table.js';
 import { runReportHtml } from './html.js';
 import { paramsDiff, provenanceFileList, type ProvenanceFiles } from './provenance.js';
-import { writeAtomically, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
+import { writeAtomically, writeAtomicallyAsync, type Content, type FileWriter, type WriteOptions, type WriteResult } from './write.js';
 
 export interface RunWriteOptions extends WriteOptions {
   /** Writes run.nwb (absent: no NWB file, e.g. --no-nwb). */
@@ -72,25 +72,32 @@ export function findingsJson(rows: readonly FindingRow[]): unknown {
  * holds earlier raphe output and `force` is false.
  */
 export function writeRunOutputs(dir: string, r: RunResult, opts: RunWriteOptions): WriteResult {
-  return writeAtomically(
-    dir,
-    () => {
-      const p = opts.provenance;
-      const section = p ? { provenance: p.provenance, diffs: paramsDiff(p.params) } : undefined;
-      const files: [string, Content][] = [
-        ['summary.json', toJson(p ? { ...summaryJson(r), provenance: p.provenance } : summaryJson(r))],
-        ['spikes.csv', () => spikesCsvChunks(r)],
-        ['traces.csv', () => tracesCsvChunks(r)],
-        ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings, provenance: section })],
-      ];
-      if (opts.nwb) files.push(['run.nwb', { write: opts.nwb }]);
-      if (opts.findings) {
-        files.push(['findings.csv', findingsCsv(opts.findings)]);
-        files.push(['findings.json', toJson(findingsJson(opts.findings))]);
-      }
-      if (p) files.push(...provenanceFileList(p));
-      return files;
-    },
-    opts,
-  );
+  return writeAtomically(dir, () => runFiles(r, opts), opts);
+}
+
+/**
+ * writeRunOutputs with the event loop turning while the files are written (`opts.nwb` may then write
+ * off the main thread): a large run's files take seconds, and a signal is answered meanwhile.
+ */
+export function writeRunOutputsAsync(dir: string, r: RunResult, opts: RunWriteOptions): Promise<WriteResult> {
+  return writeAtomicallyAsync(dir, () => runFiles(r, opts), opts);
+}
+
+/** The files of a run's output folder and their contents. */
+function runFiles(r: RunResult, opts: RunWriteOptions): [string, Content][] {
+  const p = opts.provenance;
+  const section = p ? { provenance: p.provenance, diffs: paramsDiff(p.params) } : undefined;
+  const files: [string, Content][] = [
+    ['summary.json', toJson(p ? { ...summaryJson(r), provenance: p.provenance } : summaryJson(r))],
+    ['spikes.csv', () => spikesCsvChunks(r)],
+    ['traces.csv', () => tracesCsvChunks(r)],
+    ['report.html', runReportHtml(r, { title: opts.title, findings: opts.findings, provenance: section })],
+  ];
+  if (opts.nwb) files.push(['run.nwb', { write: opts.nwb }]);
+  if (opts.findings) {
+    files.push(['findings.csv', findingsCsv(opts.findings)]);
+    files.push(['findings.json', toJson(findingsJson(opts.findings))]);
+  }
+  if (p) files.push(...provenanceFileList(p));
+  return files;
 }

@@ -8,10 +8,12 @@
  *    in staging.ts) is created before the run (OutputFolder.prepare), so an unusable --out is a user
  *    error found first, and a full disk an environment failure found first. Leftovers of killed runs
  *    in the same parent are settled there too (staging.ts).
- *  - The files are written into the staging folder, each flushed to the disk (fsync), then the folder
- *    replaces the target by rename: an earlier results folder is renamed aside, the staged one renamed
- *    in, the old one removed. A failure midway puts the earlier folder back; a signal finishes the step
- *    (settleOutputs). A failed write names the file and the errno in one line (OutputWriteError).
+ *  - The files are written into the staging folder (at once, or by stageAsync with the event loop
+ *    turning, so that a signal during a large run's write is answered), each flushed to the disk
+ *    (fsync), then the folder replaces the target by rename: an earlier results folder is renamed
+ *    aside, the staged one renamed in, the old one removed. A failure midway puts the earlier folder
+ *    back; a signal finishes the step (settleOutputs). A failed write names the file and the errno in
+ *    one line (OutputWriteError).
  * The folder's whole life (refusals, staging, replacement, undo, signals) is one state machine, kept in
  * one file so that its steps are read together to see that no path leaves a half-written folder.
  */
@@ -19,6 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import { cleanLeftovers, makeStagingDir } from './staging.js';
+import { syncFolder, writeContent, writeContentAsync } from './write-file.js';
 
 /** Every file name raphe writes into an output folder; any of them marks a folder as holding results. */
 export const OUTPUT_FILE_NAMES = [
@@ -80,8 +83,8 @@ export interface WriteOptions {
   target?: OutputFolder;
 }
 
-/** Writes one file at the path it is given (an NWB file, written by its own library). */
-export type FileWriter = (file: string) => void;
+/** Writes one file at the path it is given (an NWB file, written by its own library); a promise only in the asynchronous writes. */
+export type FileWriter = (file: string) => void | Promise<void>;
 
 export interface WriteResult {
   dir: string;
@@ -255,18 +258,41 @@ export class OutputFolder {
           throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
         }
       }
-      try {
-        // the folders' entries reach the disk before the folder is renamed into place
-        for (const d of new Set(files.map(([name]) => path.dirname(path.join(this.staging, name))))) syncFolder(d);
-      } catch (e) {
-        throw new OutputWriteError(`--out ${this.given}: cannot write the folder: ${code(e)}`);
-      }
-      this.state = 'staged';
-      onStep?.('staged');
+      this.staged(files, onStep);
     } catch (e) {
       this.abandon();
       throw e;
     }
+  }
+
+  /** `stage`, with turns of the event loop while each file is written (a signal is answered meanwhile). */
+  async stageAsync(build: () => [string, Content][], onStep?: WriteOptions['onStep']): Promise<void> {
+    try {
+      const files = build();
+      for (const [name, content] of files) {
+        try {
+          await writeContentAsync(path.join(this.staging, name), content);
+        } catch (e) {
+          throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
+        }
+      }
+      this.staged(files, onStep);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
+  }
+
+  /** Every file written: their folders' entries flushed, the state 'staged'. */
+  private staged(files: [string, Content][], onStep?: WriteOptions['onStep']): void {
+    try {
+      // the folders' entries reach the disk before the folder is renamed into place
+      for (const d of new Set(files.map(([name]) => path.dirname(path.join(this.staging, name))))) syncFolder(d);
+    } catch (e) {
+      throw new OutputWriteError(`--out ${this.given}: cannot write the folder: ${code(e)}`);
+    }
+    this.state = 'staged';
+    onStep?.('staged');
   }
 
   /** Rename an earlier results folder aside (nothing when there is none). */
@@ -370,32 +396,6 @@ function checkTarget(given: string, dir: string, force: boolean): void {
   if (!force && entries.length > 0) throw new OutputExistsError(given);
 }
 
-/** fsync a folder (its entries); file systems that cannot (EINVAL, EISDIR on some) are let be. */
-function syncFolder(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } catch (e) {
-    if (code(e) !== 'EINVAL' && code(e) !== 'EISDIR') throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Write one file (new: an existing one is an error) and flush it to the disk. */
-function writeContent(file: string, content: Content): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
-  if (typeof content === 'object') content.write(file);
-  const fd = fs.openSync(file, typeof content === 'object' ? 'r+' : 'wx');
-  try {
-    if (typeof content === 'string') fs.writeFileSync(fd, content);
-    else if (typeof content === 'function') for (const chunk of content()) fs.writeSync(fd, chunk);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Write `files` into `dir` with the safety rules above, in one go (prepare, stage, replace). `build`
  * produces the contents; serialization errors write nothing.
@@ -403,12 +403,27 @@ function writeContent(file: string, content: Content): void {
 export function writeAtomically(dirIn: string, build: () => [string, Content][], opts: WriteOptions): WriteResult {
   const out = opts.target ?? OutputFolder.prepare(dirIn, opts.force);
   const files: string[] = [];
-  out.stage(() => {
-    const f = build();
-    for (const [name] of f) files.push(path.join(out.dir, name));
-    return f;
-  }, opts.onStep);
+  out.stage(listing(out, build, files), opts.onStep);
   out.moveAside(opts.force, opts.onStep);
   out.moveIn(opts.onStep);
   return { dir: out.dir, files };
+}
+
+/** writeAtomically with the files staged by OutputFolder.stageAsync (a large run's, answering signals meanwhile). */
+export async function writeAtomicallyAsync(dirIn: string, build: () => [string, Content][], opts: WriteOptions): Promise<WriteResult> {
+  const out = opts.target ?? OutputFolder.prepare(dirIn, opts.force);
+  const files: string[] = [];
+  await out.stageAsync(listing(out, build, files), opts.onStep);
+  out.moveAside(opts.force, opts.onStep);
+  out.moveIn(opts.onStep);
+  return { dir: out.dir, files };
+}
+
+/** `build`, noting the paths its files will have in `out` into `files`. */
+function listing(out: OutputFolder, build: () => [string, Content][], files: string[]): () => [string, Content][] {
+  return () => {
+    const f = build();
+    for (const [name] of f) files.push(path.join(out.dir, name));
+    return f;
+  };
 }

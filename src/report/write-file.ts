@@ -1,0 +1,56 @@
+/**
+ * One file of an output folder written and flushed to the disk (write.ts stages them): a string, string
+ * chunks, or a writer of the file (an NWB file, written by its own library). Written at once (the
+ * synchronous writes), or with the event loop turning between chunks and during the writer and the
+ * flush (the asynchronous writes of large runs, so that a signal is answered meanwhile); both write
+ * the same bytes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Content } from './write.js';
+
+/** fsync a folder (its entries); file systems that cannot (EINVAL, EISDIR on some) are let be. */
+export function syncFolder(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    const c = (e as NodeJS.ErrnoException).code;
+    if (c !== 'EINVAL' && c !== 'EISDIR') throw e;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Write one file (new: an existing one is an error) and flush it to the disk. */
+export function writeContent(file: string, content: Content): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
+  if (typeof content === 'object' && content.write(file) instanceof Promise) {
+    throw new Error(`${path.basename(file)}: an asynchronous writer needs the asynchronous write`);
+  }
+  const fd = fs.openSync(file, typeof content === 'object' ? 'r+' : 'wx');
+  try {
+    if (typeof content === 'string') fs.writeFileSync(fd, content);
+    else if (typeof content === 'function') for (const chunk of content()) fs.writeSync(fd, chunk);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** writeContent with a turn of the event loop after each chunk, and the writer and the flush awaited. */
+export async function writeContentAsync(file: string, content: Content): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  if (typeof content === 'object') await content.write(file);
+  const h = await fs.promises.open(file, typeof content === 'object' ? 'r+' : 'wx');
+  try {
+    const chunks = typeof content === 'string' ? [content] : typeof content === 'function' ? content() : [];
+    for (const chunk of chunks) {
+      const bytes = Buffer.from(chunk, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += (await h.write(bytes, at)).bytesWritten;
+    }
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
