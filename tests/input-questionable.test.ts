@@ -142,10 +142,7 @@ describe('a chronic run as the user wrote it', () => {
   });
 
   test('a last readout day written as a decimal is the last slow step, read once', () => {
-    expect(slowTimes({ days: minute, slowStepH: 1 / 60, readoutDays: [0, minute] })).toEqual([
-      0,
-      1 / 60,
-    ]);
+    expect(slowTimes({ days: minute, slowStepH: 1 / 60, readoutDays: [0, minute] })).toEqual([0, 1 / 60]);
   });
 
   test('a SERT knock-out without clearance is warned to have no steady state', async () => {

@@ -22,7 +22,6 @@ import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
 import { modelMemory, WasmKernels } from './wasm-kernels.js';
-import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 export class CpuEngine implements Engine {
   readonly info: EngineInfo = { engine: 'cpu', adapter: 'WebAssembly, 1 thread' };

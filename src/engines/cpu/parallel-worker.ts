@@ -15,7 +15,6 @@ import { SAMPLE_WORDS } from '../../model/layout.js';
 import { writeTraceSample, type MassAccumulator } from './grid.js';
 import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
 import { kernelViews, WasmKernels } from './wasm-kernels.js';
-import { RELEASE_QUANTA } from '../../model/release-quanta.js';
 
 const w = workerData as WorkerInit;
 const port = parentPort!;
