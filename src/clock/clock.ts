@@ -152,9 +152,26 @@ export class Clock extends ClockBase {
     super(o);
   }
 
+  /** Sims whose runs are over (retire): the engine may skip them; their records are no one's. */
+  private readonly retired = new Set<number>();
+
   protected setDoses(ev: DoseEvent): void {
-    if (ev.sim === undefined) for (let s = 0; s < this.batch.nSims; s++) this.batch.setDoses(s, ev.doses);
-    else this.batch.setDoses(ev.sim, ev.doses);
+    for (let s = 0; s < this.batch.nSims; s++)
+      if ((ev.sim === undefined || ev.sim === s) && !this.retired.has(s)) this.batch.setDoses(s, ev.doses);
+  }
+
+  /**
+   * Sim `sim`'s run is over: its records are to be ignored from now on, and with `skip` its steps may be
+   * skipped (BatchEngine.retire; without, it keeps the batch's step, as a checkpoint of the batch needs).
+   */
+  retire(sim: number, skip = true): void {
+    if (this.retired.has(sim)) return;
+    this.retired.add(sim);
+    if (skip) this.batch.retire?.(sim);
+  }
+
+  isRetired(sim: number): boolean {
+    return this.retired.has(sim);
   }
 
   /**

@@ -166,6 +166,12 @@ export interface BatchEngine {
   /** Replace sim `sim`'s 5-HT grid (box-sized, nM, 0 outside the region) from the next grid step on. */
   setGrid(sim: number, grid: Float32Array): void;
   snapshot(sim: number): Promise<StateSnapshot>;
+  /**
+   * Sim `sim`'s run is over (its phase ended once settled, src/checkpoint/phase-loop.ts): the engine may
+   * skip its steps from now on, so its state is no longer defined and nothing of it may be read or set.
+   * Absent where skipping one sim saves nothing (WebGPU: every sim is in the same dispatches).
+   */
+  retire?(sim: number): void;
   dispose(): void;
 }
 
@@ -211,6 +217,7 @@ export function singleAsBatch(e: Engine): BatchEngine {
 /** A batch of engines advanced one after another in this thread (any engine; the browser's CPU batch). */
 export function sequentialBatch(engines: Engine[]): BatchEngine {
   if (!engines.length) throw new Error('batch: no simulations');
+  const retired = new Set<number>();
   return {
     info: engines[0].info,
     nSims: engines.length,
@@ -219,8 +226,11 @@ export function sequentialBatch(engines: Engine[]): BatchEngine {
     setConstants: (sim, k) => engines[checkSim(sim, engines.length)].setConstants(k),
     advance: async (steps) => {
       const out: RecordBatch[] = [];
-      for (const e of engines) out.push(await e.advance(steps));
+      for (const [s, e] of engines.entries()) out.push(await e.advance(retired.has(s) ? 0 : steps));
       return out;
+    },
+    retire: (sim) => {
+      retired.add(checkSim(sim, engines.length));
     },
     setCellState: (sim, field, values) => engines[checkSim(sim, engines.length)].setCellState(field, values),
     setGrid: (sim, grid) => engines[checkSim(sim, engines.length)].setGrid(grid),

@@ -230,7 +230,7 @@ async function runBatch(
       .filter((ev) => ev.step >= 0),
     onChunk: (out, n) => {
       out.forEach((r, s) => {
-        records[s].push(r);
+        if (!clock.isRetired(s)) records[s].push(r);
       });
       advanced(n);
     },
@@ -244,16 +244,18 @@ async function runBatch(
         phases[s].push({ name: ph.name, startS: tS, endS: tS + steps * dt, doses: ph.doses });
       });
       const last = pi === first.phaseSteps.length - 1;
-      const minFraction = o.settle ? Math.max(...members.map((p) => o.settle!.minFraction(p.sc))) : 1;
+      const minFractions = members.map((p) => (o.settle ? o.settle.minFraction(p.sc) : 1));
       if (pi < from.phase) {
         tS += steps * dt; // run before the checkpoint (only the last phase may end early)
         continue;
       }
-      // the rule is asked after whole chunks of the phase: minSteps rounded up to a chunk's end
-      const minSteps = Math.min(steps, Math.ceil(Math.round(minFraction * steps) / chunk) * chunk);
-      const settle = last && minFraction < 1 ? { minSteps, fromS: tS, tolerance } : undefined;
+      // the rule is asked after whole chunks of the phase: each run's minSteps rounded up to a chunk's end
+      const minSteps = minFractions.map((f) => Math.min(steps, Math.ceil(Math.round(f * steps) / chunk) * chunk));
+      const settle = last && minFractions.some((f) => f < 1) ? { minSteps, fromS: tS, tolerance } : undefined;
       const done = pi === from.phase ? from.stepInPhase : 0;
-      const plan = { steps, done, chunkSteps: chunk, startStep: stepsBefore(pi), dtS: dt, settle };
+      // a checkpointed batch keeps its retired runs stepping: every state it saves is at the batch's step
+      const skipRetired = !o.checkpoint && !o.resume;
+      const plan = { steps, done, chunkSteps: chunk, startStep: stepsBefore(pi), dtS: dt, settle, skipRetired };
       const ran = await runPhase(clock, records, plan, async (inPhase) => {
         if (!o.checkpoint?.due()) return;
         const states = await snapshots();
@@ -264,11 +266,11 @@ async function runBatch(
           sims: members.map((p, s) => ({ est: p.est, estSeconds: p.estSeconds, state: states[s], records: records[s] })),
         });
       });
-      if (ran < steps) {
-        advanced(steps - ran); // the progress bar counts the steps not needed as done
-        for (const ph of phases) ph[pi].endS = tS + ran * dt;
-      }
-      tS += ran * dt;
+      if (ran.ran < steps) advanced(steps - ran.ran); // the progress bar counts the steps not needed as done
+      phases.forEach((ph, s) => {
+        ph[pi].endS = tS + ran.simSteps[s] * dt;
+      });
+      tS += ran.ran * dt;
     }
   } catch (e) {
     if (e instanceof Error && e.name === 'AbortError') throw e; // cancelled (src/lib/abort.ts): not a failed batch

@@ -18,6 +18,7 @@ export type PoolRequest =
   | { op: 'setDoses'; sim: number; doses: DrugDoses }
   | { op: 'setConstants'; sim: number; k: Constants }
   | { op: 'advance'; steps: number }
+  | { op: 'retire'; sim: number }
   | { op: 'snapshot'; sim: number }
   | { op: 'setCellState'; sim: number; field: SettableField; values: Float32Array }
   | { op: 'setGrid'; sim: number; grid: Float32Array }
@@ -45,6 +46,8 @@ const port = parentPort;
 if (port) {
   /** This thread's simulations, in sim order. */
   const engines = new Map<number, CpuEngine>();
+  /** Sims whose runs are over (BatchEngine.retire): advanced no further. */
+  const retired = new Set<number>();
   const handle = async (r: PoolRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> => {
     switch (r.op) {
       case 'create':
@@ -57,9 +60,12 @@ if (port) {
         engines.get(r.sim)!.setConstants(r.k);
         return { result: null };
       case 'advance': {
-        const batches = [...engines.values()].map((e) => e.advanceSync(r.steps));
+        const batches = [...engines].map(([s, e]) => e.advanceSync(retired.has(s) ? 0 : r.steps));
         return { result: batches, transfer: batches.flatMap(batchBuffers) };
       }
+      case 'retire':
+        retired.add(r.sim);
+        return { result: null };
       case 'setCellState':
         engines.get(r.sim)!.setCellState(r.field, r.values);
         return { result: null };

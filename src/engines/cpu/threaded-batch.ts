@@ -129,6 +129,12 @@ export class ThreadedCpuBatch implements BatchEngine {
     return out;
   }
 
+  retire(sim: number): void {
+    const s = this.check(sim);
+    // like setDoses: applies before the thread's next advance
+    void this.pool.call(s % this.pool.size, { op: 'retire', sim: s }).catch(() => {});
+  }
+
   setCellState(sim: number, field: SettableField, values: Float32Array): void {
     const s = this.check(sim);
     checkCellValues(field, values, this.sims[s].model.nCells);
