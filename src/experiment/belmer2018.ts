@@ -25,6 +25,8 @@ import {
 } from '../model/findings.js';
 import { defaultParams, type Params } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
+import { settleMinFraction } from '../model/settling.js';
+import type { DrugDoses } from '../model/drugs.js';
 import type { RunResult } from '../record/run-result.js';
 import { runScenarios } from './run-scenario.js';
 
@@ -45,21 +47,14 @@ export interface ExperimentOptions {
   /** Also run the report's microdialysis time courses (two protocol runs, not findings; default true). */
   timecourse?: boolean;
   /**
-   * End each condition once settled, after at least this fraction of its duration (default
-   * SETTLE_MIN_FRACTION; 1: always the full duration). The baselines always run in full: F1 reads
-   * their ISI CV, and a shorter window would censor the long intervals.
+   * End each drug condition once settled, after at least this fraction of its duration (default: each
+   * its own, model/settling.ts settleMinFraction; 1: always the full duration). The baselines always run
+   * in full: F1 reads their ISI CV, and a shorter window would censor the long intervals.
    */
   settleMinFraction?: number;
   /** Seeds per condition, from `seed` up (default 1: one run each, as without the option). */
   seeds?: number;
 }
-
-/**
- * A condition starts at its estimated steady state, so most settle long before their fixed length:
- * each runs at least this fraction of it, then ends as soon as it (and every other condition of its
- * batch) is settled across the last quarter (model/settling.ts).
- */
-export const SETTLE_MIN_FRACTION = 0.5;
 
 /** One condition's result at one seed. */
 export interface SeedResult {
@@ -147,7 +142,7 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
   const bySeed = seeds.map((seed) => conditionScenarios({ ...o, seed }));
   const conditions = bySeed.flat();
   const tc = o.timecourse === false ? [] : timecourseScenarios(o);
-  const minFraction = o.settleMinFraction ?? SETTLE_MIN_FRACTION;
+  const minFraction = (doses: DrugDoses) => o.settleMinFraction ?? settleMinFraction(doses);
   const all = await runScenarios([...conditions, ...tc], o.engine, {
     onProgress: o.onProgress,
     onEstimate: o.onEstimate,
@@ -155,7 +150,14 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
     // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
     // drug-free baselines run in full (F1 reads their ISI CV)
     settle:
-      minFraction < 1 ? { minFraction: (sc) => (Object.keys(sc.phases[sc.phases.length - 1].doses).length ? minFraction : 1) } : undefined,
+      o.settleMinFraction === 1
+        ? undefined
+        : {
+            minFraction: (sc) => {
+              const doses = sc.phases[sc.phases.length - 1].doses;
+              return Object.keys(doses).length ? minFraction(doses) : 1;
+            },
+          },
   });
   const results = all.slice(0, conditions.length);
   const timecourse = all.slice(conditions.length).map((r) => ({ name: r.name, result: r }));

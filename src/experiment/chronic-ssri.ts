@@ -17,6 +17,7 @@ import type { DrugDoses, Genotype } from '../model/drugs.js';
 import { DOSES, ic50Fit } from '../model/findings.js';
 import { defaultParams, type Params } from '../model/params.js';
 import { chronicDay0Phase, type Scenario } from '../model/scenario.js';
+import { DPAT_MIN_FRACTION } from '../model/settling.js';
 import { runChronic, type ChronicCheckpointHooks, type ChronicRun } from './chronic.js';
 import { runScenarios } from './run-scenario.js';
 
@@ -56,12 +57,6 @@ export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 48, slowTol
 export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 48, slowTolerance: 0.01, settleS: 1, windowS: 1.5, dpatS: 3 };
 export const CHRONIC_READOUT_DAYS = [0, 1, 2, 3, 7, 14, 21];
 export const CHRONIC_DAYS = 21;
-/**
- * Each 8-OH-DPAT run lasts at least this share of dpatS, then until settled (a choice: each starts from
- * its dose's estimated steady state without an SSRI, where uptake settles 5-HT within about a second, and
- * its rate is read over the last half of what it ran: 1 s of 9,000 cells is some 9,000 spikes at 1 Hz).
- */
-export const DPAT_MIN_FRACTION = 0.25;
 /** Days on which the 8-OH-DPAT dose-response is measured. */
 export const DPAT_DAYS = [0, 21];
 
@@ -151,6 +146,7 @@ async function dpatCurves(
     recording: { spikes: false, sampleSteps: 10 },
     d1A: j.day === 0 ? undefined : j.run.d1AByDay.get(j.day),
   }));
+  // each run, the drug-free reference too, ends once settled after a quarter of dpatS (model/settling.ts)
   const res = await runScenarios(scs, engine, { onProgress, settle: { minFraction: () => DPAT_MIN_FRACTION } });
   const failed = res.find((r) => !r.summary.complete);
   if (failed) throw new Error(`8-OH-DPAT condition ${failed.name} failed: ${failed.summary.error}`);

@@ -41,10 +41,10 @@ export interface RunOptions {
   /** Most scenarios in one batch (default: as many as the engine allows). */
   maxBatch?: number;
   /**
-   * End the last phase early once settled (the card's settling rule): after at least `minFraction(sc)`
-   * of its durationS (the largest over the batch; 1 = never early), as soon as every run of the batch
-   * is settled across the last quarter of the phase so far (model/settling.ts, asked after each chunk);
-   * durationS is then the phase's longest length.
+   * End each run's last phase early once settled (the card's settling rule): after at least
+   * `minFraction(sc)` of its durationS (1 = never early), as soon as that run is settled across the last
+   * quarter of the phase so far (model/settling.ts, asked after each chunk); durationS is then the
+   * phase's longest length. Each run ends at its own step, whatever its batch (src/checkpoint/phase-loop.ts).
    */
   settle?: { minFraction(sc: Scenario): number };
   /**

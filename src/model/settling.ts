@@ -4,6 +4,7 @@
  * absolute change there is under the probe's detection floor. The clock (src/clock/) stops on it, the
  * run summary and each phase report it, and the Brian2 export writes these values into its data.
  */
+import { DRUGS, type DrugDoses, type DrugName } from './drugs.js';
 
 /** Largest relative probe drift across the window's last quarter that counts as settled. */
 export const SETTLE_TOLERANCE = 0.02;
@@ -101,4 +102,23 @@ export function settledOver(t: Float64Array, probe: Float64Array, fromS: number,
 export function samplesSettled(t: Float64Array, probe: Float64Array, tol = SETTLE_TOLERANCE): boolean {
   if (t.length < 4) return false;
   return settledOver(t, probe, t[0], t[t.length - 1], tol);
+}
+
+/**
+ * How much of its longest length a drug condition runs before the settling rule may end it (asked after
+ * each chunk from then on). Each starts at its dose's estimated steady state, so most settle long before
+ * their longest length: at least half of it in general (under an SSRI the grid's slow mode is uptake's,
+ * 5-20 s; 5-HT2B answers through its 1 s filter), a quarter for 8-OH-DPAT without a SERT inhibitor (its
+ * rate follows 5-HT1A within its 0.3 s filter and the pool's 1.25 s refill, and intact uptake settles
+ * 5-HT within about a second; the rate is read over the last half of what ran: at 9,000 cells 1 s is some
+ * 9,000 spikes at 1 Hz). Choices, with those reasons; F7 and the chronic 8-OH-DPAT curves read them.
+ */
+export const SETTLE_MIN_FRACTION = 0.5;
+export const DPAT_MIN_FRACTION = 0.25;
+
+/** The least share of its length a condition with `doses` runs (SETTLE_MIN_FRACTION or DPAT_MIN_FRACTION). */
+export function settleMinFraction(doses: DrugDoses): number {
+  const names = Object.keys(doses).filter((d) => (doses[d as DrugName] ?? 0) > 0) as DrugName[];
+  const sertBlocked = names.some((d) => DRUGS[d].target === 'sert');
+  return names.includes('8-oh-dpat') && !sertBlocked ? DPAT_MIN_FRACTION : SETTLE_MIN_FRACTION;
 }
