@@ -1,7 +1,10 @@
 // The recorded calibration of model v3's acute choices (docs/model.md §6), reduced model first:
 // every candidate of a grid over the choices is scored on the reduced model (each condition of the Belmer
 // experiment at its well-mixed steady state, src/engines/cpu/steady-state.ts), against F1-F7, the 8-OH-DPAT
-// IC50 target (5-20 nM), the partial SERT + 5-HT1A loss (probe within 3x WT) and one steady state at WT + SSRI.
+// IC50 target (5-20 nM), the partial SERT + 5-HT1A loss (probe within 3x WT), one steady state at WT + SSRI,
+// the SSRI targets S1-S2 (src/model/findings-ssri.ts: firing falls with the dose; SSRI + WAY-100635 back to
+// about drug-free) and one steady state at the stability scan's corner (5-HT1A 2, 5-HT2B 2, SERT 0.25,
+// therapeutic fluoxetine: the one point of the box with two, docs/model.md §6).
 // The best are printed; full runs (`raphe experiment belmer2018`) confirm them.
 //
 //   node scripts/calibrate-v3.mjs [--grid FILE.json] [--top 5] [--neurons 9000] [--seed 1] [--json OUT]
@@ -28,6 +31,7 @@ export { buildModel } from './src/model/derive.js';
 export { defaultParams } from './src/model/params.js';
 export { belmerConditions, evaluateFindings } from './src/model/findings.js';
 export { estimateSteadyState, steadyStates } from './src/engines/cpu/steady-state.js';
+export { ssriConditions, evaluateSsriFindings } from './src/model/findings-ssri.js';
 `;
 const lib = await buildScript('calibrate-v3', entry);
 
@@ -48,7 +52,9 @@ function score(cand) {
     return models.get(key);
   };
   const m = {};
-  for (const c of lib.belmerConditions()) {
+  const conditions = [...lib.belmerConditions(), ...lib.ssriConditions()];
+  for (const c of conditions) {
+    if (m[c.id]) continue;
     const e = lib.estimateSteadyState(model(c.genotype), c.doses, {
       localGrid: false,
       iterations: 16,
@@ -56,7 +62,7 @@ function score(cand) {
     });
     m[c.id] = { rateHz: e.rate_Hz, probeNm: e.c0_nM * probeFactor, medianCvIsi: 0.3, settled: true, drift: 0 };
   }
-  const rows = lib.evaluateFindings(m);
+  const rows = [...lib.evaluateFindings(m), ...lib.evaluateSsriFindings(m)];
   const partial = model('wt', { ...params, sertExpression: 0.5, htr1aExpression: 0.5 });
   const part = lib.estimateSteadyState(
     partial,
@@ -65,6 +71,10 @@ function score(cand) {
   );
   const cs = Array.from({ length: 36 }, (_, i) => 10 ** (-1 + (5 * i) / 35));
   const branches = lib.steadyStates(model('wt'), lib.belmerConditions()[2].doses, cs).states.length;
+  // the scan's corner, on the scan's levels (0.01 nM-100 µM, 48 points)
+  const cs48 = Array.from({ length: 48 }, (_, i) => 10 ** (-2 + (7 * i) / 47));
+  const corner = model('wt', { ...params, htr1aExpression: 2, htr2bExpression: 2, sertExpression: 0.25 });
+  const cornerStates = lib.steadyStates(corner, lib.belmerConditions()[2].doses, cs48).states;
   return {
     ...cand,
     pass: rows.filter((r) => r.pass).map((r) => r.id),
@@ -74,6 +84,12 @@ function score(cand) {
     wtProbe: m.wt.probeNm,
     partialRatio: part.c0_nM / m.wt.probeNm,
     ssriBranches: branches,
+    cornerStates: cornerStates.map((x) => [Number(x.c_nM.toPrecision(3)), Number(x.rate_Hz.toFixed(2))]),
+    ssri: {
+      r10: m['wt+ssri10'].rateHz / m.wt.rateHz,
+      r100: m['wt+ssri100'].rateHz / m.wt.rateHz,
+      way: m['wt+ssri+way'].rateHz / m.wt.rateHz,
+    },
   };
 }
 
@@ -82,11 +98,12 @@ const results = [];
 for (const [i, c] of candidates.entries()) {
   const r = score(c);
   results.push(r);
-  const ok = r.fail.length === 0 && r.partialRatio <= 3 && r.ssriBranches === 1;
+  const ok = r.fail.length === 0 && r.partialRatio <= 3 && r.ssriBranches === 1 && r.cornerStates.length === 1;
   process.stdout.write(
     `${i + 1}/${candidates.length} ${JSON.stringify(c)}: ${ok ? 'ALL' : r.fail.join(' | ') || '-'}; WT ${r.wtRate.toFixed(2)} Hz ` +
-      `${r.wtProbe.toFixed(1)} nM; partial x${r.partialRatio.toFixed(2)}; SSRI branches ${r.ssriBranches} ` +
-      `(${((performance.now() - t0) / 1000).toFixed(0)} s)\n    F3 ${r.measured.F3}; F4 ${r.measured.F4}; F5 ${r.measured.F5}; F7 ${r.measured.F7}\n`,
+      `${r.wtProbe.toFixed(1)} nM; partial x${r.partialRatio.toFixed(2)}; SSRI branches ${r.ssriBranches}; corner ` +
+      `${r.cornerStates.map(([c, hz]) => `${c} nM ${hz} Hz`).join(' / ')} ` +
+      `(${((performance.now() - t0) / 1000).toFixed(0)} s)\n    F3 ${r.measured.F3}; F4 ${r.measured.F4}; F5 ${r.measured.F5}; F7 ${r.measured.F7}; F6 ${r.measured.F6}; S1 ${r.measured.S1}; S2 ${r.measured.S2}\n`,
   );
 }
 if (v.json) writeFileSync(v.json, `${JSON.stringify({ grid, neurons: N, seed, results }, null, 1)}\n`);
