@@ -5,9 +5,19 @@
 import { chronicSsri } from '../build/lib/index.mjs';
 const quick = process.argv[2] === 'quick';
 const t0 = performance.now();
-let marks = {};
+const marks = {};
 const res = await chronicSsri({
-  size: quick ? undefined : { neurons: 9000, slowStepH: 48, slowTolerance: 0.005, settleS: Number(process.env.SETTLE ?? 2), windowS: Number(process.env.WINDOW ?? 2), dpatS: 8 }, neurons: quick ? 2000 : 9000,
+  size: quick
+    ? undefined
+    : {
+        neurons: 9000,
+        slowStepH: 48,
+        slowTolerance: 0.005,
+        settleS: Number(process.env.SETTLE ?? 2),
+        windowS: Number(process.env.WINDOW ?? 2),
+        dpatS: 8,
+      },
+  neurons: quick ? 2000 : 9000,
   onProgress: (f) => {
     const s = (performance.now() - t0) / 1000;
     if (f >= 0.075 && !marks.day0) marks.day0 = s;
@@ -15,5 +25,15 @@ const res = await chronicSsri({
   },
 });
 const s = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ quick, total: +s.toFixed(1), day0: marks.day0?.toFixed(1), trajEnd: marks.traj?.toFixed(1), steps: res.runs[0].steps.map((x) => x.hours), findings: res.findings.map((f) => [f.id, f.pass]) }));
-for (const r of res.runs) console.log(r.name, r.readouts.map((x) => `${x.day}:${(x.rateRel*100).toFixed(0)}%/${x.meanD1A.toFixed(3)}`).join(' '));
+console.log(
+  JSON.stringify({
+    quick,
+    total: +s.toFixed(1),
+    day0: marks.day0?.toFixed(1),
+    trajEnd: marks.traj?.toFixed(1),
+    steps: res.runs[0].steps.map((x) => x.hours),
+    findings: res.findings.map((f) => [f.id, f.pass]),
+  }),
+);
+for (const r of res.runs)
+  console.log(r.name, r.readouts.map((x) => `${x.day}:${(x.rateRel * 100).toFixed(0)}%/${x.meanD1A.toFixed(3)}`).join(' '));
