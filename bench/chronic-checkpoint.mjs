@@ -66,10 +66,10 @@ const res = await course({ checkpoint: { dir, resume: true } });
 // a resumed course ticks once its day 0 is restored (tick 0) and once its engines hold the checkpoint's states
 // (tick at the checkpoint's slow time): that second tick is the resume's cost before any stepping
 const canon = (v) =>
-  JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+  JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
 const same = canon(res.r.map((x) => [x.readouts, x.steps])) === canon(plain.r.map((x) => [x.readouts, x.steps]));
-const sameEvery = JSON.stringify(every.r.map((x) => x.readouts)) === JSON.stringify(plain.r.map((x) => x.readouts));
-const sameDflt = JSON.stringify(dflt.r.map((x) => x.readouts)) === JSON.stringify(plain.r.map((x) => x.readouts));
+const sameEvery = canon(every.r.map((x) => x.readouts)) === canon(plain.r.map((x) => x.readouts));
+const sameDflt = canon(dflt.r.map((x) => x.readouts)) === canon(plain.r.map((x) => x.readouts));
 console.log(JSON.stringify({ everyStepSameAsPlain: sameEvery, defaultSameAsPlain: sameDflt }));
 console.log(
   JSON.stringify({
