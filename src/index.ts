@@ -1,10 +1,14 @@
 /**
  * raphe as a library (`import { run, sweep } from 'raphe'`): the jobs of the CLI from code, with
  * progress callbacks, cancellation by AbortSignal and typed-array results. Node only (the CPU engine's
- * worker threads, the WebGPU engine through the `webgpu` package). docs/library.md describes the API.
+ * worker threads, the WebGPU engine through the `webgpu` package). docs/library.md describes the API;
+ * src/browser.ts is the browser build's entry.
  */
+// the Node platform (engines, memory, checkpoints) for the jobs, installed before any of them runs
+import './lib/node-platform.js';
 export { AbortError, isAbortError } from './lib/abort.js';
-export { type EngineJob, type EngineSelection, openEngine } from './lib/engine.js';
+export { openEngine } from './lib/engine.js';
+export type { CheckpointOption, EngineJob, EngineSelection } from './lib/platform.js';
 export {
   belmer2018,
   type Belmer2018Options,

@@ -9,7 +9,7 @@ import { memoryBudget } from './memory.js';
 import { type RunSweepOptions, runSweep, type SweepRun } from '../sweep/run-sweep.js';
 import { parseSweep, type SweepSpec } from '../sweep/spec.js';
 import { checkAbort } from './abort.js';
-import { jobEngine } from './engine.js';
+import { jobEngine } from './platform.js';
 import type { JobOptions } from './jobs.js';
 
 /** A sweep as a sweep file holds it (schema/sweep.schema.json): `name`, `base`, `axes`, `readout`, ... */
