@@ -114,7 +114,8 @@ export function resultFiles(
 
 /**
  * The files of a finished sweep: the one writer of a local run's --out folder and of a collected
- * cluster sweep (sweep-file.json, points.jsonl, table.csv, fits.csv, sweep.json, report.html).
+ * cluster sweep (sweep-file.json, points.jsonl, table.csv, fits.csv, sweep.json, report.html); `carry`
+ * puts more into the staged folder (a collected sweep's point folders, from its shards).
  */
 export async function writeSweepResults(
   given: string,
@@ -124,11 +125,18 @@ export async function writeSweepResults(
   meta: SweepReportMeta & { adapter: string },
   hooks: SweepHooks,
   extra: Record<string, unknown> = {},
+  carry?: (staging: string) => void,
 ): Promise<void> {
   const made = { engine: meta.engine, adapter: meta.adapter, identity };
   const pf = hooks.provenance;
   const h = pf ? { ...hooks, provenance: () => pf(made) } : hooks;
-  await writeFolder(given, (p) => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra, p)], h);
+  await writeFolder(
+    given,
+    (p) => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra, p)],
+    h,
+    undefined,
+    carry,
+  );
 }
 
 const MAX_TEXT = 500;
