@@ -4,6 +4,8 @@
  * CPU engine's WebAssembly kernel in the calling thread), in a page or a Web Worker. What needs a file
  * system is left out: checkpoints, a sweep's results folder (its resume is the caller's:
  * src/lib/sweep-browser.ts). docs/library.md#in-a-browser describes it.
+ *
+ * @module raphe/browser
  */
 // the browser platform for the jobs, installed before any of them runs
 import './lib/browser-platform.js';
@@ -26,17 +28,5 @@ export {
 export { type BrowserSweepOptions, sweep, type SweepFile, sweepSpec } from './lib/sweep-browser.js';
 
 export { ConfigError, ConfigErrors } from './model/errors.js';
-export type { EngineChoice, ResolvedEngine } from './engines/create.js';
-export type { EngineInfo, EngineKind } from './engines/engine.js';
-export type { ExperimentResult } from './experiment/belmer2018.js';
-export type { ChronicRun, ChronicStep } from './experiment/chronic.js';
-export type { ChronicExperimentResult, ChronicSize, DpatCurve } from './experiment/chronic-ssri.js';
-export type { ChronicProtocol, ChronicReadout } from './model/chronic.js';
-export type { Finding } from './model/findings.js';
-export type { Params } from './model/params.js';
 export { defaultParams } from './model/params.js';
-export type { Phase, RecordingOptions, Scenario } from './model/scenario.js';
-export type { MassBalance, PhaseRecord, RunResult, RunSummary, Traces } from './record/run-result.js';
-export type { PointMeasure, SweepFit, SweepResult } from './sweep/run.js';
-export type { SweepRun } from './sweep/run-sweep.js';
-export type { SweepSpec } from './sweep/spec.js';
+export type * from './lib/public-types.js';
