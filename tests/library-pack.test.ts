@@ -141,7 +141,7 @@ const haveChromium = fs.existsSync(CHROMIUM);
       if (m.type() === 'error' && !/favicon|404 \(Not Found\)/.test(m.text())) errors.push(m.text());
     });
     await p.goto(`${server.url}browser.html?neurons=200&seconds=0.2&${query}`);
-    await p.waitForFunction(() => window.rapheExample, null, { timeout: 120_000 });
+    await p.waitForFunction(() => window.rapheExample, null, { timeout: 170_000 });
     const r = (await p.evaluate(() => window.rapheExample)) as PageResult;
     await p.close();
     return { r, errors };
@@ -177,7 +177,7 @@ const haveChromium = fs.existsSync(CHROMIUM);
     expect(ch.days.map((d) => d.day)).toEqual([0, 7, 21]);
     expect(ch.days[0].meanD1A).toBe(0);
     expect(ch.days[2].meanD1A).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 
   test('runs a scenario on WebGPU where Chromium has an adapter (SwiftShader here)', async (ctx) => {
     const { r, errors } = await page('engine=webgpu&jobs=run');
@@ -190,7 +190,7 @@ const haveChromium = fs.existsSync(CHROMIUM);
     expect(run.complete).toBe(true);
     expect(run.spikes).toBeGreaterThan(0);
     expect(run.meanRateHz).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 
   test("a bundler targeting the browser resolves `import 'raphe'` to the browser build, nothing from Node in it", async () => {
     const out = await esbuild.build({
