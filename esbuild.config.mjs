@@ -1,7 +1,7 @@
 // Builds raphe. Node: the CLI and its worker entries into build/node/ (run by bin/raphe.mjs); the library
 // (src/index.ts, package.json "exports") with its own worker entries into build/lib/, where the engines
-// find them next to index.mjs wherever the package is installed, and with --types its declarations
-// into build/types/ (tsconfig.lib.json).
+// find them next to index.mjs wherever the package is installed, its browser build (src/browser.ts) as
+// build/lib/browser.mjs, and with --types its declarations into build/types/ (tsconfig.lib.json).
 // Browser (unless --node-only): the demo as a static site into dist/. WGSL files load as text in both,
 // the CPU engines' WebAssembly kernel (src/engines/cpu/wasm/*.wasm) as bytes.
 import * as esbuild from 'esbuild';
@@ -46,6 +46,17 @@ export async function buildLib({ types = false } = {}) {
     ...nodeBundle,
     entryPoints: { index: 'src/index.ts', ...cpuWorkers },
     outdir: 'build/lib',
+  });
+  // the browser build of the library (src/browser.ts, package.json's `browser` condition and
+  // `raphe/browser`): one ES module, the WGSL and the WebAssembly kernel inside, nothing from Node
+  await esbuild.build({
+    ...common,
+    entryPoints: { browser: 'src/browser.ts' },
+    outdir: 'build/lib',
+    outExtension: { '.js': '.mjs' },
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
   });
   // the declarations (build/types/index.d.ts, package.json "types"), by the TypeScript of devDependencies;
   // a minute of type checking, so only when asked (--types: npm's prepare, npm run build)

@@ -1,7 +1,8 @@
 /**
  * Every --out folder says how its results were made: provenance.json (version, commit, engine, seed,
  * command line), scenario.json (the scenario as given and fully resolved), the same in summary.json and
- * in report.html with the parameters that differ from the defaults; `raphe --version`; a chronic
+ * in report.html with the parameters that differ from the defaults (a run's and a sweep's, whose
+ * sweep.json carries it and whose scenario.json holds the sweep file); `raphe --version`; a chronic
  * scenario written by `raphe run --out`; a sweep refused before any work when WebGPU cannot hold its tissue.
  */
 import { execFileSync } from 'node:child_process';
@@ -100,6 +101,60 @@ describe('raphe run --out with parameters other than the defaults', () => {
       ['regionY_um', '240', '800', 'µm'],
       ['regionZ_um', '200', '600', 'µm'],
       ['probeRadius_um', '60', '120', 'µm'],
+    ]);
+  });
+});
+
+describe('raphe sweep --out with a base other than the defaults', () => {
+  const sweep = {
+    name: 'sert-fluox',
+    base: { neurons: 200, seed: 5, duration: 0.2, params: { ...SMALL, sertExpression: 0.5 } },
+    axes: [{ axis: 'fluoxetine', values: [0, 10] }],
+    readout: 'steady',
+  };
+  let args: string[];
+  beforeAll(async () => {
+    const file = writeJson('sert-fluox.json', sweep);
+    args = ['sweep', file, '--engine', 'cpu', '--threads', '1', '--out', 'sweep-out'];
+    const r = await runRaphe(tmp, args);
+    expect(r.code, r.stderr).toBe(0);
+  }, 120_000);
+
+  it('writes provenance.json (version, commit, engine, seed, command line) and sweep.json carries it', () => {
+    const p = readJson('sweep-out', 'provenance.json');
+    expect(p.raphe.version).toBe(pkg.version);
+    const commit = checkoutCommit();
+    if (commit) expect(p.raphe.commit).toBe(commit);
+    expect(p.engine).toBe('cpu');
+    expect(p.adapter).toMatch(/WebAssembly/);
+    expect(p.engineReason).toMatch(/cpu/);
+    expect(p.seed).toBe(5);
+    expect(p.command).toEqual(['raphe', ...args]);
+    expect(readJson('sweep-out', 'sweep.json').provenance).toEqual(p);
+    const s = readJson('sweep-out', 'scenario.json');
+    expect(s.given.sweepFile).toEqual({ path: 'sert-fluox.json', content: sweep });
+    expect(s.resolved.base.params).toMatchObject({ sertExpression: 0.5, regionX_um: 300 });
+  });
+
+  it('report.html lists the provenance and the base parameters that differ from the defaults', () => {
+    const html = read('sweep-out', 'report.html');
+    expect(html).toContain('<h2>Provenance</h2>');
+    const section = html.slice(html.indexOf('<h2>Provenance</h2>'));
+    expect(section).toContain(`<th>raphe</th><td>${pkg.version}`);
+    expect(section).toMatch(/<th>engine<\/th><td>cpu \(WebAssembly/);
+    expect(section).toContain('<th>seed</th><td>5</td>');
+    expect(section).toContain(`<th>command</th><td>raphe ${args.join(' ')}</td>`);
+    expect(section).toContain('each axis sets its own parameter');
+    const table = /<table class="params">(.*?)<\/table>/s.exec(section)?.[1] ?? '';
+    const rows = [...table.matchAll(/<tr><td>([^<]+)<\/td><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td>/g)].map((m) =>
+      m.slice(1, 4),
+    );
+    expect(rows).toEqual([
+      ['sertExpression', '0.5', '1'],
+      ['regionX_um', '300', '1000'],
+      ['regionY_um', '240', '800'],
+      ['regionZ_um', '200', '600'],
+      ['probeRadius_um', '60', '120'],
     ]);
   });
 });

@@ -2,7 +2,8 @@
  * `raphe sweep --traces` end to end (CPU engine, tiny tissue): each point's traces.csv and point.nwb in
  * points/ID/, linked from report.html; a point folder is whole whenever it exists, even after a kill;
  * --resume keeps the folders of the points it does not run again and replaces those it does; --force
- * without --traces drops them; shards and SLURM job scripts pass the flag on. What the files hold is
+ * without --traces drops them; shards and SLURM job scripts pass the flag on, and `sweep collect` gives
+ * the collected results/ the shards' point folders, linked from its report. What the files hold is
  * checked with pynwb and nwbinspector in tests/nwb-inspector.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -160,13 +161,38 @@ describe('raphe sweep --traces', () => {
     expect(pointEntries(out)).toEqual([]);
   }, 120_000);
 
-  test('a shard keeps its points; the SLURM job script passes --traces to every shard', async () => {
+  test("a shard keeps its points; collect links every shard's point folders; the SLURM job script passes --traces", async () => {
     const r = await raphe(['sweep', 'traces.json', ...RUN, '--shard', '1/2', '--out', 'shard', '--traces']);
     expect(r.code, r.stderr).toBe(0);
     const ids = journalIds('shard');
     expect(ids.length).toBeGreaterThan(0);
     expect(pointEntries('shard').sort()).toEqual(ids.map(String).sort());
     for (const id of ids) expectWhole('shard', id);
+    // the other shard, then both collected: results/ holds every point's folder, the report links each
+    fs.mkdirSync(path.join(tmp, 'sharded', 'shards'), { recursive: true });
+    fs.renameSync(path.join(tmp, 'shard'), path.join(tmp, 'sharded', 'shards', '1'));
+    const r2 = await raphe(['sweep', 'traces.json', ...RUN, '--shard', '0/2', '--out', 'sharded/shards/0', '--traces']);
+    expect(r2.code, r2.stderr).toBe(0);
+    const c = await raphe(['sweep', 'collect', 'sharded']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/written {5}sharded\/results\/ \(.*points\/ID\/\{traces\.csv,point\.nwb\}\)/);
+    expect(pointEntries('sharded/results').sort()).toEqual(Array.from({ length: N }, (_, i) => String(i)).sort());
+    for (let id = 0; id < N; id++) expectWhole('sharded/results', id);
+    const html = fs.readFileSync(path.join(tmp, 'sharded', 'results', 'report.html'), 'utf8');
+    for (let id = 0; id < N; id++) {
+      expect(html).toContain(`href="points/${id}/traces.csv"`);
+      expect(html).toContain(`href="points/${id}/point.nwb"`);
+    }
+    // how it was made: the shards' engine, in provenance.json, sweep.json and the report
+    const prov = JSON.parse(fs.readFileSync(path.join(tmp, 'sharded', 'results', 'provenance.json'), 'utf8'));
+    expect(prov.engine).toBe('cpu');
+    expect(prov.command).toEqual(['raphe', 'sweep', 'collect', 'sharded']);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'sharded', 'results', 'sweep.json'), 'utf8')).provenance).toEqual(prov);
+    expect(html).toContain('<h2>Provenance</h2>');
+    // the same files as the shard's own (hard links, or copies across file systems)
+    const id = ids[0];
+    const collected = fs.readFileSync(path.join(pointDir('sharded/results', id), POINT_TRACES), 'utf8');
+    expect(collected).toBe(fs.readFileSync(path.join(tmp, 'sharded', 'shards', '1', POINTS_DIR, String(id), POINT_TRACES), 'utf8'));
     const s = await raphe(['sweep', 'traces.json', '--slurm', '--out', 'cl', '--shards', '2', '--traces']);
     expect(s.code, s.stderr).toBe(0);
     const exec = fs

@@ -2,7 +2,9 @@
  * `raphe sweep collect DIR [--json] [--wait]`: the shards of a sweep (DIR/shards/*, each written by
  * `raphe sweep --shard I/N`, by a SLURM job array or by hand) merged into DIR/results/: the same
  * table.csv, fits.csv, sweep.json, report.html and points.jsonl a local run of the sweep writes, by
- * the same writer (writeSweepResults). Every point missing from the shards is named, with the shards to
+ * the same writer (writeSweepResults); with shards run with --traces, results/points/ID/ holds each
+ * point's traces.csv and point.nwb (hard-linked from its shard's folder, copied across file systems) and
+ * report.html links them, as a local sweep's. Every point missing from the shards is named, with the shards to
  * rerun (exit 1, nothing written); a point present in two shard folders is named too. Shards of
  * another sweep in the folder, or a folder that holds no sweep, are refused (exit 2). --wait first
  * polls squeue until the folder's job array has ended.
@@ -14,6 +16,7 @@ import { sweepSummaryLines } from '../report/sweep-table.js';
 import { SPEC_FILE, readIdentity, sweepKey, sweepOf, type SweepIdentity } from '../sweep/identity.js';
 import { JOURNAL, jsonLine, readJournal } from '../sweep/journal.js';
 import { SHARD_FILE, readShardRecord, writeSweepResults, type ShardRecord, type SweepHooks } from '../sweep/output.js';
+import { POINT_FILES, POINTS_DIR, carryPointFolders, pointsWithFiles } from '../report/point-files.js';
 import { assembleSweep, sweepJson, type PointMeasure } from '../sweep/run.js';
 import { shardOf } from '../sweep/shard.js';
 import type { AxisValue } from '../sweep/spec.js';
@@ -193,19 +196,37 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
   const adapters = [...new Set(records.map((r) => r.adapter))];
   // the array's wall time as the longest shard (they run side by side); its compute time, their sum
   const walls = folder.shards.map((s) => s.record?.wallSeconds ?? 0);
+  // the point folders of shards run with --traces: each point's from the shard whose journal line is used
+  const traced = new Map<string, Set<number>>();
+  for (const sh of folder.shards) {
+    const ids = [...found.entries()].filter(([, f]) => f.from[0] === sh.name).map(([id]) => id);
+    const kept = pointsWithFiles(sh.dir, ids);
+    if (kept.size) traced.set(sh.dir, kept);
+  }
+  const tracedIds = new Set([...traced.values()].flatMap((ids) => [...ids]));
   const meta = {
     engine: kinds.join(', ') || '?',
     adapter: adapters.join(', ') || '?',
     neurons: spec.base.neurons,
     wallSeconds: Math.max(0, ...walls),
     description: descriptionOf(first.sweep),
+    ...(tracedIds.size ? { traces: tracedIds } : {}),
   };
   const out = path.join(given, SLURM_RESULTS);
   const identity = sweepKey(first); // a local run's sweep-file.json: --resume takes this folder
-  await writeSweepResults(out, identity, journalText, result, meta, hooks, {
-    shards: count,
-    computeSeconds: walls.reduce((a, b) => a + b, 0),
-  });
+  const carry = (staging: string) => {
+    for (const [from, ids] of traced) carryPointFolders(from, staging, ids, out);
+  };
+  await writeSweepResults(
+    out,
+    identity,
+    journalText,
+    result,
+    meta,
+    hooks,
+    { shards: count, computeSeconds: walls.reduce((a, b) => a + b, 0) },
+    carry,
+  );
   if (v.json) {
     process.stdout.write(jsonLine({ ...(sweepJson(result) as object), shards: count, results: out }) + '\n');
   } else {
@@ -213,7 +234,8 @@ export async function cmdSweepCollect(argv: string[], hooks: SweepHooks): Promis
       result,
       `collect     ${spec.name}: ${points.length} points from ${folder.shards.length} shard folders, ${meta.engine} (${meta.adapter})`,
     );
-    lines.push(`written     ${out}/ (table.csv, fits.csv, sweep.json, report.html, points.jsonl)`);
+    const pts = tracedIds.size ? `, ${POINTS_DIR}/ID/{${POINT_FILES.join(',')}}` : '';
+    lines.push(`written     ${out}/ (table.csv, fits.csv, sweep.json, report.html, points.jsonl${pts})`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   return 0;

@@ -15,7 +15,7 @@ import { ConfigError } from '../model/errors.js';
 import { PARAM_SPECS } from '../model/params.js';
 import { LIMITS } from '../model/scenario.js';
 import { POINT_FILES, POINTS_DIR } from '../report/point-files.js';
-import { provenance, provenanceFileList } from '../report/provenance.js';
+import { provenance } from '../report/provenance.js';
 import { sweepSummaryLines } from '../report/sweep-table.js';
 import { JOURNAL, jsonLine } from '../sweep/journal.js';
 import { SHARD_FILE, collectedProvenance, sweepScenarioRecord, type SweepHooks } from '../sweep/output.js';
@@ -126,7 +126,7 @@ export function refuseUnfitSweep(engine: ResolvedEngine, spec: SweepSpec): void 
 export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: readonly string[]): Promise<number> {
   if (argv[0] === 'collect') {
     const startedAt = new Date();
-    return cmdSweepCollect(argv.slice(1), { ...hooks, provenanceFiles: (made) => collectedProvenance(made!, command, startedAt) });
+    return cmdSweepCollect(argv.slice(1), { ...hooks, provenance: (made) => collectedProvenance(made!, command, startedAt) });
   }
   const { values: v, positionals } = parseCli(argv, SWEEP_OPTIONS);
   checkCombinations(v, positionals);
@@ -163,10 +163,10 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
     return e;
   };
   const record = sweepScenarioRecord(where, raw, v, spec);
-  const provenanceFiles = () => {
+  const sweepProvenance = () => {
     const e = engine!;
     const made = { engine: e.kind, adapter: e.adapter, engineReason: e.reason, seed: spec.base.seed, command, startedAt };
-    return provenanceFileList({ provenance: provenance(made), scenario: record });
+    return { provenance: provenance(made), scenario: record, params: spec.base.params };
   };
   const run = await runSweep({ spec, identity, where }, resolve, {
     out: v.out,
@@ -183,7 +183,7 @@ export async function cmdSweep(argv: string[], hooks: SweepHooks, command?: read
     onEstimate: (d, t) => bar?.onEstimate(d, t),
     onProgress: (f, k, total) => bar?.update(f, `${k}/${total} points`),
     // a shard's folder is a part: the collected results record how they were made
-    hooks: shard ? hooks : { ...hooks, provenanceFiles },
+    hooks: shard ? hooks : { ...hooks, provenance: sweepProvenance },
   });
   bar?.done();
   const how = howRun(run, engine?.reason ?? '');

@@ -5,9 +5,7 @@
  * Results are the simulator's own (RunResult: Float64Array traces, Uint32Array spikes); nothing is written.
  */
 import { belmerConditions } from '../model/findings-conditions.js';
-import { memoryBudget } from './memory.js';
-import type { ChronicProgress, ChronicRun } from '../experiment/chronic.js';
-import { chronicCheckpoint, chronicProgressOf } from '../checkpoint/chronic.js';
+import type { ChronicRun } from '../experiment/chronic.js';
 import { runChronic } from '../experiment/chronic.js';
 import {
   CHRONIC_CONDITIONS,
@@ -23,9 +21,7 @@ import type { Params } from '../model/params.js';
 import { parseScenario, type Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { checkAbort } from './abort.js';
-import { hasCheckpoint } from '../checkpoint/store.js';
-import { RunCheckpoints, scenarioHash } from '../checkpoint/run-checkpoints.js';
-import { type EngineSelection, jobEngine } from './engine.js';
+import { type CheckpointOption, type EngineSelection, jobEngine, platform } from './platform.js';
 
 /** A scenario as a scenario file holds it (schema/scenario.schema.json): `protocol` or `chronic`, `params`, ... */
 export type ScenarioFile = Record<string, unknown>;
@@ -49,7 +45,7 @@ export interface RunJobOptions extends JobOptions {
    * `resume`: continue from the checkpoint in `dir` when there is one (the same scenarios; another is
    * refused with a ConfigError), bit for bit as the runs would have gone on. Removed once the runs end.
    */
-  checkpoint?: { dir: string; everyS?: number; resume?: boolean };
+  checkpoint?: CheckpointOption;
 }
 
 /**
@@ -58,7 +54,7 @@ export interface RunJobOptions extends JobOptions {
  * Throws a ConfigError naming the field.
  */
 export function scenario(file: ScenarioFile, where = 'scenario'): Scenario {
-  return parseScenario(file, where, memoryBudget());
+  return parseScenario(file, where, platform().memoryBudget());
 }
 
 /** A parsed Scenario has `phases`; a scenario file never does. */
@@ -72,7 +68,7 @@ export async function runMany(scenarios: (Scenario | ScenarioFile)[], o: RunJobO
   if (chronic) throw new ConfigError(chronic.name, 'is a chronic scenario: run it with chronicCourse()');
   if (!scs.length) return [];
   const engine = await jobEngine(o, { cells: Math.max(...scs.map((s) => s.neurons)), sims: scs.length });
-  const ck = o.checkpoint && runCheckpoints(scs, o.checkpoint, o.signal);
+  const ck = o.checkpoint && platform().runCheckpoints(scs, o.checkpoint, o.signal);
   const out = await runScenarios(scs, engine, {
     onProgress: o.onProgress,
     onEstimate: o.onEstimate,
@@ -82,17 +78,6 @@ export async function runMany(scenarios: (Scenario | ScenarioFile)[], o: RunJobO
   checkAbort(o.signal);
   ck?.done.remove();
   return out;
-}
-
-/** The checkpoints of runMany's runs (RunJobOptions.checkpoint): an abort writes one first. */
-function runCheckpoints(scs: Scenario[], c: NonNullable<RunJobOptions['checkpoint']>, signal?: AbortSignal) {
-  if (typeof c.dir !== 'string' || c.dir === '') throw new ConfigError('checkpoint.dir', 'must name a folder');
-  const hash = scenarioHash(scs);
-  const ck = new RunCheckpoints(c.dir, hash, c.everyS);
-  const hooks = ck.hooks();
-  const resume = c.resume && hasCheckpoint(c.dir) ? RunCheckpoints.read(c.dir, hash, 'checkpoint.dir').progress : undefined;
-  const checkpoint = { due: () => !!signal?.aborted || hooks.due(), save: hooks.save };
-  return { done: ck, options: { checkpoint, ...(resume ? { resume } : {}) } };
 }
 
 /** Run one scenario (see runMany). */
@@ -153,33 +138,11 @@ export async function chronicCourse(
   if (plain) throw new ConfigError(plain.name, 'has no chronic protocol: run it with run()');
   if (!scs.length) return [];
   const engine = await jobEngine(o, { cells: scs[0].neurons, sims: scs.length });
-  const ck = o.checkpoint && chronicCheckpoints(scs, o.checkpoint, o.signal);
+  const ck = o.checkpoint && platform().chronicCheckpoints(scs, o.checkpoint, o.signal);
   const out = await runChronic(scs, engine, { onProgress: o.onProgress, checkpoint: ck?.hooks });
   checkAbort(o.signal);
   ck?.done.remove();
   return out;
-}
-
-/**
- * A chronic course's checkpoints (the `checkpoint` option of chronicCourse, as runMany's): after its slow
- * steps every `everyS` seconds, and at the first slow step after `signal` aborts; `resume` continues from
- * the one in `dir`, checked against the course.
- */
-function chronicCheckpoints(scs: Scenario[], c: NonNullable<RunJobOptions['checkpoint']>, signal?: AbortSignal) {
-  if (typeof c.dir !== 'string' || c.dir === '') throw new ConfigError('checkpoint.dir', 'must name a folder');
-  const hash = scenarioHash(scs);
-  const ck = new RunCheckpoints(c.dir, hash, c.everyS);
-  const h = ck.hooksOf(
-    (p: ChronicProgress) => chronicCheckpoint(p, hash),
-    (p) => `day ${p.t / 24}`,
-  );
-  const shape = { names: scs.map((x) => x.name), nCells: scs[0].neurons, days: scs[0].chronic!.days };
-  const resume =
-    c.resume && hasCheckpoint(c.dir)
-      ? chronicProgressOf(RunCheckpoints.read(c.dir, hash, 'checkpoint.dir'), 'checkpoint.dir', shape)
-      : undefined;
-  const hooks = { due: () => !!signal?.aborted || h.due(), save: h.save, ...(resume ? { resume } : {}) };
-  return { done: ck, hooks };
 }
 
 export interface ChronicSsriOptions extends JobOptions {

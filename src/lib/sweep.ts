@@ -6,10 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { memoryBudget } from './memory.js';
+import type { ResolvedEngine } from '../engines/create.js';
+import { provenance } from '../report/provenance.js';
+import { sweepScenarioRecord } from '../sweep/output.js';
 import { type RunSweepOptions, runSweep, type SweepRun } from '../sweep/run-sweep.js';
 import { parseSweep, type SweepSpec } from '../sweep/spec.js';
 import { checkAbort } from './abort.js';
-import { jobEngine } from './engine.js';
+import { jobEngine } from './platform.js';
 import type { JobOptions } from './jobs.js';
 
 /** A sweep as a sweep file holds it (schema/sweep.schema.json): `name`, `base`, `axes`, `readout`, ... */
@@ -50,6 +53,23 @@ export async function sweep(file: SweepFile, o: SweepOptions = {}): Promise<Swee
   const spec = sweepSpec(file, o, where);
   const identity = { sweep: file, neurons: o.neurons ?? null, seed: o.seed ?? null };
   const threads = o.threads ?? availableParallelism();
+  // how the results in `out` were made (provenance.json, scenario.json, in sweep.json and report.html):
+  // the command line recorded is the calling program's own (process.argv)
+  const startedAt = new Date();
+  let engine: ResolvedEngine | undefined;
+  const flags = { neurons: o.neurons, seed: o.seed, maxPoints: o.maxPoints, traces: o.traces };
+  const sweepProvenance = () => ({
+    provenance: provenance({
+      engine: engine!.kind,
+      adapter: engine!.adapter,
+      engineReason: engine!.reason,
+      seed: spec.base.seed,
+      command: process.argv,
+      startedAt,
+    }),
+    scenario: sweepScenarioRecord('(library: sweep())', file, flags, spec),
+    params: spec.base.params,
+  });
   const ro: RunSweepOptions = {
     ...(o.out !== undefined ? { out: o.out } : {}),
     resume: o.resume ?? false,
@@ -59,6 +79,10 @@ export async function sweep(file: SweepFile, o: SweepOptions = {}): Promise<Swee
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.onEstimate ? { onEstimate: o.onEstimate } : {}),
     ...(o.onWarning ? { warn: o.onWarning } : {}),
+    onStart: (e) => {
+      engine = e;
+    },
+    hooks: { provenance: sweepProvenance },
   };
   const run = await runSweep({ spec, identity, where }, (job) => jobEngine({ ...o, threads }, job), ro);
   checkAbort(o.signal);

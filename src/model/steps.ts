@@ -28,7 +28,7 @@ export function finishSteps<T>(steps: Steps<T>): T {
 }
 
 /** One full turn of the event loop (setImmediate where there is one: after pending I/O and signals). */
-function turn(): Promise<void> {
+export function turn(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
   return new Promise((r) => setTimeout(r, 0));
 }

@@ -364,7 +364,7 @@ function paramsDiffTable(diffs: readonly ParamDiff[]): string {
 }
 
 /** How a result was made (provenance.json) and the parameters that differ from the defaults (scenario.json). */
-export function provenanceHtml(p: ProvenanceSection): string {
+export function provenanceHtml(p: ProvenanceSection, paramsNote?: string): string {
   const v = p.provenance;
   const rows: [string, string][] = [
     ['raphe', `${v.raphe.version}${v.raphe.commit ? ` (commit ${v.raphe.commit})` : ''}`],
@@ -380,6 +380,7 @@ export function provenanceHtml(p: ProvenanceSection): string {
     '<h2>Provenance</h2>' +
     `<table class="summary">${rows.map(([k, x]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(x)}</td></tr>`).join('')}</table>` +
     '<h3>Parameters that differ from the defaults</h3>' +
+    (paramsNote ? `<p class="meta">${escapeXml(paramsNote)}</p>` : '') +
     paramsDiffTable(p.diffs) +
     '<p class="meta">The scenario as given and fully resolved: scenario.json; this record: provenance.json.</p>'
   );

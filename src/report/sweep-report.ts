@@ -5,7 +5,7 @@
  */
 import type { SweepFit, SweepResult } from '../sweep/run.js';
 import { escapeXml, fmtNum, fmtSeconds } from './format.js';
-import { reportPage } from './html.js';
+import { type ProvenanceSection, provenanceHtml, reportPage } from './html.js';
 import { sweepDoseResponse, sweepHeatmaps } from './sweep-figures.js';
 import { POINT_NWB, POINT_TRACES, pointFolder } from './point-files.js';
 import { fitStatus, othersText } from './sweep-table.js';
@@ -19,6 +19,8 @@ export interface SweepReportMeta {
   description?: string;
   /** The points that kept their files (--traces): each row links points/ID/traces.csv and point.nwb. */
   traces?: ReadonlySet<number>;
+  /** How the sweep was made, and the base's parameters that differ from the defaults. */
+  provenance?: ProvenanceSection;
 }
 
 const MAX_TABLE_ROWS = 2000;
@@ -83,6 +85,9 @@ const FIGURE_CSS =
   '<style>body{max-width:1500px}.facets,figure[data-axis]{margin:0 0 18px;background:#fff;border:1px solid #e3e3e3;padding:6px 8px}' +
   'figure figcaption{font-size:13px;color:#333;margin:0 0 4px}.panels{display:flex;flex-wrap:wrap;gap:10px}</style>';
 
+// the diff is the base scenario's; an axis overrides its own parameter at each point
+const SWEEP_PARAMS_NOTE = "The sweep's base scenario; each axis sets its own parameter at every point (the axes above).";
+
 export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   const title = `raphe sweep ${r.sweep}`;
   const parts: string[] = [FIGURE_CSS];
@@ -123,5 +128,6 @@ export function sweepReportHtml(r: SweepResult, meta: SweepReportMeta): string {
   if (hm.length) parts.push('<h2>Heatmaps</h2>', hm.join(''));
   parts.push('<h2>Fits</h2>', fitsTable(r));
   parts.push('<h2>Points</h2>', pointsTable(r, meta.traces));
+  if (meta.provenance) parts.push(provenanceHtml(meta.provenance, SWEEP_PARAMS_NOTE));
   return reportPage(title, parts.join('\n'));
 }

@@ -21,7 +21,7 @@ import { MAX_NAME_BYTES, OUTPUT_FILE_NAMES, OutputExistsError, OutputFolder, Out
 import { SPEC_FILE } from './identity.js';
 import { carryPointFolders } from '../report/point-files.js';
 import { JOURNAL, cutTornLine, readJournal, type JournalRead } from './journal.js';
-import { writeFolder, type FileList, type SweepHooks } from './output.js';
+import { writeFolder, type FileList, type SweepHooks, type SweepProvenance } from './output.js';
 import type { SweepPoint } from './points.js';
 import type { Readout } from './spec.js';
 
@@ -144,7 +144,7 @@ export const liveDir = (f: OpenFolder) => path.dirname(f.journalFile);
  */
 export async function finishSweepFolder(
   f: OpenFolder,
-  files: () => FileList,
+  files: (p?: SweepProvenance) => FileList,
   hooks: SweepHooks,
   pointIds: ReadonlySet<number> = new Set(),
 ): Promise<void> {
@@ -155,7 +155,7 @@ export async function finishSweepFolder(
   const journalText = f.lines.map((l) => l + '\n').join('');
   await writeFolder(
     f.given,
-    () => [[SPEC_FILE, f.identity + '\n'], [JOURNAL, journalText], ...files()],
+    (p) => [[SPEC_FILE, f.identity + '\n'], [JOURNAL, journalText], ...files(p)],
     hooks,
     undefined,
     (staging) => carryPointFolders(f.dir, staging, pointIds, f.given),

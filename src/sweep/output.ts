@@ -2,13 +2,16 @@
  * The files of a finished sweep folder: a local sweep's or a collected one's results (sweep-file.json,
  * points.jsonl, table.csv, fits.csv, sweep.json, report.html), a shard's (sweep-file.json,
  * points.jsonl, shard.json), with provenance.json and scenario.json when the caller gives them
- * (SweepHooks.provenanceFiles), all written by the usual staged replacement of src/report/write.ts. A
+ * (SweepHooks.provenance; a sweep's sweep.json and report.html then carry it too, with the base's
+ * parameters that differ from the defaults), all written by the usual staged replacement of
+ * src/report/write.ts. A
  * shard.json read back by collect is checked like user input: a bad one is named and ignored.
  */
 import * as fs from 'node:fs';
 import { sweepFitsCsv, sweepTableCsv } from '../report/sweep-table.js';
 import { sweepReportHtml, type SweepReportMeta } from '../report/sweep-report.js';
-import { provenance, provenanceFileList, resolvedScenario } from '../report/provenance.js';
+import { paramsDiff, provenance, provenanceFileList, resolvedScenario, type ProvenanceFiles } from '../report/provenance.js';
+import type { Params } from '../model/params.js';
 import { OutputFolder } from '../report/write.js';
 import { SPEC_FILE, sweepSpecOf, type SweepIdentity } from './identity.js';
 import { JOURNAL } from './journal.js';
@@ -28,11 +31,15 @@ export interface SweepHooks {
   /** Awaited after the replacement (the CLI lets a signal that came during it be handled). */
   settle?: () => Promise<unknown>;
   /**
-   * Files a finished folder gets besides its own (provenance.json and scenario.json); `made` is given
-   * where the folder's writer knows more than its caller (a collected sweep: its shards' engines).
+   * How a finished folder was made: it gets provenance.json and scenario.json, and a sweep's sweep.json
+   * and report.html say so; `made` is given where the folder's writer knows more than its caller (a
+   * collected sweep: its shards' engines).
    */
-  provenanceFiles?: (made?: FolderMade) => FileList;
+  provenance?: (made?: FolderMade) => SweepProvenance;
 }
+
+/** A sweep's provenance: the record, its scenario.json, and the base's parameters (for the report's diff). */
+export type SweepProvenance = ProvenanceFiles & { params: Params };
 
 /** How a collected folder was made: its shards' engines and adapters, and its sweep-file.json line. */
 export interface FolderMade {
@@ -61,13 +68,16 @@ export interface ShardRecord {
  */
 export async function writeFolder(
   given: string,
-  files: () => FileList,
+  files: (p?: SweepProvenance) => FileList,
   hooks: SweepHooks,
   target?: OutputFolder,
   carry?: (staging: string) => void,
 ): Promise<void> {
   const out = target ?? OutputFolder.prepare(given, true);
-  out.stage(() => [...files(), ...(hooks.provenanceFiles?.() ?? [])]);
+  out.stage(() => {
+    const p = hooks.provenance?.();
+    return [...files(p), ...(p ? provenanceFileList(p) : [])];
+  });
   if (carry) {
     try {
       carry(out.staging);
@@ -81,27 +91,31 @@ export async function writeFolder(
   await hooks.settle?.();
 }
 
-/** The result files of a finished sweep but its identity and journal, written first by the caller or here. */
+/**
+ * The result files of a finished sweep but its identity and journal, written first by the caller or here;
+ * with `p`, sweep.json holds the provenance record and report.html its section.
+ */
 export function resultFiles(
   result: SweepResult,
   meta: SweepReportMeta & { adapter: string },
   extra: Record<string, unknown> = {},
+  p?: SweepProvenance,
 ): FileList {
   const obj = sweepJson(result) as object;
+  const how = { engine: meta.engine, adapter: meta.adapter, wallSeconds: meta.wallSeconds, ...extra };
+  const section = p ? { provenance: p.provenance, diffs: paramsDiff(p.params) } : undefined;
   return [
     ['table.csv', sweepTableCsv(result)],
     ['fits.csv', sweepFitsCsv(result)],
-    [
-      'sweep.json',
-      JSON.stringify({ ...obj, engine: meta.engine, adapter: meta.adapter, wallSeconds: meta.wallSeconds, ...extra }, null, 2) + '\n',
-    ],
-    ['report.html', sweepReportHtml(result, meta)],
+    ['sweep.json', JSON.stringify({ ...obj, ...how, ...(p ? { provenance: p.provenance } : {}) }, null, 2) + '\n'],
+    ['report.html', sweepReportHtml(result, { ...meta, ...(section ? { provenance: section } : {}) })],
   ];
 }
 
 /**
  * The files of a finished sweep: the one writer of a local run's --out folder and of a collected
- * cluster sweep (sweep-file.json, points.jsonl, table.csv, fits.csv, sweep.json, report.html).
+ * cluster sweep (sweep-file.json, points.jsonl, table.csv, fits.csv, sweep.json, report.html); `carry`
+ * puts more into the staged folder (a collected sweep's point folders, from its shards).
  */
 export async function writeSweepResults(
   given: string,
@@ -111,11 +125,18 @@ export async function writeSweepResults(
   meta: SweepReportMeta & { adapter: string },
   hooks: SweepHooks,
   extra: Record<string, unknown> = {},
+  carry?: (staging: string) => void,
 ): Promise<void> {
   const made = { engine: meta.engine, adapter: meta.adapter, identity };
-  const pf = hooks.provenanceFiles;
-  const h = pf ? { ...hooks, provenanceFiles: () => pf(made) } : hooks;
-  await writeFolder(given, () => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra)], h);
+  const pf = hooks.provenance;
+  const h = pf ? { ...hooks, provenance: () => pf(made) } : hooks;
+  await writeFolder(
+    given,
+    (p) => [[SPEC_FILE, identity + '\n'], [JOURNAL, journalText], ...resultFiles(result, meta, extra, p)],
+    h,
+    undefined,
+    carry,
+  );
 }
 
 const MAX_TEXT = 500;
@@ -177,12 +198,12 @@ export function sweepScenarioRecord(where: string, raw: unknown, v: object, spec
   };
 }
 
-/** provenance.json and scenario.json of a collected sweep: its shards' engines; its sweep as the shards ran it. */
-export function collectedProvenance(made: FolderMade, command: readonly string[] | undefined, startedAt: Date): FileList {
+/** The provenance of a collected sweep: its shards' engines; its sweep as the shards ran it. */
+export function collectedProvenance(made: FolderMade, command: readonly string[] | undefined, startedAt: Date): SweepProvenance {
   const id = JSON.parse(made.identity) as SweepIdentity;
   const spec = sweepSpecOf(id, SPEC_FILE);
   const flags = { neurons: id.neurons ?? undefined, seed: id.seed ?? undefined };
   const record = sweepScenarioRecord(SPEC_FILE, id.sweep, flags, spec);
   const p = provenance({ engine: made.engine, adapter: made.adapter, seed: spec.base.seed, command, startedAt });
-  return provenanceFileList({ provenance: p, scenario: record });
+  return { provenance: p, scenario: record, params: spec.base.params };
 }

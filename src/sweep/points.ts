@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../model/errors.js';
 import { parseScenario, type Scenario } from '../model/scenario.js';
+import { turn } from '../model/steps.js';
 import type { Axis, AxisValue, SweepSpec } from './spec.js';
 
 export interface SweepPoint {
@@ -125,7 +126,7 @@ export async function sweepPointsAsync(spec: SweepSpec, where = 'sweep', keep: (
   checkAxisValues(spec, where);
   const out: SweepPoint[] = [];
   for (const p of pointsOf(spec, where, keep)) {
-    if (out.push(p) % POINTS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    if (out.push(p) % POINTS_PER_TURN === 0) await turn();
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { POINTS_DIR, dropPointFolder, pointsWithFiles, writePointFiles, type Poi
 import { checkSweepFolder, finishSweepFolder, liveDir, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
 import { identityLine, type SweepIdentity } from './identity.js';
 import { appendMeasure } from './journal.js';
-import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks } from './output.js';
+import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks, type SweepProvenance } from './output.js';
 import { sweepPointsAsync, type SweepPoint } from './points.js';
 import { assembleSweep, runSweepPoints, type PointMeasure, type SweepResult } from './run.js';
 import { shardOf, type Shard } from './shard.js';
@@ -148,7 +148,7 @@ async function writeResults(
   traced: ReadonlySet<number>,
 ): Promise<string[]> {
   const { engine, wallSeconds } = run;
-  let files: () => FileList;
+  let files: (p?: SweepProvenance) => FileList;
   if (shard) {
     const record: ShardRecord = {
       sweep: plan.spec.name,
@@ -170,7 +170,7 @@ async function writeResults(
       description: descriptionOf(plan.identity.sweep),
       ...(traced.size ? { traces: traced } : {}),
     };
-    files = () => resultFiles(run.result!, meta);
+    files = (p) => resultFiles(run.result!, meta, {}, p);
   }
   await finishSweepFolder(folder, files, hooks, traced);
   const written = shard ? [RESULT_FILES[0], RESULT_FILES[1], SHARD_FILE] : [...RESULT_FILES];

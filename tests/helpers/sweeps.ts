@@ -11,8 +11,8 @@ export const SHARD_SWEEP = {
   ],
 };
 
-/** sweep.json without what differs between a local and a collected run (engine, wall time, shards). */
+/** sweep.json without what differs between a local and a collected run (engine, wall time, shards, provenance). */
 export function sweepBody(text: string): unknown {
-  const { engine: _e, adapter: _a, wallSeconds: _w, shards: _s, computeSeconds: _c, ...rest } = JSON.parse(text);
+  const { engine: _e, adapter: _a, wallSeconds: _w, shards: _s, computeSeconds: _c, provenance: _p, ...rest } = JSON.parse(text);
   return rest;
 }
