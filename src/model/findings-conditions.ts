@@ -45,10 +45,12 @@ export interface PhaseDurations {
 export const DURATIONS_S: PhaseDurations = { baseline: 24, ssri: 24, bw: 12, dpat: 8 };
 /**
  * `--quick`: shorter phases where nothing slow is measured (BW723C86 and 8-OH-DPAT read rates, which
- * follow the receptors in about a second), the baseline kept long enough for its drift to be read
- * above the noise of a smaller population.
+ * follow the receptors in about a second); the baselines and the SSRI as long as in the full run: at 2,000
+ * cells the KO's probe wanders by more than 2% across a 3 s quarter, so a 12 s baseline and an 18 s SSRI
+ * phase read as unsettled and --quick reported F2 and F4 failed (seed 1, on 048dfb5 and after; until 2026-12-03). Each
+ * condition ends once settled (model/settling.ts), so the longer lengths cost only where they are needed.
  */
-export const QUICK_DURATIONS_S: PhaseDurations = { baseline: 12, ssri: 18, bw: 6, dpat: 4 };
+export const QUICK_DURATIONS_S: PhaseDurations = { baseline: 24, ssri: 24, bw: 6, dpat: 4 };
 
 export function belmerConditions(scale = 1, durations: PhaseDurations = DURATIONS_S): Condition[] {
   const d = (s: number) => Math.max(2, Math.round(s * scale));
