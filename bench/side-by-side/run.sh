@@ -3,7 +3,7 @@
 # alternated (old, new, old, new, ...) so that both see the same machine load; wall times from
 # /usr/bin/time, steady-state cache off (RAPHE_CACHE=0, a cold start every time). Prints one line per
 # run and a median table. Usage: bash bench/side-by-side/run.sh [OLD] [REPEATS] [WHAT...]
-#   WHAT: tiny | quick | start | chronic-quick | chronic (default: tiny quick start)
+#   WHAT: tiny | quick | start | npm-start | chronic-quick | chronic (default: tiny quick start)
 set -uo pipefail
 new=$(cd "$(dirname "$0")/../.." && pwd)
 old=${1:-$new/../base}
@@ -12,11 +12,14 @@ shift 2 2>/dev/null || shift $#
 what=${*:-tiny quick start}
 export RAPHE_CACHE=0
 log=$(mktemp)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 cmd_of() {
   case $1 in
     tiny) echo "run --neurons 30 --duration 0.2" ;;
     quick) echo "experiment belmer2018 --quick" ;;
     start) echo "experiment belmer2018" ;;
+    npm-start) echo "experiment belmer2018 --out $scratch/belmer2018 --force" ;; # as npm start: the results written too
     chronic-quick) echo "experiment chronic-ssri --quick" ;;
     chronic) echo "experiment chronic-ssri" ;;
   esac
