@@ -5,11 +5,29 @@
 // Browser (unless --node-only): the demo as a static site into dist/. WGSL files load as text in both,
 // the CPU engines' WebAssembly kernel (src/engines/cpu/wasm/*.wasm) as bytes.
 import * as esbuild from 'esbuild';
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const nodeOnly = process.argv.includes('--node-only');
+
+/**
+ * esbuild.build, each output file written under a temporary name and renamed into place: a process that
+ * starts a bundle or a worker entry while a build rewrites it (the tests start CLIs and worker threads while
+ * other test files rebuild build/node/) reads the old file or the new one, never a half-written one (a
+ * worker entry read empty runs nothing and exits 0).
+ */
+async function build(options) {
+  const res = await esbuild.build({ ...options, write: false });
+  for (const f of res.outputFiles) {
+    await mkdir(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    await writeFile(tmp, f.contents);
+    await rename(tmp, f.path);
+  }
+  return res;
+}
 const common = { bundle: true, loader: { '.wgsl': 'text', '.wasm': 'binary' }, logLevel: 'warning', sourcemap: true };
 
 /** An ES module bundle for Node: webgpu and h5wasm load from node_modules; `require` for the CommonJS they use. */
@@ -25,7 +43,7 @@ const nodeBundle = {
 };
 
 export async function buildNode() {
-  await esbuild.build({
+  await build({
     ...nodeBundle,
     entryPoints: {
       cli: 'src/cli/main.ts',
@@ -42,14 +60,14 @@ export async function buildNode() {
 const cpuWorkers = { 'cpu-worker': 'src/engines/cpu/parallel-worker.ts', 'cpu-pool-worker': 'src/engines/cpu/pool-worker.ts' };
 
 export async function buildLib({ types = false } = {}) {
-  await esbuild.build({
+  await build({
     ...nodeBundle,
     entryPoints: { index: 'src/index.ts', ...cpuWorkers },
     outdir: 'build/lib',
   });
   // the browser build of the library (src/browser.ts, package.json's `browser` condition and
   // `raphe/browser`): one ES module, the WGSL and the WebAssembly kernel inside, nothing from Node
-  await esbuild.build({
+  await build({
     ...common,
     entryPoints: { browser: 'src/browser.ts' },
     outdir: 'build/lib',
@@ -72,7 +90,7 @@ export async function buildLib({ types = false } = {}) {
 export async function buildScript(name, contents) {
   const outfile = `build/node/${name}.mjs`;
   const { outExtension: _, ...options } = nodeBundle;
-  await esbuild.build({
+  await build({
     ...options,
     sourcemap: false,
     stdin: { contents, resolveDir: process.cwd(), sourcefile: `${name}-entry.ts`, loader: 'ts' },
@@ -84,7 +102,7 @@ export async function buildScript(name, contents) {
 export async function buildBrowser() {
   if (!existsSync('demo/main.ts')) return;
   await mkdir('dist', { recursive: true });
-  await esbuild.build({
+  await build({
     ...common,
     entryPoints: { main: 'demo/main.ts', 'sim-worker': 'src/worker/browser-worker.ts' },
     outdir: 'dist',
