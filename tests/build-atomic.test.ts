@@ -21,6 +21,6 @@ test('a rebuild puts every bundle file in place by a rename, never rewriting one
   const b = build();
   expect(b.status, b.stderr).toBe(0);
   const after = files.map((f) => fs.statSync(path.join(dir, f)).ino);
-  files.forEach((f, i) => expect(after[i], `${f}: the same inode, so it was rewritten in place`).not.toBe(before[i]));
+  for (const [i, f] of files.entries()) expect(after[i], `${f}: the same inode, so it was rewritten in place`).not.toBe(before[i]);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
