@@ -22,9 +22,31 @@ export function syncFolder(dir: string): void {
   }
 }
 
-/** Write one file (new: an existing one is an error) and flush it to the disk. */
-export function writeContent(file: string, content: Content): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true }); // conditions/ID.nwb
+/**
+ * The folders of `name` (e.g. conditions/ of conditions/ID.nwb) below `root`, one level at a time, never
+ * `root` itself: when a signal's handler has removed the staging folder while an asynchronous write was
+ * under way, the write fails (ENOENT) instead of creating the folder again (a recursive mkdir did, and
+ * left an empty staging folder behind).
+ */
+function subfolders(root: string, name: string): string[] {
+  const parts = path
+    .dirname(name)
+    .split(/[\\/]/)
+    .filter((x) => x && x !== '.');
+  return parts.map((_, i) => path.join(root, ...parts.slice(0, i + 1)));
+}
+
+const existed = (e: unknown) => (e as NodeJS.ErrnoException).code === 'EEXIST';
+
+/** Write one file `name` of the folder `root` (new: an existing one is an error) and flush it to the disk. */
+export function writeContent(root: string, name: string, content: Content): void {
+  for (const d of subfolders(root, name))
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if (!existed(e)) throw e;
+    }
+  const file = path.join(root, name);
   if (typeof content === 'object' && content.write(file) instanceof Promise) {
     throw new Error(`${path.basename(file)}: an asynchronous writer needs the asynchronous write`);
   }
@@ -39,8 +61,12 @@ export function writeContent(file: string, content: Content): void {
 }
 
 /** writeContent with a turn of the event loop after each chunk, and the writer and the flush awaited. */
-export async function writeContentAsync(file: string, content: Content): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+export async function writeContentAsync(root: string, name: string, content: Content): Promise<void> {
+  for (const d of subfolders(root, name))
+    await fs.promises.mkdir(d).catch((e: unknown) => {
+      if (!existed(e)) throw e;
+    });
+  const file = path.join(root, name);
   if (typeof content === 'object') await content.write(file);
   const h = await fs.promises.open(file, typeof content === 'object' ? 'r+' : 'wx');
   try {

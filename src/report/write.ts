@@ -253,7 +253,7 @@ export class OutputFolder {
       const files = build();
       for (const [name, content] of files) {
         try {
-          writeContent(path.join(this.staging, name), content);
+          writeContent(this.staging, name, content);
         } catch (e) {
           throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
         }
@@ -271,7 +271,7 @@ export class OutputFolder {
       const files = build();
       for (const [name, content] of files) {
         try {
-          await writeContentAsync(path.join(this.staging, name), content);
+          await writeContentAsync(this.staging, name, content);
         } catch (e) {
           throw new OutputWriteError(`--out ${this.given}: cannot write ${name}: ${code(e)}`);
         }
