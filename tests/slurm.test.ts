@@ -132,21 +132,13 @@ afterAll(() => {
   }, 300_000);
 
   test('a shard cancelled mid-way: collect names its missing points; resubmitted alone, it resumes and completes the table', async () => {
-    const sub = await raphe([
-      'sweep',
-      file,
-      '--engine',
-      'cpu',
-      '--slurm',
-      '--out',
-      'killed',
-      '--shards',
-      '2',
-      '--cpus',
-      '1',
-      '--submit',
-      '--json',
-    ]);
+    // each shard waits 3 s after each point's journal line (a test hook), so the cancel below lands between
+    // shard 1's points even on a loaded machine (a full suite once saw all four points done before it)
+    const sub = await runRaphe(
+      tmp,
+      ['sweep', file, '--engine', 'cpu', '--slurm', '--out', 'killed', '--shards', '2', '--cpus', '1', '--submit', '--json'],
+      { ...ENV, RAPHE_TEST_PAUSE_POINT: '3000' },
+    );
     expect(sub.code, sub.stderr).toBe(0);
     const { jobId } = JSON.parse(sub.stdout) as { jobId: string };
     // shard 1 (points 1, 3, 5, 7, one at a time): cancel its task once its first point is in the journal

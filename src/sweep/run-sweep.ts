@@ -16,6 +16,15 @@ import { POINTS_DIR, dropPointFolder, pointsWithFiles, writePointFiles, type Poi
 import { checkSweepFolder, finishSweepFolder, liveDir, openSweepFolder, type FolderMode, type OpenFolder } from './folder.js';
 import { identityLine, type SweepIdentity } from './identity.js';
 import { appendMeasure } from './journal.js';
+
+/**
+ * Test hook: RAPHE_TEST_PAUSE_POINT=MS blocks MS ms after each point's journal line, so a test can cancel a
+ * shard between its points however loaded the machine is.
+ */
+function pausePoint(): void {
+  const ms = Number(process.env.RAPHE_TEST_PAUSE_POINT ?? 0);
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 import { RESULT_FILES, SHARD_FILE, resultFiles, type FileList, type ShardRecord, type SweepHooks, type SweepProvenance } from './output.js';
 import { sweepPointsAsync, type SweepPoint } from './points.js';
 import { assembleSweep, runSweepPoints, type PointMeasure, type SweepResult } from './run.js';
@@ -116,6 +125,7 @@ export async function runSweep(
         written.add(p.id);
       } else dropPointFolder(liveDir(folder), p.id); // an earlier try's folder is not this line's
       folder.lines.push(appendMeasure(folder.journalFile, m));
+      pausePoint();
     },
     onProgress: (f, k, n) => o.onProgress?.(n ? (done.size + f * (n - done.size)) / n : 1, k, n),
   });
