@@ -24,6 +24,8 @@ export interface PhasePlan {
   settle?: { minSteps: readonly number[]; fromS: number; tolerance: number };
   /** Whether a retired sim's steps may be skipped (not where the batch is checkpointed: its sims keep one step). */
   skipRetired: boolean;
+  /** Steps of the phase at which a chunk must end (a fork's: run-scenario.ts RunOptions.fork). */
+  stops?: readonly number[];
 }
 
 /** How far a phase ran: the steps of it the batch ran, and each sim's (less where its run ended settled). */
@@ -78,7 +80,10 @@ export async function runPhase(
         }
     if (!open.size) break;
     // a chunk ends where an open sim's settling may first be asked (its minSteps), else at the phase's end
-    const ask = settle ? Math.min(...[...open].map((s) => settle.minSteps[s]).filter((m) => m > ran)) : Infinity;
+    const ask = Math.min(
+      settle ? Math.min(...[...open].map((s) => settle.minSteps[s]).filter((m) => m > ran)) : Infinity,
+      ...(p.stops ?? []).filter((m) => m > ran),
+    );
     const n = nextChunk(ran, { minSteps: p.steps, maxSteps: p.steps, chunkSteps: p.chunkSteps }, Math.min(clock.stepsToEvent(), ask - ran));
     if (n <= 0) break;
     await clock.chunk(n);

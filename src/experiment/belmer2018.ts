@@ -23,12 +23,15 @@ import {
   type Finding,
   type PhaseDurations,
 } from '../model/findings.js';
+import { gridStep_s } from '../model/derive.js';
 import { defaultParams, type Params } from '../model/params.js';
 import type { Scenario } from '../model/scenario.js';
 import { settleMinFraction } from '../model/settling.js';
 import type { DrugDoses } from '../model/drugs.js';
 import type { RunResult } from '../record/run-result.js';
-import { runScenarios } from './run-scenario.js';
+import type { BatchProgress, SimProgress } from '../checkpoint/format.js';
+import { phaseSteps } from '../clock/schedule.js';
+import { runScenarios, type RunOptions } from './run-scenario.js';
 
 export interface ExperimentOptions {
   engine: ResolvedEngine;
@@ -113,6 +116,45 @@ export function timecourseScenarios(o: Pick<ExperimentOptions, 'neurons' | 'seed
   }));
 }
 
+/** Grid steps of a scenario's phase (the clock's own rounding, clock/schedule.ts). */
+const stepsIn = (sc: Scenario, phase: number) => phaseSteps([sc.phases[phase]], gridStep_s(sc.params))[0];
+
+/** Grid steps of every scenario's phases together (for the progress fraction). */
+const stepsOf = (scs: readonly Scenario[]) => scs.reduce((a, sc) => a + sc.phases.reduce((x, _, i) => x + stepsIn(sc, i), 0), 0);
+
+/**
+ * Each time course's fork: the drug-free condition of its genotype among `conds` (one seed's) and the grid
+ * steps of its own drug-free phase, where it continues that condition's run (its phases from the second on).
+ * None where a condition cannot carry it (other parameters or tissue, or a baseline not longer than the time
+ * course's).
+ */
+function forkTimecourses(tc: readonly Scenario[], conds: readonly Scenario[]): { from: number; steps: number }[] {
+  const forks = tc.map((t) => {
+    const from = conds.findIndex((c) => c.genotype === t.genotype && c.phases.length === 1 && !Object.keys(c.phases[0].doses).length);
+    const c = conds[from];
+    const ok =
+      from >= 0 &&
+      !Object.keys(t.phases[0].doses).length &&
+      JSON.stringify(c.params) === JSON.stringify(t.params) &&
+      c.neurons === t.neurons &&
+      c.seed === t.seed &&
+      c.recording.sampleSteps === t.recording.sampleSteps &&
+      stepsIn(t, 0) < stepsIn(c, 0);
+    return ok ? { from, steps: stepsIn(t, 0) } : undefined;
+  });
+  return forks.every((f) => f !== undefined) ? forks : [];
+}
+
+/** The time courses' progress at their fork: phase 1 from its start, spikes left out (not recorded there). */
+function forkProgress(kept: readonly { p: SimProgress; wall: number }[]): BatchProgress {
+  return {
+    phase: 1,
+    stepInPhase: 0,
+    wallSeconds: Math.max(...kept.map((k) => k.wall)),
+    sims: kept.map(({ p }) => ({ ...p, records: p.records.map(({ spikes: _, ...r }) => r) })),
+  };
+}
+
 /** What the findings read from each condition's result. */
 function measuresOf(results: readonly RunResult[]): Record<string, ConditionMeasure> {
   const measures: Record<string, ConditionMeasure> = {};
@@ -143,24 +185,44 @@ export async function runBelmer2018(o: ExperimentOptions): Promise<ExperimentRes
   const conditions = bySeed.flat();
   const tc = o.timecourse === false ? [] : timecourseScenarios(o);
   const minFraction = (doses: DrugDoses) => o.settleMinFraction ?? settleMinFraction(doses);
-  const all = await runScenarios([...conditions, ...tc], o.engine, {
-    onProgress: o.onProgress,
+  const settle: RunOptions['settle'] =
+    o.settleMinFraction === 1
+      ? undefined
+      : {
+          // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
+          // drug-free baselines run in full (F1 reads their ISI CV)
+          minFraction: (sc) => {
+            const doses = sc.phases[sc.phases.length - 1].doses;
+            return Object.keys(doses).length ? minFraction(doses) : 1;
+          },
+        };
+  // the time courses' drug-free start is the first seconds of their genotype's baseline condition (the same
+  // tissue, seed, start and engine: bit for bit), so each continues that condition's run from there
+  const forks = forkTimecourses(tc, bySeed[0]);
+  const kept = new Map<number, { p: SimProgress; wall: number }>();
+  const cSteps = stepsOf(conditions);
+  const tSteps = stepsOf(tc) - forks.reduce((a, f) => a + f.steps, 0);
+  const share = cSteps / Math.max(1, cSteps + tSteps);
+  const results = await runScenarios(conditions, o.engine, {
+    onProgress: o.onProgress && ((f) => o.onProgress!(f * share)),
     onEstimate: o.onEstimate,
     maxBatch: o.maxBatch,
-    // a last phase with a drug ends once settled (the time courses too: their plateau is reached); the
-    // drug-free baselines run in full (F1 reads their ISI CV)
-    settle:
-      o.settleMinFraction === 1
-        ? undefined
-        : {
-            minFraction: (sc) => {
-              const doses = sc.phases[sc.phases.length - 1].doses;
-              return Object.keys(doses).length ? minFraction(doses) : 1;
-            },
-          },
+    settle,
+    fork: {
+      at: (i) => forks.find((f) => f.from === i)?.steps,
+      keep: (i, p, wall) => kept.set(i, { p, wall }),
+    },
   });
-  const results = all.slice(0, conditions.length);
-  const timecourse = all.slice(conditions.length).map((r) => ({ name: r.name, result: r }));
+  const forked = forks.length > 0 && forks.every((f) => kept.has(f.from));
+  const timecourse = (
+    await runScenarios(tc, o.engine, {
+      onProgress: o.onProgress && ((f) => o.onProgress!(share + f * (1 - share))),
+      maxBatch: o.maxBatch,
+      settle,
+      // from the conditions' states (or, where one ended before the fork, from the start)
+      ...(forked ? { resume: forkProgress(forks.map((f) => kept.get(f.from)!)) } : { onEstimate: o.onEstimate }),
+    })
+  ).map((r) => ({ name: r.name, result: r }));
   const failed = results.find((r) => !r.summary.complete);
   if (failed)
     throw new Error(`condition ${failed.name}${seeds.length > 1 ? ` (seed ${failed.summary.seed})` : ''} failed: ${failed.summary.error}`);

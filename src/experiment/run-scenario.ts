@@ -24,7 +24,7 @@ import type { Scenario } from '../model/scenario.js';
 import { lastQuarterDrift, meanOver, SETTLE_TOLERANCE, settledOver } from '../model/settling.js';
 import { isiStats } from '../record/analysis.js';
 import type { PhaseRecord, RunResult } from '../record/run-result.js';
-import type { BatchProgress } from '../checkpoint/format.js';
+import type { BatchProgress, SimProgress } from '../checkpoint/format.js';
 import { runPhase } from '../checkpoint/phase-loop.js';
 import { checkResume } from '../checkpoint/resume-check.js';
 import { ConfigError } from '../model/errors.js';
@@ -60,6 +60,13 @@ export interface RunOptions {
   checkpoint?: { due(): boolean; save(p: BatchProgress): Promise<void> };
   /** Continue the runs from a checkpoint's progress (the same scenarios, one batch): no estimate, no step again. */
   resume?: BatchProgress;
+  /**
+   * Forks: `at(i)` the grid step of scenario i at which its progress (state, records so far, estimate) is
+   * handed to `keep` with the batch's wall seconds by then, so that another run sharing its start can
+   * continue from there (`resume`); undefined: none. A chunk ends at that step; a run that ended settled
+   * before it hands nothing. (The microdialysis time courses continue the baseline conditions this way.)
+   */
+  fork?: { at(i: number): number | undefined; keep(i: number, p: SimProgress, wallSeconds: number): void };
 }
 
 /** A scenario made ready to run: its model, starting steady state, engine options and phase lengths. */
@@ -167,6 +174,7 @@ export async function runScenarios(scenarios: Scenario[], engine: ResolvedEngine
   for (const members of batches) {
     const out = await runBatch(
       members.map((i) => prep[i]),
+      members,
       engine,
       o,
       (steps) => {
@@ -190,6 +198,7 @@ export async function runScenario(sc: Scenario, engine: ResolvedEngine, o: RunOp
 /** The phase loop of one batch: scenarios of equal phase lengths on one BatchEngine, driven by the clock. */
 async function runBatch(
   members: PreparedScenario[],
+  indices: readonly number[],
   engine: ResolvedEngine,
   o: RunOptions,
   advanced: (steps: number) => void,
@@ -220,6 +229,7 @@ async function runBatch(
   );
   if (step0) advanced(step0);
   const snapshots = () => Promise.all(members.map((_, s) => batch.snapshot(s)));
+  const forkAt = indices.map((i) => o.fork?.at(i));
   const clock = new Clock(batch, {
     dtS: dt,
     chunkSteps: chunk,
@@ -254,9 +264,18 @@ async function runBatch(
       const settle = last && minFractions.some((f) => f < 1) ? { minSteps, fromS: tS, tolerance } : undefined;
       const done = pi === from.phase ? from.stepInPhase : 0;
       // a checkpointed batch keeps its retired runs stepping: every state it saves is at the batch's step
-      const skipRetired = !o.checkpoint && !o.resume;
-      const plan = { steps, done, chunkSteps: chunk, startStep: stepsBefore(pi), dtS: dt, settle, skipRetired };
+      const skipRetired = !o.checkpoint;
+      const startStep = stepsBefore(pi);
+      const stops = forkAt.flatMap((at) => (at !== undefined && at > startStep + done && at < startStep + steps ? [at - startStep] : []));
+      const plan = { steps, done, chunkSteps: chunk, startStep, dtS: dt, settle, skipRetired, stops };
       const ran = await runPhase(clock, records, plan, async (inPhase) => {
+        for (let s = 0; s < members.length; s++) {
+          if (forkAt[s] !== startStep + inPhase || clock.isRetired(s)) continue;
+          const p = members[s];
+          const state = await batch.snapshot(s);
+          const wall = from.wallSeconds + (performance.now() - wall0) / 1000;
+          o.fork!.keep(indices[s], { est: p.est, estSeconds: p.estSeconds, state, records: [...records[s]] }, wall);
+        }
         if (!o.checkpoint?.due()) return;
         const states = await snapshots();
         await o.checkpoint.save({
