@@ -11,7 +11,7 @@ const res = await chronicSsri({
     ? undefined
     : {
         neurons: 9000,
-        slowStepH: 48,
+        slowStepH: Number(process.env.MAXH ?? 48),
         slowTolerance: 0.005,
         settleS: Number(process.env.SETTLE ?? 2),
         windowS: Number(process.env.WINDOW ?? 2),
