@@ -151,6 +151,7 @@ export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, 
   const zero = i32x4.splat(0);
   const byte = i32x4.splat(0xff);
   const iota = i32x4(0, 1, 2, 3);
+  const allOn = i32x4.splat(-1);
   let spikes: u32 = 0;
   for (let b = i0; b < i1; b += 4) {
     const lanes = i1 - b < 4 ? i1 - b : 4;
@@ -177,16 +178,27 @@ export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, 
     let h3 = h30;
     let ref = ref0;
     let sp = byte;
+    // most blocks hold no background event this grid step, no cell in its refractory count and, at most
+    // sub-steps, no spike: those skip the event count, the count-down and the spike's updates (an event
+    // count of 0 adds bgStep x 0 = +0 to g >= 0; with no lane refractory every lane is active; a spike mask
+    // of 0 selects what they would leave): the same float32 results, fewer operations
+    const events = v128.any_true(v128.not(i32x4.eq(ev0, byte)));
+    let refr = v128.any_true(ref);
     for (let j: u32 = 0; j < S; j++) {
-      const vj = i32x4.splat(j);
-      const nj = i32x4.neg(i32x4.add(i32x4.add(i32x4.eq(ev0, vj), i32x4.eq(ev1, vj)), i32x4.eq(ev2, vj)));
-      g = f32x4.add(f32x4.mul(g, eBg), f32x4.mul(bgStep, f32x4.convert_i32x4_s(nj)));
+      if (events) {
+        const vj = i32x4.splat(j);
+        const nj = i32x4.neg(i32x4.add(i32x4.add(i32x4.eq(ev0, vj), i32x4.eq(ev1, vj)), i32x4.eq(ev2, vj)));
+        g = f32x4.add(f32x4.mul(g, eBg), f32x4.mul(bgStep, f32x4.convert_i32x4_s(nj)));
+      } else g = f32x4.add(f32x4.mul(g, eBg), fzero);
       h1 = f32x4.mul(h1, eA1);
       h2 = f32x4.mul(h2, eA2);
       h3 = f32x4.mul(h3, eA3);
       // refractory: count down; otherwise integrate
-      const active = i32x4.eq(ref, zero);
-      ref = v128.bitselect(ref, i32x4.sub(ref, i32x4.splat(1)), active);
+      let active = allOn;
+      if (refr) {
+        active = i32x4.eq(ref, zero);
+        ref = v128.bitselect(ref, i32x4.sub(ref, i32x4.splat(1)), active);
+      }
       const G = f32x4.add(Gsyn, g);
       const I = f32x4.sub(f32x4.sub(f32x4.add(Isyn, f32x4.mul(g, Eexc)), f32x4.add(f32x4.add(h1, h2), h3)), f32x4.mul(G, V));
       const x = f32x4.mul(G, dtC);
@@ -194,12 +206,18 @@ export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, 
       let Vn = f32x4.add(V, f32x4.mul(f32x4.mul(dtC, phi), I));
       Vn = v128.bitselect(Vfloor, Vn, f32x4.lt(Vn, Vfloor));
       const spk = v128.and(active, f32x4.ge(Vn, Vth));
-      V = v128.bitselect(v128.bitselect(Vreset, Vn, spk), V, active);
-      ref = v128.bitselect(refSteps, ref, spk);
-      h1 = v128.bitselect(f32x4.add(h1, dA1), h1, spk);
-      h2 = v128.bitselect(f32x4.add(h2, dA2), h2, spk);
-      h3 = v128.bitselect(f32x4.add(h3, dA3), h3, spk);
-      sp = v128.bitselect(i32x4.splat(j), sp, spk);
+      if (v128.any_true(spk)) {
+        V = v128.bitselect(v128.bitselect(Vreset, Vn, spk), V, active);
+        ref = v128.bitselect(refSteps, ref, spk);
+        h1 = v128.bitselect(f32x4.add(h1, dA1), h1, spk);
+        h2 = v128.bitselect(f32x4.add(h2, dA2), h2, spk);
+        h3 = v128.bitselect(f32x4.add(h3, dA3), h3, spk);
+        sp = v128.bitselect(i32x4.splat(j), sp, spk);
+        refr = v128.any_true(ref);
+      } else if (refr) {
+        V = v128.bitselect(Vn, V, active);
+        refr = v128.any_true(ref);
+      } else V = Vn;
     }
     // ---- flush: what decayed below `tiny` is 0 (derive.ts FLUSH_BELOW: no float32 subnormals) ----
     g = v128.bitselect(fzero, g, f32x4.lt(g, tiny));
