@@ -7,7 +7,7 @@ import { importTs } from '../scripts/import-ts.mjs';
 const N = Number(process.argv[2] ?? 9000);
 const STEPS = Number(process.argv[3] ?? 3000);
 const { CpuEngine } = await importTs('src/engines/cpu/cpu-engine.ts');
-const { buildModel, deriveConstants } = await importTs('src/model/derive.ts');
+const { buildModel } = await importTs('src/model/derive.ts');
 const { defaultParams } = await importTs('src/model/params.ts');
 const m = buildModel(defaultParams(), 'wt', N, 1);
 const eng = new CpuEngine({ model: m, doses: {}, c0_nM: 6.5, rate0_Hz: 1.15, recordSpikes: false, sampleSteps: 10 });
