@@ -22,6 +22,20 @@ let t = 500 + STEPS;
 t0 = performance.now();
 for (let i = 0; i < STEPS; i++) kernel.step(k, 0, t++, 0, N);
 const neurons = (performance.now() - t0) / STEPS;
+// the grid kernels alone, each over the whole region (what the engine calls after the neurons)
+const nz = m.geometry.nz;
+const nIn = m.geometry.inside.length;
+const mass = { released: 0, uptaken: 0, cleared: 0 };
+const timed = (f) => {
+  const t1 = performance.now();
+  for (let i = 0; i < STEPS; i++) f();
+  return +((performance.now() - t1) / STEPS).toFixed(4);
+};
+const grid = {
+  spreadMs: timed(() => kernel.spread(k, 0, nz)),
+  releaseUptakeMs: timed(() => kernel.releaseUptake(k, 0, 0, nIn, mass)),
+  diffuseMs: timed(() => kernel.diffuse(k, 0, 0, nIn)),
+};
 console.log(
   JSON.stringify({
     cells: N,
@@ -30,5 +44,6 @@ console.log(
     nsPerCellStep: +((full * 1e6) / N).toFixed(1),
     neuronMsPerStep: +neurons.toFixed(4),
     neuronNsPerCellStep: +((neurons * 1e6) / N).toFixed(1),
+    ...grid,
   }),
 );

@@ -25,6 +25,8 @@ const M1: u32 = 0xcd9e8d57;
 const W0: u32 = 0x9e3779b9;
 const W1: u32 = 0xbb67ae85;
 const NONE: u32 = 0xff;
+/** Three NONE event sub-steps packed (ev0 | ev1 << 8 | ev2 << 16): no event. */
+const NONE3: u32 = 0xffffff;
 
 @inline function kf(pK: usize, off: usize): f32 {
   return load<f32>(pK + off);
@@ -37,36 +39,8 @@ const NONE: u32 = 0xff;
   return pSt + ((f * nPad + i) << 2);
 }
 
-/** Receptors and background drive of cell i, lane `lane` of its block: leaves Gsyn, Isyn and its event sub-steps in pTmp. */
-@inline function prelude(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, pVox: usize, pGap: usize, pC: usize, pTmp: usize, step: u32, i: usize, lane: usize): void {
-  // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step ----
-  const cl = load<f32>(pC + (<usize>load<u32>(pVox + (i << 2)) << 2));
-  const x1 = cl * kf(pK, K_invK1A);
-  const a1 = (x1 + kf(pK, K_num1A)) / (kf(pK, K_den1A) + x1);
-  const x2 = cl * kf(pK, K_invK2B);
-  const a2 = (x2 + kf(pK, K_num2B)) / (kf(pK, K_den2B) + x2);
-  const r1o = load<f32>(at(pSt, nPad, ST_R1A, i));
-  const s1 = (a1 + (load<f32>(at(pSt, nPad, ST_S1A, i)) - a1) * kf(pK, K_e1Decay)) + (r1o - a1) * kf(pK, K_c1Cross);
-  store<f32>(at(pSt, nPad, ST_R1A, i), a1 + (r1o - a1) * kf(pK, K_e1Rise));
-  const s2 = a2 + (load<f32>(at(pSt, nPad, ST_S2B, i)) - a2) * kf(pK, K_e2B);
-  store<f32>(at(pSt, nPad, ST_S1A, i), s1);
-  store<f32>(at(pSt, nPad, ST_S2B, i), s2);
-  // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
-  store<f32>(at(pSt, nPad, ST_A1SUM, i), load<f32>(at(pSt, nPad, ST_A1SUM, i)) + s1);
-  const G1 = (kf(pK, K_g1A) * (<f32>1.0 - load<f32>(at(pSt, nPad, ST_D1A, i)))) * s1;
-  // desensitised 5-HT2B coupling, frozen like d1A: d2B = 0 gives g2B x 1 = g2B exactly
-  store<f32>(at(pSt, nPad, ST_A2SUM, i), load<f32>(at(pSt, nPad, ST_A2SUM, i)) + s2);
-  const G2 = (kf(pK, K_g2B) * (<f32>1.0 - load<f32>(at(pSt, nPad, ST_D2B, i)))) * s2;
-  store<f32>(pTmp + (lane << 2), (kf(pK, K_gL) + G1) + G2);
-  store<f32>(pTmp + 16 + (lane << 2), ((kf(pK, K_gLEL) + G1 * kf(pK, K_EK)) + G2 * kf(pK, K_E2B)) + load<f32>(pIdrive + (i << 2)));
-
-  // ---- releasable pool: refill toward 1 over the grid step, ePool = exp(-dt_grid / tauRefill) ----
-  const pP = at(pSt, nPad, ST_POOL, i);
-  store<f32>(pP, <f32>1.0 - (<f32>1.0 - load<f32>(pP)) * kf(pK, K_ePool));
-
-  // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
-  // (cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step and the
-  // gap to the next event step ----
+/** The background drive of cell i, lane `lane` of its block, at its event step: its event sub-steps to pTmp + 32. */
+@inline function background(pK: usize, pSt: usize, nPad: usize, pGap: usize, pTmp: usize, step: u32, i: usize, lane: usize): void {
   let ev0: u32 = NONE;
   let ev1: u32 = NONE;
   let ev2: u32 = NONE;
@@ -152,15 +126,79 @@ export function stepNeurons(pK: usize, pSt: usize, nPad: usize, pIdrive: usize, 
   const byte = i32x4.splat(0xff);
   const iota = i32x4(0, 1, 2, 3);
   const allOn = i32x4.splat(-1);
+  const invK1A = f32x4.splat(kf(pK, K_invK1A));
+  const num1A = f32x4.splat(kf(pK, K_num1A));
+  const den1A = f32x4.splat(kf(pK, K_den1A));
+  const invK2B = f32x4.splat(kf(pK, K_invK2B));
+  const num2B = f32x4.splat(kf(pK, K_num2B));
+  const den2B = f32x4.splat(kf(pK, K_den2B));
+  const e1Decay = f32x4.splat(kf(pK, K_e1Decay));
+  const c1Cross = f32x4.splat(kf(pK, K_c1Cross));
+  const e1Rise = f32x4.splat(kf(pK, K_e1Rise));
+  const e2B = f32x4.splat(kf(pK, K_e2B));
+  const g1A = f32x4.splat(kf(pK, K_g1A));
+  const g2B = f32x4.splat(kf(pK, K_g2B));
+  const gL = f32x4.splat(kf(pK, K_gL));
+  const gLEL = f32x4.splat(kf(pK, K_gLEL));
+  const EK = f32x4.splat(kf(pK, K_EK));
+  const E2B = f32x4.splat(kf(pK, K_E2B));
+  const ePool = f32x4.splat(kf(pK, K_ePool));
   let spikes: u32 = 0;
   for (let b = i0; b < i1; b += 4) {
     const lanes = i1 - b < 4 ? i1 - b : 4;
-    for (let l: usize = 0; l < lanes; l++) prelude(pK, pSt, nPad, pIdrive, pVox, pGap, pC, pTmp, step, b + l, l);
     const valid = i32x4.lt_s(iota, i32x4.splat(<i32>lanes));
+    // a lane past i1 reads lane 0's voxel and keeps what its state held (stored back unchanged)
+    const vx0 = <usize>load<u32>(pVox + (b << 2));
+    const vx1 = lanes > 1 ? <usize>load<u32>(pVox + ((b + 1) << 2)) : vx0;
+    const vx2 = lanes > 2 ? <usize>load<u32>(pVox + ((b + 2) << 2)) : vx0;
+    const vx3 = lanes > 3 ? <usize>load<u32>(pVox + ((b + 3) << 2)) : vx0;
+    // ---- receptors: activations from the frozen local 5-HT, exact filters over the grid step (four cells
+    // a lane each, the scalar operations lane by lane) ----
+    let cl = f32x4.splat(load<f32>(pC + (vx0 << 2)));
+    cl = f32x4.replace_lane(cl, 1, load<f32>(pC + (vx1 << 2)));
+    cl = f32x4.replace_lane(cl, 2, load<f32>(pC + (vx2 << 2)));
+    cl = f32x4.replace_lane(cl, 3, load<f32>(pC + (vx3 << 2)));
+    const x1 = f32x4.mul(cl, invK1A);
+    const a1 = f32x4.div(f32x4.add(x1, num1A), f32x4.add(den1A, x1));
+    const x2 = f32x4.mul(cl, invK2B);
+    const a2 = f32x4.div(f32x4.add(x2, num2B), f32x4.add(den2B, x2));
+    const pR1 = at(pSt, nPad, ST_R1A, b);
+    const pS1 = at(pSt, nPad, ST_S1A, b);
+    const pS2 = at(pSt, nPad, ST_S2B, b);
+    const r1o = v128.load(pR1);
+    const s1o = v128.load(pS1);
+    const s2o = v128.load(pS2);
+    const s1 = f32x4.add(f32x4.add(a1, f32x4.mul(f32x4.sub(s1o, a1), e1Decay)), f32x4.mul(f32x4.sub(r1o, a1), c1Cross));
+    v128.store(pR1, v128.bitselect(f32x4.add(a1, f32x4.mul(f32x4.sub(r1o, a1), e1Rise)), r1o, valid));
+    const s2 = f32x4.add(a2, f32x4.mul(f32x4.sub(s2o, a2), e2B));
+    v128.store(pS1, v128.bitselect(s1, s1o, valid));
+    v128.store(pS2, v128.bitselect(s2, s2o, valid));
+    // desensitised 5-HT1A coupling (docs/model.md §7): d1A = 0 gives g1A x 1 = g1A exactly
+    const pA1 = at(pSt, nPad, ST_A1SUM, b);
+    const a1s = v128.load(pA1);
+    v128.store(pA1, v128.bitselect(f32x4.add(a1s, s1), a1s, valid));
+    const G1 = f32x4.mul(f32x4.mul(g1A, f32x4.sub(one, v128.load(at(pSt, nPad, ST_D1A, b)))), s1);
+    // desensitised 5-HT2B coupling, frozen like d1A: d2B = 0 gives g2B x 1 = g2B exactly
+    const pA2 = at(pSt, nPad, ST_A2SUM, b);
+    const a2s = v128.load(pA2);
+    v128.store(pA2, v128.bitselect(f32x4.add(a2s, s2), a2s, valid));
+    const G2 = f32x4.mul(f32x4.mul(g2B, f32x4.sub(one, v128.load(at(pSt, nPad, ST_D2B, b)))), s2);
+    const Gsyn = f32x4.add(f32x4.add(gL, G1), G2);
+    const Isyn = f32x4.add(f32x4.add(f32x4.add(gLEL, f32x4.mul(G1, EK)), f32x4.mul(G2, E2B)), v128.load(pIdrive + (b << 2)));
+
+    // ---- releasable pool: refill toward 1 over the grid step, ePool = exp(-dt_grid / tauRefill) ----
+    const pP = at(pSt, nPad, ST_POOL, b);
+    const P0 = v128.load(pP);
+    v128.store(pP, v128.bitselect(f32x4.sub(one, f32x4.mul(f32x4.sub(one, P0), ePool)), P0, valid));
+
+    // ---- background drive: at the cell's next event step, draw bgIdx of Philox4x32-10 of
+    // (cell, bgIdx, 0, 0) keyed by the seed (src/model/background.ts): the events of this step and the
+    // gap to the next event step (background(), lane by lane where a lane is due; the others hold none) ----
+    v128.store(pTmp + 32, i32x4.splat(<i32>NONE3));
+    if (v128.any_true(v128.and(i32x4.eq(v128.load(at(pSt, nPad, ST_BGNEXT, b)), i32x4.splat(<i32>step)), valid)))
+      for (let l: usize = 0; l < lanes; l++) background(pK, pSt, nPad, pGap, pTmp, step, b + l, l);
 
     // ---- sub-steps: four cells a lane each; `if` of the scalar code as lane masks ----
-    const Gsyn = v128.load(pTmp);
-    const Isyn = v128.load(pTmp + 16);
     const evp = v128.load(pTmp + 32);
     const ev0 = v128.and(evp, byte);
     const ev1 = v128.and(i32x4.shr_u(evp, 8), byte);
