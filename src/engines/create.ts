@@ -76,6 +76,13 @@ export interface ResolveOptions {
 /** Software Vulkan (lavapipe/llvmpipe, SwiftShader): WebGPU on the CPU's own cores. */
 export const isSoftwareAdapter = (name: string): boolean => /swiftshader|llvmpipe|lavapipe|software|soft|cpu/i.test(name);
 
+/** A CpuEngine with its start's warm-up done (in slices: this thread stays free meanwhile). */
+async function warmCpuEngine(o: EngineOptions): Promise<CpuEngine> {
+  const e = new CpuEngine(o);
+  await e.warmUp();
+  return e;
+}
+
 const inThread = async (items: EstimateRequest[], onEach?: () => void) =>
   items.map((it) => {
     const e = estimateSteadyState(it.model, it.doses, it.options);
@@ -88,7 +95,7 @@ export async function resolveEngine(
   notice: (msg: string) => void = () => {},
   ro: ResolveOptions = {},
 ): Promise<ResolvedEngine> {
-  const p: CpuProvider = ro.cpu ?? { adapter: 'WebAssembly', create: async (o) => new CpuEngine(o) };
+  const p: CpuProvider = ro.cpu ?? { adapter: 'WebAssembly', create: warmCpuEngine };
   const estimate = p.estimate ?? inThread;
   const cpu: ResolvedEngine = {
     kind: 'cpu',
@@ -97,7 +104,7 @@ export async function resolveEngine(
     create: p.create,
     createBatch: async (sims) => {
       if (sims.length === 1) return singleAsBatch(await p.create(sims[0]));
-      return p.createBatch ? p.createBatch(sims) : sequentialBatch(await Promise.all(sims.map((s) => new CpuEngine(s))));
+      return p.createBatch ? p.createBatch(sims) : sequentialBatch(await Promise.all(sims.map(warmCpuEngine)));
     },
     maxBatch: () => Number.MAX_SAFE_INTEGER,
     estimate,

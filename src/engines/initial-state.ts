@@ -2,7 +2,10 @@
  * The initial state both engines start from (docs/model.md §3): a uniform c0 over the region, and each cell's
  * state from its STATE_FIELDS entry (model/layout.ts): receptor filters at equilibrium with c0,
  * background conductance and AHP currents at their running means for the expected rate, membrane
- * potentials spread between reset and threshold. Or a restart's state (EngineOptions.initial), checked here.
+ * potentials spread between reset and threshold. Each engine then warms such a built state up itself, on its
+ * own threads or device (startState's warmUp: warmUpSteps grid steps of the neuron kernel alone, the grid held
+ * at c0, then the cells put back at step 0; docs/model.md §3; the host reference: reference/warm-up.ts).
+ * Or a restart's state (EngineOptions.initial), checked here and never warmed.
  */
 import { firstBackgroundEvent } from '../model/background.js';
 import { occupancy } from '../model/drugs.js';
@@ -10,6 +13,21 @@ import type { Constants, Model } from '../model/derive.js';
 import { initialCellState, STATE_FIELDS } from '../model/layout.js';
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import { copySnapshot, type StateSnapshot } from './engine.js';
+
+/** The longest warm-up, grid steps (1 s at the default 1 ms grid step). */
+const MAX_WARMUP_STEPS = 1000;
+
+/**
+ * Grid steps of the warm-up a built start runs (docs/model.md §3): the slowest time constant of the cells'
+ * own state that does not start at its equilibrium (the three AHP currents and the background
+ * conductance; the receptor filters start at theirs), at most MAX_WARMUP_STEPS. At the defaults 300 (the
+ * slow AHP's 300 ms).
+ */
+export function warmUpSteps(m: Model): number {
+  const p = m.params;
+  const slowest_ms = Math.max(p.tauAhp1_ms, p.tauAhp2_ms, p.tauAhp3_ms, p.tauBg_ms);
+  return Math.min(MAX_WARMUP_STEPS, Math.ceil(slowest_ms / (m.dtGrid_s * 1000)));
+}
 
 /** `d1A`: per-cell 5-HT1A desensitisation to start from (docs/model.md §7; absent: 0 everywhere). */
 export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: number, d1A?: ArrayLike<number>): StateSnapshot {
@@ -76,17 +94,26 @@ export function checkSnapshot(s: StateSnapshot, m: Model): void {
 }
 
 /**
- * The state an engine starts from: `o.initial` (checked by checkSnapshot, copied) when given, else the
- * built initial state (initialState) at step 0.
+ * The state an engine starts from, and the warm-up it owes it: `o.initial` (checked by checkSnapshot,
+ * copied; warmUp 0) when given, else the built initial state (initialState) at step 0 with warmUp =
+ * warmUpSteps(m). The engine runs the warm-up before its first step (docs/model.md §3): warmUp grid steps
+ * of the neuron kernel alone, steps 0 .. warmUp - 1, every cell reading its voxel of the built grid
+ * (c0, held: no release, spread, uptake or diffusion; the release counts it adds are dropped), then each
+ * cell's bgNext moved warmUp steps back and a1Sum, a2Sum set to 0; the run starts at step 0.
  */
 export function startState(
   m: Model,
   k: Constants,
   o: { c0_nM: number; rate0_Hz: number; d1A?: ArrayLike<number>; initial?: StateSnapshot },
-): StateSnapshot {
-  if (!o.initial) return { ...initialState(m, k, o.c0_nM, o.rate0_Hz, o.d1A), windowSpikes: 0 };
+): StateSnapshot & { warmUp: number } {
+  if (!o.initial) return { ...initialState(m, k, o.c0_nM, o.rate0_Hz, o.d1A), windowSpikes: 0, warmUp: warmUpSteps(m) };
   checkSnapshot(o.initial, m);
-  return copySnapshot(o.initial.step, o.initial, o.initial.grid, o.initial.windowSpikes ?? 0);
+  return { ...copySnapshot(o.initial.step, o.initial, o.initial.grid, o.initial.windowSpikes ?? 0), warmUp: 0 };
+}
+
+/** The warm-up an engine owes a start (startState's warmUp) without building it: 0 for a restart's state. */
+export function startWarmUp(m: Model, o: { initial?: StateSnapshot }): number {
+  return o.initial ? 0 : warmUpSteps(m);
 }
 
 /** The grid step a batch of sims starts at: every sim's starting state must be at the same one. */

@@ -2,6 +2,10 @@
  * The CPU engine: the model of docs/model.md in float32, one thread, in the WebAssembly kernels
  * (wasm-kernels.ts: the same operations in the same order as shaders/*.wgsl and the JavaScript
  * references neurons.ts and grid.ts) over one WebAssembly memory, whose views are the engine's arrays.
+ *
+ * A built start's warm-up (warm-up.ts, docs/model.md §3) is owed from construction and run before anything
+ * reads or changes the state: by advance() and snapshot() in chunks of cells with an await between them
+ * (the thread stays free for signals), by advanceSync() and the setters at once. Either way the same bits.
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
@@ -21,7 +25,11 @@ import { startState } from '../initial-state.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
-import { modelMemory, WasmKernels } from './wasm-kernels.js';
+import { modelMemory, WasmKernels, type KernelViews } from './wasm-kernels.js';
+import { type PendingWarmUp, warmUpChunk, yieldToEventLoop } from './warm-up.js';
+
+/** Milliseconds of warm-up between two awaits. */
+const WARM_SLICE_MS = 10;
 
 export class CpuEngine implements Engine {
   readonly info: EngineInfo = { engine: 'cpu', adapter: 'WebAssembly, 1 thread' };
@@ -38,6 +46,11 @@ export class CpuEngine implements Engine {
   private readonly recordSpikes: boolean;
   private readonly sampleSteps: number;
   private windowSpikes = 0;
+  private readonly views: KernelViews;
+  /** The warm-up owed (null: none, or done). */
+  private warm: PendingWarmUp | null = null;
+  /** The warm-up running in slices (advance, snapshot), shared by concurrent callers. */
+  private warming: Promise<void> | null = null;
 
   constructor(opts: EngineOptions) {
     this.m = opts.model;
@@ -47,6 +60,7 @@ export class CpuEngine implements Engine {
     this.step = s.step;
     this.windowSpikes = s.windowSpikes ?? 0;
     const { memory, layout, views } = modelMemory(m, s);
+    this.views = views;
     this.state = views.state;
     this.grids = views.grids;
     this.spikeSub = views.spikeSub;
@@ -54,6 +68,39 @@ export class CpuEngine implements Engine {
     this.kernel = new WasmKernels(memory, layout);
     this.recordSpikes = opts.recordSpikes;
     this.sampleSteps = opts.sampleSteps;
+    if (s.warmUp > 0 && m.nCells > 0) this.warm = { k: this.k, steps: s.warmUp, cur: this.cur, next: 0 };
+  }
+
+  /** The warm-up owed, run to its end here and now. */
+  private warmSync(): void {
+    const w = this.warm;
+    if (!w) return;
+    while (!warmUpChunk(w, this.kernel, this.views, this.m.nCells));
+    this.warm = null;
+  }
+
+  /** Run the warm-up owed now (in slices, awaiting between them), so that the first advance() starts stepping at once. */
+  warmUp(): Promise<void> {
+    return this.warmAsync();
+  }
+
+  /** The warm-up owed, run in slices of about WARM_SLICE_MS with an await between them. */
+  private warmAsync(): Promise<void> {
+    if (!this.warm) return Promise.resolve();
+    this.warming ??= (async () => {
+      let t0 = performance.now();
+      // warmSync (a setter meanwhile) may finish it: this.warm is then null
+      while (this.warm) {
+        if (warmUpChunk(this.warm, this.kernel, this.views, this.m.nCells)) this.warm = null;
+        else if (performance.now() - t0 >= WARM_SLICE_MS) {
+          await yieldToEventLoop();
+          t0 = performance.now();
+        }
+      }
+    })().finally(() => {
+      this.warming = null;
+    });
+    return this.warming;
   }
 
   private get c(): Float32Array {
@@ -74,10 +121,12 @@ export class CpuEngine implements Engine {
   }
 
   async advance(steps: number): Promise<RecordBatch> {
+    await this.warmAsync();
     return this.advanceSync(steps);
   }
 
   advanceSync(steps: number): RecordBatch {
+    this.warmSync();
     const m = this.m;
     const k = this.k;
     const n = m.nCells;
@@ -137,15 +186,18 @@ export class CpuEngine implements Engine {
 
   setCellState(field: SettableField, values: Float32Array): void {
     checkCellValues(field, values, this.m.nCells);
+    this.warmSync();
     this.state[field].set(values);
   }
 
   setGrid(grid: Float32Array): void {
     checkGrid(grid, this.c.length);
+    this.warmSync();
     this.c.set(grid);
   }
 
   async snapshot(): Promise<StateSnapshot> {
+    await this.warmAsync();
     return copySnapshot(this.step, this.state, this.c, this.windowSpikes);
   }
 

@@ -9,6 +9,8 @@
  * over the whole state exactly as CpuEngine takes them; recorded spikes are merged per grid step in cell
  * order. Only the batch's mass-balance sums (released, uptaken, cleared) are summed per thread
  * and then combined in thread order, so they differ from CpuEngine's by float64 rounding (~1e-12 relative).
+ * A built start is warmed up (warm-up.ts) by all the workers before create() returns, the same bits as
+ * CpuEngine's warm-up; this thread only waits for their messages.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -29,10 +31,11 @@ import {
 } from '../engine.js';
 import { checkConstants } from '../engine.js';
 import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
-import { startState } from '../initial-state.js';
+import { startState, startWarmUp } from '../initial-state.js';
 import { sumOver } from './grid.js';
-import { CTL, type AdvanceMsg, type DoneMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
+import { CTL, type AdvanceMsg, type DoneMsg, type WarmUpMsg, type WorkerInit, type WorkerMsg } from './parallel-shared.js';
 import { ThreadPool } from './thread-pool.js';
+import { clearWarmUpCounts } from './warm-up.js';
 import { kernelViews, modelMemory, type KernelLayout, type KernelViews } from './wasm-kernels.js';
 
 /** Cells per chunk of the neuron phase (a multiple of 4; about 0.06 ms of the WebAssembly kernel's work: small enough to balance, large enough to amortise). */
@@ -194,6 +197,30 @@ export class ParallelCpuEngine implements Engine {
       });
       wk.unref();
     }
+    const warmUp = startWarmUp(m, opts);
+    if (warmUp > 0 && m.nCells > 0) {
+      try {
+        await this.post({ type: 'warmUp', k: this.k, steps: warmUp, cur: this.cur });
+      } catch (err) {
+        this.dispose();
+        throw err;
+      }
+      Atomics.store(ctl, CTL.next, 0);
+      clearWarmUpCounts(this.v);
+    }
+  }
+
+  /** Send `msg` to every worker; their DoneMsgs, in thread order. */
+  private post(msg: AdvanceMsg | WarmUpMsg): Promise<DoneMsg[]> {
+    return new Promise<DoneMsg[]>((resolve, reject) => {
+      this.pending = { resolve, reject, done: [] };
+      for (const wk of this.workers) {
+        wk.ref();
+        wk.postMessage(msg);
+      }
+    }).finally(() => {
+      for (const wk of this.workers) wk.unref();
+    });
   }
 
   private onMessage(msg: WorkerMsg): void {
@@ -260,15 +287,7 @@ export class ParallelCpuEngine implements Engine {
         sampleSteps: this.sampleSteps,
         recordSpikes: this.recordSpikes,
       };
-      done = await new Promise<DoneMsg[]>((resolve, reject) => {
-        this.pending = { resolve, reject, done: [] };
-        for (const wk of this.workers) {
-          wk.ref();
-          wk.postMessage(msg);
-        }
-      }).finally(() => {
-        for (const wk of this.workers) wk.unref();
-      });
+      done = await this.post(msg);
       this.step += steps;
       if (steps % 2) this.cur = 1 - this.cur;
     }

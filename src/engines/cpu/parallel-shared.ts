@@ -57,6 +57,18 @@ export interface AdvanceMsg {
   recordSpikes: boolean;
 }
 
+/**
+ * Main -> worker: warm a built start up (warm-up.ts): take chunks of cells in turn (CTL.next) and run
+ * each over `steps` grid steps against grid `cur`, held; answered with a DoneMsg of zeros. The main thread
+ * then resets CTL.next and drops the counts.
+ */
+export interface WarmUpMsg {
+  type: 'warmUp';
+  k: Constants;
+  steps: number;
+  cur: number;
+}
+
 /** Worker -> main at the end of a batch. */
 export interface DoneMsg {
   type: 'done';

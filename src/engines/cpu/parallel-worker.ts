@@ -7,13 +7,16 @@
  *   | release field x and y passes (the planes its voxels read, in its own scratch), release + uptake
  *   (own voxels) | diffusion (own voxels, reads the neighbours' voxels), counts zeroed (own box planes) |
  *   [sample step: thread 0 takes the trace sample over the whole state, exactly as CpuEngine does] |
- * One message per batch of grid steps in, one out.
+ * One message per batch of grid steps in, one out. Before the first batch of a built start, one warm-up
+ * (warm-up.ts): chunks of cells taken in turn, each run over every warm-up step, no barrier (cells are
+ * independent while the grid is held).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Geometry } from '../../model/geometry.js';
 import { SAMPLE_WORDS } from '../../model/layout.js';
 import { writeTraceSample, type MassAccumulator } from './grid.js';
-import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WorkerInit } from './parallel-shared.js';
+import { barrier, CTL, type AdvanceMsg, type DoneMsg, type WarmUpMsg, type WorkerInit } from './parallel-shared.js';
+import { warmUpRange } from './warm-up.js';
 import { kernelViews, WasmKernels } from './wasm-kernels.js';
 
 const w = workerData as WorkerInit;
@@ -97,9 +100,22 @@ function run(msg: AdvanceMsg): DoneMsg {
   return done;
 }
 
-port.on('message', (msg: AdvanceMsg) => {
+/** This thread's share of a warm-up: chunks of cells taken in turn until none is left. */
+function warmUp(msg: WarmUpMsg): DoneMsg {
+  const n = vox.length;
+  const nChunks = Math.ceil(n / w.chunk);
+  for (;;) {
+    const q = Atomics.add(w.ctl, CTL.next, 1);
+    if (q >= nChunks) break;
+    const i0 = q * w.chunk;
+    warmUpRange(kernel, state, msg.k, msg.cur, msg.steps, i0, Math.min(n, i0 + w.chunk));
+  }
+  return { type: 'done', id: w.id, spikeCount: 0, released: 0, uptaken: 0, cleared: 0 };
+}
+
+port.on('message', (msg: AdvanceMsg | WarmUpMsg) => {
   try {
-    const done = run(msg);
+    const done = msg.type === 'warmUp' ? warmUp(msg) : run(msg);
     const transfer = [done.spikeCells?.buffer, done.spikeSteps?.buffer, done.perStep?.buffer, done.samples?.buffer].filter(
       (b): b is ArrayBuffer => !!b,
     );

@@ -51,7 +51,11 @@ if (port) {
   const handle = async (r: PoolRequest): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> => {
     switch (r.op) {
       case 'create':
-        for (const s of r.sims) engines.set(s.sim, new CpuEngine(s.opts));
+        for (const s of r.sims) {
+          const e = new CpuEngine(s.opts);
+          await e.warmUp(); // each thread warms its own sims, side by side with the others
+          engines.set(s.sim, e);
+        }
         return { result: null };
       case 'setDoses':
         engines.get(r.sim)!.setDoses(r.doses);
