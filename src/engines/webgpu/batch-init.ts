@@ -41,6 +41,9 @@ export interface BatchDevice {
   pipes: Record<KernelName, GPUComputePipeline>;
   bg: Record<StepKernel, GPUBindGroup[]>;
   profiler: KernelProfiler | null;
+  /** Each sim's warm-up owed (startState's warmUp) and the control block uploadInitial wrote (warm-up.ts). */
+  warmUp: number[];
+  ctl0: Uint32Array<ArrayBuffer>;
 }
 
 export interface BatchInitInput {
@@ -78,7 +81,7 @@ export async function initBatchDevice(sims: EngineOptions[], o: BatchInitInput):
   }
   checkConstantsFit(shape);
   const buf = allocateStorage(o.mem, shape, recCap);
-  uploadInitial(dev, buf, sims, o.ks, o.dims, recCap);
+  const { ctl: ctl0, warmUp } = uploadInitial(dev, buf, sims, o.ks, o.dims, recCap);
 
   // native `/` where this adapter divides exactly (checked once per device), else the exact divRN
   const exactDiv = await needsExactDivision(dev, o.exactDivision);
@@ -107,5 +110,7 @@ export async function initBatchDevice(sims: EngineOptions[], o: BatchInitInput):
     pipes,
     bg: stepBindGroups(dev, pipes, buf),
     profiler: o.profile ? new KernelProfiler(dev, o.mem) : null,
+    warmUp,
+    ctl0,
   };
 }

@@ -31,7 +31,7 @@
  * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
  * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
  * profile.ts (timestamp queries), idle-wait.ts (the sleep before a readback), batch-init.ts (what a batch
- * builds once: dispatch shapes, storage, pipelines). This file keeps the class: creation, setDoses, the
+ * builds once: dispatch shapes, storage, pipelines), warm-up.ts (a built start's warm-up, queued at creation). This file keeps the class: creation, setDoses, the
  * per-step encoding and advance (the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
@@ -58,6 +58,7 @@ import { IdleWait } from './idle-wait.js';
 import { PROFILE_DISPATCHES } from './profile.js';
 import { initBatchDevice, type BatchDevice } from './batch-init.js';
 import { finalizeBindGroup } from './setup.js';
+import { queueWarmUp } from './warm-up.js';
 import { checkShared, effectiveLimits, maxSimsFor, type BatchShape, type Dispatch, type LimitOverrides, type Limits } from './sizing.js';
 import { CTL, ctlBytes, DIM, DIMS_FIELDS } from './wgsl-header.js';
 
@@ -204,6 +205,17 @@ export class WebGpuBatch implements BatchEngine {
     });
     this.d = d;
     this.divisionMode = d.divisionMode;
+    // a built start's warm-up (warm-up.ts), queued before any step
+    queueWarmUp({
+      dev: this.dev,
+      d,
+      mem: this.mem,
+      nCells: this.m.nCells,
+      warmUp: d.warmUp,
+      ctl0: d.ctl0,
+      cur: this.cur,
+      stepsPerSubmit: this.stepsPerSubmit,
+    });
     await this.checkErrors('set-up');
   }
 

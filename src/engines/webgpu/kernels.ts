@@ -11,6 +11,8 @@ import reduceSrc from '../../../shaders/reduce_partial.wgsl';
 import releaseSrc from '../../../shaders/release_uptake.wgsl';
 import finalizeSrc from '../../../shaders/sample_finalize.wgsl';
 import spreadSrc from '../../../shaders/spread.wgsl';
+import warmResetSrc from '../../../shaders/warm_reset.wgsl';
+import warmTickSrc from '../../../shaders/warm_tick.wgsl';
 import { nativeDivisionIsExact } from './division-check.js';
 import { wgslHeader } from './wgsl-header.js';
 
@@ -21,7 +23,7 @@ interface KernelSource {
   entry?: string;
 }
 
-/** The per-step kernels, in the order one grid step runs them (see batch.ts). */
+/** The per-step kernels, in the order one grid step runs them (see batch.ts); then the warm-up's two (warm-up.ts). */
 export const KERNELS = {
   neurons: { file: 'shaders/neurons.wgsl', src: neuronsSrc },
   spreadX: { file: 'shaders/spread.wgsl', src: spreadSrc, entry: 'spreadX' },
@@ -30,6 +32,8 @@ export const KERNELS = {
   diffuse: { file: 'shaders/diffuse.wgsl', src: diffuseSrc },
   reduce: { file: 'shaders/reduce_partial.wgsl', src: reduceSrc },
   finalize: { file: 'shaders/sample_finalize.wgsl', src: finalizeSrc },
+  warmTick: { file: 'shaders/warm_tick.wgsl', src: warmTickSrc },
+  warmReset: { file: 'shaders/warm_reset.wgsl', src: warmResetSrc },
 } as const satisfies Record<string, KernelSource>;
 export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];

@@ -70,6 +70,7 @@ export function allocateStorage(mem: BatchBuffers, shape: BatchShape, recCap: nu
  * Write the first contents: sim s's constants `ks[s]`, the dims (filled into `dims`, which the batch
  * keeps and rewrites per advance), a zero control block, each sim's initial state and grid (from its
  * own model, c0 and rate0, or its restart state: startState), SERT vmax and tonic release, the shared cells and voxels; counts and mass cleared.
+ * Returns the control block written and each sim's warm-up owed (startState's warmUp: warm-up.ts runs it).
  */
 export function uploadInitial(
   dev: GPUDevice,
@@ -78,7 +79,7 @@ export function uploadInitial(
   ks: Constants[],
   dims: Uint32Array<ArrayBuffer>,
   recCap: number,
-): void {
+): { ctl: Uint32Array<ArrayBuffer>; warmUp: number[] } {
   const K = sims.length;
   const m: Model = sims[0].model;
   const g = m.geometry;
@@ -97,8 +98,10 @@ export function uploadInitial(
   q.writeBuffer(b.uniD, 0, dims);
   const ctl = new Uint32Array(ctlBytes(K) / 4);
   const st = new Uint32Array(STATE_WORDS * n);
+  const warmUp: number[] = [];
   for (let s = 0; s < K; s++) {
     const s0 = startState(sims[s].model, ks[s], sims[s]);
+    warmUp.push(s0.warmUp);
     // a restart's trace window carries on (the batch's step is set from the same states: batch.ts)
     ctl[(CTL.sim + s * CTL.simBytes + CTL.windowSpikes) / 4] = s0.windowSpikes ?? 0;
     packState(s0, n, st);
@@ -126,6 +129,7 @@ export function uploadInitial(
   enc.clearBuffer(b.counts);
   enc.clearBuffer(b.massAcc);
   q.submit([enc.finish()]);
+  return { ctl, warmUp };
 }
 
 type Pipes = Record<KernelName, GPUComputePipeline>;
