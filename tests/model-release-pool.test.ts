@@ -76,7 +76,7 @@ describe('the releasable pool in the neuron kernel', () => {
     expect(s.pool[0]).toBeCloseTo(1 - 0.75 * Math.exp(-1), 4);
   });
 
-  it('starts at the steady state of the start rate, 1 / (1 + U r0 tauRefill)', () => {
+  it('starts at the steady state of the start rate, 1 / (1 + U r0 tauRefill), before the engine warms it up', () => {
     const m = buildModel(P, 'wt', 4, 1);
     const s0 = initialState(m, deriveConstants(m, {}), 10, 2);
     expect(s0.pool[0]).toBe(f32(1 / (1 + P.releaseFraction * 2 * P.tauRefill_s)));
