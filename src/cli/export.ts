@@ -11,11 +11,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { nodeCpuProvider } from '../engines/node.js';
-import { initialState } from '../engines/initial-state.js';
 import { prepareScenarios } from '../experiment/run-scenario.js';
 import { BRIAN2_TARGETS, brian2Script, type Brian2Target } from '../interop/brian2.js';
 import { brian2Result, brian2SummaryJson } from '../interop/brian2-read.js';
-import { deriveConstants } from '../model/derive.js';
 import { ConfigError } from '../model/errors.js';
 import { noSteadyStateReason } from '../model/scenario.js';
 import { MAX_NAME_BYTES, OutputWriteError } from '../report/write.js';
@@ -130,8 +128,22 @@ export async function cmdExport(argv: string[]): Promise<number> {
     const estimate = nodeCpuProvider(1).estimate;
     if (!estimate) throw new Error('the CPU provider has no steady-state estimator');
     const [prep] = await prepareScenarios([sc], { estimate });
-    const k = deriveConstants(prep.model, sc.phases[0].doses);
-    const state = initialState(prep.model, k, prep.est.c0_nM, prep.est.rate_Hz);
+    // the state raphe run's engines start from: the built start after the engine's own warm-up
+    // (docs/model.md §3), here on the CPU engine's threads (every engine leaves the same bits)
+    const eng = await nodeCpuProvider().create({
+      model: prep.model,
+      doses: sc.phases[0].doses,
+      c0_nM: prep.est.c0_nM,
+      rate0_Hz: prep.est.rate_Hz,
+      recordSpikes: false,
+      sampleSteps: 1,
+    });
+    let state: Awaited<ReturnType<typeof eng.snapshot>>;
+    try {
+      state = await eng.snapshot();
+    } finally {
+      eng.dispose();
+    }
     const text = brian2Script({
       scenario: sc,
       model: prep.model,

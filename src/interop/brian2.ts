@@ -41,7 +41,7 @@ export interface Brian2ExportInput {
   /** The steady-state start raphe run uses (prepareScenarios). */
   c0_nM: number;
   rate0_Hz: number;
-  /** raphe's initial cell state (initialState) for that start. */
+  /** The cell state raphe's engines start from at that start: the built state after their warm-up (docs/model.md §3). */
   state: NeuronState;
   target: Brian2Target;
   version: string;

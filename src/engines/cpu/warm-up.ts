@@ -64,10 +64,20 @@ export function warmUpChunk(w: PendingWarmUp, kernel: WasmKernels, v: KernelView
   return true;
 }
 
-/** Yield to the event loop: setImmediate where there is one (Node), else a zero timeout (browsers, workers). */
+/**
+ * Yield to the event loop: setImmediate where there is one (Node), else a message to itself (browsers and
+ * their workers: a zero timeout waits 4 ms once nested), else a zero timeout.
+ */
 export const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => {
     const si = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
     if (si) si(resolve);
-    else setTimeout(resolve, 0);
+    else if (typeof MessageChannel === 'function') {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    } else setTimeout(resolve, 0);
   });
