@@ -44,8 +44,8 @@ export interface EngineOptions {
   d1A?: Float32Array;
   /**
    * A state to start from in place of the built one (a snapshot of an earlier run of this tissue: a
-   * restart); checked against the model (checkSnapshot in initial-state.ts). d1A, c0_nM and rate0_Hz are
-   * then unused.
+   * restart); checked against the model (checkSnapshot in initial-state.ts) and not warmed up (a built
+   * start is: docs/model.md §3). d1A, c0_nM and rate0_Hz are then unused.
    */
   initial?: StateSnapshot;
 }
