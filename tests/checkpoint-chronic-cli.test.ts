@@ -89,20 +89,22 @@ function expectSameOutputs(a: string, b: string) {
 async function killAndResume(label: string, args: string[], resumeArgs: string[], seed: number, kills: number, maxDelayMs: number) {
   const ref = path.join(box.tmp, `${label}-ref`);
   const whole = await raphe(ref, args);
-  expect(whole.code, whole.stderr).toBe(0);
+  // exit 1: a finding failed (at these tiny sizes a readout may fall just outside its band) after the course
+  // ran and wrote its outputs; what is checked here is that a resumed course writes the same, exit code too
+  expect([0, 1], whole.stderr).toContain(whole.code);
+  expect(whole.stderr).not.toMatch(/^raphe: /m);
   expect(fs.existsSync(path.join(ref, 'out.checkpoint')), 'a finished course leaves no checkpoint').toBe(false);
   const u = uniforms(seed);
   let continued = 0;
   for (let i = 0; i < kills; i++) {
     const cwd = path.join(box.tmp, `${label}-kill-${i}`);
     const killed = await raphe(cwd, args, { signal: 'SIGKILL', afterMs: Math.floor(u() * maxDelayMs) });
-    if (killed.code !== 0) {
-      expect(killed.signal).toBe('SIGKILL');
+    if (killed.signal === 'SIGKILL') {
       const resumed = await raphe(cwd, resumeArgs);
-      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.code, resumed.stderr).toBe(whole.code);
       expect(fs.existsSync(path.join(cwd, 'out.checkpoint')), 'the checkpoint is removed').toBe(false);
       continued++;
-    }
+    } else expect(killed.code, killed.stderr).toBe(whole.code);
     expectSameOutputs(path.join(ref, 'out'), path.join(cwd, 'out'));
   }
   expect(continued, 'courses killed before their end').toBeGreaterThan(0);
