@@ -11,6 +11,7 @@ import { Clock } from '../clock/clock.js';
 import { type DoseEvent, timedEvents } from '../clock/schedule.js';
 import type { BatchEngine, RecordBatch } from '../engines/engine.js';
 import type { DrugDoses } from '../model/drugs.js';
+import { turn } from '../model/steps.js';
 import type { ProtocolInfo } from './protocol.js';
 import type { Settings } from './settings.js';
 
@@ -27,18 +28,6 @@ export interface PacingHost {
   changed(): void;
   /** The run stopped on an error. */
   failed(message: string): void;
-}
-
-let yieldChannel: MessageChannel | null = null;
-/** Lets queued messages (commands) in between chunks: setImmediate in Node, a MessageChannel elsewhere. */
-function yieldToEvents(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
-  return new Promise((r) => {
-    if (!yieldChannel) yieldChannel = new MessageChannel();
-    const ch = yieldChannel;
-    ch.port1.onmessage = () => r();
-    ch.port2.postMessage(null);
-  });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -140,7 +129,7 @@ export class Pacing {
       const from = this.stepsDone;
       await this.host.exclusive(() => this.advanceChunk(Math.min(end - this.stepsDone, this.chunkSteps())));
       if ((this.done && !wasDone) || this.stepsDone === from) break;
-      await yieldToEvents();
+      await turn();
     }
   }
 
@@ -188,7 +177,7 @@ export class Pacing {
       while (this.isRunning && !this.disposed) {
         await this.host.exclusive(() => this.advanceChunk(this.chunkSteps()));
         await this.throttle();
-        await yieldToEvents();
+        await turn();
       }
     } catch (e) {
       this.host.failed(e instanceof Error ? e.message : String(e));

@@ -26,7 +26,8 @@ import { decodeSamples, SAMPLE_WORDS } from '../../model/layout.js';
 import { sumOver, writeTraceSample, type MassAccumulator } from './grid.js';
 import type { NeuronState } from '../../model/layout.js';
 import { modelMemory, WasmKernels, type KernelViews } from './wasm-kernels.js';
-import { type PendingWarmUp, warmUpChunk, yieldToEventLoop } from './warm-up.js';
+import { turn } from '../../model/steps.js';
+import { type PendingWarmUp, warmUpChunk } from './warm-up.js';
 
 /** Milliseconds of warm-up between two awaits. */
 const WARM_SLICE_MS = 10;
@@ -93,7 +94,7 @@ export class CpuEngine implements Engine {
       while (this.warm) {
         if (warmUpChunk(this.warm, this.kernel, this.views, this.m.nCells)) this.warm = null;
         else if (performance.now() - t0 >= WARM_SLICE_MS) {
-          await yieldToEventLoop();
+          await turn();
           t0 = performance.now();
         }
       }

@@ -63,21 +63,3 @@ export function warmUpChunk(w: PendingWarmUp, kernel: WasmKernels, v: KernelView
   clearWarmUpCounts(v);
   return true;
 }
-
-/**
- * Yield to the event loop: setImmediate where there is one (Node), else a message to itself (browsers and
- * their workers: a zero timeout waits 4 ms once nested), else a zero timeout.
- */
-export const yieldToEventLoop = (): Promise<void> =>
-  new Promise((resolve) => {
-    const si = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate;
-    if (si) si(resolve);
-    else if (typeof MessageChannel === 'function') {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        resolve();
-      };
-      ch.port2.postMessage(null);
-    } else setTimeout(resolve, 0);
-  });
