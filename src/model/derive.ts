@@ -12,6 +12,7 @@ import type { Constants } from './layout.js';
 import type { Params } from './params.js';
 import { boxFilterSteps, checkReleaseOverflow, cubeVoxels, fieldInsideFractionSteps, fieldRadiusVoxels } from './release-field.js';
 import { RELEASE_QUANTA } from './release-quanta.js';
+import { ssriPotency2B } from './release-2b.js';
 import { chunked, finishSteps, finishStepsAsync, type Steps } from './steps.js';
 
 export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';
@@ -266,7 +267,7 @@ export function deriveConstants(m: Model, doses: DrugDoses, opts: ConstantOption
     fieldR: m.fieldR,
     dCrel: f(m.dCspike_nM / (RELEASE_QUANTA * cubeVoxels(m.fieldR))),
     sertScale: f(opts.sertScale ?? 1),
-    KmEff: f(p.Km_nM * sertInhibitionFactor(doses)),
+    KmEff: f(p.Km_nM * sertInhibitionFactor(doses, ssriPotency2B(p, m.genotype))),
     kClearDt: f((p.kClear_perH / 3600) * (dtGrid_ms / 1000)),
     lambdaDiff: f((Dstar_um2_per_ms * dtGrid_ms) / (p.voxel_um * p.voxel_um)),
   };

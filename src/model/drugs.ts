@@ -110,12 +110,12 @@ export function receptorTerms(target: '5ht1a' | '5ht2b', doses: DrugDoses): Rece
 }
 
 /** Factor on Km from competitive SERT inhibitors: 1 + sum S/Ki. */
-export function sertInhibitionFactor(doses: DrugDoses): number {
+export function sertInhibitionFactor(doses: DrugDoses, potency = 1): number {
   let f = 1;
   for (const name of DRUG_NAMES) {
     const S = doses[name] ?? 0;
     const d: DrugSpec = DRUGS[name];
-    if (S > 0 && d.target === 'sert') f += S / d.K_nM;
+    if (S > 0 && d.target === 'sert') f += (potency * S) / d.K_nM;
   }
   return f;
 }
