@@ -97,9 +97,17 @@ def receptor_terms(drugs, target, doses):
     return num, den
 
 
-def km_eff(P, drugs, doses):
-    """Km x (1 + sum S/K_S) over the SERT inhibitors (competitive)."""
-    return P['Km_nM'] * (1 + sum(A / drugs[n]['K_nM'] for n, A in doses.items() if A > 0 and drugs[n]['target'] == 'sert'))
+def ssri_potency_2b(P, g):
+    """SSRI potency at SERT relative to WT (src/model/sert-2b.ts): 1 - w (1 - min(1, 5-HT2B expression))."""
+    w = P.get('ssriRecognition2B', 0)
+    if w == 0:
+        return 1
+    return 1 - w * (1 - min(1, g['g2B'] * P['htr2bExpression']))
+
+
+def km_eff(P, drugs, doses, potency=1):
+    """Km x (1 + sum potency S/K_S) over the SERT inhibitors (competitive)."""
+    return P['Km_nM'] * (1 + sum(potency * A / drugs[n]['K_nM'] for n, A in doses.items() if A > 0 and drugs[n]['target'] == 'sert'))
 
 
 def constants(data):
@@ -389,7 +397,7 @@ def main(argv):
     def set_doses(doses):
         neurons.num1A, neurons.den1A = receptor_terms(drugs, '5ht1a', doses)
         neurons.num2B, neurons.den2B = receptor_terms(drugs, '5ht2b', doses)
-        voxels.KmEff = km_eff(P, drugs, doses)
+        voxels.KmEff = km_eff(P, drugs, doses, ssri_potency_2b(P, data['genotype']))
 
     # The protocol. One more sub-step after the last phase: the sample at t = T is taken at the start of it.
     phases = data['scenario']['protocol']

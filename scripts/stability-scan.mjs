@@ -6,8 +6,9 @@
 // steady state found, and writes every point to --json.
 //
 //   node scripts/stability-scan.mjs [--levels 0.25,0.5,1,1.5,2] [--doses 0,80%,10,100] [--points 48]
-//                                   [--neurons 9000] [--seed 1] [--json FILE]
+//                                   [--neurons 9000] [--seed 1] [--set key=value,...] [--json FILE]
 //
+// --set: parameters other than the defaults (PARAM_SPECS keys), for scanning a calibration candidate.
 // Doses are fluoxetine, free nM, or a SERT occupancy ("80%"). Needs nothing but the sources (bundled here).
 import { buildScript } from '../esbuild.config.mjs';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ const { values: v } = parseArgs({
     points: { type: 'string', default: '48' },
     neurons: { type: 'string', default: '9000' },
     seed: { type: 'string', default: '1' },
+    set: { type: 'string', default: '' },
     json: { type: 'string' },
   },
 });
@@ -34,6 +36,16 @@ export { steadyStates } from './src/engines/cpu/steady-state.js';
 const lib = await buildScript('stability-scan', entry);
 
 const levels = v.levels.split(',').map(Number);
+const overrides = Object.fromEntries(
+  v.set
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, x] = kv.split('=');
+      if (!(k in lib.defaultParams())) throw new Error(`--set: no parameter ${k}`);
+      return [k, Number(x)];
+    }),
+);
 const doses = v.doses
   .split(',')
   .map((d) => (d.endsWith('%') ? lib.doseForOccupancy('fluoxetine', Number(d.slice(0, -1)) / 100) : Number(d)));
@@ -45,7 +57,7 @@ const rows = [];
 for (const e1 of levels)
   for (const e2 of levels)
     for (const es of levels) {
-      const params = { ...lib.defaultParams(), htr1aExpression: e1, htr2bExpression: e2, sertExpression: es };
+      const params = { ...lib.defaultParams(), ...overrides, htr1aExpression: e1, htr2bExpression: e2, sertExpression: es };
       const m = lib.buildModel(params, 'wt', Number(v.neurons), Number(v.seed));
       for (const dose of doses) {
         const drugs = dose > 0 ? { fluoxetine: dose } : {};
@@ -69,6 +81,6 @@ if (v.json) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   writeFileSync(
     v.json,
-    `${JSON.stringify({ commit, neurons: Number(v.neurons), seed: Number(v.seed), levels, doses, cs, rows }, null, 1)}\n`,
+    `${JSON.stringify({ commit, overrides, neurons: Number(v.neurons), seed: Number(v.seed), levels, doses, cs, rows }, null, 1)}\n`,
   );
 }

@@ -2,6 +2,7 @@
  * The check of the chronic driver's two-timescale scheme (tests): the full model with every slow
  * variable evolving along with the fast network, no separation of timescales assumed (docs/model.md §7).
  */
+import { ssriPotency2B } from '../model/sert-2b.js';
 import { Clock } from '../clock/clock.js';
 import type { ResolvedEngine } from '../engines/create.js';
 import { advanceChronic, cellA50, d1AStats, sertScaleOf, zeroChronicState } from '../model/chronic.js';
@@ -59,7 +60,8 @@ export async function runBruteForce(
       const abar = Float64Array.from(snap.a1Sum, (x) => x / upd);
       const a2 = (snap as { a2Sum?: Float32Array }).a2Sum;
       const abar2B = a2 ? Float64Array.from(a2, (x) => x / upd) : new Float64Array(model.nCells);
-      advanceChronic(sc.params, slow, A50, doses, { abar, abar2B }, (upd * dt) / 3600);
+      const fd = { abar, abar2B };
+      advanceChronic(sc.params, slow, A50, doses, fd, (upd * dt) / 3600, fd, ssriPotency2B(sc.params, sc.genotype));
       batch.setCellState(0, 'd1A', Float32Array.from(slow.d1A.d));
       setD2B(batch, 0, slow.d2B.d);
       batch.setConstants(0, constantsWithSert(model, doses, sertScaleOf(slow.sert)));

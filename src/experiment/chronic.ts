@@ -31,6 +31,7 @@ import {
   type ChronicSlowState,
 } from '../model/chronic.js';
 import { buildModelAsync, type Model } from '../model/derive.js';
+import { ssriPotency2B } from '../model/sert-2b.js';
 import type { Scenario } from '../model/scenario.js';
 import { FIRST_SLOW_STEP_H, nextSlowTime, nextStepH, sameSlowTime, slowStops, slowTimes, slowWeights, stepError } from './chronic-steps.js';
 import {
@@ -369,7 +370,18 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
       const tNext = adaptive ? nextSlowTime(t, h, stops) : fixed[fixed.findIndex((x) => x > t && !sameSlowTime(x, t))];
       const dtH = tNext - t;
       // predictor: the drives held at what was read at t; the fast phase runs at it
-      const pred = slow.map((x, s) => advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH));
+      const pred = slow.map((x, s) =>
+        advanceChronic(
+          scs[s].params,
+          copyChronicState(x),
+          A50[s],
+          doses[s],
+          f[s],
+          dtH,
+          f[s],
+          ssriPotency2B(scs[s].params, scs[s].genotype),
+        ),
+      );
       for (let s = 0; s < K; s++) freeze(s, pred[s], f[s]);
       const fNext = await fastPhase(batch, models, settleMin, settleSteps, windowSteps, chunk);
       // corrector: the step again, its drives now linear in time between the activations read at both ends
@@ -378,7 +390,18 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
         const moved = stepError([slow[s]], [pred[s]], [{ w1A: 1, w2B: 1 }]);
         beta[s] = releaseElasticity(c0, f[s].releaseNmps, regionMean(models[s], fNext[s].grid), fNext[s].releaseNmps, beta[s], moved);
       }
-      const corr = slow.map((x, s) => advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH, fNext[s]));
+      const corr = slow.map((x, s) =>
+        advanceChronic(
+          scs[s].params,
+          copyChronicState(x),
+          A50[s],
+          doses[s],
+          f[s],
+          dtH,
+          fNext[s],
+          ssriPotency2B(scs[s].params, scs[s].genotype),
+        ),
+      );
       if (adaptive) h = nextStepH(dtH, h, stepError(pred, corr, weights), c.slowTolerance, c.slowStepH);
       slow = corr;
       f = fNext;

@@ -5,7 +5,7 @@
  *   - the scenario in the scenario-file shape (every parameter of PARAM_SPECS with its value, the
  *     protocol, recording), and each phase's grid steps, rounded as raphe rounds them;
  *   - DRUGS and the genotype's factors from drugs.ts (the script computes the occupancy terms and Km_eff
- *     of each phase with the same formulas as receptorTerms / sertInhibitionFactor);
+ *     of each phase with the same formulas as receptorTerms / sertInhibitionFactor / ssriPotency2B);
  *   - the tissue from buildModel (geometry.ts, derive.ts): region voxels and neighbour bits of the
  *     zero-flux stencil, probe voxels, each cell's voxel, position and tonic drive, the release cube's
  *     half-width, and each region voxel's SERT Vmax and non-exocytotic release as raphe spreads them over

@@ -75,19 +75,22 @@ export function advanceD2B(p: Params, s: SlowState, abar0: ArrayLike<number>, dt
   return s;
 }
 
-/** SERT occupancy of the doses' SERT inhibitors, competitive: sum(S/K) / (1 + sum(S/K)). */
-export function sertOccupancyOf(doses: DrugDoses): number {
-  return 1 - 1 / sertInhibitionFactor(doses);
+/**
+ * SERT occupancy of the doses' SERT inhibitors, competitive: sum(S/K) / (1 + sum(S/K)); `potency` scales each
+ * S/K (the tissue's ssriPotency2B, src/model/sert-2b.ts: 1 in the wild type).
+ */
+export function sertOccupancyOf(doses: DrugDoses, potency = 1): number {
+  return 1 - 1 / sertInhibitionFactor(doses, potency);
 }
 
 /** Where sertDown heads under `doses` (held): sertDownMax x their SERT occupancy. */
-export function sertDownTarget(p: Params, doses: DrugDoses): number {
-  return p.sertDownMax * sertOccupancyOf(doses);
+export function sertDownTarget(p: Params, doses: DrugDoses, potency = 1): number {
+  return p.sertDownMax * sertOccupancyOf(doses, potency);
 }
 
 /** Advance the simulation's sertDown (a one-entry SlowState) exactly over `dtH` hours, the doses held. In place. */
-export function advanceSertDown(p: Params, s: SlowState, doses: DrugDoses, dtH: number): SlowState {
-  const X = sertDownTarget(p, doses);
+export function advanceSertDown(p: Params, s: SlowState, doses: DrugDoses, dtH: number, potency = 1): SlowState {
+  const X = sertDownTarget(p, doses, potency);
   advanceEntry(s, 0, X, X, dtH, p.tauSertDown_h, 2);
   return s;
 }

@@ -239,7 +239,8 @@ export interface SlowDrives {
 
 /**
  * Advance every slow variable of one simulation exactly over `dtH` hours: d1A and d2B with their drives
- * linear in time from `f0` to `f1` (f1 = f0: held), sertDown with `doses` held. In place.
+ * linear in time from `f0` to `f1` (f1 = f0: held), sertDown with `doses` held (their S/K scaled by `potency`,
+ * the tissue's ssriPotency2B). In place.
  */
 export function advanceChronic(
   p: Params,
@@ -249,10 +250,11 @@ export function advanceChronic(
   f0: SlowDrives,
   dtH: number,
   f1: SlowDrives = f0,
+  potency = 1,
 ): ChronicSlowState {
   advanceSlow(p, x.d1A, f0.abar, A50, dtH, f1 === f0 ? f0.abar : f1.abar);
   advanceD2B(p, x.d2B, f0.abar2B, dtH, f1 === f0 ? f0.abar2B : f1.abar2B);
-  advanceSertDown(p, x.sert, doses, dtH);
+  advanceSertDown(p, x.sert, doses, dtH, potency);
   return x;
 }
 

@@ -12,7 +12,7 @@ import type { Constants } from './layout.js';
 import type { Params } from './params.js';
 import { boxFilterSteps, checkReleaseOverflow, cubeVoxels, fieldInsideFractionSteps, fieldRadiusVoxels } from './release-field.js';
 import { RELEASE_QUANTA } from './release-quanta.js';
-import { ssriPotency2B } from './release-2b.js';
+import { ssriPotency2B } from './sert-2b.js';
 import { chunked, finishSteps, finishStepsAsync, type Steps } from './steps.js';
 
 export { UNIFORM_FIELDS, type ConstName, type Constants } from './layout.js';

@@ -40,8 +40,6 @@ const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeli
 const BEST_2010 = 'reduction of Best, Nijhout & Reed 2010 (Theor Biol Med Model 7:34, PMC2942809)';
 const LAUNAY_2006 =
   'Launay et al. 2006 (FASEB J 20:1843, by its title: SERT-mediated antidepressant recognition is controlled by 5-HT2B signalling); Diaz et al. 2012 (title); docs/literature.md §14';
-const DOLY_2008 =
-  'Doly et al. 2008 (J Neurosci 28:2933, PMC6670669: BW723C86 in the raphe raises dialysate 5-HT, RS127445 blocks it); Launay et al. 2006 (FASEB J 20:1843, title: 5-HT2B signalling controls SERT); docs/literature.md §14';
 const DAVIDSON_STAMFORD =
   'Davidson & Stamford (DRN slices, fast-scan voltammetry): 8-OH-DPAT Emax on evoked 5-HT efflux about 55%; the 5-HT1A control of release did not desensitise after 21 days of paroxetine';
 const CHRONIC_V3 = 'v3 chronic search (raphe experiment chronic-ssri --quick, 8 candidates, docs/model.md §7)';
@@ -133,24 +131,6 @@ export const PARAM_SPECS = {
     reason:
       'the Emax as the cut at full activation, applied to the undesensitised s1A (d1A does not enter): the control of release did not desensitise where that of firing did',
   }),
-  rel2BMax: p(0, '1', 0, 20, 'largest fractional rise of release per spike by full 5-HT2B activation (x 5-HT2B expression)', DOLY_2008, {
-    choice: true,
-    reason:
-      'neutral (0: 5-HT2B acts on firing only) until the reduced-model search of docs/measurements/2026-12-03-calibration-2b-release.md finds a value meeting F1-F7 and the scan',
-  }),
-  u2BMax: p(
-    0,
-    '1',
-    0,
-    1,
-    'largest rise of the release fraction by full 5-HT2B activation, as a share of what a spike leaves (x 5-HT2B expression)',
-    DOLY_2008,
-    {
-      choice: true,
-      reason:
-        'neutral (0); the alternative to rel2BMax that keeps the pool ceiling: U_eff = U + (1 - U) u2B s2B, release per spike x U_eff/U, so sustained release stays below Q/(U tauRefill); searched in docs/measurements/2026-12-03-calibration-2b-release.md',
-    },
-  ),
   ssriRecognition2B: p(0, '1', 0, 1, 'share of SSRI potency at SERT that needs 5-HT2B (the Htr2b KO keeps 1 minus it)', LAUNAY_2006, {
     choice: true,
     reason: 'neutral (0); searched in docs/measurements/2026-12-03-calibration-2b-release.md',

@@ -16,8 +16,6 @@ import { initialState } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { STATE_FIELDS } from '../../model/layout.js';
 import { RELEASE_QUANTA } from '../../model/release-quanta.js';
-import { occupancy2B, release2BConstants } from '../../model/release-2b.js';
-import { receptorTerms } from '../../model/drugs.js';
 import { kernelLayout, kernelMemory, kernelViews, WasmKernels } from './wasm-kernels.js';
 
 export interface SteadyStateEstimate {
@@ -58,14 +56,6 @@ export function openLoop(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOp
   const warm = o.warmupSteps ?? 300;
   const meas = o.measureSteps ?? 1000;
   const k = { ...deriveConstants(m, doses), nCells: n };
-  // 5-HT2B control of release (src/model/release-2b.ts): every cell's s2B sits at a2B(c) here, so its action is
-  // two constants of the step (the release factor and the share a spike leaves)
-  if (m.params.rel2BMax > 0 || m.params.u2BMax > 0) {
-    const t2b = receptorTerms('5ht2b', doses);
-    const r = release2BConstants(m.params, m.genotype, occupancy2B(c_nM, m.params.K2B_nM, t2b.num, t2b.den));
-    k.quanta = Math.fround(k.quanta * r.quantaScale);
-    k.keepU = Math.fround(r.keepU);
-  }
   const s = initialState(m, k, c_nM, 1);
   // the cells in one voxel at c (voxel 0 of a one-voxel grid); their release accumulates in its count
   const L = kernelLayout({ nCells: n, gridLen: 1, nInside: 0, gapLen: m.bgGap.length });
@@ -117,7 +107,7 @@ function meanTonic(m: Model): number {
  * open loop, the share of each cell's field inside the region, and the non-exocytotic release) minus SERT
  * uptake and clearance:
  *   B(c) = N q(c) dC_q f_in / n_vox + <tonic> - <Vmax> s c / (Km_eff + c) - k_clear c
- * with q(c) the quanta per cell per second (5-HT1A's cut and 5-HT2B's action included), dC_q one quantum's amount in one voxel, f_in the model's
+ * with q(c) the quanta per cell per second, dC_q one quantum's amount in one voxel, f_in the model's
  * field inside fraction, s the sertScale of the constants.
  */
 export function releaseBalance(
