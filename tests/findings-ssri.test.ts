@@ -60,9 +60,10 @@ describe('the defaults on the reduced model (9,000 cells, 512 sample cells)', ()
   }
   const rows = evaluateSsriFindings(measures);
 
-  // Not met yet (issue 22, docs/measurements/2026-12-03-calibration-2b.md): no candidate of the 5-HT1A/5-HT2B
-  // search met S1-S2 with F1-F7. These flip, and fail, once a calibration meets them: then make them plain tests.
-  test.fails('S1: WT firing falls with the SSRI dose', () => {
+  // S1 holds since the 2026-12-03 calibration (5-HT2B's SSRI recognition, K2B 20 nM, g2B 1.3 nS:
+  // docs/measurements/2026-12-03-calibration-2b-release.md). S2 is not met (no candidate of either 2026-12-03
+  // search met it with F1-F7): it flips, and fails, once a calibration meets it: then make it a plain test.
+  test('S1: WT firing falls with the SSRI dose', () => {
     expect(rows[0].pass, rows[0].measured).toBe(true);
   });
   test.fails('S2: an SSRI with WAY-100635 fires at about the drug-free rate', () => {

@@ -38,6 +38,8 @@ const p = (
 const LYNN = 'Lynn et al. 2025 (micllynn/Recurrent5HT_2025)';
 const BEST = 'Best, Nijhout & Reed lineage (sermeor/Escitalopram-Terminal-Modeling, VSERT.m)';
 const BEST_2010 = 'reduction of Best, Nijhout & Reed 2010 (Theor Biol Med Model 7:34, PMC2942809)';
+const WAINSCOTT_1996 =
+  'Wainscott et al. 1996 (J Pharmacol Exp Ther 276:720; cloned human 5-HT2B, [3H]5-HT Kd 10.6 nM: a bound), docs/literature.md §13';
 const LAUNAY_2006 =
   'Launay et al. 2006 (FASEB J 20:1843, by its title: SERT-mediated antidepressant recognition is controlled by 5-HT2B signalling); Diaz et al. 2012 (title); docs/literature.md §14';
 const DAVIDSON_STAMFORD =
@@ -81,19 +83,21 @@ export const PARAM_SPECS = {
   }),
   K1A_nM: p(20, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT1A', REFCAL, {
     choice: true,
-    reason: 'reference calibration; must lie below K2B so 5-HT2B grows where 5-HT1A saturates (§6)',
+    reason:
+      'reference calibration; kept in the 2026-12-03 search, where K2B came down to it (20 nM): 5-HT2B then saturates with 5-HT1A instead of outgrowing it (S1; one steady state in the box, docs/model.md §6)',
   }),
   tau1ARise_ms: p(85.97, 'ms', 0.1, 1e6, '5-HT1A filter 1 (rise)', LYNN + ' fit of the 5-HT1A IPSC'),
   tau1ADecay_ms: p(308.04, 'ms', 0.1, 1e6, '5-HT1A filter 2 (decay)', LYNN + ' fit of the 5-HT1A IPSC'),
   // ---- 5-HT2B -> depolarising cation current ----
-  g2B_nS: p(2.5, 'nS', 0, 100, 'max 5-HT2B conductance', V3CAL, {
+  g2B_nS: p(1.3, 'nS', 0, 100, 'max 5-HT2B conductance', V3CAL, {
     choice: true,
     reason:
-      'v3 search: with g1A 3 nS, 2.5 nS keeps the WT SSRI fold above 3 (F3, F4) while WT firing still falls under the SSRI (F5: 2.8 nS does not); still below the saturated 5-HT1A drive',
+      '2026-12-03 search with ssriRecognition2B (docs/measurements/2026-12-03-calibration-2b-release.md): 1.3 nS with K2B 20 nM holds F2 (KO/WT 0.43 on the reduced model; 1.45 gives 0.38) and F4 (0.29; 1.15 gives 0.34), WT firing falls with the SSRI dose (S1) and the box has one steady state; 2.5 nS (v3) failed S1 and the scan',
   }),
-  K2B_nM: p(50, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT2B', REFCAL, {
+  K2B_nM: p(20, 'nM', 0.001, 1e6, '5-HT affinity at 5-HT2B', WAINSCOTT_1996, {
     choice: true,
-    reason: 'reference calibration; above K1A, else WT+SSRI runs away (bistable, §6)',
+    reason:
+      '2026-12-03 search (docs/measurements/2026-12-03-calibration-2b-release.md): 20 nM, near the cloned receptor Kd (10.6 nM), saturates 5-HT2B early enough that its drive no longer outgrows the saturated 5-HT1A brake (S1; one steady state in the box); v3 had 50 nM',
   }),
   tau2B_ms: p(1000, 'ms', 0.1, 1e7, '5-HT2B filter (Gq, slow)', 'docs/model.md §2', {
     choice: true,
@@ -131,9 +135,10 @@ export const PARAM_SPECS = {
     reason:
       'the Emax as the cut at full activation, applied to the undesensitised s1A (d1A does not enter): the control of release did not desensitise where that of firing did',
   }),
-  ssriRecognition2B: p(0, '1', 0, 1, 'share of SSRI potency at SERT that needs 5-HT2B (the Htr2b KO keeps 1 minus it)', LAUNAY_2006, {
+  ssriRecognition2B: p(0.5, '1', 0, 1, 'share of SSRI potency at SERT that needs 5-HT2B (the Htr2b KO keeps 1 minus it)', LAUNAY_2006, {
     choice: true,
-    reason: 'neutral (0); searched in docs/measurements/2026-12-03-calibration-2b-release.md',
+    reason:
+      '2026-12-03 search (docs/measurements/2026-12-03-calibration-2b-release.md): 0.5 lowers the KO SSRI fold (1.67 to 1.43) so F4 holds without the strong 5-HT2B firing drive that broke S1 and the scan; 0.6 and above lift the KO firing ratio under the SSRI to the WT one (F5)',
   }),
   // ---- chronic treatment: slow 5-HT1A desensitisation d1A (docs/model.md §7) ----
   tauD1A_h: p(36, 'h', 0.001, 1e5, 'time constant of 5-HT1A-GIRK desensitisation d1A (each stage of its filter)', 'docs/model.md §7', {
