@@ -210,7 +210,7 @@ describe('deriveConstants', () => {
     expect(rel(k.kClearDt, 40 / 3600 / 1000)).toBeLessThan(1e-7);
     expect(k.KmEff).toBe(60);
     expect(k.invK1A).toBe(f(1 / 20));
-    expect(k.invK2B).toBe(f(1 / 50));
+    expect(k.invK2B).toBe(f(1 / 20));
   });
 
   it('two-stage 5-HT1A filter cross term is tauR/(tauR-tauD) (eR - eD)', () => {
