@@ -185,17 +185,17 @@ export const PARAM_SPECS = {
       CHRONIC_V3 +
       ": 5-HT2C loses about 60% in minutes in cell lines; 0.55 = d1AMax keeps the two receptors' day-0 balance once both saturate (C4)",
   }),
-  A50_2B: p(0.2, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
+  A50_2B: p(0.5, '1', 0.001, 1, '5-HT2B activation (mean over a slow step) at half the largest drive of d2B', D2B_SRC, {
     choice: true,
     reason:
       CHRONIC_V3 +
-      ': s2B ~ c/(c + K2B): about 0.11 drug-free (6 nM), 0.3 on fluoxetine (20 nM): between, so desensitisation needs the drug',
+      ': s2B ~ c/(c + K2B): between drug-free and fluoxetine, so desensitisation needs the drug; 0.2 at K2B 50 nM (0.11 drug-free, 0.3 on fluoxetine), 0.5 since K2B is 20 nM (0.26 drug-free, 0.46-0.6 on fluoxetine): 0.2, 0.385 (the same 5-HT level, 12.5 nM, at half drive) and 0.45 fail C4 at K2B 20 (firing 49%, 62%, 78% at day 14), 0.5 passes C1-C4 (docs/measurements/2026-12-03-calibration-2b-release.md)',
   }),
   nD2B: p(8, '1', 0.1, 50, 'Hill coefficient of the d2B drive h(a) = a^n / (a^n + A50_2B^n)', D2B_SRC, {
     choice: true,
     reason:
       CHRONIC_V3 +
-      ': h about 0.01 drug-free, 0.96 on fluoxetine: the untreated tissue does not desensitise (with 4 it drifts to d2B 0.07 drug-free)',
+      ': the untreated tissue does not desensitise (with 4 it drifts to d2B 0.07 drug-free); h about 0.005 drug-free and 0.35-0.8 on fluoxetine with A50_2B 0.5 and K2B 20 nM (it was 0.01 and 0.96 at K2B 50)',
   }),
   sertDownMax: p(
     0.6,
