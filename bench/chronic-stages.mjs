@@ -1,15 +1,16 @@
 // node bench/chronic-stages.mjs [quick]  (after npm run build: it runs the built library)
 // Where the chronic experiment's time goes: day 0, the treatment, the 8-OH-DPAT curves (split at the
 // progress marks: day 0 ends at 0.075, the treatment at 0.75); SETTLE and WINDOW override the full size's
-// settleS and windowS; VOXEL the voxel edge (µm).
-import { chronicSsri, defaultParams } from '../build/lib/index.mjs';
+// settleS and windowS; VOXEL the voxel edge (µm; default: the size's own, 40 for quick, 20 for the full size).
+import { chronicSsri } from '../build/lib/index.mjs';
 const quick = process.argv[2] === 'quick';
 const t0 = performance.now();
 const marks = {};
 const res = await chronicSsri({
   size: quick
-    ? undefined
+    ? { ...(process.env.VOXEL ? { voxel_um: Number(process.env.VOXEL) } : {}) }
     : {
+        voxel_um: Number(process.env.VOXEL ?? 20),
         neurons: 9000,
         slowStepH: Number(process.env.MAXH ?? 48),
         slowTolerance: 0.005,
@@ -18,7 +19,6 @@ const res = await chronicSsri({
         dpatS: 8,
       },
   neurons: quick ? 2000 : 9000,
-  ...(process.env.VOXEL ? { params: { ...defaultParams(), voxel_um: Number(process.env.VOXEL) } } : {}),
   onProgress: (f) => {
     const s = (performance.now() - t0) / 1000;
     if (f >= 0.075 && !marks.day0) marks.day0 = s;

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { resolveEngine } from '../src/engines/create.js';
 import { checkShared, runBruteForce, runChronic, slowTimes } from '../src/experiment/chronic.js';
-import { CHRONIC_QUICK, chronicScenarios } from '../src/experiment/chronic-ssri.js';
+import { CHRONIC_FULL, CHRONIC_QUICK, chronicScenarios } from '../src/experiment/chronic-ssri.js';
 import {
   advanceSlow,
   cellA50,
@@ -437,6 +437,18 @@ describe("the chronic experiment's conditions run as one batch", () => {
     const scs = chronicScenarios({ size: CHRONIC_QUICK, neurons: 100, seed: 1 });
     expect(new Set(scs.map((sc) => JSON.stringify(sc.chronic!.doses))).size).toBeGreaterThan(1);
     expect(checkShared(scs)).toBe(scs[0].chronic);
+  });
+
+  test("--quick's run on a 40 µm grid, the full size's on the parameters' own, and a size without a grid keeps theirs", () => {
+    const mine = { ...defaultParams(), voxel_um: 25, g1A_nS: 2 };
+    for (const sc of chronicScenarios({ size: CHRONIC_QUICK, neurons: 100, seed: 1, params: mine })) {
+      expect(sc.params.voxel_um).toBe(40);
+      expect(sc.params.g1A_nS).toBe(2);
+    }
+    for (const sc of chronicScenarios({ size: CHRONIC_FULL, neurons: 100, seed: 1 }))
+      expect(sc.params.voxel_um).toBe(defaultParams().voxel_um);
+    const own = chronicScenarios({ size: { ...CHRONIC_QUICK, voxel_um: undefined }, neurons: 100, seed: 1, params: mine });
+    expect(own.map((sc) => sc.params.voxel_um)).toEqual([25, 25, 25]);
   });
 
   test('a condition of another tissue or timing is refused', () => {

@@ -125,7 +125,7 @@ export async function cmdChronicSsri(argv: string[], hooks: ChronicCliHooks = {}
     process.stdout.write(JSON.stringify({ ...chronicSummary(res, info), outDir: v.out ?? null }, finiteOrNull) + '\n');
   } else {
     process.stdout.write(
-      `Chronic fluoxetine on raphe: ${neurons} neurons${seedsText}, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
+      `Chronic fluoxetine on raphe: ${neurons} neurons${seedsText}, ${scenarios[0].params.voxel_um} µm grid, ${res.engine} (${res.adapter}), ${res.wallSeconds.toFixed(1)} s\nengine: ${engine.reason}\n\n`,
     );
     process.stdout.write(formatFindingsTable(res.findings).replace(/^(\d+\/\d+) findings pass$/m, '$1 chronic findings pass') + '\n\n');
     process.stdout.write((over ? formatChronicSeedsTable(over.days, seeds) : formatChronicTable(res.days)) + '\n');

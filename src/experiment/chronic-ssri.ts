@@ -52,9 +52,25 @@ export interface ChronicSize {
   windowS: number;
   /** Length of each 8-OH-DPAT condition, s (ended once settled after half of it). */
   dpatS: number;
+  /**
+   * The grid's voxel edge at this size, µm, in place of the parameters' own voxel_um (absent: theirs, 20 µm
+   * by default). --quick's 40 µm: its 2,000 cells would otherwise spend half of each step on the same
+   * 31,384-voxel grid as 9,000; the release field (80 µm half-width) and the probe (120 µm) span whole
+   * voxels at either edge, and the readouts move less than --quick's smaller N moves them
+   * (docs/measurements/2026-12-03-quick-grid.md).
+   */
+  voxel_um?: number;
 }
 export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 48, slowTolerance: 0.005, settleS: 2, windowS: 2, dpatS: 8 };
-export const CHRONIC_QUICK: ChronicSize = { neurons: 2000, slowStepH: 48, slowTolerance: 0.01, settleS: 1, windowS: 1.5, dpatS: 3 };
+export const CHRONIC_QUICK: ChronicSize = {
+  neurons: 2000,
+  slowStepH: 48,
+  slowTolerance: 0.01,
+  settleS: 1,
+  windowS: 1.5,
+  dpatS: 3,
+  voxel_um: 40,
+};
 export const CHRONIC_READOUT_DAYS = [0, 1, 2, 3, 7, 14, 21];
 export const CHRONIC_DAYS = 21;
 /** Days on which the 8-OH-DPAT dose-response is measured. */
@@ -107,6 +123,8 @@ export function chronicProtocol(size: ChronicSize, doses: DrugDoses): ChronicPro
 }
 
 export function chronicScenarios(o: Pick<ChronicExperimentOptions, 'size' | 'neurons' | 'seed' | 'params'>): Scenario[] {
+  const base = o.params ?? defaultParams();
+  const params = o.size.voxel_um === undefined ? base : { ...base, voxel_um: o.size.voxel_um };
   return CHRONIC_CONDITIONS.map((c) => {
     const chronic = chronicProtocol(o.size, c.doses);
     return {
@@ -115,7 +133,7 @@ export function chronicScenarios(o: Pick<ChronicExperimentOptions, 'size' | 'neu
       neurons: o.neurons ?? o.size.neurons,
       seed: o.seed,
       phases: [chronicDay0Phase(chronic)],
-      params: o.params ?? defaultParams(),
+      params,
       recording: { spikes: false, sampleSteps: 10 },
       chronic,
     };

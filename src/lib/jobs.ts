@@ -146,7 +146,10 @@ export async function chronicCourse(
 }
 
 export interface ChronicSsriOptions extends JobOptions {
-  /** Slow step and fast-phase lengths (default: those of --quick, CHRONIC_QUICK). */
+  /**
+   * Slow step, fast-phase lengths and grid (default: those of --quick, CHRONIC_QUICK: 2,000 cells on a 40 µm
+   * grid). Its voxel_um replaces params.voxel_um; `voxel_um: undefined` keeps the parameters' own.
+   */
   size?: Partial<ChronicSize>;
   neurons?: number;
   seed?: number;
