@@ -1,7 +1,7 @@
 // node bench/chronic-stages.mjs [quick]  (after npm run build: it runs the built library)
 // Where the chronic experiment's time goes: day 0, the treatment, the 8-OH-DPAT curves (split at the
 // progress marks: day 0 ends at 0.075, the treatment at 0.75); SETTLE and WINDOW override the full size's
-// settleS and windowS; VOXEL the voxel edge (µm; default: the size's own, 40 for quick, 20 for the full size).
+// settleS and windowS; SEED the seed (1); VOXEL the voxel edge (µm; default: the size's own, 40 for quick, 20 for the full size).
 import { chronicSsri } from '../build/lib/index.mjs';
 const quick = process.argv[2] === 'quick';
 const t0 = performance.now();
@@ -12,13 +12,14 @@ const res = await chronicSsri({
     : {
         voxel_um: Number(process.env.VOXEL ?? 20),
         neurons: 9000,
-        slowStepH: Number(process.env.MAXH ?? 48),
+        slowStepH: Number(process.env.MAXH ?? 56),
         slowTolerance: 0.005,
         settleS: Number(process.env.SETTLE ?? 2),
         windowS: Number(process.env.WINDOW ?? 2),
         dpatS: 8,
       },
   neurons: quick ? 2000 : 9000,
+  seed: Number(process.env.SEED ?? 1),
   onProgress: (f) => {
     const s = (performance.now() - t0) / 1000;
     if (f >= 0.075 && !marks.day0) marks.day0 = s;
@@ -36,5 +37,10 @@ console.log(
     findings: res.findings.map((f) => [f.id, f.pass]),
   }),
 );
+// per readout day: rate vs day 0, mean d1A, probe 5-HT (nM); then the 8-OH-DPAT IC50s (nM)
 for (const r of res.runs)
-  console.log(r.name, r.readouts.map((x) => `${x.day}:${(x.rateRel * 100).toFixed(0)}%/${x.meanD1A.toFixed(3)}`).join(' '));
+  console.log(
+    r.name,
+    r.readouts.map((x) => `${x.day}:${(x.rateRel * 100).toFixed(0)}%/${x.meanD1A.toFixed(3)}/${x.probe5htNm.toFixed(1)}`).join(' '),
+  );
+console.log('IC50', res.dpat.map((d) => `${d.condition} day ${d.day}: ${d.ic50Nm.toFixed(2)}`).join(', '));

@@ -45,7 +45,11 @@ export const CHRONIC_CONDITIONS: readonly ChronicCondition[] = [
 /** Sizes and fast-phase lengths of the full experiment and of --quick. */
 export interface ChronicSize {
   neurons: number;
-  /** The longest slow step, h, and the step-size control's tolerance (ChronicProtocol). */
+  /**
+   * The longest slow step, h, and the step-size control's tolerance (ChronicProtocol). 56 h is a third of
+   * the week between the readout days 7, 14 and 21, so that the long steps of the late course meet each
+   * readout without a short step cut off by it (48 h took four steps a week, the last of 24 h).
+   */
   slowStepH: number;
   slowTolerance: number;
   settleS: number;
@@ -61,10 +65,10 @@ export interface ChronicSize {
    */
   voxel_um?: number;
 }
-export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 48, slowTolerance: 0.005, settleS: 2, windowS: 2, dpatS: 8 };
+export const CHRONIC_FULL: ChronicSize = { neurons: 9000, slowStepH: 56, slowTolerance: 0.005, settleS: 2, windowS: 2, dpatS: 8 };
 export const CHRONIC_QUICK: ChronicSize = {
   neurons: 2000,
-  slowStepH: 48,
+  slowStepH: 56,
   slowTolerance: 0.01,
   settleS: 1,
   windowS: 1.5,
