@@ -1,19 +1,24 @@
 // node bench/chronic-stages.mjs [quick]  (after npm run build: it runs the built library)
 // Where the chronic experiment's time goes: day 0, the treatment, the 8-OH-DPAT curves (split at the
 // progress marks: day 0 ends at 0.075, the treatment at 0.75); SETTLE and WINDOW override the full size's
-// settleS and windowS; SEED the seed (1); VOXEL the voxel edge (µm; default: the size's own, 40 for quick, 20 for the full size).
+// settleS and windowS; MAXH and TOL the longest slow step (h) and the step control's tolerance; SEED the seed
+// (1); VOXEL the voxel edge (µm). Unset, each is the size's own (quick: CHRONIC_QUICK).
 import { chronicSsri } from '../build/lib/index.mjs';
 const quick = process.argv[2] === 'quick';
 const t0 = performance.now();
 const marks = {};
 const res = await chronicSsri({
   size: quick
-    ? { ...(process.env.VOXEL ? { voxel_um: Number(process.env.VOXEL) } : {}) }
+    ? {
+        ...(process.env.VOXEL ? { voxel_um: Number(process.env.VOXEL) } : {}),
+        ...(process.env.MAXH ? { slowStepH: Number(process.env.MAXH) } : {}),
+        ...(process.env.TOL ? { slowTolerance: Number(process.env.TOL) } : {}),
+      }
     : {
         voxel_um: Number(process.env.VOXEL ?? 20),
         neurons: 9000,
         slowStepH: Number(process.env.MAXH ?? 56),
-        slowTolerance: 0.005,
+        slowTolerance: Number(process.env.TOL ?? 0.005),
         settleS: Number(process.env.SETTLE ?? 2),
         windowS: Number(process.env.WINDOW ?? 2),
         dpatS: 8,
