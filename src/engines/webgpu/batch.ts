@@ -31,15 +31,15 @@
  * (allocation under named limits, the readback staging pool, device-lost and fault errors), setup.ts
  * (the buffers, their first contents, the bind groups), decode.ts (read-back bytes to results, pure),
  * profile.ts (timestamp queries), idle-wait.ts (the sleep before a readback), batch-init.ts (what a batch
- * builds once: dispatch shapes, storage, pipelines), warm-up.ts (a built start's warm-up, queued at creation). This file keeps the class: creation, setDoses, the
+ * builds once: dispatch shapes, storage, pipelines), warm-up.ts (a built start's warm-up, queued at creation),
+ * sim-state.ts (one sim's state written and read back), spike-drain.ts (the spike record's drain after each
+ * chunk). This file keeps the class: creation, setDoses, the
  * per-step encoding and advance (the advance loop and its readback read best in one place).
  */
 import type { DrugDoses } from '../../model/drugs.js';
 import { deriveConstants, type Constants, type Model } from '../../model/derive.js';
-import { CONSTS_BYTES, packConstants, SAMPLE_WORDS, STATE_FIELDS, STATE_WORDS } from '../../model/layout.js';
+import { CONSTS_BYTES, packConstants, SAMPLE_WORDS } from '../../model/layout.js';
 import {
-  checkCellValues,
-  checkGrid,
   DeviceLimitError,
   type SettableField,
   type BatchEngine,
@@ -51,13 +51,15 @@ import {
 import { checkConstants } from '../engine.js';
 import { batchStartStep } from '../initial-state.js';
 import { BatchBuffers, type Readback } from './buffers.js';
-import { decodeBatches, decodeSnapshot } from './decode.js';
+import { decodeBatches } from './decode.js';
 import { getGpu, type GpuContext } from './gpu-context.js';
 import type { KernelName } from './kernels.js';
 import { IdleWait } from './idle-wait.js';
 import { PROFILE_DISPATCHES } from './profile.js';
 import { initBatchDevice, type BatchDevice } from './batch-init.js';
 import { finalizeBindGroup } from './setup.js';
+import { readSnapshot, writeCellField, writeGrid } from './sim-state.js';
+import { drainSpikes } from './spike-drain.js';
 import { queueWarmUp } from './warm-up.js';
 import { checkShared, effectiveLimits, maxSimsFor, type BatchShape, type Dispatch, type LimitOverrides, type Limits } from './sizing.js';
 import { CTL, ctlBytes, DIM, DIMS_FIELDS } from './wgsl-header.js';
@@ -296,31 +298,6 @@ export class WebGpuBatch implements BatchEngine {
     return st;
   }
 
-  /** Read and reset the spike record of the chunk just submitted. */
-  private async drainSpikes(cells: Uint32Array[], tChunk: number, chunk: number): Promise<void> {
-    const dev = this.dev;
-    let enc = dev.createCommandEncoder();
-    const sc = this.mem.staging(16);
-    enc.copyBufferToBuffer(this.d.buf.ctl, 0, sc.buffer, 0, 16);
-    dev.queue.submit([enc.finish()]);
-    const tAsk = await this.idle.sleep(tChunk, chunk);
-    const count = new Uint32Array(await this.mem.read(sc))[CTL.recCount / 4];
-    this.idle.learn(tChunk, tAsk, chunk);
-    if (count > this.d.recCap) {
-      throw new Error(
-        `webgpu: spike record overflow: ${count} spikes in one chunk of ${this.d.recChunk} grid steps, over the buffer's capacity of ${this.d.recCap}; spikes were lost`,
-      );
-    }
-    if (count > 0) {
-      enc = dev.createCommandEncoder();
-      const ss = this.mem.staging(8 * count);
-      enc.copyBufferToBuffer(this.d.buf.rec, 0, ss.buffer, 0, 8 * count);
-      dev.queue.submit([enc.finish()]);
-      cells.push(new Uint32Array(await this.mem.read(ss), 0, 2 * count));
-    }
-    dev.queue.writeBuffer(this.d.buf.ctl, CTL.recCount, new Uint32Array(1));
-  }
-
   /** Advance every sim `steps` grid steps; one RecordBatch per sim, in sim order. */
   async advance(steps: number): Promise<RecordBatch[]> {
     if (this.disposed) throw new Error('webgpu: engine disposed');
@@ -366,7 +343,7 @@ export class WebGpuBatch implements BatchEngine {
       q.submit([enc.finish()]);
       left -= chunk;
       if (this.d.profiler) await this.d.profiler.collect(times);
-      if (this.recordSpikes) await this.drainSpikes(spikeParts, tChunk, chunk);
+      if (this.recordSpikes) await drainSpikes(dev, this.d, this.mem, this.idle, spikeParts, tChunk, chunk);
     }
 
     enc = dev.createCommandEncoder();
@@ -411,41 +388,19 @@ export class WebGpuBatch implements BatchEngine {
     });
   }
 
-  /** Set one per-cell field of sim `sim` (field f of its cells: words (s * ST_WORDS + f) * n ..., f32 bits). */
+  /** Set one per-cell field of sim `sim` (sim-state.ts). */
   setCellState(sim: number, field: SettableField, values: Float32Array): void {
-    const s = this.simIndex(sim);
-    const n = this.m.nCells;
-    checkCellValues(field, values, n);
-    const f = STATE_FIELDS.findIndex((x) => x.name === field);
-    this.dev.queue.writeBuffer(this.d.buf.state, (s * STATE_WORDS + f) * 4 * n, values.slice() as Float32Array<ArrayBuffer>);
+    writeCellField(this.dev, this.d, this.m, this.simIndex(sim), field, values);
   }
 
   /** Replace sim `sim`'s current grid (the ping-pong buffer the next step reads). */
   setGrid(sim: number, grid: Float32Array): void {
-    const s = this.simIndex(sim);
-    const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
-    checkGrid(grid, nBox);
-    this.dev.queue.writeBuffer(this.d.buf.grids[this.cur], s * 4 * nBox, grid.slice() as Float32Array<ArrayBuffer>);
+    writeGrid(this.dev, this.d, this.m, this.simIndex(sim), this.cur, grid);
   }
 
   /** The whole dynamic state of sim `sim`. */
-  async snapshot(sim: number): Promise<StateSnapshot> {
-    const s = this.simIndex(sim);
-    const n = this.m.nCells;
-    const nBox = this.m.geometry.nx * this.m.geometry.ny * this.m.geometry.nz;
-    const enc = this.dev.createCommandEncoder();
-    const sb = STATE_WORDS * 4 * n;
-    const stS = this.mem.staging(sb);
-    enc.copyBufferToBuffer(this.d.buf.state, s * sb, stS.buffer, 0, sb);
-    const gb = 4 * nBox;
-    const stG = this.mem.staging(gb);
-    // copy offsets must be multiples of 4: they are (4-byte words)
-    enc.copyBufferToBuffer(this.d.buf.grids[this.cur], s * gb, stG.buffer, 0, gb);
-    const stC = this.mem.staging(CTL.simBytes); // the sim's control block: its trace window's spikes
-    enc.copyBufferToBuffer(this.d.buf.ctl, CTL.sim + s * CTL.simBytes, stC.buffer, 0, CTL.simBytes);
-    this.dev.queue.submit([enc.finish()]);
-    const [bs, bg, bc] = await Promise.all([this.mem.read(stS), this.mem.read(stG), this.mem.read(stC)]);
-    return { ...decodeSnapshot(this.step, bs, bg, n, nBox), windowSpikes: new Uint32Array(bc)[CTL.windowSpikes / 4] };
+  snapshot(sim: number): Promise<StateSnapshot> {
+    return readSnapshot(this.dev, this.d, this.mem, this.m, this.simIndex(sim), this.cur, this.step);
   }
 
   dispose(): void {
