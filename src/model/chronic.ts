@@ -271,27 +271,7 @@ export function d1AStats(d: ArrayLike<number>, threshold = DESENSITISED): { mean
 
 // C1's threshold of a desensitised cell, and C1-C3 themselves, are data in findings-chronic.ts
 export { DESENSITISED };
-export { CHRONIC_FINDINGS, evaluateChronicFindings, type ChronicFinding } from './findings-chronic.js';
-
-/** One readout of a chronic condition (the `days` rows of `raphe experiment chronic-ssri --json`). */
-export interface ChronicReadout {
-  condition: string;
-  day: number;
-  rateHz: number;
-  probe5htNm: number;
-  meanD1A: number;
-  fractionDesensitised: number;
-  /** Mean over cells of their 5-HT1A activation over the averaging window. */
-  meanA1A: number;
-  /** The firing rate over the condition's own drug-free day-0 rate (C4). */
-  rateRel: number;
-  /** Mean over cells of the 5-HT2B desensitisation d2B (model/chronic-slow.ts). */
-  meanD2B: number;
-  /** The factor on SERT Vmax, 1 - sertDown (model/chronic-slow.ts). */
-  sertScale: number;
-  /** 8-OH-DPAT IC50 of firing (Hill fit), nM: only on the days it is measured. */
-  dpatIc50Nm?: number;
-}
+export { CHRONIC_FINDINGS, evaluateChronicFindings, type ChronicFinding, type ChronicReadout } from './findings-chronic.js';
 
 /** The chronic experiment's conditions (docs/model.md §7): ids, genotypes and chronic drugs. */
 export const CHRONIC_DOSES = { fluoxetine_nM: doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY), way_nM: 10 } as const;

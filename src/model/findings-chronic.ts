@@ -5,9 +5,28 @@
  * them from here.
  */
 import { THERAPEUTIC_OCCUPANCY, doseForOccupancy } from './drugs.js';
-import type { ChronicReadout } from './chronic.js';
 import { evaluateOverSeeds, type SeedFindingRow } from './findings-seeds.js';
 import { evaluateSpec, type FindingRow, type FindingSpec } from './findings-spec.js';
+
+/** One readout of a chronic condition (the `days` rows of `raphe experiment chronic-ssri --json`). */
+export interface ChronicReadout {
+  condition: string;
+  day: number;
+  rateHz: number;
+  probe5htNm: number;
+  meanD1A: number;
+  fractionDesensitised: number;
+  /** Mean over cells of their 5-HT1A activation over the averaging window. */
+  meanA1A: number;
+  /** The firing rate over the condition's own drug-free day-0 rate (C4). */
+  rateRel: number;
+  /** Mean over cells of the 5-HT2B desensitisation d2B (model/chronic-slow.ts). */
+  meanD2B: number;
+  /** The factor on SERT Vmax, 1 - sertDown (model/chronic-slow.ts). */
+  sertScale: number;
+  /** 8-OH-DPAT IC50 of firing (Hill fit), nM: only on the days it is measured. */
+  dpatIc50Nm?: number;
+}
 
 /** The chronic dose: the therapeutic SERT occupancy (drugs.ts), as chronic.ts's CHRONIC_DOSES holds it. */
 const FLUOXETINE = doseForOccupancy('fluoxetine', THERAPEUTIC_OCCUPANCY);

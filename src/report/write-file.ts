@@ -7,7 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Content } from './write.js';
+
+/** Writes one file at the path it is given (an NWB file, written by its own library); a promise only in the asynchronous writes. */
+export type FileWriter = (file: string) => void | Promise<void>;
+
+/** A file's content: a string, string chunks (streamed, for large CSVs), or a writer of the file. */
+export type Content = string | (() => Iterable<string>) | { write: FileWriter };
 
 /** fsync a folder (its entries); file systems that cannot (EINVAL, EISDIR on some) are let be. */
 export function syncFolder(dir: string): void {

@@ -21,7 +21,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import { cleanLeftovers, makeStagingDir } from './staging.js';
-import { syncFolder, writeContent, writeContentAsync } from './write-file.js';
+import { syncFolder, writeContent, writeContentAsync, type Content, type FileWriter } from './write-file.js';
+
+export type { Content, FileWriter } from './write-file.js';
 
 /** Every file name raphe writes into an output folder; any of them marks a folder as holding results. */
 export const OUTPUT_FILE_NAMES = [
@@ -83,17 +85,11 @@ export interface WriteOptions {
   target?: OutputFolder;
 }
 
-/** Writes one file at the path it is given (an NWB file, written by its own library); a promise only in the asynchronous writes. */
-export type FileWriter = (file: string) => void | Promise<void>;
-
 export interface WriteResult {
   dir: string;
   /** Absolute paths written, in order. */
   files: string[];
 }
-
-/** A file's content: a string, string chunks (streamed, for large CSVs), or a writer of the file. */
-export type Content = string | (() => Iterable<string>) | { write: FileWriter };
 
 /** Names in `dir` that are earlier raphe output (empty when `dir` does not exist). */
 export function earlierOutputs(dir: string): string[] {
