@@ -212,6 +212,8 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
   // progress: day 0 a tenth, the treatment the rest in proportion to its slow time
   const tick = (treated: number) => o.onProgress?.(Math.min(1, DAY0_SHARE + (1 - DAY0_SHARE) * treated));
   const A50 = scs.map((sc, i) => cellA50(sc.params, models[i].nCells, sc.seed));
+  // each condition's SSRI potency at SERT (model/sert-2b.ts): its slow SERT down-regulation reads it
+  const potency = scs.map((sc) => ssriPotency2B(sc.params, sc.genotype));
   const doses = scs.map((sc) => sc.chronic!.doses);
   const readouts: ChronicReadout[][] = scs.map(() => []);
   const steps: ChronicStep[][] = scs.map(() => []);
@@ -369,19 +371,11 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
     while (t < end && !sameSlowTime(t, end)) {
       const tNext = adaptive ? nextSlowTime(t, h, stops) : fixed[fixed.findIndex((x) => x > t && !sameSlowTime(x, t))];
       const dtH = tNext - t;
+      // sim s's slow state x advanced over the step, its drives linear in time from f[s] to `end`
+      const advance = (x: ChronicSlowState, s: number, end: FastOut) =>
+        advanceChronic(scs[s].params, copyChronicState(x), A50[s], doses[s], f[s], dtH, end, potency[s]);
       // predictor: the drives held at what was read at t; the fast phase runs at it
-      const pred = slow.map((x, s) =>
-        advanceChronic(
-          scs[s].params,
-          copyChronicState(x),
-          A50[s],
-          doses[s],
-          f[s],
-          dtH,
-          f[s],
-          ssriPotency2B(scs[s].params, scs[s].genotype),
-        ),
-      );
+      const pred = slow.map((x, s) => advance(x, s, f[s]));
       for (let s = 0; s < K; s++) freeze(s, pred[s], f[s]);
       const fNext = await fastPhase(batch, models, settleMin, settleSteps, windowSteps, chunk);
       // corrector: the step again, its drives now linear in time between the activations read at both ends
@@ -390,18 +384,7 @@ export async function runChronic(scs: Scenario[], engine: ResolvedEngine, o: Chr
         const moved = stepError([slow[s]], [pred[s]], [{ w1A: 1, w2B: 1 }]);
         beta[s] = releaseElasticity(c0, f[s].releaseNmps, regionMean(models[s], fNext[s].grid), fNext[s].releaseNmps, beta[s], moved);
       }
-      const corr = slow.map((x, s) =>
-        advanceChronic(
-          scs[s].params,
-          copyChronicState(x),
-          A50[s],
-          doses[s],
-          f[s],
-          dtH,
-          fNext[s],
-          ssriPotency2B(scs[s].params, scs[s].genotype),
-        ),
-      );
+      const corr = slow.map((x, s) => advance(x, s, fNext[s]));
       if (adaptive) h = nextStepH(dtH, h, stepError(pred, corr, weights), c.slowTolerance, c.slowStepH);
       slow = corr;
       f = fNext;
