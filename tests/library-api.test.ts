@@ -4,7 +4,18 @@
  * job refuses the other kind of scenario. The installed package: tests/library-pack.test.ts.
  */
 import { describe, expect, test } from 'vitest';
-import { AbortError, ConfigError, isAbortError, run, runMany, chronicCourse, scenario } from '../src/index.js';
+import {
+  AbortError,
+  ConfigError,
+  isAbortError,
+  run,
+  runMany,
+  chronicCourse,
+  chronicSsri,
+  belmer2018,
+  defaultParams,
+  scenario,
+} from '../src/index.js';
 
 const tiny = { name: 'tiny', neurons: 200, seed: 1, c0_nM: 25, protocol: [{ name: 'baseline', durationS: 0.5 }] };
 
@@ -56,6 +67,18 @@ describe('bad input', () => {
 
   test('an engine that does not exist is refused naming the option', async () => {
     await expect(run(tiny, { engine: 'gpu' as never })).rejects.toThrow(/engine: must be auto, cpu or webgpu/);
+  });
+
+  test("the experiments refuse a parameter or a size's grid out of range, naming it, before any engine starts", async () => {
+    const engine = 'gpu' as never; // never reached: the check comes first
+    await expect(chronicSsri({ engine, size: { voxel_um: -5 } })).rejects.toThrow(/^size\.voxel_um: must be >= 1 and <= 1000 µm, got -5$/);
+    await expect(chronicSsri({ engine, size: { voxel_um: Number.NaN } })).rejects.toThrow(ConfigError);
+    // in range, but too fine for the diffusion step's stability bound (model/scenario.ts checkModelConsistency)
+    await expect(chronicSsri({ engine, size: { voxel_um: 1 } })).rejects.toThrow(
+      /^size\.voxel_um: grid step breaks the diffusion stability bound/,
+    );
+    await expect(chronicSsri({ engine, params: { ...defaultParams(), g1A_nS: -1 } })).rejects.toThrow(/^params\.g1A_nS: must be >= 0/);
+    await expect(belmer2018({ engine, params: { ...defaultParams(), K2B_nM: 0 } })).rejects.toThrow(/^params\.K2B_nM/);
   });
 
   test('run refuses a chronic scenario and chronicCourse a plain one, each naming the other', async () => {

@@ -17,8 +17,8 @@ import {
 import { type ExperimentResult, MAX_SEEDS, QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenarios } from '../experiment/run-scenario.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
-import type { Params } from '../model/params.js';
-import { parseScenario, type Scenario } from '../model/scenario.js';
+import { PARAM_SPECS, defaultParams, type Params } from '../model/params.js';
+import { checkModelConsistency, parseParams, parseScenario, type Scenario } from '../model/scenario.js';
 import type { RunResult } from '../record/run-result.js';
 import { checkAbort } from './abort.js';
 import { type CheckpointOption, type EngineSelection, jobEngine, platform } from './platform.js';
@@ -108,6 +108,7 @@ export interface Belmer2018Options extends JobOptions {
 export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentResult> {
   const neurons = o.neurons ?? (o.quick ? QUICK.neurons : 9000);
   const seeds = o.seeds === undefined ? 1 : checkNumber('seeds', o.seeds, 1, MAX_SEEDS, { integer: true });
+  const params = o.params === undefined ? undefined : parseParams('params', o.params);
   const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length * seeds });
   const res = await runBelmer2018({
     engine,
@@ -116,7 +117,7 @@ export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentR
     ...(seeds > 1 ? { seeds } : {}),
     ...(o.durationScale !== undefined ? { durationScale: o.durationScale } : {}),
     ...(o.quick ? { durations: QUICK.durations } : {}),
-    ...(o.params ? { params: o.params } : {}),
+    ...(params ? { params } : {}),
     timecourse: o.timecourse ?? false,
     onProgress: o.onProgress,
     onEstimate: o.onEstimate,
@@ -161,6 +162,13 @@ export interface ChronicSsriOptions extends JobOptions {
 /** The chronic SSRI experiment (`raphe experiment chronic-ssri`): every condition's trajectory, C1-C3. */
 export async function chronicSsri(o: ChronicSsriOptions = {}): Promise<ChronicExperimentResult> {
   const size: ChronicSize = { ...CHRONIC_QUICK, ...o.size };
+  // checked as a scenario's parameters are, before any work: the size's grid replaces params.voxel_um
+  const params = o.params === undefined ? undefined : parseParams('params', o.params);
+  if (size.voxel_um !== undefined) {
+    const spec = PARAM_SPECS.voxel_um;
+    const voxel_um = checkNumber('size.voxel_um', size.voxel_um, spec.min, spec.max, { unit: spec.unit });
+    checkModelConsistency('size', { ...(params ?? defaultParams()), voxel_um });
+  }
   const neurons = o.neurons ?? size.neurons;
   const engine = await jobEngine(o, { cells: neurons, sims: CHRONIC_CONDITIONS.length });
   const res = await runChronicSsri({
@@ -168,7 +176,7 @@ export async function chronicSsri(o: ChronicSsriOptions = {}): Promise<ChronicEx
     size,
     neurons,
     seed: o.seed ?? 1,
-    ...(o.params ? { params: o.params } : {}),
+    ...(params ? { params } : {}),
     ...(o.dpat === false ? { dpat: false } : {}),
     onProgress: o.onProgress,
   });
