@@ -79,6 +79,12 @@ describe('bad input', () => {
     );
     await expect(chronicSsri({ engine, params: { ...defaultParams(), g1A_nS: -1 } })).rejects.toThrow(/^params\.g1A_nS: must be >= 0/);
     await expect(belmer2018({ engine, params: { ...defaultParams(), K2B_nM: 0 } })).rejects.toThrow(/^params\.K2B_nM/);
+    await expect(chronicSsri({ engine, neurons: -1 })).rejects.toThrow(/^neurons: must be >= 1/);
+    await expect(belmer2018({ engine, neurons: 0.5 })).rejects.toThrow(/^neurons: must be an integer/);
+    await expect(belmer2018({ engine, seed: -1 })).rejects.toThrow(/^seed: /);
+    await expect(chronicSsri({ engine, size: { windowS: -1 } })).rejects.toThrow(/^size\.windowS: /);
+    await expect(chronicSsri({ engine, size: { slowStepH: 0 } })).rejects.toThrow(/^size\.slowStepH: /);
+    await expect(chronicSsri({ engine, size: { dpatS: 0.01 } })).rejects.toThrow(/^size\.dpatS: must be >= 0\.12 /);
   });
 
   test('run refuses a chronic scenario and chronicCourse a plain one, each naming the other', async () => {

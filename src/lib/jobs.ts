@@ -18,7 +18,16 @@ import { type ExperimentResult, MAX_SEEDS, QUICK, runBelmer2018 } from '../exper
 import { runScenarios } from '../experiment/run-scenario.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
 import { PARAM_SPECS, defaultParams, type Params } from '../model/params.js';
-import { checkModelConsistency, parseParams, parseScenario, type Scenario } from '../model/scenario.js';
+import {
+  LIMITS,
+  MIN_SAMPLES_PER_PHASE,
+  checkModelConsistency,
+  parseDrugs,
+  parseParams,
+  parseScenario,
+  type Scenario,
+} from '../model/scenario.js';
+import { parseChronic } from '../model/chronic.js';
 import type { RunResult } from '../record/run-result.js';
 import { checkAbort } from './abort.js';
 import { type CheckpointOption, type EngineSelection, jobEngine, platform } from './platform.js';
@@ -104,16 +113,24 @@ export interface Belmer2018Options extends JobOptions {
   onEstimate?: (done: number, total: number) => void;
 }
 
+/** An experiment's tissue, checked as a scenario file's fields are, before any work (ConfigError naming the field). */
+function checkedTissue(o: { neurons?: number; seed?: number; params?: Params }, neurons: number) {
+  return {
+    neurons: checkNumber('neurons', neurons, LIMITS.neurons.min, LIMITS.neurons.max, { integer: true }),
+    seed: o.seed === undefined ? 1 : checkNumber('seed', o.seed, LIMITS.seed.min, LIMITS.seed.max, { integer: true }),
+    params: o.params === undefined ? undefined : parseParams('params', o.params),
+  };
+}
+
 /** The Belmer et al. 2018 experiment: every condition, its readouts and findings F1-F7. */
 export async function belmer2018(o: Belmer2018Options = {}): Promise<ExperimentResult> {
-  const neurons = o.neurons ?? (o.quick ? QUICK.neurons : 9000);
+  const { neurons, seed, params } = checkedTissue(o, o.neurons ?? (o.quick ? QUICK.neurons : 9000));
   const seeds = o.seeds === undefined ? 1 : checkNumber('seeds', o.seeds, 1, MAX_SEEDS, { integer: true });
-  const params = o.params === undefined ? undefined : parseParams('params', o.params);
   const engine = await jobEngine(o, { cells: neurons, sims: belmerConditions().length * seeds });
   const res = await runBelmer2018({
     engine,
     neurons,
-    seed: o.seed ?? 1,
+    seed,
     ...(seeds > 1 ? { seeds } : {}),
     ...(o.durationScale !== undefined ? { durationScale: o.durationScale } : {}),
     ...(o.quick ? { durations: QUICK.durations } : {}),
@@ -162,20 +179,25 @@ export interface ChronicSsriOptions extends JobOptions {
 /** The chronic SSRI experiment (`raphe experiment chronic-ssri`): every condition's trajectory, C1-C3. */
 export async function chronicSsri(o: ChronicSsriOptions = {}): Promise<ChronicExperimentResult> {
   const size: ChronicSize = { ...CHRONIC_QUICK, ...o.size };
-  // checked as a scenario's parameters are, before any work: the size's grid replaces params.voxel_um
-  const params = o.params === undefined ? undefined : parseParams('params', o.params);
+  const { neurons, seed, params } = checkedTissue(o, o.neurons ?? size.neurons);
+  // the size's grid replaces params.voxel_um; its slow step and phases are checked as a chronic protocol's
+  const p = { ...(params ?? defaultParams()) };
   if (size.voxel_um !== undefined) {
     const spec = PARAM_SPECS.voxel_um;
-    const voxel_um = checkNumber('size.voxel_um', size.voxel_um, spec.min, spec.max, { unit: spec.unit });
-    checkModelConsistency('size', { ...(params ?? defaultParams()), voxel_um });
+    p.voxel_um = checkNumber('size.voxel_um', size.voxel_um, spec.min, spec.max, { unit: spec.unit });
+    checkModelConsistency('size', p);
   }
-  const neurons = o.neurons ?? size.neurons;
+  const gridStep_s = (p.dt_ms * p.subSteps) / 1000;
+  const { slowStepH, slowTolerance, settleS, windowS } = size;
+  parseChronic('size', { drugs: {}, slowStepH, slowTolerance, settleS, windowS }, parseDrugs, gridStep_s);
+  const minDpatS = MIN_SAMPLES_PER_PHASE * 10 * gridStep_s; // the 8-OH-DPAT runs record a trace sample every 10 steps
+  checkNumber('size.dpatS', size.dpatS, minDpatS, LIMITS.durationS.max, { unit: 's' });
   const engine = await jobEngine(o, { cells: neurons, sims: CHRONIC_CONDITIONS.length });
   const res = await runChronicSsri({
     engine,
     size,
     neurons,
-    seed: o.seed ?? 1,
+    seed,
     ...(params ? { params } : {}),
     ...(o.dpat === false ? { dpat: false } : {}),
     onProgress: o.onProgress,
