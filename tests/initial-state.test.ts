@@ -7,7 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { CpuEngine } from '../src/engines/cpu/cpu-engine.js';
 import { estimateSteadyState } from '../src/engines/cpu/steady-state.js';
-import { initialState, startState, warmUpSteps } from '../src/engines/initial-state.js';
+import { initialCells, initialState, startState, warmUpSteps } from '../src/engines/initial-state.js';
+import { STATE_FIELDS } from '../src/model/layout.js';
 import { warmedInitialState } from '../src/engines/reference/warm-up.js';
 import { buildModel, deriveConstants } from '../src/model/derive.js';
 import type { DrugDoses } from '../src/model/drugs.js';
@@ -71,5 +72,21 @@ describe('the initial state', () => {
     // the grid and the receptor filters are the built ones
     expect(s.grid).toEqual(built.grid);
     expect(s.s2B).toEqual(built.s2B);
+  });
+
+  test("a sample of the first cells starts as those cells of the whole tissue's start, value for value", () => {
+    const m = buildModel(defaultParams(), 'wt', 500, 3);
+    const k = deriveConstants(m, { fluoxetine: 10 });
+    const d1A = Float32Array.from({ length: m.nCells }, (_, i) => (i % 7) / 10);
+    const whole = initialState(m, k, 12, 0.9, d1A);
+    const first = initialCells(m, k, 12, 0.9, 64, d1A);
+    for (const f of STATE_FIELDS) {
+      expect(first[f.name].length, f.name).toBe(64);
+      expect(Array.from(first[f.name]), f.name).toEqual(Array.from(whole[f.name].subarray(0, 64)));
+    }
+    // the membrane potentials are drawn (the one stream of the start), not a constant
+    expect(new Set(first.V).size).toBe(64);
+    // more than the tissue holds: the tissue's cells
+    expect(initialCells(m, k, 12, 0.9, 10_000).V.length).toBe(m.nCells);
   });
 });

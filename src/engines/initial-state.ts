@@ -10,7 +10,7 @@
 import { firstBackgroundEvent } from '../model/background.js';
 import { occupancy } from '../model/drugs.js';
 import type { Constants, Model } from '../model/derive.js';
-import { initialCellState, STATE_FIELDS } from '../model/layout.js';
+import { initialCellState, STATE_FIELDS, type NeuronState } from '../model/layout.js';
 import { HostStream, STREAM, seedKey } from '../rng/philox.js';
 import { copySnapshot, type StateSnapshot } from './engine.js';
 
@@ -29,13 +29,18 @@ export function warmUpSteps(m: Model): number {
   return Math.min(MAX_WARMUP_STEPS, Math.ceil(slowest_ms / (m.dtGrid_s * 1000)));
 }
 
-/** `d1A`: per-cell 5-HT1A desensitisation to start from (docs/model.md §7; absent: 0 everywhere). */
-export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: number, d1A?: ArrayLike<number>): StateSnapshot {
+/**
+ * The built state of the first `n` cells of `m` (those of initialState, value for value: the one stream
+ * of the cells' initial state is drawn in cell order): what a sample of the cells (the steady-state
+ * estimate's open loop) starts from, without building every cell. `d1A`: per-cell 5-HT1A
+ * desensitisation to start from (docs/model.md §7; absent: 0 everywhere).
+ */
+export function initialCells(m: Model, k: Constants, c0_nM: number, rate0_Hz: number, n: number, d1A?: ArrayLike<number>): NeuronState {
   const p = m.params;
   const rng = new HostStream(seedKey(m.seed), STREAM.initialV, 0);
   let bgCell = -1;
   let bg = { bgNext: 0, bgIdx: 0 };
-  const cells = initialCellState(m.nCells, {
+  return initialCellState(Math.min(n, m.nCells), {
     p,
     a1: occupancy(c0_nM, p.K1A_nM, { num: k.num1A, den: k.den1A }),
     a2: occupancy(c0_nM, p.K2B_nM, { num: k.num2B, den: k.den2B }),
@@ -50,6 +55,11 @@ export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: nu
       return bg;
     },
   });
+}
+
+/** Every cell's built state (initialCells) and the grid at a uniform c0 over the region. `d1A`: as initialCells'. */
+export function initialState(m: Model, k: Constants, c0_nM: number, rate0_Hz: number, d1A?: ArrayLike<number>): StateSnapshot {
+  const cells = initialCells(m, k, c0_nM, rate0_Hz, m.nCells, d1A);
   const grid = new Float32Array(m.geometry.nx * m.geometry.ny * m.geometry.nz);
   for (const v of m.geometry.inside) grid[v] = c0_nM;
   return { step: 0, ...cells, grid };

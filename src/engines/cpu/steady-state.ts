@@ -12,7 +12,7 @@ import type { DrugDoses } from '../../model/drugs.js';
 import { cellSertVmax_nMps, deriveConstants, sertFactor, effectiveDiffusion_um2ps, type Model } from '../../model/derive.js';
 import { cubeGeometry } from '../../model/geometry.js';
 import { HostStream, STREAM, seedKey } from '../../rng/philox.js';
-import { initialState } from '../initial-state.js';
+import { initialCells } from '../initial-state.js';
 import { CpuEngine } from './cpu-engine.js';
 import { STATE_FIELDS } from '../../model/layout.js';
 import { RELEASE_QUANTA } from '../../model/release-quanta.js';
@@ -56,12 +56,12 @@ export function openLoop(m: Model, doses: DrugDoses, c_nM: number, o: EstimateOp
   const warm = o.warmupSteps ?? 300;
   const meas = o.measureSteps ?? 1000;
   const k = { ...deriveConstants(m, doses), nCells: n };
-  const s = initialState(m, k, c_nM, 1);
+  const s = initialCells(m, k, c_nM, 1, n);
   // the cells in one voxel at c (voxel 0 of a one-voxel grid); their release accumulates in its count
   const L = kernelLayout({ nCells: n, gridLen: 1, nInside: 0, gapLen: m.bgGap.length });
   const mem = kernelMemory(L);
   const v = kernelViews(mem, L);
-  for (const f of STATE_FIELDS) v.state[f.name].set(s[f.name].subarray(0, n));
+  for (const f of STATE_FIELDS) v.state[f.name].set(s[f.name]);
   v.Idrive.set(m.Idrive.subarray(0, n));
   v.bgGap.set(m.bgGap);
   v.grids[0][0] = c_nM;
