@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../model/errors.js';
 import { cleanLeftovers, makeStagingDir } from './staging.js';
-import { syncFolder, writeContent, writeContentAsync, type Content, type FileWriter } from './write-file.js';
+import { syncFolder, writeContent, writeContentAsync, type Content } from './write-file.js';
 
 export type { Content, FileWriter } from './write-file.js';
 
