@@ -6,7 +6,7 @@
  * isSettled, isiStats). Trace samples become float32 as raphe's engines record them.
  */
 import type { RecordBatch } from '../engines/engine.js';
-import { assembleResult } from '../experiment/run-scenario.js';
+import { assembleResult } from '../record/assemble.js';
 import { buildModel } from '../model/derive.js';
 import { sertOccupancy } from '../model/drugs.js';
 import { ConfigError } from '../model/errors.js';
