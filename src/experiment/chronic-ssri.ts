@@ -79,6 +79,8 @@ export const CHRONIC_READOUT_DAYS = [0, 1, 2, 3, 7, 14, 21];
 export const CHRONIC_DAYS = 21;
 /** Days on which the 8-OH-DPAT dose-response is measured. */
 export const DPAT_DAYS = [0, 21];
+/** Grid steps between the trace samples of the 8-OH-DPAT runs (their settling rule reads the probe's samples). */
+export const DPAT_SAMPLE_STEPS = 10;
 
 export interface ChronicExperimentOptions {
   engine: ResolvedEngine;
@@ -165,7 +167,7 @@ async function dpatCurves(
     seed: j.run.scenario.seed,
     phases: [{ name: 'dpat', durationS: dpatS, doses: j.dose > 0 ? { '8-oh-dpat': j.dose } : {} }],
     params: j.run.scenario.params,
-    recording: { spikes: false, sampleSteps: 10 },
+    recording: { spikes: false, sampleSteps: DPAT_SAMPLE_STEPS },
     d1A: j.day === 0 ? undefined : j.run.d1AByDay.get(j.day),
   }));
   // each run, the drug-free reference too, ends once settled after a quarter of dpatS (model/settling.ts)

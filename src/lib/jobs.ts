@@ -10,12 +10,14 @@ import { runChronic } from '../experiment/chronic.js';
 import {
   CHRONIC_CONDITIONS,
   CHRONIC_QUICK,
+  DPAT_SAMPLE_STEPS,
   type ChronicExperimentResult,
   type ChronicSize,
   runChronicSsri,
 } from '../experiment/chronic-ssri.js';
 import { type ExperimentResult, MAX_SEEDS, QUICK, runBelmer2018 } from '../experiment/belmer2018.js';
 import { runScenarios } from '../experiment/run-scenario.js';
+import { gridStep_s } from '../model/derive.js';
 import { ConfigError, checkNumber } from '../model/errors.js';
 import { PARAM_SPECS, defaultParams, type Params } from '../model/params.js';
 import {
@@ -187,10 +189,10 @@ export async function chronicSsri(o: ChronicSsriOptions = {}): Promise<ChronicEx
     p.voxel_um = checkNumber('size.voxel_um', size.voxel_um, spec.min, spec.max, { unit: spec.unit });
     checkModelConsistency('size', p);
   }
-  const gridStep_s = (p.dt_ms * p.subSteps) / 1000;
+  const dt = gridStep_s(p);
   const { slowStepH, slowTolerance, settleS, windowS } = size;
-  parseChronic('size', { drugs: {}, slowStepH, slowTolerance, settleS, windowS }, parseDrugs, gridStep_s);
-  const minDpatS = MIN_SAMPLES_PER_PHASE * 10 * gridStep_s; // the 8-OH-DPAT runs record a trace sample every 10 steps
+  parseChronic('size', { drugs: {}, slowStepH, slowTolerance, settleS, windowS }, parseDrugs, dt);
+  const minDpatS = MIN_SAMPLES_PER_PHASE * DPAT_SAMPLE_STEPS * dt; // the fewest trace samples a phase may hold
   checkNumber('size.dpatS', size.dpatS, minDpatS, LIMITS.durationS.max, { unit: 's' });
   const engine = await jobEngine(o, { cells: neurons, sims: CHRONIC_CONDITIONS.length });
   const res = await runChronicSsri({
